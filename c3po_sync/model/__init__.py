@@ -1,0 +1,1 @@
+"""The canonical model: table schemas and the bundle of tables passed between stages."""

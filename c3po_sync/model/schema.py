@@ -1,0 +1,194 @@
+"""The canonical schema: the one definition of every table the pipeline passes between stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+ColumnType = Literal["str", "float", "bool", "date", "datetime", "list", "int"]
+
+_DTYPES: dict[str, str] = {
+    "str": "string",
+    "float": "Float64",
+    "bool": "boolean",
+    "int": "Int64",
+    "date": "object",  # datetime.date or None: date-only values never carry a time zone
+    "datetime": "datetime64[ns, UTC]",
+    "list": "object",  # list[str]
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column; ``doc`` says what it means to a PPM or an auditor."""
+
+    name: str
+    type: ColumnType
+    doc: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A canonical table: its columns and the columns that identify a row."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"table {self.name!r} has no column {name!r}; columns: {self.column_names}")
+
+    def empty(self) -> pd.DataFrame:
+        return self.frame([])
+
+    def frame(self, rows: list[dict]) -> pd.DataFrame:
+        """Builds a frame with exactly this table's columns and dtypes; missing values become NA."""
+        df = pd.DataFrame(rows, columns=self.column_names)
+        for c in self.columns:
+            if c.type == "datetime":
+                df[c.name] = pd.to_datetime(df[c.name], utc=True)
+            elif c.type in ("date", "list"):
+                df[c.name] = df[c.name].astype(object).where(df[c.name].notna(), None)
+            else:
+                df[c.name] = df[c.name].astype(_DTYPES[c.type])
+        return df
+
+
+def _source_columns() -> tuple[Column, ...]:
+    return (
+        Column("source_site", "str", "server-relative URL of the site the row came from"),
+        Column("source_list", "str", "title of the list or library the row came from"),
+        Column("source_item_id", "int", "SharePoint item id in that list"),
+        Column("source_etag", "str", "ETag of the item when read"),
+        Column("source_modified", "datetime", "when the item was last modified in SharePoint"),
+        Column("source_url", "str", "absolute URL back to the item (or the document)"),
+    )
+
+
+PROJECTS = Table(
+    "projects",
+    (
+        Column("project_key", "str", "stable project key, unique across the City (e.g. SJ311)"),
+        Column("title", "str", "project name"),
+        Column("portfolio", "str", "portfolio area (usually the PPM site)"),
+        Column("ppm", "str", "PPM e-mail"),
+        Column("ppm_name", "str", "PPM display name"),
+        Column("ppm_is_contract", "bool", "the PPM is a contractor rather than City staff"),
+        Column("supervising_ppm", "str", "e-mail of the City PPM supervising a contract PPM"),
+        Column("product_owner", "str", "product owner e-mail"),
+        Column("sponsor", "str", "executive sponsor e-mail"),
+        Column("departments", "list", "departments impacted"),
+        Column("budget", "float", "total budget in USD"),
+        Column("start_date", "date", "project start"),
+        Column("target_end", "date", "planned end"),
+        Column("actual_end", "date", "actual end, once closed"),
+        Column("phase", "str", "lifecycle phase (config/rules.yaml phase order)"),
+        Column("status", "str", "Green, Yellow or Red"),
+        Column("status_date", "date", "date of the last status update"),
+        Column("methodology", "str", "Waterfall, Agile or Hybrid"),
+        Column("governance_body", "str", "steering committee or board named for the project"),
+        Column("itd_liaison", "str", "ITD liaison e-mail"),
+        Column("ppb_priority", "str", "Procurement Planning Board priority"),
+        Column("high_profile", "bool", "high profile or sensitive"),
+        Column("custom_software", "bool", "custom or customized software"),
+        Column("vendor", "str", "prime vendor"),
+        Column("key_vendor_staff", "list", "names of key vendor staff"),
+        Column("metrics", "str", "metric goals (OKRs) once released"),
+        *_source_columns(),
+    ),
+    key=("project_key",),
+)
+
+DOCUMENTS = Table(
+    "documents",
+    (
+        Column("project_key", "str", "project the document belongs to (NA when it could not be linked)"),
+        Column("doc_type", "str", "charter, charter_amendment, commitment_signoff, acceptance_signoff, "
+               "status_report, lessons_learned, project_plan, vendor_contract, key_vendor_staff, other"),
+        Column("name", "str", "file name"),
+        Column("path", "str", "server-relative path of the file"),
+        Column("size", "int", "bytes"),
+        Column("author", "str", "e-mail or name of the last editor"),
+        Column("template_version", "str", "template version the document declares, when known"),
+        *_source_columns(),
+    ),
+    key=("path",),
+)
+
+STATUS_REPORTS = Table(
+    "status_reports",
+    (
+        Column("project_key", "str", "project"),
+        Column("report_date", "date", "date the report covers"),
+        Column("status", "str", "Green, Yellow or Red"),
+        Column("summary", "str", "what the report says"),
+        *_source_columns(),
+    ),
+    key=("source_site", "source_list", "source_item_id"),
+)
+
+ASSETS = Table(
+    "assets",
+    (
+        Column("asset_id", "str", "stable asset id (site, list and item id)"),
+        Column("name", "str", "asset name"),
+        Column("kind", "str", "Application, Server, Network, Endpoint, Cloud Service"),
+        Column("vendor", "str", "vendor"),
+        Column("owner_department", "str", "department that owns the asset"),
+        Column("owner", "str", "asset owner e-mail"),
+        Column("ppm", "str", "PPM e-mail, when a project delivered it"),
+        Column("lifecycle_stage", "str", "Planned, In Service, Retiring, Retired"),
+        Column("acquired", "date", "acquired on"),
+        Column("renewal", "date", "next renewal"),
+        Column("end_of_support", "date", "vendor end of support"),
+        Column("annual_cost", "float", "annual cost in USD"),
+        Column("last_reviewed", "date", "last inventory review"),
+        Column("project_key", "str", "project that delivered or uses it"),
+        *_source_columns(),
+    ),
+    key=("asset_id",),
+)
+
+FINDINGS = Table(
+    "findings",
+    (
+        Column("finding_id", "str", "stable identity: rule id + entity key"),
+        Column("rule_id", "str", "rule that raised it"),
+        Column("recommendation", "int", "audit recommendation 1-10 (0 for data-quality findings)"),
+        Column("severity", "str", "high, medium or low"),
+        Column("entity_kind", "str", "project, asset, document or source"),
+        Column("entity_key", "str", "project key, asset id or source name"),
+        Column("project_key", "str", "project concerned, if any"),
+        Column("ppm", "str", "PPM to act, if known"),
+        Column("portfolio", "str", "portfolio area"),
+        Column("message", "str", "what is wrong and what would fix it"),
+        Column("source_url", "str", "link to the item or document concerned"),
+    ),
+    key=("finding_id",),
+)
+
+QUARANTINE = Table(
+    "quarantine",
+    (
+        Column("source_site", "str", "site"),
+        Column("source_list", "str", "list or library"),
+        Column("source_item_id", "int", "item id"),
+        Column("column", "str", "internal column name"),
+        Column("raw_value", "str", "the value as SharePoint sent it (truncated)"),
+        Column("reason", "str", "why it could not be normalized"),
+    ),
+    key=("source_site", "source_list", "source_item_id", "column"),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (PROJECTS, DOCUMENTS, STATUS_REPORTS, ASSETS, FINDINGS, QUARANTINE)
+}

@@ -1,0 +1,67 @@
+"""The read port: what a source hands to normalization, whatever it reads from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+SourceKind = Literal["list", "library"]
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where rows come from: one list or library on one site."""
+
+    site: str  # server-relative site URL, e.g. "/sites/ppm-finance"
+    list_title: str
+    kind: SourceKind = "list"
+
+    def __str__(self) -> str:
+        return f"{self.site}/{self.list_title}"
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """A column as the source describes it (used for drift errors and typing)."""
+
+    internal_name: str
+    title: str
+    kind: str  # SharePoint TypeAsString: Text, Number, Currency, DateTime, User, UserMulti, Lookup, ...
+
+
+@dataclass
+class RawRecord:
+    """One item as read, in wire form flattened for normalization.
+
+    ``values`` maps internal column names to the value SharePoint sent, with verbose
+    ``{"results": [...]}`` wrappers unwrapped to lists, person columns expanded to
+    ``{"Title", "EMail"}`` dicts (lists of them for multi-person), lookups to ``{"Id", "Title"}``,
+    URL columns to ``{"Url", "Description"}`` and dates kept as the ISO strings SharePoint sent.
+    Library rows also carry ``FileRef``, ``FileLeafRef``, ``File_x0020_Size`` and ``FSObjType``.
+    """
+
+    item_id: int
+    values: dict[str, Any]
+    etag: str | None = None
+    modified: str | None = None
+    url: str | None = None
+
+
+@dataclass
+class SourceBatch:
+    """Everything one source yielded in one run, with its schema and its time zone."""
+
+    ref: SourceRef
+    fields: list[FieldInfo]
+    records: list[RawRecord]
+    deleted_ids: list[int] = field(default_factory=list)
+    time_zone: str = "UTC"
+    incremental: bool = False
+
+
+class Source(Protocol):
+    """Reads one list or library; the pipeline depends on this, adapters implement it."""
+
+    ref: SourceRef
+
+    def read(self, columns: list[str]) -> SourceBatch: ...

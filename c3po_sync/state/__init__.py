@@ -1,0 +1,1 @@
+"""State store: runs, snapshots, findings history and change tokens (SQLAlchemy)."""
