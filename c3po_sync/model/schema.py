@@ -111,9 +111,14 @@ PROJECTS = Table(
 DOCUMENTS = Table(
     "documents",
     (
-        Column("project_key", "str", "project the document belongs to (NA when it could not be linked)"),
-        Column("doc_type", "str", "charter, charter_amendment, commitment_signoff, acceptance_signoff, "
-               "status_report, lessons_learned, project_plan, vendor_contract, key_vendor_staff, other"),
+        Column("project_key", "str", "project of the document (NA when not linked)"),
+        Column(
+            "doc_type",
+            "str",
+            "charter, charter_amendment, commitment_signoff, acceptance_signoff, "
+            "status_report, lessons_learned, project_plan, vendor_contract, key_vendor_staff, "
+            "other",
+        ),
         Column("name", "str", "file name"),
         Column("path", "str", "server-relative path of the file"),
         Column("size", "int", "bytes"),

@@ -10,7 +10,7 @@ ColumnKind = Literal["Text", "Note", "Number", "Currency", "DateTime", "Boolean"
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """A column of a consolidated list. ``owned`` columns are written by the service; others never."""
+    """A consolidated list column; only ``owned`` columns are ever written by the service."""
 
     internal_name: str  # as SharePoint will name it: no spaces, e.g. "ProjectKey"
     title: str  # display name

@@ -26,7 +26,7 @@ class FieldInfo:
 
     internal_name: str
     title: str
-    kind: str  # SharePoint TypeAsString: Text, Number, Currency, DateTime, User, UserMulti, Lookup, ...
+    kind: str  # SharePoint TypeAsString: Text, Number, DateTime, User, UserMulti, Lookup, ...
 
 
 @dataclass

@@ -1,0 +1,67 @@
+"""Rich rendering of a run's result: what a PPM office lead reads after a run."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from c3po_sync.pipeline.result import RunResult
+
+RECOMMENDATIONS: dict[int, str] = {
+    0: "Data quality (sources the run could not read)",
+    1: "Updated technology policy and guidelines",
+    2: "Charter names all users and stakeholders",
+    3: "Waterfall or Agile chosen before procurement",
+    4: "Clear governance and staffing",
+    5: "ITD role: liaison and PPB priority",
+    6: "C3PO engagement and consultant oversight",
+    7: "Key documents on a shared platform",
+    8: "Key vendor staff continuity",
+    9: "Regular council reporting",
+    10: "Comprehensive IT inventory",
+}
+
+
+def render_result(result: RunResult, console: Console) -> None:
+    title = f"C3PO Sync — job '{result.job}', run {result.run_id}: {result.outcome.upper()}"
+    if result.dry_run:
+        title += " (dry run: nothing written)"
+    console.rule(title)
+    reads = Table(title="Read", show_edge=False)
+    reads.add_column("source")
+    reads.add_column("items", justify="right")
+    reads.add_column("problem")
+    for s in result.sources:
+        reads.add_row(s.source, str(s.records), s.error or "")
+    if result.sources:
+        console.print(reads)
+        console.print(
+            f"{len(result.sites)} sites, {result.items_read} items read; canonical tables: "
+            + ", ".join(f"{k} {v}" for k, v in result.tables.items())
+            + f"; {result.quarantined} values quarantined"
+        )
+    if result.findings_by_recommendation or result.opened or result.resolved:
+        ft = Table(title="Open findings by audit recommendation", show_edge=False)
+        ft.add_column("rec", justify="right")
+        ft.add_column("recommendation")
+        ft.add_column("open", justify="right")
+        for rec, n in result.findings_by_recommendation.items():
+            ft.add_row(str(rec), RECOMMENDATIONS.get(rec, ""), str(n))
+        console.print(ft)
+        console.print(
+            f"findings: {result.opened} opened, {result.resolved} resolved, "
+            f"{result.reopened} re-opened since the last run"
+        )
+    for w in result.writes:
+        verb = "would write" if w.dry_run else "wrote"
+        console.print(
+            f"{w.list_title}: {verb} {len(w.added)} added, {len(w.changed)} changed, "
+            f"{len(w.marked)} marked gone, {w.unchanged} unchanged"
+        )
+    if result.workbook:
+        console.print(f"workbook: {result.workbook}")
+    if result.uploaded_to:
+        console.print(f"uploaded: {result.uploaded_to}")
+    console.print(f"HTTP requests to SharePoint: {result.requests}")
+    if result.error:
+        console.print(f"[red]error: {result.error}[/red]")

@@ -1,0 +1,100 @@
+"""List schema and site settings: one request for a list's fields, one for a site's time zone."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from c3po_sync.m365.errors import SharePointRequestError
+from c3po_sync.m365.http import SiteConnection, list_path
+from c3po_sync.m365.odata import item_results
+from c3po_sync.sources.base import FieldInfo
+
+logger = logging.getLogger(__name__)
+
+FIELD_SELECT = "InternalName,Title,TypeAsString,Hidden,Indexed"
+
+# SharePoint's RegionalSettings/TimeZone describes zones the Windows way; these are the ones
+# a US city tenant is likely to use. Others fall back to the caller-supplied zone or UTC.
+_WINDOWS_ZONES = {
+    "pacific time": "America/Los_Angeles",
+    "mountain time": "America/Denver",
+    "arizona": "America/Phoenix",
+    "central time": "America/Chicago",
+    "eastern time": "America/New_York",
+    "alaska": "America/Anchorage",
+    "hawaii": "Pacific/Honolulu",
+    "coordinated universal time": "UTC",
+    "dublin, edinburgh, lisbon, london": "Europe/London",
+}
+
+
+@dataclass(frozen=True)
+class ListField:
+    """A list column as the Fields collection reports it."""
+
+    internal_name: str
+    title: str
+    kind: str
+    hidden: bool = False
+    indexed: bool = False
+
+    def info(self) -> FieldInfo:
+        return FieldInfo(self.internal_name, self.title, self.kind)
+
+
+def fetch_fields(conn: SiteConnection, list_title: str) -> list[ListField]:
+    """All fields of a list in one GET (following ``__next`` if the server pages them)."""
+    url: str | None = conn.api(f"{list_path(list_title)}/Fields?$select={FIELD_SELECT}")
+    fields: list[ListField] = []
+    pages = 0
+    while url and pages < 50:
+        pages += 1
+        d = conn.get_json(url, route=f"fields of '{list_title}'")
+        for raw in item_results(d):
+            fields.append(
+                ListField(
+                    internal_name=str(raw.get("InternalName")),
+                    title=str(raw.get("Title") or raw.get("InternalName")),
+                    kind=str(raw.get("TypeAsString") or ""),
+                    hidden=bool(raw.get("Hidden")),
+                    indexed=bool(raw.get("Indexed")),
+                )
+            )
+        url = d.get("__next") if isinstance(d, dict) else None
+    return fields
+
+
+def resolve_field(fields: list[ListField], name: str) -> ListField | None:
+    """Finds a column by internal name, else by display title (both case-insensitive)."""
+    lowered = name.lower()
+    for f in fields:
+        if f.internal_name.lower() == lowered:
+            return f
+    for f in fields:
+        if f.title.lower() == lowered:
+            return f
+    return None
+
+
+def site_time_zone(conn: SiteConnection, default: str = "UTC") -> str:
+    """The site's IANA time zone from RegionalSettings, or ``default`` if it cannot be told."""
+    try:
+        d: Any = conn.get_json(conn.api("Web/RegionalSettings/TimeZone"), route="time zone")
+    except SharePointRequestError as exc:
+        if exc.transient:
+            raise
+        logger.warning(
+            "%s: cannot read the site time zone (HTTP %s); using %s",
+            conn.site_path,
+            exc.status,
+            default,
+        )
+        return default
+    description = str((d or {}).get("Description", "")).lower()
+    for needle, zone in _WINDOWS_ZONES.items():
+        if needle in description:
+            return zone
+    logger.warning("%s: unknown site time zone %r; using %s", conn.site_path, description, default)
+    return default

@@ -1,0 +1,66 @@
+"""Errors of the normalize stage: bad mapping files, schema drift, and single bad values."""
+
+from __future__ import annotations
+
+
+class NormalizeError(Exception):
+    """Root of the normalize stage's errors."""
+
+
+class MappingError(NormalizeError):
+    """A mapping file is wrong; raised at start-up, before any request, naming file and key.
+
+    ``problems`` holds every located problem found (``"file: key: message"``), so a
+    ``validate`` command can show them all at once rather than one per run.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        head = self.problems[0] if self.problems else "invalid mapping"
+        more = len(self.problems) - 1
+        message = head if more == 0 else head + f"\n(and {more} more:)\n" + "\n".join(
+            self.problems[1:]
+        )
+        super().__init__(message)
+
+
+class SchemaDriftError(NormalizeError):
+    """A mapped column no longer exists on the source list: the list changed under the mapping."""
+
+    def __init__(
+        self,
+        site: str,
+        list_title: str,
+        column: str,
+        suggestions: list[str],
+        *,
+        origin: str = "",
+        canonical: str = "",
+        missing: list[str] | None = None,
+    ) -> None:
+        self.site = site
+        self.list_title = list_title
+        self.column = column
+        self.suggestions = list(suggestions)
+        self.origin = origin
+        self.missing = list(missing or [column])
+        where = f"{origin}: " if origin else ""
+        what = f"field `{canonical}` → column `{column}`" if canonical else f"column `{column}`"
+        hint = (
+            " (did you mean " + " or ".join(f"`{s}`" for s in self.suggestions) + "?)"
+            if self.suggestions
+            else ""
+        )
+        others = [m for m in self.missing if m != column]
+        also = f"; also missing: {', '.join(others)}" if others else ""
+        super().__init__(
+            f"{where}{what} does not exist on {site}/{list_title}{hint}{also}"
+        )
+
+
+class TransformError(NormalizeError):
+    """One value could not be turned into its canonical form; it goes to quarantine, not up."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -1,0 +1,20 @@
+"""The adapters a run needs, chosen by the caller (CLI, scheduler, tests), never by the pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from c3po_sync.sinks.base import FileSink, ListSink
+from c3po_sync.sources.base import Source, SourceRef
+
+
+@dataclass
+class Ports:
+    """Where a run reads from and writes to."""
+
+    source_for: Callable[[SourceRef], Source]
+    list_sink: ListSink
+    file_sink: FileSink
+    request_count: Callable[[], int] = field(default=lambda: 0)
+    close: Callable[[], None] = field(default=lambda: None)

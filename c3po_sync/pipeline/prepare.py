@@ -1,0 +1,47 @@
+"""Loads and cross-checks every file a run needs, so a config error fails before any request."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from c3po_sync.config.errors import ConfigError
+from c3po_sync.config.jobs import Job, load_jobs
+from c3po_sync.config.settings import Settings, load_settings
+from c3po_sync.normalize import load_mappings
+from c3po_sync.pipeline.runner import RunInputs
+from c3po_sync.rules import load_rules_config
+
+
+def load_job_by_id(settings: Settings, job_id: str) -> Job:
+    jobs_dir = settings.resolve(settings.jobs_dir)
+    jobs = load_jobs(jobs_dir)
+    if job_id not in jobs:
+        known = ", ".join(sorted(jobs)) or "none"
+        raise ConfigError(jobs_dir, job_id, f"no such job; jobs defined: {known}")
+    return jobs[job_id]
+
+
+def prepare_run(
+    config: Path,
+    job_id: str,
+    *,
+    today: date | None = None,
+    trigger: str = "manual",
+    dry_run: bool = False,
+    settings: Settings | None = None,
+) -> RunInputs:
+    """Everything validated: settings, the job, the mappings and the rules."""
+    settings = settings or load_settings(config)
+    job = load_job_by_id(settings, job_id)
+    mappings = load_mappings(settings.resolve(settings.mappings_dir))
+    rules = load_rules_config(settings.resolve(settings.rules_file))
+    return RunInputs(
+        job=job,
+        settings=settings,
+        mappings=mappings,
+        rules=rules,
+        today=today or date.today(),
+        trigger=trigger,
+        dry_run=dry_run,
+    )

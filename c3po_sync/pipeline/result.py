@@ -1,0 +1,62 @@
+"""What a run did, in a form the CLI prints and the state store records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from c3po_sync.sinks.base import WriteReport
+
+
+@dataclass
+class SourceOutcome:
+    """One source's read: how many rows, or why it failed."""
+
+    source: str
+    records: int = 0
+    error: str | None = None
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    job: str
+    outcome: str = "running"  # ok | partial | failed
+    sources: list[SourceOutcome] = field(default_factory=list)
+    sites: set[str] = field(default_factory=set)
+    tables: dict[str, int] = field(default_factory=dict)
+    quarantined: int = 0
+    findings_by_recommendation: dict[int, int] = field(default_factory=dict)
+    opened: int = 0
+    resolved: int = 0
+    reopened: int = 0
+    writes: list[WriteReport] = field(default_factory=list)
+    workbook: Path | None = None
+    uploaded_to: str | None = None
+    requests: int = 0
+    error: str | None = None
+    dry_run: bool = False
+
+    @property
+    def items_read(self) -> int:
+        return sum(s.records for s in self.sources)
+
+    @property
+    def failed_sources(self) -> list[SourceOutcome]:
+        return [s for s in self.sources if s.error]
+
+    def counts(self) -> dict[str, object]:
+        """The figures kept in run history."""
+        return {
+            "sources": len(self.sources),
+            "failed_sources": len(self.failed_sources),
+            "items_read": self.items_read,
+            "tables": self.tables,
+            "quarantined": self.quarantined,
+            "open_findings": sum(self.findings_by_recommendation.values()),
+            "opened": self.opened,
+            "resolved": self.resolved,
+            "reopened": self.reopened,
+            "writes": {w.list_title: w.writes for w in self.writes},
+            "requests": self.requests,
+        }

@@ -1,0 +1,125 @@
+"""Rules over the IT asset inventory (audit recommendation 10)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from c3po_sync.rules.registry import RuleContext, blank, hits, no_hits, rule
+
+RETIRED = "retired"
+IN_SERVICE = "in service"
+
+
+def _stage(ctx: RuleContext) -> pd.Series:
+    return ctx.tables.assets["lifecycle_stage"].astype("string").str.strip().str.casefold()
+
+
+def _live(ctx: RuleContext) -> pd.Series:
+    """Assets that still need looking after: anything not Retired (blank stage included)."""
+    return (_stage(ctx) != RETIRED).fillna(True).astype(bool)
+
+
+def _asset_hits(ctx: RuleContext, mask: pd.Series, messages: pd.Series) -> pd.DataFrame:
+    a = ctx.tables.assets
+    bad = a[mask]
+    if bad.empty:
+        return no_hits()
+    projects = ctx.projects.drop_duplicates("project_key").set_index("project_key")
+    out = pd.DataFrame({
+        "entity_key": bad["asset_id"],
+        "project_key": bad["project_key"],
+        "ppm": bad["ppm"].fillna(bad["project_key"].map(projects["ppm"])),
+        "portfolio": bad["project_key"].map(projects["portfolio"]),
+        "source_url": bad["source_url"],
+        "message": messages[mask],
+    })
+    return out.reset_index(drop=True)
+
+
+def _label(ctx: RuleContext) -> pd.Series:
+    a = ctx.tables.assets
+    return "'" + a["name"].fillna(a["asset_id"]) + "'"
+
+
+@rule("R10-asset-owner-missing", recommendation=10, severity="medium", entity="asset",
+      description="an asset that is not Retired has no owner",
+      near_miss="a Retired asset without owner")
+def asset_owner_missing(ctx: RuleContext) -> pd.DataFrame:
+    a = ctx.tables.assets
+    mask = _live(ctx) & blank(a["owner"])
+    return _asset_hits(ctx, mask, "Asset without owner: " + _label(ctx)
+                       + "; name the asset owner in the IT Asset Inventory")
+
+
+@rule("R10-asset-lifecycle-missing", recommendation=10, severity="medium", entity="asset",
+      description="an asset has no lifecycle stage",
+      near_miss="any stage set, even Planned")
+def asset_lifecycle_missing(ctx: RuleContext) -> pd.DataFrame:
+    a = ctx.tables.assets
+    mask = blank(a["lifecycle_stage"])
+    return _asset_hits(ctx, mask, "Asset without lifecycle stage: " + _label(ctx)
+                       + "; set Planned, In Service, Retiring or Retired")
+
+
+@rule("R10-asset-dates-missing", recommendation=10, severity="low", entity="asset",
+      description="an asset In Service or Retiring lacks its acquired or end-of-support date",
+      near_miss="a Planned asset without dates")
+def asset_dates_missing(ctx: RuleContext) -> pd.DataFrame:
+    a = ctx.tables.assets
+    in_use = _stage(ctx).isin([IN_SERVICE, "retiring"]).fillna(False).astype(bool)
+    no_acq = a["acquired"].isna().astype(bool)
+    no_eos = a["end_of_support"].isna().astype(bool)
+    mask = in_use & (no_acq | no_eos)
+    which = pd.Series("", index=a.index, dtype=object)
+    which[no_acq & no_eos] = "acquired and end-of-support dates"
+    which[no_acq & ~no_eos] = "acquired date"
+    which[~no_acq & no_eos] = "end-of-support date"
+    return _asset_hits(ctx, mask, "Asset dates missing: " + _label(ctx) + " has no "
+                       + which + "; complete its lifecycle dates")
+
+
+@rule("R10-asset-past-end-of-support", recommendation=10, severity="high", entity="asset",
+      description="an asset In Service whose end_of_support is before today",
+      near_miss="end of support today, or the asset already Retiring/Retired")
+def asset_past_end_of_support(ctx: RuleContext) -> pd.DataFrame:
+    a = ctx.tables.assets
+    over = ctx.days_since(a["end_of_support"])
+    mask = (_stage(ctx) == IN_SERVICE).fillna(False).astype(bool) & (over > 0).fillna(False)
+    eos = pd.to_datetime(a["end_of_support"], errors="coerce").dt.strftime("%Y-%m-%d")
+    return _asset_hits(ctx, mask.astype(bool), "Past end of support: " + _label(ctx)
+                       + " is In Service but support ended " + eos.fillna("")
+                       + "; plan its upgrade or retirement")
+
+
+@rule("R10-asset-review-overdue", recommendation=10, severity="low", entity="asset",
+      description="a non-Retired asset last reviewed more than review_interval_days (365) ago, "
+      "or never",
+      near_miss="reviewed exactly 365 days ago, or the asset is Retired")
+def asset_review_overdue(ctx: RuleContext) -> pd.DataFrame:
+    a = ctx.tables.assets
+    interval = ctx.config.review_interval_days
+    age = ctx.days_since(a["last_reviewed"])
+    mask = _live(ctx) & (age.isna() | (age > interval)).fillna(True).astype(bool)
+    when = pd.to_datetime(a["last_reviewed"], errors="coerce").dt.strftime("%Y-%m-%d")
+    detail = ("last reviewed " + when + f" (over {interval} days ago)").fillna("never reviewed")
+    return _asset_hits(ctx, mask, "Inventory review overdue: " + _label(ctx) + " " + detail
+                       + "; review and update the inventory entry")
+
+
+@rule("R10-project-no-asset", recommendation=10, severity="medium",
+      description="a project in Release, Sustain or Closed (phase_gates.asset_inventory) has no "
+      "asset in the inventory linked to it",
+      near_miss="a project in Execution, or any asset (even Retired) naming its project key")
+def project_no_asset(ctx: RuleContext) -> pd.DataFrame:
+    p = ctx.projects
+    a = ctx.tables.assets
+    linked = set(a["project_key"].dropna().astype(str).str.strip().str.casefold())
+    keys = p["project_key"].astype("string").str.strip().str.casefold()
+    mask = ctx.at_or_past(ctx.config.phase_gates.asset_inventory) & ~blank(p["project_key"])
+    mask &= ~keys.isin(list(linked)).fillna(False).astype(bool)
+    bad = p[mask]
+    if bad.empty:
+        return no_hits()
+    return hits(bad, "project_key", "Not in the IT inventory: " + bad["project_key"] + " is in "
+                + bad["phase"] + " but no asset names it; add the delivered system to the "
+                "IT asset inventory, linked to " + bad["project_key"])

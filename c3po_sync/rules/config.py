@@ -1,0 +1,206 @@
+"""Typed policy for the rules (config/rules.yaml): thresholds, phase gates, overrides."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from c3po_sync.rules.registry import SEVERITIES, Severity, all_rules
+
+DEFAULT_PHASES = ["Initiation", "Chartering", "Procurement", "Execution", "Release", "Sustain",
+                  "Closed"]
+
+# Document types a phase can require; they match DOCUMENTS.doc_type in the canonical schema.
+REQUIRABLE_DOC_TYPES: dict[str, str] = {
+    "charter": "Charter",
+    "commitment_signoff": "Commitment sign-off",
+    "acceptance_signoff": "Acceptance sign-off",
+    "lessons_learned": "Lessons learned",
+    "project_plan": "Project plan",
+    "vendor_contract": "Vendor contract",
+    "key_vendor_staff": "Key vendor staff list",
+}
+
+
+class RulesConfigError(ValueError):
+    """config/rules.yaml is unreadable or invalid; the message names the file and the key."""
+
+    def __init__(self, path: str, key: str, problem: str) -> None:
+        self.path, self.key, self.problem = path, key, problem
+        where = f"{path}: {key}" if key else path
+        super().__init__(f"{where}: {problem}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EngagementCriteria(_Strict):
+    """When the roadmap says a project must be managed by a C3PO PPM (any one suffices)."""
+
+    budget_over: float = Field(500_000, description="budget strictly above this, in USD")
+    departments_over: int = Field(1, description="more impacted departments than this")
+    duration_days_over: int = Field(365, description="target_end - start_date above this")
+    high_profile: bool = Field(True, description="high-profile or sensitive projects qualify")
+    custom_software: bool = Field(True, description="custom or customized software qualifies")
+
+
+class PhaseGates(_Strict):
+    """The first phase from which each field must be filled in."""
+
+    sponsor: str = Field("Procurement", description="sponsor named (past Chartering)")
+    departments: str = Field("Procurement", description="impacted departments named")
+    product_owner: str = Field("Chartering", description="product owner assigned")
+    governance_body: str = Field("Chartering", description="governance body named")
+    itd_liaison: str = Field("Chartering", description="ITD liaison named")
+    methodology: str = Field("Procurement", description="Waterfall/Agile chosen")
+    ppb_priority: str = Field("Procurement", description="PPB priority where a vendor is involved")
+    key_vendor_staff: str = Field("Execution", description="key vendor staff listed")
+    metrics: str = Field("Release", description="metric goals (OKRs) set")
+    asset_inventory: str = Field("Release", description="delivered system is in the inventory")
+
+
+class RulesConfig(_Strict):
+    """Everything policy-shaped the rules read; nothing here is a secret."""
+
+    phases: list[str] = Field(default_factory=lambda: list(DEFAULT_PHASES),
+                              description="lifecycle phases in order")
+    inactive_phases: list[str] = Field(default_factory=lambda: ["Closed"],
+                                       description="phases in which a project is no longer active")
+    reporting_window_days: int = Field(60, ge=1, description="status older than this is stale")
+    engagement: EngagementCriteria = Field(default_factory=EngagementCriteria)
+    max_active_projects_per_ppm: int = Field(4, ge=1)
+    review_interval_days: int = Field(365, ge=1, description="asset inventory review interval")
+    required_documents: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "Execution": ["charter", "commitment_signoff"],
+            "Closed": ["acceptance_signoff", "lessons_learned"],
+        },
+        description="phase -> document types required from that phase on",
+    )
+    phase_gates: PhaseGates = Field(default_factory=PhaseGates)
+    current_charter_template: str | None = Field(
+        None, description="charter template version in force; null disables the check"
+    )
+    severities: dict[str, Severity] = Field(default_factory=dict,
+                                            description="rule id -> severity override")
+    disabled: list[str] = Field(default_factory=list, description="rule ids not to run")
+
+    @model_validator(mode="after")
+    def _check_names(self) -> RulesConfig:
+        problems: list[tuple[str, str]] = []
+        phases = self.phases
+        if len(set(phases)) != len(phases):
+            problems.append(("phases", "phases must be unique"))
+
+        def phase_ok(key: str, value: str) -> None:
+            if value not in phases:
+                problems.append((key, f"unknown phase {value!r}{_suggest(value, phases)}"))
+
+        for p in self.inactive_phases:
+            phase_ok("inactive_phases", p)
+        for name, value in self.phase_gates.model_dump().items():
+            phase_ok(f"phase_gates.{name}", value)
+        for phase, doc_types in self.required_documents.items():
+            phase_ok(f"required_documents.{phase}", phase)
+            for t in doc_types:
+                if t not in REQUIRABLE_DOC_TYPES:
+                    problems.append((f"required_documents.{phase}",
+                                     f"unknown document type {t!r}"
+                                     f"{_suggest(t, list(REQUIRABLE_DOC_TYPES))}"))
+        known = [r.rule_id for r in all_rules()]
+        for rid in self.disabled:
+            if rid not in known:
+                problems.append(("disabled", f"unknown rule id {rid!r}{_suggest(rid, known)}"))
+        for rid in self.severities:
+            if rid not in known:
+                problems.append((f"severities.{rid}",
+                                 f"unknown rule id {rid!r}{_suggest(rid, known)}"))
+        if problems:
+            # Raised as ValueError so pydantic reports it; load_rules_config re-locates it.
+            raise ValueError("; ".join(f"{k}: {m}" for k, m in problems))
+        return self
+
+    def required_from(self) -> dict[str, str]:
+        """Document type -> earliest phase that requires it."""
+        out: dict[str, str] = {}
+        for phase in self.phases:
+            for t in self.required_documents.get(phase, []):
+                out.setdefault(t, phase)
+        return out
+
+    def severity_of(self, rule_id: str, default: str) -> str:
+        return self.severities.get(rule_id, default)
+
+
+def _suggest(value: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(value, choices, n=3, cutoff=0.6)
+    if close:
+        return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
+    return f"; valid: {', '.join(choices)}" if len(choices) <= 12 else ""
+
+
+def parse_rules_config(data: Any, path: str = "<rules config>") -> RulesConfig:
+    """Validates an already-parsed mapping; errors name ``path`` and the dotted key."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise RulesConfigError(path, "", f"expected a mapping at top level, got {type(data).__name__}")
+    try:
+        return RulesConfig.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        if not key and ": " in msg:
+            # Our own cross-field check: "key: problem; key: problem".
+            key, _, msg = msg.partition(": ")
+        extra = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+        if err["type"] == "extra_forbidden":
+            field_names = _allowed_keys(err["loc"])
+            msg = f"unknown key{_suggest(str(err['loc'][-1]), field_names)}"
+        raise RulesConfigError(path, key, msg + extra) from None
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    model: type[BaseModel] = RulesConfig
+    for part in loc[:-1]:
+        ann = model.model_fields.get(str(part))
+        sub = getattr(ann, "annotation", None) if ann else None
+        if isinstance(sub, type) and issubclass(sub, BaseModel):
+            model = sub
+        else:
+            break
+    return list(model.model_fields)
+
+
+def load_rules_config(path: str | Path) -> RulesConfig:
+    """Reads and validates config/rules.yaml, failing fast with the file and key at fault."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesConfigError(str(p), "", f"cannot read: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise RulesConfigError(str(p), where, f"invalid YAML: {exc}") from None
+    return parse_rules_config(data, str(p))
+
+
+__all__ = [
+    "EngagementCriteria",
+    "PhaseGates",
+    "REQUIRABLE_DOC_TYPES",
+    "RulesConfig",
+    "RulesConfigError",
+    "SEVERITIES",
+    "load_rules_config",
+    "parse_rules_config",
+]

@@ -1,0 +1,118 @@
+"""Rules over the document archive (audit recommendations 1 and 7)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from c3po_sync.rules.config import REQUIRABLE_DOC_TYPES
+from c3po_sync.rules.registry import RuleContext, blank, hits, no_hits, rule
+
+
+def _doc_rule_id(doc_type: str) -> str:
+    return "R7-" + doc_type.replace("_", "-") + "-missing"
+
+
+def _upload_targets(ctx: RuleContext) -> pd.Series:
+    """Where a PPM should upload a project's missing documents, keyed by project_key.
+
+    Prefer the folder the project's documents already live in (site prefix stripped, so
+    "Project Documents/SJ311"); else the library its site uses for documents; else a generic
+    phrase. That keeps the message actionable on sites that file documents differently.
+    """
+    docs = ctx.tables.documents
+    projects = ctx.projects
+    targets = pd.Series("the project's document library", index=projects["project_key"],
+                        dtype="string")
+    if docs.empty:
+        return targets
+    d = docs[~blank(docs["path"])].copy()
+    site = d["source_site"].fillna("").astype(str).str.rstrip("/")
+    path = d["path"].astype(str)
+    rel = [p[len(s) + 1:] if s and p.startswith(s + "/") else p.lstrip("/")
+           for p, s in zip(path, site, strict=True)]
+    d["folder"] = [r.rsplit("/", 1)[0] if "/" in r else "" for r in rel]
+    linked = d[~blank(d["project_key"]) & (d["folder"] != "")]
+    by_site = (d[~blank(d["source_list"])].groupby("source_site")["source_list"]
+               .agg(lambda s: s.mode().iloc[0]))
+    for i, key in enumerate(projects["project_key"]):
+        if pd.isna(key):
+            continue
+        own = linked.loc[linked["project_key"] == key, "folder"]
+        if len(own):
+            targets.iloc[i] = own.mode().iloc[0]
+            continue
+        site_key = projects["source_site"].iloc[i]
+        if pd.notna(site_key) and site_key in by_site.index:
+            targets.iloc[i] = f"{by_site[site_key]} on {site_key} (for {key})"
+    return targets
+
+
+def _make_required_doc_rule(doc_type: str, label: str) -> None:
+    severity = "high" if doc_type in ("charter", "commitment_signoff") else "medium"
+
+    @rule(
+        _doc_rule_id(doc_type),
+        recommendation=7,
+        severity=severity,
+        description=f"{label} not in the archive although the project's phase requires it "
+        "(required_documents in config)",
+        near_miss=f"the project is one phase earlier than required, or any document classified "
+        f"'{doc_type}' is linked to it",
+    )
+    def required_doc_missing(ctx: RuleContext) -> pd.DataFrame:
+        from_phase = ctx.config.required_from().get(doc_type)
+        p = ctx.projects
+        if from_phase is None or p.empty:
+            return no_hits()
+        docs = ctx.tables.documents
+        have = set(docs.loc[docs["doc_type"] == doc_type, "project_key"].dropna())
+        mask = ctx.at_or_past(from_phase) & ~p["project_key"].isin(list(have)).astype(bool)
+        mask &= ~blank(p["project_key"])
+        bad = p[mask]
+        if bad.empty:
+            return no_hits()
+        target = _upload_targets(ctx).reset_index(drop=True)
+        target.index = p.index
+        noun = "the signed " + label.lower() if "sign" in doc_type or doc_type == "charter" \
+            else "the " + label.lower()
+        msg = (label + " missing: " + bad["project_key"] + " is in " + bad["phase"]
+               + "; upload " + noun + " to " + target[mask])
+        return hits(bad, "project_key", msg)
+
+    required_doc_missing.__name__ = f"{doc_type}_missing"
+
+
+for _t, _label in REQUIRABLE_DOC_TYPES.items():
+    _make_required_doc_rule(_t, _label)
+
+
+@rule(
+    "R1-charter-template-outdated",
+    recommendation=1,
+    severity="low",
+    entity="document",
+    description="a charter declares a template version other than current_charter_template",
+    near_miss="the charter declares no template version, or current_charter_template is null",
+)
+def charter_template_outdated(ctx: RuleContext) -> pd.DataFrame:
+    current = ctx.config.current_charter_template
+    docs = ctx.tables.documents
+    if not current or docs.empty:
+        return no_hits()
+    version = docs["template_version"].astype("string").str.strip()
+    mask = (docs["doc_type"] == "charter").fillna(False) & ~blank(version)
+    mask &= (version != current).fillna(False)
+    bad = docs[mask]
+    if bad.empty:
+        return no_hits()
+    owners = ctx.projects.drop_duplicates("project_key").set_index("project_key")
+    out = pd.DataFrame({
+        "entity_key": bad["path"],
+        "project_key": bad["project_key"],
+        "ppm": bad["project_key"].map(owners["ppm"]),
+        "portfolio": bad["project_key"].map(owners["portfolio"]),
+        "source_url": bad["source_url"],
+    })
+    out["message"] = ("Charter on an old template: " + bad["name"].fillna(bad["path"]) + " uses "
+                      + version[mask] + "; redo it on template " + current)
+    return out.reset_index(drop=True)

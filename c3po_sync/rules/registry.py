@@ -1,0 +1,166 @@
+"""The rule registry: every check registers here with its audit recommendation and severity."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal
+
+import pandas as pd
+
+from c3po_sync.model.tables import CanonicalTables
+
+if TYPE_CHECKING:
+    from c3po_sync.rules.config import RulesConfig
+
+Severity = Literal["high", "medium", "low"]
+EntityKind = Literal["project", "asset", "document", "ppm", "source"]
+SEVERITIES: tuple[str, ...] = ("high", "medium", "low")
+
+# Columns a rule function returns; the engine adds the identity and tagging columns.
+HIT_COLUMNS = ("entity_key", "project_key", "ppm", "portfolio", "message", "source_url")
+
+
+@dataclass
+class RuleContext:
+    """What a rule sees: the tables, the policy and the day it is judged on, plus shared helpers.
+
+    Helpers are cached so twenty rules do not each re-parse the same date columns.
+    """
+
+    tables: CanonicalTables
+    config: RulesConfig
+    today: date
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def projects(self) -> pd.DataFrame:
+        return self.tables.projects
+
+    @cached_property
+    def today_ts(self) -> pd.Timestamp:
+        return pd.Timestamp(self.today)
+
+    @cached_property
+    def phase_rank(self) -> pd.Series:
+        """Position of each project's phase in the configured order; NA when blank or unknown."""
+        ranks = {p.casefold(): i for i, p in enumerate(self.config.phases)}
+        phase = self.projects["phase"].astype("string").str.strip().str.casefold()
+        return phase.map(ranks).astype("Int64")
+
+    @cached_property
+    def active(self) -> pd.Series:
+        """Projects whose phase is known and not inactive (Closed by default)."""
+        inactive = {self.config.phases.index(p) for p in self.config.inactive_phases}
+        rank = self.phase_rank
+        return (rank.notna() & ~rank.isin(list(inactive))).fillna(False).astype(bool)
+
+    def at_or_past(self, phase: str) -> pd.Series:
+        """Projects whose phase is ``phase`` or later in the configured order."""
+        return (self.phase_rank >= self.config.phases.index(phase)).fillna(False).astype(bool)
+
+    def days_since(self, dates: pd.Series) -> pd.Series:
+        """Whole days from each date to today (negative when in the future); NA when missing."""
+        parsed = pd.to_datetime(dates, errors="coerce")
+        return (self.today_ts - parsed).dt.days.astype("Int64")
+
+
+RuleFn = Callable[[RuleContext], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One registered check; ``near_miss`` documents the closest case that must not fire."""
+
+    rule_id: str
+    recommendation: int
+    severity: Severity
+    entity_kind: EntityKind
+    description: str
+    near_miss: str
+    fn: RuleFn
+
+
+_REGISTRY: dict[str, Rule] = {}
+
+
+class RuleRegistrationError(ValueError):
+    """A rule was registered twice or with tags outside the audit's range."""
+
+
+def rule(
+    rule_id: str,
+    *,
+    recommendation: int,
+    severity: Severity,
+    description: str,
+    near_miss: str = "",
+    entity: EntityKind = "project",
+) -> Callable[[RuleFn], RuleFn]:
+    """Registers a rule function under ``rule_id`` with its audit tags.
+
+    Args:
+        rule_id: stable id; it is part of every finding id, so never rename a shipped rule.
+        recommendation: audit recommendation 1-10, or 0 for data-quality checks.
+        severity: default severity; config/rules.yaml may override it.
+        description: one line saying what fires the rule.
+        near_miss: the closest case that does not fire (documentation and test guide).
+        entity: what the finding's entity_key identifies.
+    """
+    if not 0 <= recommendation <= 10:
+        raise RuleRegistrationError(f"{rule_id}: recommendation {recommendation} not in 0-10")
+    if severity not in SEVERITIES:
+        raise RuleRegistrationError(f"{rule_id}: severity {severity!r} not in {SEVERITIES}")
+
+    def register(fn: RuleFn) -> RuleFn:
+        if rule_id in _REGISTRY and _REGISTRY[rule_id].fn is not fn:
+            raise RuleRegistrationError(f"rule id {rule_id!r} registered twice")
+        _REGISTRY[rule_id] = Rule(
+            rule_id, recommendation, severity, entity, description, near_miss, fn
+        )
+        return fn
+
+    return register
+
+
+def all_rules() -> list[Rule]:
+    """Every registered rule, ordered by recommendation then id."""
+    return sorted(_REGISTRY.values(), key=lambda r: (r.recommendation, r.rule_id))
+
+
+def get_rule(rule_id: str) -> Rule:
+    try:
+        return _REGISTRY[rule_id]
+    except KeyError:
+        raise KeyError(f"unknown rule id {rule_id!r}; known: {sorted(_REGISTRY)}") from None
+
+
+def hits(frame: pd.DataFrame, entity_key: pd.Series | str, messages: pd.Series) -> pd.DataFrame:
+    """Shapes the rows that failed a project check into the columns the engine expects.
+
+    ``frame`` is the failing slice of the projects table (or any table with the same
+    project_key/ppm/portfolio/source_url columns).
+    """
+    out = pd.DataFrame(index=frame.index)
+    out["entity_key"] = entity_key if isinstance(entity_key, pd.Series) else frame[entity_key]
+    for col in ("project_key", "ppm", "portfolio", "source_url"):
+        out[col] = frame[col] if col in frame.columns else pd.NA
+    out["message"] = messages
+    return out.reset_index(drop=True)
+
+
+def no_hits() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(HIT_COLUMNS))
+
+
+def blank(series: pd.Series) -> pd.Series:
+    """True where a text value is missing or only whitespace (SharePoint sends both)."""
+    s = series.astype("string")
+    return (s.isna() | s.str.strip().eq("")).fillna(True).astype(bool)
+
+
+def flag(series: pd.Series) -> pd.Series:
+    """A nullable boolean column as plain bools, unknown counting as False."""
+    return series.astype("boolean").fillna(False).astype(bool)

@@ -1,0 +1,393 @@
+"""Handlers for contextinfo, the web, lists, fields, users and change logs."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from c3po_sync.sandbox.errors import BadRequest
+from c3po_sync.sandbox.responses import (
+    Reply,
+    apply_select,
+    change_token,
+    collection,
+    deferred,
+    entity,
+    guid_literal,
+    iso,
+    json_reply,
+    metadata,
+    operation,
+    string_collection,
+)
+
+if TYPE_CHECKING:
+    from c3po_sync.sandbox.routes import Call
+
+FIELD_TYPES = {
+    "Text": "SP.FieldText",
+    "Note": "SP.FieldMultiLineText",
+    "Number": "SP.FieldNumber",
+    "Currency": "SP.FieldCurrency",
+    "Integer": "SP.FieldNumber",
+    "DateTime": "SP.FieldDateTime",
+    "Boolean": "SP.Field",
+    "Choice": "SP.FieldChoice",
+    "MultiChoice": "SP.FieldMultiChoice",
+    "User": "SP.FieldUser",
+    "UserMulti": "SP.FieldUser",
+    "Lookup": "SP.FieldLookup",
+    "LookupMulti": "SP.FieldLookup",
+    "URL": "SP.FieldUrl",
+    "TaxonomyFieldType": "SP.Taxonomy.TaxonomyField",
+    "Computed": "SP.FieldComputed",
+    "Counter": "SP.Field",
+}
+XML_KINDS = {"userulti": "UserMulti", "lookupmulti": "LookupMulti", "datetime": "DateTime"}
+
+
+# --- resolution helpers used by every handler module --------------------------------------------
+
+
+def resolve_list(call: Call) -> Any:
+    """The SPList a path names: GetByTitle('T'), GetById('g') or Lists(guid'g')."""
+    seg = call.segment("getbytitle")
+    if seg is not None and call.segments.index(seg) <= 2:
+        return call.site.list_by_title(str(seg.arg()))
+    seg = call.segment("getbyid")
+    if seg is not None and call.segments.index(seg) <= 2:
+        return call.site.list_by_id(str(seg.arg()))
+    seg = call.segment("lists")
+    if seg is not None and seg.has_parens:
+        return call.site.list_by_id(str(seg.arg()))
+    raise BadRequest("The request does not name a list.")
+
+
+def list_uri(call: Call, lst: Any) -> str:
+    return f"{call.api}/Web/Lists({guid_literal(lst.id)})"
+
+
+def user_props(call: Call, user: Any) -> dict:
+    uri = f"{call.api}/Web/GetUserById({user.id})"
+    return {
+        "__metadata": metadata(uri, "SP.User"),
+        "Id": user.id,
+        "IsHiddenInUI": False,
+        "LoginName": user.login_name,
+        "Title": user.title,
+        "PrincipalType": 1,
+        "Email": user.email,
+        "IsSiteAdmin": False,
+        "UserPrincipalName": user.email,
+        "UserId": {"__metadata": {"type": "SP.UserIdInfo"}, "NameId": f"{user.id:016x}",
+                   "NameIdIssuer": "urn:federation:microsoftonline"},  # fmt: skip
+    }
+
+
+# --- contextinfo, web, site ----------------------------------------------------------------------
+
+
+def context_info(call: Call) -> Reply:
+    now = datetime.now(UTC).strftime("%d %b %Y %H:%M:%S -0000")
+    info = {
+        "__metadata": {"type": "SP.ContextWebInformation"},
+        "FormDigestTimeoutSeconds": 1800,
+        "FormDigestValue": f"0x{abs(hash(call.site.id)):016X}{'0' * 112},{now}",
+        "LibraryVersion": "16.0.0.0",
+        "SiteFullUrl": call.site_url,
+        "SupportedSchemaVersions": {"__metadata": {"type": "Collection(Edm.String)"},
+                                    "results": ["14.0.0.0", "15.0.0.0"]},  # fmt: skip
+        "WebFullUrl": call.site_url,
+    }
+    return json_reply(call.request, operation("GetContextWebInformation", info))
+
+
+def web_props(call: Call) -> dict:
+    site = call.site
+    return {
+        "Id": site.web_id,
+        "Title": site.title,
+        "Url": call.site_url,
+        "ServerRelativeUrl": site.server_relative_url,
+        "Description": "",
+        "Language": 1033,
+        "WebTemplate": "STS",
+        "Created": iso(getattr(site, "created", None)) or "2020-01-01T00:00:00Z",
+        "LastItemModifiedDate": iso(datetime.now(UTC)),
+        "CurrentChangeToken": change_token(site.current_change_token()),
+        "Lists": deferred(f"{call.api}/Web/Lists"),
+        "SiteUsers": deferred(f"{call.api}/Web/SiteUsers"),
+        "RegionalSettings": deferred(f"{call.api}/Web/RegionalSettings"),
+    }
+
+
+def get_web(call: Call) -> Reply:
+    props = apply_select(web_props(call), call.request.option("$select"))
+    uri = f"{call.api}/Web"
+    return json_reply(call.request, entity(props, metadata(uri, "SP.Web")))
+
+
+def get_site(call: Call) -> Reply:
+    site = call.site
+    props = {"Id": site.id, "Url": call.site_url, "ServerRelativeUrl": site.server_relative_url}
+    props = apply_select(props, call.request.option("$select"))
+    return json_reply(call.request, entity(props, metadata(f"{call.api}/Site", "SP.Site")))
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+
+def list_props(call: Call, lst: Any) -> dict:
+    uri = list_uri(call, lst)
+    library = lst.base_template == 101
+    return {
+        "Id": lst.id,
+        "Title": lst.title,
+        "Description": getattr(lst, "description", "") or "",
+        "BaseTemplate": lst.base_template,
+        "BaseType": 1 if library else 0,
+        "ItemCount": len(lst.items),
+        "Hidden": False,
+        "EntityTypeName": lst.entity_type_name,
+        "ListItemEntityTypeFullName": lst.list_item_entity_type_full_name,
+        "CurrentChangeToken": change_token(lst.current_change_token()),
+        "Created": iso(getattr(lst, "created", None)) or "2020-01-01T00:00:00Z",
+        "LastItemModifiedDate": iso(getattr(lst, "last_item_modified", None)) or iso(datetime.now(UTC)),
+        "ParentWebUrl": call.site.server_relative_url,
+        "EnableVersioning": True,
+        "Fields": deferred(f"{uri}/Fields"),
+        "Items": deferred(f"{uri}/Items"),
+        "RootFolder": deferred(f"{uri}/RootFolder"),
+    }
+
+
+def list_entity(call: Call, lst: Any, select: str | None = None) -> dict:
+    props = apply_select(list_props(call, lst), select)
+    return {"__metadata": metadata(list_uri(call, lst), "SP.List", '"1"'), **props}
+
+
+def lists(call: Call) -> Reply:
+    request = call.request
+    if request.method == "POST":
+        body = request.json()
+        title = body.get("Title")
+        if not title:
+            raise BadRequest("The list title is required (property 'Title').")
+        lst = call.site.create_list(
+            str(title), int(body.get("BaseTemplate") or 100), str(body.get("Description") or "")
+        )
+        return json_reply(request, {"d": list_entity(call, lst)}, 201)
+    results = [list_entity(call, lst, request.option("$select")) for lst in call.site.lists.values()]
+    return json_reply(request, collection(results))
+
+
+def get_list(call: Call) -> Reply:
+    lst = resolve_list(call)
+    return json_reply(call.request, {"d": list_entity(call, lst, call.request.option("$select"))})
+
+
+# --- fields --------------------------------------------------------------------------------------
+
+
+def field_entity(call: Call, lst: Any, fld: Any, select: str | None = None) -> dict:
+    uri = f"{list_uri(call, lst)}/Fields(guid'{fld.id}')"
+    props: dict[str, Any] = {
+        "Id": fld.id,
+        "Title": fld.title,
+        "InternalName": fld.internal_name,
+        "StaticName": fld.internal_name,
+        "EntityPropertyName": fld.entity_property_names()[0].removesuffix("Id")
+        if fld.kind in ("User", "UserMulti", "Lookup", "LookupMulti")
+        else fld.entity_property_names()[0],
+        "FieldTypeKind": fld.type_kind,
+        "TypeAsString": fld.type_as_string,
+        "Required": fld.required,
+        "Indexed": fld.indexed,
+        "Hidden": fld.hidden,
+        "ReadOnlyField": fld.read_only,
+        "FromBaseType": fld.builtin,
+        "CanBeDeleted": not fld.builtin,
+        "Group": "Custom Columns",
+        "Description": "",
+    }
+    if fld.kind in ("Choice", "MultiChoice"):
+        props["Choices"] = string_collection(fld.choices)
+    if fld.kind in ("Lookup", "LookupMulti", "User", "UserMulti"):
+        props["AllowMultipleValues"] = fld.kind.endswith("Multi")
+        props["LookupField"] = fld.lookup_field if fld.kind.startswith("Lookup") else "ImnName"
+        props["LookupList"] = fld.lookup_list or ("{UserInfo}" if fld.kind.startswith("User") else "")
+    if fld.kind == "DateTime":
+        props["DisplayFormat"] = 0 if getattr(fld, "date_only", False) else 1
+    props = apply_select(props, select)
+    type_name = FIELD_TYPES.get(fld.kind, "SP.Field")
+    return {"__metadata": metadata(uri, type_name), **props}
+
+
+def fields(call: Call) -> Reply:
+    lst = resolve_list(call)
+    request = call.request
+    if request.method == "POST":
+        body = request.json()
+        fld = _add_field_from(lst, body)
+        return json_reply(request, {"d": field_entity(call, lst, fld)}, 201)
+    select = request.option("$select")
+    results = [field_entity(call, lst, f, select) for f in lst.fields]
+    return json_reply(request, collection(results))
+
+
+def get_field(call: Call) -> Reply:
+    lst = resolve_list(call)
+    seg = call.segments[-1]
+    fld = lst.field_by_id(str(seg.arg())) if seg.name == "getbyid" else lst.field(str(seg.arg()))
+    return json_reply(call.request, {"d": field_entity(call, lst, fld, call.request.option("$select"))})
+
+
+def add_field(call: Call) -> Reply:
+    lst = resolve_list(call)
+    body = call.request.json()
+    fld = _add_field_from(lst, body.get("parameters") or body)
+    return json_reply(call.request, {"d": field_entity(call, lst, fld)})
+
+
+def add_field_xml(call: Call) -> Reply:
+    lst = resolve_list(call)
+    params = call.request.json().get("parameters") or {}
+    xml = params.get("SchemaXml")
+    if not xml:
+        raise BadRequest("The parameter 'SchemaXml' is required.")
+    try:
+        node = ET.fromstring(xml)
+    except ET.ParseError as exc:
+        raise BadRequest(f"Invalid field schema XML: {exc}") from exc
+    attrs = {k.lower(): v for k, v in node.attrib.items()}
+    kind = attrs.get("type", "Text")
+    if kind in ("User", "Lookup") and attrs.get("mult", "").upper() == "TRUE":
+        kind += "Multi"
+    title = attrs.get("displayname") or attrs.get("name")
+    if not title:
+        raise BadRequest("The field schema XML needs a DisplayName or Name attribute.")
+    choices = [c.text or "" for c in node.iter() if c.tag.lower() == "choice"]
+    fld = lst.add_field(
+        title,
+        kind,
+        internal_name=attrs.get("name"),
+        indexed=attrs.get("indexed", "").upper() == "TRUE",
+        required=attrs.get("required", "").upper() == "TRUE",
+        choices=choices,
+    )
+    return json_reply(call.request, {"d": field_entity(call, lst, fld)})
+
+
+def _add_field_from(lst: Any, body: dict) -> Any:
+    from c3po_sync.sandbox.model_fields import KIND_BY_TYPE_KIND
+
+    title = body.get("Title")
+    if not title:
+        raise BadRequest("The field title is required (property 'Title').")
+    type_kind = int(body.get("FieldTypeKind") or 2)
+    kind = KIND_BY_TYPE_KIND.get(type_kind)
+    if kind is None:
+        raise BadRequest(f"FieldTypeKind {type_kind} is not supported by the sandbox.")
+    if body.get("AllowMultipleValues") and kind in ("User", "Lookup"):
+        kind += "Multi"
+    choices = body.get("Choices") or []
+    if isinstance(choices, dict):
+        choices = choices.get("results", [])
+    opts: dict[str, Any] = {"required": bool(body.get("Required")), "choices": list(choices)}
+    if body.get("Indexed"):
+        opts["indexed"] = True
+    if body.get("LookupListId"):
+        opts["lookup_list"] = lst.site.list_by_id(str(body["LookupListId"]).strip("{}")).title
+        opts["lookup_field"] = body.get("LookupFieldName") or "Title"
+    return lst.add_field(str(title), kind, **opts)
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+
+def ensure_user(call: Call) -> Reply:
+    seg = call.segments[-1]
+    login = seg.arg() or call.request.json().get("logonName")
+    user = call.site.ensure_user(str(login))
+    return json_reply(call.request, {"d": user_props(call, user)})
+
+
+def site_users(call: Call) -> Reply:
+    users = sorted(call.site.users.values(), key=lambda u: u.id)
+    return json_reply(call.request, collection([user_props(call, u) for u in users]))
+
+
+def site_user(call: Call) -> Reply:
+    uid = int(call.segments[-1].arg())
+    user = call.site.users.get(uid) if hasattr(call.site.users, "get") else None
+    if user is None:
+        from c3po_sync.sandbox.errors import UserNotFound
+
+        raise UserNotFound()
+    return json_reply(call.request, {"d": user_props(call, user)})
+
+
+def user_info_items(call: Call) -> Reply:
+    """The hidden User Information List: one request lists every user with e-mail and login."""
+    out = []
+    for user in sorted(call.site.users.values(), key=lambda u: u.id):
+        uri = f"{call.api}/Web/SiteUserInfoList/Items({user.id})"
+        props = {
+            "__metadata": metadata(uri, "SP.Data.UserInfoItem", '"1"'),
+            "Id": user.id,
+            "ID": user.id,
+            "Title": user.title,
+            "Name": user.login_name,
+            "EMail": user.email,
+            "UserName": user.email,
+            "JobTitle": getattr(user, "job_title", None),
+            "Department": getattr(user, "department", None),
+            "ContentType": "Person",
+        }
+        sel = call.request.option("$select")
+        out.append({"__metadata": props.pop("__metadata"), **apply_select(props, sel)})
+    return json_reply(call.request, collection(out))
+
+
+# --- change logs ---------------------------------------------------------------------------------
+
+
+def _change_args(call: Call) -> dict:
+    query = call.request.json().get("query") or {}
+    start = (query.get("ChangeTokenStart") or {}).get("StringValue")
+    end = (query.get("ChangeTokenEnd") or {}).get("StringValue")
+    kinds = {
+        k
+        for k in ("Add", "Update", "DeleteObject", "Rename", "Restore", "SystemUpdate", "MoveAway", "MoveInto")
+        if query.get(k)
+    }
+    limit = int(query.get("FetchLimit") or 1000)
+    return {"token_start": start, "token_end": end, "fetch_limit": min(max(limit, 1), 2000), "kinds": kinds}
+
+
+def change_entity(change: Any) -> dict:
+    props: dict[str, Any] = {
+        "__metadata": {"type": "SP.ChangeItem"},
+        "ChangeToken": change_token(change.token),
+        "ChangeType": change.change_type,
+        "SiteId": change.site_id,
+        "Time": iso(change.time),
+        "ItemId": change.item_id,
+        "ListId": change.list_id,
+        "WebId": change.web_id,
+    }
+    if getattr(change, "unique_id", None):
+        props["UniqueId"] = change.unique_id
+    return props
+
+
+def list_changes(call: Call) -> Reply:
+    lst = resolve_list(call)
+    changes = lst.get_changes(**_change_args(call))
+    return json_reply(call.request, collection([change_entity(c) for c in changes]))
+
+
+def site_changes(call: Call) -> Reply:
+    changes = call.site.get_changes(**_change_args(call))
+    return json_reply(call.request, collection([change_entity(c) for c in changes]))

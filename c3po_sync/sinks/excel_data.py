@@ -1,0 +1,272 @@
+"""Pure data preparation for the Excel rollup: open findings, the audit scorecard, workload, support."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+import pandas as pd
+
+from c3po_sync.model.tables import CanonicalTables
+
+RECOMMENDATIONS: dict[int, str] = {
+    1: "Technology policy and guidelines",
+    2: "Charter names users and stakeholders",
+    3: "Methodology chosen before procurement",
+    4: "Governance and staffing",
+    5: "ITD role formalized",
+    6: "C3PO engagement and consultant performance",
+    7: "Key documents on a shared platform",
+    8: "Key vendor staff continuity",
+    9: "Regular council reporting of deltas",
+    10: "IT inventory over the full lifecycle",
+}
+"""Short names of the November 2019 Technology Deployments Audit recommendations."""
+
+DATA_QUALITY_REC = 0
+PHASE_ORDER = ("Initiation", "Chartering", "Procurement", "Execution", "Release", "Sustain", "Closed")
+STATUS_ORDER = ("Green", "Yellow", "Red")
+INACTIVE_PHASES = frozenset({"closed"})
+MAX_ACTIVE_PER_PPM = 4
+RESOLVED_WINDOW_DAYS = 30
+SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
+UNASSIGNED = "(unassigned)"
+
+Kind = Literal["text", "int", "float", "bool", "date", "datetime", "any"]
+
+
+def py_values(series: pd.Series, kind: Kind) -> list[Any]:
+    """Turns one column into plain Python values openpyxl can write (NA -> None, UTC -> naive).
+
+    Done per column, not per cell, because per-cell pandas access dominates the build time.
+    """
+    if kind == "datetime":
+        ts = pd.to_datetime(series, utc=True, errors="coerce").dt.tz_convert(None)
+        return [None if pd.isna(v) else v.to_pydatetime() for v in ts]
+    if kind == "date":
+        return [_as_date(v) for v in series.astype(object)]
+    obj = series.astype(object)
+    out = obj.where(series.notna(), None).tolist() if len(series) else []
+    if kind == "bool":
+        return [None if v is None else ("Yes" if bool(v) else "No") for v in out]
+    if kind == "int":
+        return [None if v is None else int(v) for v in out]
+    if kind == "float":
+        return [None if v is None else float(v) for v in out]
+    if kind == "text":
+        return [_as_text(v) for v in out]
+    return out
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or value is pd.NaT or (not isinstance(value, list) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return pd.Timestamp(value).date()
+    except (ValueError, TypeError):
+        return None
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value if v is not None and not pd.isna(v))
+    return str(value)
+
+
+def as_dates(series: pd.Series) -> pd.Series:
+    """A column of optional dates/datetimes as naive UTC timestamps (NaT when missing)."""
+    if series.dtype == object:
+        series = series.map(lambda v: v.isoformat() if isinstance(v, date) else v)
+    return pd.to_datetime(series, utc=True, errors="coerce", format="mixed").dt.tz_convert(None)
+
+
+def with_state(findings: pd.DataFrame) -> pd.DataFrame:
+    """Adds ``is_open`` and ``resolved_on`` from the optional history columns.
+
+    A finding is resolved when its status says so or it has a ``resolved_at``; everything else is
+    open, so a frame fresh from the rules engine (no history columns) counts as all open.
+    """
+    out = findings.copy()
+    resolved = pd.Series(False, index=out.index)
+    if "status" in out.columns:
+        resolved |= out["status"].astype("string").str.strip().str.lower().eq("resolved").fillna(
+            False
+        )
+    if "resolved_at" in out.columns:
+        resolved_at = as_dates(out["resolved_at"])
+        resolved |= resolved_at.notna()
+        out["resolved_on"] = resolved_at
+    else:
+        out["resolved_on"] = pd.NaT
+    out["is_open"] = ~resolved.astype(bool)
+    return out
+
+
+def open_only(findings: pd.DataFrame) -> pd.DataFrame:
+    """The open findings (input must come from :func:`with_state`)."""
+    return findings[findings["is_open"]]
+
+
+def scope_sets(tables: CanonicalTables) -> dict[str, set[str]]:
+    """Entity keys in scope for the scorecard, by entity kind."""
+    projects = set(tables.projects["project_key"].dropna().astype(str))
+    assets = set(tables.assets["asset_id"].dropna().astype(str))
+    return {"project": projects, "asset": assets}
+
+
+def _rec_scope(rec: int) -> tuple[str, ...]:
+    # Rec 10 is about the inventory, but "released to production with no inventory entry" is a
+    # project finding, so both kinds are in its scope; the others concern projects only.
+    return ("asset", "project") if rec == 10 else ("project",)
+
+
+def scorecard_counts(tables: CanonicalTables, findings: pd.DataFrame) -> dict[int, tuple[int, int]]:
+    """Per recommendation 1-10: (entities in scope, in-scope entities with an open finding).
+
+    A document or source finding counts against its project. Findings about entities not in the
+    tables are ignored: they cannot be in scope, and counting them could push a share below zero.
+    """
+    scopes = scope_sets(tables)
+    state = open_only(with_state(findings))
+    kind = state["entity_kind"].astype("string").fillna("")
+    is_asset = kind.eq("asset")
+    entity = state["entity_key"].astype("string")
+    project = state["project_key"].astype("string")
+    key = entity.where(is_asset | (kind.eq("project") & entity.notna()), project)
+    hits = pd.DataFrame(
+        {
+            "rec": pd.to_numeric(state["recommendation"], errors="coerce"),
+            "kind": is_asset.map({True: "asset", False: "project"}),
+            "key": key,
+        }
+    ).dropna()
+    counts: dict[int, tuple[int, int]] = {}
+    for rec in RECOMMENDATIONS:
+        kinds = _rec_scope(rec)
+        rows = hits[hits["rec"].eq(rec)]
+        bad = {
+            (k, v)
+            for k, v in zip(rows["kind"], rows["key"], strict=True)
+            if k in kinds and v in scopes[k]
+        }
+        counts[rec] = (sum(len(scopes[k]) for k in kinds), len(bad))
+    return counts
+
+
+def scorecard(tables: CanonicalTables, findings: pd.DataFrame) -> dict[int, float]:
+    """Share of in-scope projects/assets with no open finding, per recommendation 1-10.
+
+    Recommendations with nothing in scope are left out rather than reported as 100% or NaN, so a
+    consumer that stores the scores for the next trend never stores a meaningless one.
+    """
+    return {
+        rec: 1.0 - bad / total
+        for rec, (total, bad) in scorecard_counts(tables, findings).items()
+        if total
+    }
+
+
+def support_status(assets: pd.DataFrame, today: date) -> list[str]:
+    """Per asset: past end of support, ending within 12 months, supported, retired or unknown."""
+    horizon = _add_year(today)
+    out = []
+    stages = py_values(assets["lifecycle_stage"], "text")
+    for stage, eos in zip(stages, py_values(assets["end_of_support"], "date"), strict=True):
+        if stage is not None and stage.strip().lower() == "retired":
+            out.append("Retired")
+        elif eos is None:
+            out.append("No end-of-support date")
+        elif eos < today:
+            out.append("Past end of support")
+        elif eos <= horizon:
+            out.append("Ends within 12 months")
+        else:
+            out.append("Supported")
+    return out
+
+
+def _add_year(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day + timedelta(days=365)
+
+
+def is_active(phases: pd.Series) -> pd.Series:
+    """Active means not in an inactive phase; an unknown phase counts as active (worth a look)."""
+    return ~phases.astype("string").str.strip().str.lower().isin(INACTIVE_PHASES).fillna(False)
+
+
+def ppm_workload(projects: pd.DataFrame, open_findings: pd.DataFrame) -> pd.DataFrame:
+    """One row per PPM: active and total projects, active budget, open and high findings.
+
+    A finding with no PPM is charged to the PPM of its project, so unowned findings still show up.
+    """
+    p = pd.DataFrame(
+        {
+            "ppm": projects["ppm"].astype("string").fillna(UNASSIGNED),
+            "ppm_name": projects["ppm_name"].astype("string"),
+            "contract": projects["ppm_is_contract"].astype("boolean").fillna(False).astype(bool),
+            "active": is_active(projects["phase"]).astype(bool),
+            "budget": projects["budget"].astype("Float64"),
+        }
+    )
+    p["active_budget"] = p["budget"].where(p["active"], 0).fillna(0)
+    grouped = p.groupby("ppm", sort=False).agg(
+        ppm_name=("ppm_name", "first"),
+        contract=("contract", "any"),
+        active=("active", "sum"),
+        total=("active", "size"),
+        active_budget=("active_budget", "sum"),
+    )
+    project_ppm = dict(
+        zip(
+            projects["project_key"].astype("string"),
+            projects["ppm"].astype("string"),
+            strict=True,
+        )
+    )
+    f_ppm = open_findings["ppm"].astype("string")
+    fallback = open_findings["project_key"].astype("string").map(project_ppm)
+    f_ppm = f_ppm.fillna(fallback.astype("string")).fillna(UNASSIGNED)
+    high = open_findings["severity"].astype("string").str.lower().eq("high").fillna(False)
+    counts = pd.DataFrame({"ppm": f_ppm, "high": high.astype(int)}).groupby("ppm")
+    grouped = grouped.join(counts.size().rename("open"), how="outer")
+    grouped = grouped.join(counts["high"].sum().rename("high"), how="left")
+    grouped = grouped.fillna({"active": 0, "total": 0, "active_budget": 0.0, "open": 0, "high": 0})
+    grouped["contract"] = grouped["contract"].astype("boolean").fillna(False)
+    grouped["over"] = grouped["active"] > MAX_ACTIVE_PER_PPM
+    grouped = grouped.reset_index().rename(columns={"index": "ppm"})
+    return grouped.sort_values(["active", "open", "ppm"], ascending=[False, False, True])
+
+
+def order_counts(values: pd.Series, order: tuple[str, ...]) -> list[tuple[str, int]]:
+    """Counts values, known ones first in ``order``, then the rest by count; blanks last."""
+    counts = values.astype("string").fillna("(blank)").value_counts()
+    known = [(k, int(counts[k])) for k in order if k in counts.index]
+    rest = [
+        (str(k), int(v)) for k, v in counts.items() if k not in order and k != "(blank)"
+    ]
+    blank = [("(blank)", int(counts["(blank)"]))] if "(blank)" in counts.index else []
+    return known + rest + blank
+
+
+def findings_for_sheet(findings: pd.DataFrame, today: date) -> pd.DataFrame:
+    """Open findings plus those resolved in the last 30 days, open first, worst first."""
+    cutoff = pd.Timestamp(today - timedelta(days=RESOLVED_WINDOW_DAYS))
+    keep = findings["is_open"] | (findings["resolved_on"] >= cutoff).fillna(False)
+    out = findings[keep].copy()
+    sev = out["severity"].astype("string").str.lower().map(SEVERITY_RANK).fillna(9)
+    out["_open"] = ~out["is_open"]
+    out["_sev"] = sev.astype(float)
+    out["_rec"] = pd.to_numeric(out["recommendation"], errors="coerce").fillna(99)
+    out = out.sort_values(
+        ["_open", "_sev", "_rec", "project_key", "finding_id"], na_position="last", kind="stable"
+    )
+    return out.drop(columns=["_open", "_sev", "_rec"])

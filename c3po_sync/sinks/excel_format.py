@@ -1,0 +1,133 @@
+"""Table, number-format, width and colour helpers shared by the rollup's sheets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+from c3po_sync.sinks.excel_safety import append_row, safe_url
+
+CURRENCY = '"$"#,##0;[Red]-"$"#,##0'
+DATE = "yyyy-mm-dd"
+DATETIME = "yyyy-mm-dd hh:mm"
+PERCENT = "0.0%"
+INTEGER = "#,##0"
+POINTS = '+0.0" pts";-0.0" pts";0.0" pts"'
+
+TITLE_FONT = Font(size=16, bold=True)
+BOLD = Font(bold=True)
+LINK_FONT = Font(color="0563C1", underline="single")
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+GREEN, YELLOW, RED, GREY = "C6EFCE", "FFEB9C", "FFC7CE", "D9D9D9"
+STATUS_FILLS = {"Green": GREEN, "Yellow": YELLOW, "Red": RED}
+_SAMPLE_ROWS = 300
+
+
+@dataclass(frozen=True)
+class Col:
+    """One output column: header, optional number format and width (None: fit the data)."""
+
+    header: str
+    fmt: str | None = None
+    width: float | None = None
+    wrap: bool = False
+
+
+def write_table(
+    ws: Worksheet,
+    name: str,
+    cols: Sequence[Col],
+    data: Sequence[Sequence[Any]],
+    *,
+    links: Mapping[int, Sequence[Any]] | None = None,
+    freeze: bool = True,
+) -> tuple[int, int]:
+    """Writes a header and column-wise ``data`` as a real Excel table; returns (first, last) row.
+
+    ``links`` maps a 0-based column index to per-row URLs; unsafe URLs are left as plain text. An
+    empty table keeps one blank data row, because Excel repairs a table that has only a header.
+    """
+    if len(data) != len(cols):
+        raise ValueError(f"table {name!r}: {len(cols)} columns but {len(data)} data columns")
+    header_cells = append_row(ws, [c.header for c in cols])
+    header_row = header_cells[0].row
+    for cell in header_cells:
+        cell.font = BOLD
+    n_rows = len(data[0]) if data else 0
+    formatted = [(i, c.fmt) for i, c in enumerate(cols) if c.fmt]
+    wrapped = [i for i, c in enumerate(cols) if c.wrap]
+    link_cols = {i: urls for i, urls in (links or {}).items()}
+    for r, values in enumerate(zip(*data, strict=True)):
+        cells = append_row(ws, values)
+        for i, fmt in formatted:
+            if values[i] is not None:
+                cells[i].number_format = fmt
+        for i in wrapped:
+            cells[i].alignment = WRAP
+        for i, urls in link_cols.items():
+            url = safe_url(urls[r])
+            if url is not None:
+                cells[i].hyperlink = url
+                cells[i].font = LINK_FONT
+    last_row = header_row + max(n_rows, 1)
+    ref = f"A{header_row}:{get_column_letter(len(cols))}{last_row}"
+    table = Table(displayName=name, ref=ref)
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    ws.add_table(table)
+    if freeze:
+        ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    fit_widths(ws, cols, data)
+    return header_row, last_row
+
+
+def fit_widths(ws: Worksheet, cols: Sequence[Col], data: Sequence[Sequence[Any]]) -> None:
+    """Sizes columns from the header and a sample of values, within 8 to 60 characters."""
+    for i, col in enumerate(cols):
+        letter = get_column_letter(i + 1)
+        if col.width is not None:
+            ws.column_dimensions[letter].width = col.width
+            continue
+        longest = len(col.header)
+        for v in data[i][:_SAMPLE_ROWS] if data else ():
+            if v is None:
+                continue
+            text = v if isinstance(v, str) else f"{v:,.0f}" if isinstance(v, float) else str(v)
+            longest = max(longest, len(text.split("\n", 1)[0]))
+        if col.fmt in (DATE, DATETIME):
+            longest = max(longest, 16 if col.fmt == DATETIME else 11)
+        ws.column_dimensions[letter].width = min(max(longest + 2, 8), 60)
+
+
+def add_value_fills(
+    ws: Worksheet, column: int, first_row: int, last_row: int, fills: Mapping[str, str]
+) -> None:
+    """Colours cells by their exact text with conditional formatting (survives sorting/filtering)."""
+    if last_row < first_row:
+        return
+    letter = get_column_letter(column)
+    rng = f"{letter}{first_row}:{letter}{last_row}"
+    for text, colour in fills.items():
+        literal = '"' + text.replace('"', '""') + '"'
+        ws.conditional_formatting.add(
+            rng,
+            CellIsRule(
+                operator="equal",
+                formula=[literal],
+                fill=PatternFill(start_color=colour, end_color=colour, fill_type="solid"),
+            ),
+        )
+
+
+def write_title(ws: Worksheet, title: str, subtitle: str | None = None) -> None:
+    """A bold title (and an optional explanatory line) at the top of a sheet."""
+    append_row(ws, [title])[0].font = TITLE_FONT
+    if subtitle:
+        append_row(ws, [subtitle])
