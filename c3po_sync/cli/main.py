@@ -158,7 +158,8 @@ def demo(
     """
     from c3po_sync.config.settings import load_settings
     from c3po_sync.pipeline.prepare import prepare_run
-    from c3po_sync.sandbox import SandboxServer, load_demo_tenant
+    from c3po_sync.sandbox.demo import DEMO_ANCHOR, load_demo_tenant
+    from c3po_sync.sandbox.server import SandboxServer
     from c3po_sync.wiring import run_prepared
 
     out = out.resolve()
@@ -171,10 +172,13 @@ def demo(
         os.environ.setdefault("C3PO_OUTPUT_DIR", str(out))
         try:
             settings = load_settings(config)
-            inputs = prepare_run(config, "nightly", settings=settings)
+            inputs = prepare_run(config, "nightly", settings=settings, today=DEMO_ANCHOR)
         except _config_errors() as e:
             raise _fail_config(e) from None
-        console.print(f"sandbox: demo City tenant at {server.url}")
+        console.print(
+            f"sandbox: demo City tenant at {server.url}; "
+            f"rules evaluated as of {DEMO_ANCHOR}, the demo tenant's anchor date"
+        )
         result = run_prepared(inputs)
         state_file = out / "state" / "sandbox-tenant.yaml"
         tenant.save(state_file)
@@ -302,10 +306,12 @@ def sandbox_serve(
     """
     import threading
 
-    from c3po_sync.sandbox import FaultConfig, SandboxServer, load_demo_tenant
-    from c3po_sync.sandbox.tenant_file import load_tenant
+    from c3po_sync.sandbox.demo import load_demo_tenant
+    from c3po_sync.sandbox.faults import FaultConfig
+    from c3po_sync.sandbox.model import Tenant
+    from c3po_sync.sandbox.server import SandboxServer
 
-    t = load_tenant(tenant) if tenant else load_demo_tenant()
+    t = Tenant.from_file(tenant) if tenant else load_demo_tenant()
     faults = FaultConfig(latency_s=latency, p429=p429, p503=p503, p_drop=p_drop)
     server = SandboxServer(t, host=host, port=port, faults=faults)
     server.start()

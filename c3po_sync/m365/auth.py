@@ -1,4 +1,4 @@
-"""Access-token providers for SharePoint: a fixed token for the sandbox, a certificate app for SPO."""
+"""Access-token providers: a fixed token for the sandbox, a certificate app for SharePoint."""
 
 from __future__ import annotations
 
@@ -65,7 +65,9 @@ class MsalCertificateTokenProvider:
         try:
             private_key = key_path.read_text(encoding="ascii")
         except OSError as exc:
-            raise TokenError(f"{key_path}: cannot read the certificate's private key: {exc}") from exc
+            raise TokenError(
+                f"{key_path}: cannot read the certificate's private key: {exc}"
+            ) from exc
         credential: dict[str, Any] = {"thumbprint": thumbprint, "private_key": private_key}
         if passphrase:
             credential["passphrase"] = passphrase
@@ -103,4 +105,6 @@ class MsalCertificateTokenProvider:
         }
 
     def __repr__(self) -> str:
-        return f"MsalCertificateTokenProvider(client_id={self._client_id!r}, scopes={self._scopes!r})"
+        return (
+            f"MsalCertificateTokenProvider(client_id={self._client_id!r}, scopes={self._scopes!r})"
+        )

@@ -1,4 +1,4 @@
-"""One site's REST connection: raw verbose-JSON requests through the client's authenticated pipeline.
+"""One site's REST connection: raw verbose-JSON requests through the client's own pipeline.
 
 We issue item pages, batches and guarded MERGEs ourselves (the client drops ``__metadata.etag``,
 always sends ``IF-MATCH: *`` and can loop on ``$skip``), but through the ClientContext's own
@@ -176,7 +176,6 @@ class SiteConnection:
         """
 
         def attempt() -> T:
-            self.ctx.clear()
             result = build()
             self.routes[route] += 1
             try:

@@ -151,7 +151,11 @@ def wire_value(kind: str, value: Any) -> Any:
         parts = _url_parts(value)
         if parts is None:
             return None
-        return {"__metadata": {"type": "SP.FieldUrlValue"}, "Url": parts[0], "Description": parts[1]}
+        return {
+            "__metadata": {"type": "SP.FieldUrlValue"},
+            "Url": parts[0],
+            "Description": parts[1],
+        }
     if kind in ("Text", "Note", "Choice"):
         return str(value)
     return value

@@ -18,8 +18,8 @@ class MappingError(NormalizeError):
         self.problems = list(problems)
         head = self.problems[0] if self.problems else "invalid mapping"
         more = len(self.problems) - 1
-        message = head if more == 0 else head + f"\n(and {more} more:)\n" + "\n".join(
-            self.problems[1:]
+        message = (
+            head if more == 0 else head + f"\n(and {more} more:)\n" + "\n".join(self.problems[1:])
         )
         super().__init__(message)
 
@@ -53,9 +53,7 @@ class SchemaDriftError(NormalizeError):
         )
         others = [m for m in self.missing if m != column]
         also = f"; also missing: {', '.join(others)}" if others else ""
-        super().__init__(
-            f"{where}{what} does not exist on {site}/{list_title}{hint}{also}"
-        )
+        super().__init__(f"{where}{what} does not exist on {site}/{list_title}{hint}{also}")
 
 
 class TransformError(NormalizeError):

@@ -53,8 +53,12 @@ EXPANDED: dict[str, tuple[str, ...]] = {
 
 
 def _is_empty(v: Any) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip()) or (
-        isinstance(v, float) and v != v  # NaN
+    return (
+        v is None
+        or (isinstance(v, str) and not v.strip())
+        or (
+            isinstance(v, float) and v != v  # NaN
+        )
     )
 
 
@@ -282,6 +286,17 @@ def _person(v: Any) -> str | None:
     return None if d is None else _email_of(d)
 
 
+def _person_or_name(v: Any) -> str | None:
+    """For columns whose schema takes "e-mail or name" (author): app accounts have no mail."""
+    d = _person_dict(v)
+    if d is None:
+        return None
+    try:
+        return _email_of(d)
+    except TransformError:
+        return _person_name(d)
+
+
 def _person_name(v: Any) -> str | None:
     d = _person_dict(v)
     if d is None:
@@ -344,9 +359,11 @@ def make_taxonomy(terms: dict[str, str]) -> Transform:
         return label
 
     def convert(v: Any) -> str | None:
-        items = as_list(v) if isinstance(v, list | tuple) or (
-            isinstance(v, dict) and "results" in v
-        ) else [v]
+        items = (
+            as_list(v)
+            if isinstance(v, list | tuple) or (isinstance(v, dict) and "results" in v)
+            else [v]
+        )
         labels = [x for x in (one(i) for i in items) if x]
         return "; ".join(labels) if labels else None
 
@@ -393,8 +410,11 @@ def build_transform(
     allowed: Iterable[str] = (),
     separator: str = ";",
     terms: dict[str, str] | None = None,
+    name_fallback: bool = False,
 ) -> Transform:
     """Compiles one transform with its options; the mapping loader has already checked the name."""
+    if name == "person" and name_fallback:
+        return _person_or_name
     if name in _SIMPLE:
         return _SIMPLE[name]
     if name == "date":

@@ -87,12 +87,23 @@ class JobRunner:
 
     def _step_sync(self, state: _State, result: RunResult) -> None:
         mappings = self.inputs.mappings
+        # Sites are read concurrently; a site's sources one after another on its one connection.
+        by_site: dict[str, list[int]] = {}
+        for i, m in enumerate(mappings):
+            by_site.setdefault(m.ref.site, []).append(i)
+        outcomes: dict[int, tuple[SourceBatch | None, SourceOutcome]] = {}
+
+        def read_site(indexes: list[int]) -> None:
+            for i in indexes:
+                outcomes[i] = self._read_one(mappings[i])
+
         workers = self.inputs.settings.read.concurrency
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="read") as pool:
-            outcomes = list(pool.map(self._read_one, mappings))
+            list(pool.map(read_site, by_site.values()))
         batches: list[SourceBatch] = []
         used: list[SourceMapping] = []
-        for mapping, (batch, outcome) in zip(mappings, outcomes, strict=True):
+        for i, mapping in enumerate(mappings):
+            batch, outcome = outcomes[i]
             result.sources.append(outcome)
             result.sites.add(mapping.ref.site)
             if batch is None:
@@ -115,7 +126,9 @@ class JobRunner:
         name = str(mapping.ref)
         try:
             source = self.ports.source_for(mapping.ref)
-            batch = source.read(required_columns(mapping))
+            # Sources expand person and lookup columns by their kind; they take plain names.
+            columns = list(dict.fromkeys(c.split("/")[0] for c in required_columns(mapping)))
+            batch = source.read(columns)
             check_drift(mapping, batch.fields)
         except SchemaDriftError as e:
             log.error("%s", e)
@@ -179,7 +192,7 @@ class JobRunner:
         run_info = {
             "run_id": result.run_id,
             "job": result.job,
-            "generated_at": datetime.now(self.tz).strftime("%Y-%m-%d %H:%M %Z"),
+            "generated_at": datetime.now(self.tz).isoformat(timespec="minutes"),
             "sites_read": len(result.sites),
             "items_read": result.items_read,
         }

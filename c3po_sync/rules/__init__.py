@@ -1,1 +1,30 @@
-"""rules stage."""
+"""Compliance rules: one small pure check per audit requirement, run by :func:`evaluate`."""
+
+from __future__ import annotations
+
+# Importing the rule modules registers their rules; keep them before config/engine users.
+from c3po_sync.rules import assets, documents, projects  # noqa: F401
+from c3po_sync.rules.config import (
+    RulesConfig,
+    RulesConfigError,
+    load_rules_config,
+    parse_rules_config,
+)
+from c3po_sync.rules.engine import RuleFailedError, evaluate, rules_markdown, rules_table
+from c3po_sync.rules.registry import Rule, RuleContext, all_rules, get_rule, rule
+
+__all__ = [
+    "Rule",
+    "RuleContext",
+    "RuleFailedError",
+    "RulesConfig",
+    "RulesConfigError",
+    "all_rules",
+    "evaluate",
+    "get_rule",
+    "load_rules_config",
+    "parse_rules_config",
+    "rule",
+    "rules_markdown",
+    "rules_table",
+]

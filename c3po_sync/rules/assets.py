@@ -25,14 +25,16 @@ def _asset_hits(ctx: RuleContext, mask: pd.Series, messages: pd.Series) -> pd.Da
     if bad.empty:
         return no_hits()
     projects = ctx.projects.drop_duplicates("project_key").set_index("project_key")
-    out = pd.DataFrame({
-        "entity_key": bad["asset_id"],
-        "project_key": bad["project_key"],
-        "ppm": bad["ppm"].fillna(bad["project_key"].map(projects["ppm"])),
-        "portfolio": bad["project_key"].map(projects["portfolio"]),
-        "source_url": bad["source_url"],
-        "message": messages[mask],
-    })
+    out = pd.DataFrame(
+        {
+            "entity_key": bad["asset_id"],
+            "project_key": bad["project_key"],
+            "ppm": bad["ppm"].fillna(bad["project_key"].map(projects["ppm"])),
+            "portfolio": bad["project_key"].map(projects["portfolio"]),
+            "source_url": bad["source_url"],
+            "message": messages[mask],
+        }
+    )
     return out.reset_index(drop=True)
 
 
@@ -41,29 +43,52 @@ def _label(ctx: RuleContext) -> pd.Series:
     return "'" + a["name"].fillna(a["asset_id"]) + "'"
 
 
-@rule("R10-asset-owner-missing", recommendation=10, severity="medium", entity="asset",
-      description="an asset that is not Retired has no owner",
-      near_miss="a Retired asset without owner")
+@rule(
+    "R10-asset-owner-missing",
+    recommendation=10,
+    severity="medium",
+    entity="asset",
+    description="an asset that is not Retired has no owner",
+    near_miss="a Retired asset without owner",
+)
 def asset_owner_missing(ctx: RuleContext) -> pd.DataFrame:
     a = ctx.tables.assets
     mask = _live(ctx) & blank(a["owner"])
-    return _asset_hits(ctx, mask, "Asset without owner: " + _label(ctx)
-                       + "; name the asset owner in the IT Asset Inventory")
+    return _asset_hits(
+        ctx,
+        mask,
+        "Asset without owner: " + _label(ctx) + "; name the asset owner in the IT Asset Inventory",
+    )
 
 
-@rule("R10-asset-lifecycle-missing", recommendation=10, severity="medium", entity="asset",
-      description="an asset has no lifecycle stage",
-      near_miss="any stage set, even Planned")
+@rule(
+    "R10-asset-lifecycle-missing",
+    recommendation=10,
+    severity="medium",
+    entity="asset",
+    description="an asset has no lifecycle stage",
+    near_miss="any stage set, even Planned",
+)
 def asset_lifecycle_missing(ctx: RuleContext) -> pd.DataFrame:
     a = ctx.tables.assets
     mask = blank(a["lifecycle_stage"])
-    return _asset_hits(ctx, mask, "Asset without lifecycle stage: " + _label(ctx)
-                       + "; set Planned, In Service, Retiring or Retired")
+    return _asset_hits(
+        ctx,
+        mask,
+        "Asset without lifecycle stage: "
+        + _label(ctx)
+        + "; set Planned, In Service, Retiring or Retired",
+    )
 
 
-@rule("R10-asset-dates-missing", recommendation=10, severity="low", entity="asset",
-      description="an asset In Service or Retiring lacks its acquired or end-of-support date",
-      near_miss="a Planned asset without dates")
+@rule(
+    "R10-asset-dates-missing",
+    recommendation=10,
+    severity="low",
+    entity="asset",
+    description="an asset In Service or Retiring lacks its acquired or end-of-support date",
+    near_miss="a Planned asset without dates",
+)
 def asset_dates_missing(ctx: RuleContext) -> pd.DataFrame:
     a = ctx.tables.assets
     in_use = _stage(ctx).isin([IN_SERVICE, "retiring"]).fillna(False).astype(bool)
@@ -74,27 +99,50 @@ def asset_dates_missing(ctx: RuleContext) -> pd.DataFrame:
     which[no_acq & no_eos] = "acquired and end-of-support dates"
     which[no_acq & ~no_eos] = "acquired date"
     which[~no_acq & no_eos] = "end-of-support date"
-    return _asset_hits(ctx, mask, "Asset dates missing: " + _label(ctx) + " has no "
-                       + which + "; complete its lifecycle dates")
+    return _asset_hits(
+        ctx,
+        mask,
+        "Asset dates missing: "
+        + _label(ctx)
+        + " has no "
+        + which
+        + "; complete its lifecycle dates",
+    )
 
 
-@rule("R10-asset-past-end-of-support", recommendation=10, severity="high", entity="asset",
-      description="an asset In Service whose end_of_support is before today",
-      near_miss="end of support today, or the asset already Retiring/Retired")
+@rule(
+    "R10-asset-past-end-of-support",
+    recommendation=10,
+    severity="high",
+    entity="asset",
+    description="an asset In Service whose end_of_support is before today",
+    near_miss="end of support today, or the asset already Retiring/Retired",
+)
 def asset_past_end_of_support(ctx: RuleContext) -> pd.DataFrame:
     a = ctx.tables.assets
     over = ctx.days_since(a["end_of_support"])
     mask = (_stage(ctx) == IN_SERVICE).fillna(False).astype(bool) & (over > 0).fillna(False)
     eos = pd.to_datetime(a["end_of_support"], errors="coerce").dt.strftime("%Y-%m-%d")
-    return _asset_hits(ctx, mask.astype(bool), "Past end of support: " + _label(ctx)
-                       + " is In Service but support ended " + eos.fillna("")
-                       + "; plan its upgrade or retirement")
+    return _asset_hits(
+        ctx,
+        mask.astype(bool),
+        "Past end of support: "
+        + _label(ctx)
+        + " is In Service but support ended "
+        + eos.fillna("")
+        + "; plan its upgrade or retirement",
+    )
 
 
-@rule("R10-asset-review-overdue", recommendation=10, severity="low", entity="asset",
-      description="a non-Retired asset last reviewed more than review_interval_days (365) ago, "
-      "or never",
-      near_miss="reviewed exactly 365 days ago, or the asset is Retired")
+@rule(
+    "R10-asset-review-overdue",
+    recommendation=10,
+    severity="low",
+    entity="asset",
+    description="a non-Retired asset last reviewed more than review_interval_days (365) ago, "
+    "or never",
+    near_miss="reviewed exactly 365 days ago, or the asset is Retired",
+)
 def asset_review_overdue(ctx: RuleContext) -> pd.DataFrame:
     a = ctx.tables.assets
     interval = ctx.config.review_interval_days
@@ -102,14 +150,25 @@ def asset_review_overdue(ctx: RuleContext) -> pd.DataFrame:
     mask = _live(ctx) & (age.isna() | (age > interval)).fillna(True).astype(bool)
     when = pd.to_datetime(a["last_reviewed"], errors="coerce").dt.strftime("%Y-%m-%d")
     detail = ("last reviewed " + when + f" (over {interval} days ago)").fillna("never reviewed")
-    return _asset_hits(ctx, mask, "Inventory review overdue: " + _label(ctx) + " " + detail
-                       + "; review and update the inventory entry")
+    return _asset_hits(
+        ctx,
+        mask,
+        "Inventory review overdue: "
+        + _label(ctx)
+        + " "
+        + detail
+        + "; review and update the inventory entry",
+    )
 
 
-@rule("R10-project-no-asset", recommendation=10, severity="medium",
-      description="a project in Release, Sustain or Closed (phase_gates.asset_inventory) has no "
-      "asset in the inventory linked to it",
-      near_miss="a project in Execution, or any asset (even Retired) naming its project key")
+@rule(
+    "R10-project-no-asset",
+    recommendation=10,
+    severity="medium",
+    description="a project in Release, Sustain or Closed (phase_gates.asset_inventory) has no "
+    "asset in the inventory linked to it",
+    near_miss="a project in Execution, or any asset (even Retired) naming its project key",
+)
 def project_no_asset(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
     a = ctx.tables.assets
@@ -120,6 +179,13 @@ def project_no_asset(ctx: RuleContext) -> pd.DataFrame:
     bad = p[mask]
     if bad.empty:
         return no_hits()
-    return hits(bad, "project_key", "Not in the IT inventory: " + bad["project_key"] + " is in "
-                + bad["phase"] + " but no asset names it; add the delivered system to the "
-                "IT asset inventory, linked to " + bad["project_key"])
+    return hits(
+        bad,
+        "project_key",
+        "Not in the IT inventory: "
+        + bad["project_key"]
+        + " is in "
+        + bad["phase"]
+        + " but no asset names it; add the delivered system to the "
+        "IT asset inventory, linked to " + bad["project_key"],
+    )

@@ -11,8 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from c3po_sync.rules.registry import SEVERITIES, Severity, all_rules
 
-DEFAULT_PHASES = ["Initiation", "Chartering", "Procurement", "Execution", "Release", "Sustain",
-                  "Closed"]
+DEFAULT_PHASES = [
+    "Initiation",
+    "Chartering",
+    "Procurement",
+    "Execution",
+    "Release",
+    "Sustain",
+    "Closed",
+]
 
 # Document types a phase can require; they match DOCUMENTS.doc_type in the canonical schema.
 REQUIRABLE_DOC_TYPES: dict[str, str] = {
@@ -22,7 +29,6 @@ REQUIRABLE_DOC_TYPES: dict[str, str] = {
     "lessons_learned": "Lessons learned",
     "project_plan": "Project plan",
     "vendor_contract": "Vendor contract",
-    "key_vendor_staff": "Key vendor staff list",
 }
 
 
@@ -67,10 +73,13 @@ class PhaseGates(_Strict):
 class RulesConfig(_Strict):
     """Everything policy-shaped the rules read; nothing here is a secret."""
 
-    phases: list[str] = Field(default_factory=lambda: list(DEFAULT_PHASES),
-                              description="lifecycle phases in order")
-    inactive_phases: list[str] = Field(default_factory=lambda: ["Closed"],
-                                       description="phases in which a project is no longer active")
+    phases: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_PHASES), description="lifecycle phases in order"
+    )
+    inactive_phases: list[str] = Field(
+        default_factory=lambda: ["Closed"],
+        description="phases in which a project is no longer active",
+    )
     reporting_window_days: int = Field(60, ge=1, description="status older than this is stale")
     engagement: EngagementCriteria = Field(default_factory=EngagementCriteria)
     max_active_projects_per_ppm: int = Field(4, ge=1)
@@ -86,8 +95,9 @@ class RulesConfig(_Strict):
     current_charter_template: str | None = Field(
         None, description="charter template version in force; null disables the check"
     )
-    severities: dict[str, Severity] = Field(default_factory=dict,
-                                            description="rule id -> severity override")
+    severities: dict[str, Severity] = Field(
+        default_factory=dict, description="rule id -> severity override"
+    )
     disabled: list[str] = Field(default_factory=list, description="rule ids not to run")
 
     @model_validator(mode="after")
@@ -109,17 +119,21 @@ class RulesConfig(_Strict):
             phase_ok(f"required_documents.{phase}", phase)
             for t in doc_types:
                 if t not in REQUIRABLE_DOC_TYPES:
-                    problems.append((f"required_documents.{phase}",
-                                     f"unknown document type {t!r}"
-                                     f"{_suggest(t, list(REQUIRABLE_DOC_TYPES))}"))
+                    problems.append(
+                        (
+                            f"required_documents.{phase}",
+                            f"unknown document type {t!r}{_suggest(t, list(REQUIRABLE_DOC_TYPES))}",
+                        )
+                    )
         known = [r.rule_id for r in all_rules()]
         for rid in self.disabled:
             if rid not in known:
                 problems.append(("disabled", f"unknown rule id {rid!r}{_suggest(rid, known)}"))
         for rid in self.severities:
             if rid not in known:
-                problems.append((f"severities.{rid}",
-                                 f"unknown rule id {rid!r}{_suggest(rid, known)}"))
+                problems.append(
+                    (f"severities.{rid}", f"unknown rule id {rid!r}{_suggest(rid, known)}")
+                )
         if problems:
             # Raised as ValueError so pydantic reports it; load_rules_config re-locates it.
             raise ValueError("; ".join(f"{k}: {m}" for k, m in problems))
@@ -149,7 +163,8 @@ def parse_rules_config(data: Any, path: str = "<rules config>") -> RulesConfig:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise RulesConfigError(path, "", f"expected a mapping at top level, got {type(data).__name__}")
+        got = type(data).__name__
+        raise RulesConfigError(path, "", f"expected a mapping at top level, got {got}")
     try:
         return RulesConfig.model_validate(data)
     except ValidationError as exc:
@@ -190,7 +205,8 @@ def load_rules_config(path: str | Path) -> RulesConfig:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise RulesConfigError(str(p), where, f"invalid YAML: {exc}") from None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RulesConfigError(str(p), where, f"invalid YAML: {problem}") from None
     return parse_rules_config(data, str(p))
 
 

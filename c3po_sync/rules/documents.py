@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from c3po_sync.rules.config import REQUIRABLE_DOC_TYPES
+from c3po_sync.rules.config import REQUIRABLE_DOC_TYPES, RulesConfig
 from c3po_sync.rules.registry import RuleContext, blank, hits, no_hits, rule
 
 
@@ -21,19 +21,25 @@ def _upload_targets(ctx: RuleContext) -> pd.Series:
     """
     docs = ctx.tables.documents
     projects = ctx.projects
-    targets = pd.Series("the project's document library", index=projects["project_key"],
-                        dtype="string")
+    targets = pd.Series(
+        "the project's document library", index=projects["project_key"], dtype="string"
+    )
     if docs.empty:
         return targets
     d = docs[~blank(docs["path"])].copy()
     site = d["source_site"].fillna("").astype(str).str.rstrip("/")
     path = d["path"].astype(str)
-    rel = [p[len(s) + 1:] if s and p.startswith(s + "/") else p.lstrip("/")
-           for p, s in zip(path, site, strict=True)]
+    rel = [
+        p[len(s) + 1 :] if s and p.startswith(s + "/") else p.lstrip("/")
+        for p, s in zip(path, site, strict=True)
+    ]
     d["folder"] = [r.rsplit("/", 1)[0] if "/" in r else "" for r in rel]
     linked = d[~blank(d["project_key"]) & (d["folder"] != "")]
-    by_site = (d[~blank(d["source_list"])].groupby("source_site")["source_list"]
-               .agg(lambda s: s.mode().iloc[0]))
+    by_site = (
+        d[~blank(d["source_list"])]
+        .groupby("source_site")["source_list"]
+        .agg(lambda s: s.mode().iloc[0])
+    )
     for i, key in enumerate(projects["project_key"]):
         if pd.isna(key):
             continue
@@ -49,15 +55,20 @@ def _upload_targets(ctx: RuleContext) -> pd.Series:
 
 def _make_required_doc_rule(doc_type: str, label: str) -> None:
     severity = "high" if doc_type in ("charter", "commitment_signoff") else "medium"
+    default_phase = RulesConfig().required_from().get(doc_type)
+    when = (
+        f"required from {default_phase} on by default"
+        if default_phase
+        else "not required by default: add it to required_documents"
+    )
 
     @rule(
         _doc_rule_id(doc_type),
         recommendation=7,
         severity=severity,
-        description=f"{label} not in the archive although the project's phase requires it "
-        "(required_documents in config)",
-        near_miss=f"the project is one phase earlier than required, or any document classified "
-        f"'{doc_type}' is linked to it",
+        description=f"no document classified '{doc_type}' is linked to a project whose phase "
+        f"requires it (required_documents; {when})",
+        near_miss="the project is one phase earlier than required, or any such document is linked",
     )
     def required_doc_missing(ctx: RuleContext) -> pd.DataFrame:
         from_phase = ctx.config.required_from().get(doc_type)
@@ -73,10 +84,22 @@ def _make_required_doc_rule(doc_type: str, label: str) -> None:
             return no_hits()
         target = _upload_targets(ctx).reset_index(drop=True)
         target.index = p.index
-        noun = "the signed " + label.lower() if "sign" in doc_type or doc_type == "charter" \
+        noun = (
+            "the signed " + label.lower()
+            if "sign" in doc_type or doc_type == "charter"
             else "the " + label.lower()
-        msg = (label + " missing: " + bad["project_key"] + " is in " + bad["phase"]
-               + "; upload " + noun + " to " + target[mask])
+        )
+        msg = (
+            label
+            + " missing: "
+            + bad["project_key"]
+            + " is in "
+            + bad["phase"]
+            + "; upload "
+            + noun
+            + " to "
+            + target[mask]
+        )
         return hits(bad, "project_key", msg)
 
     required_doc_missing.__name__ = f"{doc_type}_missing"
@@ -106,13 +129,21 @@ def charter_template_outdated(ctx: RuleContext) -> pd.DataFrame:
     if bad.empty:
         return no_hits()
     owners = ctx.projects.drop_duplicates("project_key").set_index("project_key")
-    out = pd.DataFrame({
-        "entity_key": bad["path"],
-        "project_key": bad["project_key"],
-        "ppm": bad["project_key"].map(owners["ppm"]),
-        "portfolio": bad["project_key"].map(owners["portfolio"]),
-        "source_url": bad["source_url"],
-    })
-    out["message"] = ("Charter on an old template: " + bad["name"].fillna(bad["path"]) + " uses "
-                      + version[mask] + "; redo it on template " + current)
+    out = pd.DataFrame(
+        {
+            "entity_key": bad["path"],
+            "project_key": bad["project_key"],
+            "ppm": bad["project_key"].map(owners["ppm"]),
+            "portfolio": bad["project_key"].map(owners["portfolio"]),
+            "source_url": bad["source_url"],
+        }
+    )
+    out["message"] = (
+        "Charter on an old template: "
+        + bad["name"].fillna(bad["path"])
+        + " uses "
+        + version[mask]
+        + "; redo it on template "
+        + current
+    )
     return out.reset_index(drop=True)

@@ -17,21 +17,35 @@ def _field_rule(ctx: RuleContext, column: str, gate: str, what: str, fix: str) -
     bad = ctx.projects[mask]
     if bad.empty:
         return no_hits()
-    return hits(bad, "project_key",
-                what + ": " + bad["project_key"] + " is in " + bad["phase"] + "; " + fix)
+    return hits(
+        bad, "project_key", what + ": " + bad["project_key"] + " is in " + bad["phase"] + "; " + fix
+    )
 
 
-@rule("R2-sponsor-missing", recommendation=2, severity="medium",
-      description="active project past Chartering (phase_gates.sponsor) with no executive sponsor",
-      near_miss="a project still in Chartering, or a Closed project")
+@rule(
+    "R2-sponsor-missing",
+    recommendation=2,
+    severity="medium",
+    description="active project past Chartering (phase_gates.sponsor) with no executive sponsor",
+    near_miss="a project still in Chartering, or a Closed project",
+)
 def sponsor_missing(ctx: RuleContext) -> pd.DataFrame:
-    return _field_rule(ctx, "sponsor", ctx.config.phase_gates.sponsor, "No sponsor",
-                       "name the executive sponsor on the project item and in the charter")
+    return _field_rule(
+        ctx,
+        "sponsor",
+        ctx.config.phase_gates.sponsor,
+        "No sponsor",
+        "name the executive sponsor on the project item and in the charter",
+    )
 
 
-@rule("R2-departments-missing", recommendation=2, severity="low",
-      description="active project past Chartering with no impacted departments named",
-      near_miss="one department named, or the project still in Chartering")
+@rule(
+    "R2-departments-missing",
+    recommendation=2,
+    severity="low",
+    description="active project past Chartering with no impacted departments named",
+    near_miss="one department named, or the project still in Chartering",
+)
 def departments_missing(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
     none = p["departments"].map(lambda v: not v if isinstance(v, list) else True).astype(bool)
@@ -39,48 +53,94 @@ def departments_missing(ctx: RuleContext) -> pd.DataFrame:
     bad = p[mask]
     if bad.empty:
         return no_hits()
-    return hits(bad, "project_key", "No impacted departments: " + bad["project_key"]
-                + " is in " + bad["phase"]
-                + "; list every impacted department so its stakeholders sign the charter")
+    return hits(
+        bad,
+        "project_key",
+        "No impacted departments: "
+        + bad["project_key"]
+        + " is in "
+        + bad["phase"]
+        + "; list every impacted department so its stakeholders sign the charter",
+    )
 
 
-@rule("R3-methodology-missing", recommendation=3, severity="medium",
-      description="active project at or past Procurement with no methodology (Waterfall/Agile)",
-      near_miss="a project in Chartering without methodology")
+@rule(
+    "R3-methodology-missing",
+    recommendation=3,
+    severity="medium",
+    description="active project at or past Procurement with no methodology (Waterfall/Agile)",
+    near_miss="a project in Chartering without methodology",
+)
 def methodology_missing(ctx: RuleContext) -> pd.DataFrame:
-    return _field_rule(ctx, "methodology", ctx.config.phase_gates.methodology,
-                       "No methodology", "record Waterfall, Agile or Hybrid before procurement")
+    return _field_rule(
+        ctx,
+        "methodology",
+        ctx.config.phase_gates.methodology,
+        "No methodology",
+        "record Waterfall, Agile or Hybrid before procurement",
+    )
 
 
-@rule("R4-product-owner-missing", recommendation=4, severity="medium",
-      description="active project at or past Chartering with no product owner "
-      "(also covers rec 2's product-owner check, so one gap is one finding)",
-      near_miss="a project in Initiation without a product owner")
+@rule(
+    "R4-product-owner-missing",
+    recommendation=4,
+    severity="medium",
+    description="active project at or past Chartering with no product owner "
+    "(also covers rec 2's product-owner check, so one gap is one finding)",
+    near_miss="a project in Initiation without a product owner",
+)
 def product_owner_missing(ctx: RuleContext) -> pd.DataFrame:
-    return _field_rule(ctx, "product_owner", ctx.config.phase_gates.product_owner,
-                       "No product owner", "assign the department's product owner")
+    return _field_rule(
+        ctx,
+        "product_owner",
+        ctx.config.phase_gates.product_owner,
+        "No product owner",
+        "assign the department's product owner",
+    )
 
 
-@rule("R4-governance-body-missing", recommendation=4, severity="medium",
-      description="active project at or past Chartering with no governance body named",
-      near_miss="a project in Initiation, or a Closed project")
+@rule(
+    "R4-governance-body-missing",
+    recommendation=4,
+    severity="medium",
+    description="active project at or past Chartering with no governance body named",
+    near_miss="a project in Initiation, or a Closed project",
+)
 def governance_body_missing(ctx: RuleContext) -> pd.DataFrame:
-    return _field_rule(ctx, "governance_body", ctx.config.phase_gates.governance_body,
-                       "No governance body", "name the steering committee or board in the charter")
+    return _field_rule(
+        ctx,
+        "governance_body",
+        ctx.config.phase_gates.governance_body,
+        "No governance body",
+        "name the steering committee or board in the charter",
+    )
 
 
-@rule("R5-itd-liaison-missing", recommendation=5, severity="medium",
-      description="active project at or past Chartering with no ITD liaison",
-      near_miss="a project in Initiation without a liaison")
+@rule(
+    "R5-itd-liaison-missing",
+    recommendation=5,
+    severity="medium",
+    description="active project at or past Chartering with no ITD liaison",
+    near_miss="a project in Initiation without a liaison",
+)
 def itd_liaison_missing(ctx: RuleContext) -> pd.DataFrame:
-    return _field_rule(ctx, "itd_liaison", ctx.config.phase_gates.itd_liaison,
-                       "No ITD liaison", "name the ITD liaison on the project item")
+    return _field_rule(
+        ctx,
+        "itd_liaison",
+        ctx.config.phase_gates.itd_liaison,
+        "No ITD liaison",
+        "name the ITD liaison on the project item",
+    )
 
 
-@rule("R5-ppb-priority-missing", recommendation=5, severity="low",
-      description="active vendor project at or past Procurement with no Procurement Planning "
-      "Board priority",
-      near_miss="no vendor named (no procurement involved)")
+@rule(
+    "R5-ppb-priority-missing",
+    recommendation=5,
+    severity="low",
+    description="active vendor project at or past Procurement with no Procurement Planning "
+    "Board priority",
+    near_miss="no vendor named (no procurement involved)",
+)
 def ppb_priority_missing(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
     mask = _gated_missing(ctx, "ppb_priority", ctx.config.phase_gates.ppb_priority)
@@ -88,8 +148,15 @@ def ppb_priority_missing(ctx: RuleContext) -> pd.DataFrame:
     bad = p[mask]
     if bad.empty:
         return no_hits()
-    return hits(bad, "project_key", "No PPB priority: " + bad["project_key"] + " buys from "
-                + bad["vendor"] + "; get a Procurement Planning Board priority")
+    return hits(
+        bad,
+        "project_key",
+        "No PPB priority: "
+        + bad["project_key"]
+        + " buys from "
+        + bad["vendor"]
+        + "; get a Procurement Planning Board priority",
+    )
 
 
 def _engagement_reasons(ctx: RuleContext) -> pd.Series:
@@ -102,9 +169,12 @@ def _engagement_reasons(ctx: RuleContext) -> pd.Series:
         reasons[mask] = reasons[mask] + "; " + (text[mask] if isinstance(text, pd.Series) else text)
 
     budget = p["budget"].astype("Float64")
-    add(budget > e.budget_over,
-        "budget $" + budget.map(lambda v: f"{v:,.0f}" if pd.notna(v) else "").astype(str)
-        + f" over ${e.budget_over:,.0f}")
+    add(
+        budget > e.budget_over,
+        "budget $"
+        + budget.map(lambda v: f"{v:,.0f}" if pd.notna(v) else "").astype(str)
+        + f" over ${e.budget_over:,.0f}",
+    )
     n_depts = p["departments"].map(lambda v: len(v) if isinstance(v, list) else 0)
     add(n_depts > e.departments_over, n_depts.astype(str) + " departments")
     start = pd.to_datetime(p["start_date"], errors="coerce")
@@ -118,11 +188,15 @@ def _engagement_reasons(ctx: RuleContext) -> pd.Series:
     return reasons.str.removeprefix("; ")
 
 
-@rule("R6-engagement-no-ppm", recommendation=6, severity="high",
-      description="active project meets an engagement criterion (budget > $500,000, > 1 "
-      "department, > 365 days, high profile, custom software) but has no PPM",
-      near_miss="budget exactly $500,000, one department, exactly 365 days, not high profile "
-      "and not custom software")
+@rule(
+    "R6-engagement-no-ppm",
+    recommendation=6,
+    severity="high",
+    description="active project meets an engagement criterion (budget > $500,000, > 1 "
+    "department, > 365 days, high profile, custom software) but has no PPM",
+    near_miss="budget exactly $500,000, one department, exactly 365 days, not high profile "
+    "and not custom software",
+)
 def engagement_no_ppm(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
     reasons = _engagement_reasons(ctx)
@@ -130,28 +204,49 @@ def engagement_no_ppm(ctx: RuleContext) -> pd.DataFrame:
     bad = p[mask]
     if bad.empty:
         return no_hits()
-    return hits(bad, "project_key", "No C3PO PPM: " + bad["project_key"]
-                + " meets the engagement criteria (" + reasons[mask]
-                + "); assign a C3PO PPM or a supervised contract PPM")
+    return hits(
+        bad,
+        "project_key",
+        "No C3PO PPM: "
+        + bad["project_key"]
+        + " meets the engagement criteria ("
+        + reasons[mask]
+        + "); assign a C3PO PPM or a supervised contract PPM",
+    )
 
 
-@rule("R6-contract-ppm-unsupervised", recommendation=6, severity="high",
-      description="active project run by a contract PPM with no supervising City PPM",
-      near_miss="a City (non-contract) PPM without supervisor, or a contract PPM with one")
+@rule(
+    "R6-contract-ppm-unsupervised",
+    recommendation=6,
+    severity="high",
+    description="active project run by a contract PPM with no supervising City PPM",
+    near_miss="a City (non-contract) PPM without supervisor, or a contract PPM with one",
+)
 def contract_ppm_unsupervised(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
     mask = ctx.active & flag(p["ppm_is_contract"]) & blank(p["supervising_ppm"])
     bad = p[mask]
     if bad.empty:
         return no_hits()
-    return hits(bad, "project_key", "Contract PPM unsupervised: " + bad["project_key"]
-                + " is run by contractor " + bad["ppm"].fillna("(unnamed)")
-                + "; name the City PPM who supervises them")
+    return hits(
+        bad,
+        "project_key",
+        "Contract PPM unsupervised: "
+        + bad["project_key"]
+        + " is run by contractor "
+        + bad["ppm"].fillna("(unnamed)")
+        + "; name the City PPM who supervises them",
+    )
 
 
-@rule("R6-ppm-overloaded", recommendation=6, severity="medium", entity="ppm",
-      description="a PPM carries more than max_active_projects_per_ppm (4) active projects",
-      near_miss="exactly 4 active projects, or a 5th that is Closed")
+@rule(
+    "R6-ppm-overloaded",
+    recommendation=6,
+    severity="medium",
+    entity="ppm",
+    description="a PPM carries more than max_active_projects_per_ppm (4) active projects",
+    near_miss="exactly 4 active projects, or a 5th that is Closed",
+)
 def ppm_overloaded(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
     act = p[ctx.active & ~blank(p["ppm"])].copy()
@@ -164,29 +259,47 @@ def ppm_overloaded(ctx: RuleContext) -> pd.DataFrame:
         if len(g) > limit:
             keys = sorted(g["project_key"].dropna().astype(str))
             portfolios = sorted(set(g["portfolio"].dropna()))
-            rows.append({
-                "entity_key": who, "project_key": pd.NA, "ppm": who,
-                "portfolio": "; ".join(portfolios) if portfolios else pd.NA,
-                "source_url": pd.NA,
-                "message": f"PPM overloaded: {who} carries {len(g)} active projects "
-                f"(limit {limit}): {', '.join(keys)}; rebalance or add a supervised contract PPM",
-            })
+            rows.append(
+                {
+                    "entity_key": who,
+                    "project_key": pd.NA,
+                    "ppm": who,
+                    "portfolio": "; ".join(portfolios) if portfolios else pd.NA,
+                    "source_url": pd.NA,
+                    "message": f"PPM overloaded: {who} carries {len(g)} active projects "
+                    f"(limit {limit}): {', '.join(keys)}; "
+                    "rebalance or add a supervised contract PPM",
+                }
+            )
     return pd.DataFrame(rows, columns=list(no_hits().columns)) if rows else no_hits()
 
 
-@rule("R6-metrics-missing", recommendation=6, severity="low",
-      description="project in Release or Sustain with no metric goals (OKRs); rec 6 because "
-      "metrics are how C3PO measures progress after launch",
-      near_miss="a project in Execution without metrics, or a Closed one")
+@rule(
+    "R6-metrics-missing",
+    recommendation=6,
+    severity="low",
+    description="project in Release or Sustain with no metric goals (OKRs); rec 6 because "
+    "metrics are how C3PO measures progress after launch",
+    near_miss="a project in Execution without metrics, or a Closed one",
+)
 def metrics_missing(ctx: RuleContext) -> pd.DataFrame:
-    return _field_rule(ctx, "metrics", ctx.config.phase_gates.metrics, "No metric goals",
-                       "record the OKRs (users, calls answered, cases closed...) it is measured by")
+    return _field_rule(
+        ctx,
+        "metrics",
+        ctx.config.phase_gates.metrics,
+        "No metric goals",
+        "record the OKRs (users, calls answered, cases closed...) it is measured by",
+    )
 
 
-@rule("R8-key-vendor-staff-missing", recommendation=8, severity="low",
-      description="active vendor project at or past Execution with no key vendor staff listed "
-      "(neither on the item nor as a key_vendor_staff document)",
-      near_miss="a key_vendor_staff document is archived, or no vendor is named")
+@rule(
+    "R8-key-vendor-staff-missing",
+    recommendation=8,
+    severity="low",
+    description="active vendor project at or past Execution with no key vendor staff listed "
+    "(neither on the item nor as a key_vendor_staff document)",
+    near_miss="a key_vendor_staff document is archived, or no vendor is named",
+)
 def key_vendor_staff_missing(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
     docs = ctx.tables.documents
@@ -198,15 +311,26 @@ def key_vendor_staff_missing(ctx: RuleContext) -> pd.DataFrame:
     bad = p[mask]
     if bad.empty:
         return no_hits()
-    return hits(bad, "project_key", "No key vendor staff: " + bad["project_key"] + " ("
-                + bad["vendor"] + ") lists no approved key vendor staff; archive the approved list")
+    return hits(
+        bad,
+        "project_key",
+        "No key vendor staff: "
+        + bad["project_key"]
+        + " ("
+        + bad["vendor"]
+        + ") lists no approved key vendor staff; archive the approved list",
+    )
 
 
-@rule("R9-status-stale", recommendation=9, severity="medium",
-      description="active project whose last status (status_date or latest status report) is "
-      "more than reporting_window_days (60) old, or missing",
-      near_miss="status exactly 60 days old; a Closed project; a status date in the future "
-      "(that is DQ-status-date-future instead)")
+@rule(
+    "R9-status-stale",
+    recommendation=9,
+    severity="medium",
+    description="active project whose last status (status_date or latest status report) is "
+    "more than reporting_window_days (60) old, or missing",
+    near_miss="status exactly 60 days old; a Closed project; a status date in the future "
+    "(that is DQ-status-date-future instead)",
+)
 def status_stale(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
     window = ctx.config.reporting_window_days
@@ -224,15 +348,27 @@ def status_stale(ctx: RuleContext) -> pd.DataFrame:
     if bad.empty:
         return no_hits()
     when = last[mask].dt.strftime("%Y-%m-%d")
-    detail = ("last status " + when + " (" + age[mask].astype("Int64").astype(str)
-              + f" days ago, window {window})").fillna("no status date recorded")
-    return hits(bad, "project_key", "Status stale: " + bad["project_key"] + " " + detail
-                + "; post a status update")
+    detail = (
+        "last status "
+        + when
+        + " ("
+        + age[mask].astype("Int64").astype(str)
+        + f" days ago, window {window})"
+    ).fillna("no status date recorded")
+    return hits(
+        bad,
+        "project_key",
+        "Status stale: " + bad["project_key"] + " " + detail + "; post a status update",
+    )
 
 
-@rule("DQ-status-date-future", recommendation=0, severity="low",
-      description="a project's status date is after today (data-quality)",
-      near_miss="status date today")
+@rule(
+    "DQ-status-date-future",
+    recommendation=0,
+    severity="low",
+    description="a project's status date is after today (data-quality)",
+    near_miss="status date today",
+)
 def status_date_future(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
     mask = (ctx.days_since(p["status_date"]) < 0).fillna(False).astype(bool)
@@ -240,19 +376,38 @@ def status_date_future(ctx: RuleContext) -> pd.DataFrame:
     if bad.empty:
         return no_hits()
     when = pd.to_datetime(bad["status_date"]).dt.strftime("%Y-%m-%d")
-    return hits(bad, "project_key", "Status date in the future: " + bad["project_key"]
-                + " says " + when + "; correct the status date")
+    return hits(
+        bad,
+        "project_key",
+        "Status date in the future: "
+        + bad["project_key"]
+        + " says "
+        + when
+        + "; correct the status date",
+    )
 
 
-@rule("DQ-phase-unknown", recommendation=0, severity="medium",
-      description="a project's phase is blank or not in the configured phase order, so phase "
-      "rules cannot judge it (data-quality)",
-      near_miss="a known phase in different letter case")
+@rule(
+    "DQ-phase-unknown",
+    recommendation=0,
+    severity="medium",
+    description="a project's phase is blank or not in the configured phase order, so phase "
+    "rules cannot judge it (data-quality)",
+    near_miss="a known phase in different letter case",
+)
 def phase_unknown(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
     bad = p[ctx.phase_rank.isna().to_numpy()]
     if bad.empty:
         return no_hits()
     phase = bad["phase"].fillna("(blank)")
-    return hits(bad, "project_key", "Unknown phase: " + bad["project_key"] + " has phase '"
-                + phase + "'; use one of " + ", ".join(ctx.config.phases))
+    return hits(
+        bad,
+        "project_key",
+        "Unknown phase: "
+        + bad["project_key"]
+        + " has phase '"
+        + phase
+        + "'; use one of "
+        + ", ".join(ctx.config.phases),
+    )

@@ -81,7 +81,10 @@ def _predicate(el: ET.Element) -> Predicate:
     if value_el is None:
         raise BadRequest(f"CAML <{el.tag}> lacks <Value>.")
     value = _value(value_el)
-    lookup_id = isinstance(value, int) and (value_el.get("Type") or "").lower() in ("lookup", "user")
+    lookup_id = isinstance(value, int) and (value_el.get("Type") or "").lower() in (
+        "lookup",
+        "user",
+    )
     name = _field_name(ref, lookup_id=lookup_id)
     if tag in _CMP:
         return Compare(_CMP[tag], name, value)

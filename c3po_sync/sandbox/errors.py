@@ -36,7 +36,9 @@ class ItemNotFound(SandboxError):
     status = 404
     code = "-2147024809, System.ArgumentException"
 
-    def __init__(self, message: str = "Item does not exist. It may have been deleted by another user.") -> None:
+    def __init__(
+        self, message: str = "Item does not exist. It may have been deleted by another user."
+    ) -> None:
         super().__init__(message)
 
 

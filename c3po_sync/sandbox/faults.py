@@ -24,7 +24,8 @@ class FaultConfig:
     counted in `SandboxServer.stats`), e.g. `{"items", "batch"}`; `None` means every route.
     `retry_after_s` goes verbatim into `Retry-After`: an int of seconds or an HTTP date string.
     `in_batch` also applies 429/503 to single operations inside a `$batch`, which the 3.3.0
-    client retries alone.
+    client retries alone. `throttle_first` deterministically throttles the next N matching
+    requests (for tests that must see exactly one retry).
     """
 
     latency_s: float = 0.0
@@ -38,6 +39,7 @@ class FaultConfig:
     ratelimit_headers: bool = False
     in_batch: bool = False
     health_score: int | None = None
+    throttle_first: int = 0
     _rng: random.Random = field(init=False, repr=False, compare=False)
     _lock: threading.Lock = field(init=False, repr=False, compare=False)
 
@@ -49,7 +51,12 @@ class FaultConfig:
     def active(self) -> bool:
         """True if anything at all may be injected (cheap check on the hot path)."""
         return bool(
-            self.latency_s or self.p429 or self.p503 or self.p_drop or self.p_truncate
+            self.latency_s
+            or self.p429
+            or self.p503
+            or self.p_drop
+            or self.p_truncate
+            or self.throttle_first
         ) or (self.health_score is not None)
 
     def applies_to(self, route: str) -> bool:
@@ -61,10 +68,13 @@ class FaultConfig:
             return PASS
         if self.latency_s and not inner:
             time.sleep(self.latency_s)
-        with self._lock:
-            roll = self._rng.random()
         if inner and not self.in_batch:
             return PASS
+        with self._lock:
+            if self.throttle_first > 0:
+                self.throttle_first -= 1
+                return THROTTLE
+            roll = self._rng.random()
         for outcome, p in (
             (THROTTLE, self.p429),
             (UNAVAILABLE, self.p503),
@@ -82,7 +92,11 @@ class FaultConfig:
         if self.ratelimit_headers and outcome == THROTTLE:
             reset = self.retry_after_s if isinstance(self.retry_after_s, int | float) else 60
             headers.update(
-                {"RateLimit-Limit": "1200", "RateLimit-Remaining": "0", "RateLimit-Reset": str(reset)}
+                {
+                    "RateLimit-Limit": "1200",
+                    "RateLimit-Remaining": "0",
+                    "RateLimit-Reset": str(reset),
+                }
             )
         if self.health_score is not None:
             headers["X-SharePointHealthScore"] = str(self.health_score)

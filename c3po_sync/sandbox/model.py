@@ -19,7 +19,13 @@ from c3po_sync.sandbox.errors import (
     UserNotFound,
     VersionConflict,
 )
-from c3po_sync.sandbox.model_changes import SCOPE_LIST, SCOPE_SITE, SCOPE_WEB, Change, ChangeLog, make_token
+from c3po_sync.sandbox.model_changes import (
+    SCOPE_LIST,
+    SCOPE_SITE,
+    Change,
+    ChangeLog,
+    make_token,
+)
 from c3po_sync.sandbox.model_entity import find_property, item_entity
 from c3po_sync.sandbox.model_fields import (
     FIELD_TYPE_KIND,
@@ -34,7 +40,18 @@ from c3po_sync.sandbox.model_fields import (
 from c3po_sync.sandbox.model_files import FileBlob, SiteFilesMixin
 from c3po_sync.sandbox.model_query import caml_query, query_items
 
-__all__ = ["FIELD_TYPE_KIND", "Change", "Field", "FieldKind", "FileBlob", "Item", "SPList", "Site", "Tenant", "User"]
+__all__ = [
+    "FIELD_TYPE_KIND",
+    "Change",
+    "Field",
+    "FieldKind",
+    "FileBlob",
+    "Item",
+    "SPList",
+    "Site",
+    "Tenant",
+    "User",
+]
 
 SANDBOX_NS = uuid.UUID("0c3b0a5e-2f7d-4b8e-9a61-3c5f1d2e4b70")
 MEMBERSHIP = "i:0#.f|membership|"
@@ -93,8 +110,16 @@ class SPList:
 
     view_threshold = 5000
 
-    def __init__(self, site: Site, title: str, base_template: int = 100, *, url: str | None = None,
-                 id: str | None = None, description: str = "") -> None:  # fmt: skip
+    def __init__(
+        self,
+        site: Site,
+        title: str,
+        base_template: int = 100,
+        *,
+        url: str | None = None,
+        id: str | None = None,
+        description: str = "",
+    ) -> None:
         self.site = site
         self.title = title
         self.base_template = base_template
@@ -145,16 +170,26 @@ class SPList:
             f"/{self.root_folder.lstrip('/')}"
         )
 
-    def add_field(self, title: str, kind: str, *, internal_name: str | None = None, **opts: Any) -> Field:
+    def add_field(
+        self, title: str, kind: str, *, internal_name: str | None = None, **opts: Any
+    ) -> Field:
         """Create a custom column; the internal name is derived from the title as SharePoint does."""
         if kind not in FIELD_TYPE_KIND:
-            raise BadRequest(f"Field kind '{kind}' is not supported; use one of {sorted(FIELD_TYPE_KIND)}.")
+            raise BadRequest(
+                f"Field kind '{kind}' is not supported; use one of {sorted(FIELD_TYPE_KIND)}."
+            )
         name = internal_name or encode_internal_name(title)
         base, n = name, 0
         while any(f.internal_name.lower() == name.lower() for f in self.fields):
             n += 1
             name = f"{base}{n}"
-        fld = Field(stable_guid(self.id, "field", name), name, title or decode_internal_name(name), kind, **opts)
+        fld = Field(
+            stable_guid(self.id, "field", name),
+            name,
+            title or decode_internal_name(name),
+            kind,
+            **opts,
+        )
         self.fields.append(fld)
         return fld
 
@@ -182,8 +217,17 @@ class SPList:
                 )
             fld, role = found
             if role == "stringid":
-                value = [int(v) for v in value.get("results", [])] if isinstance(value, dict) else value
+                value = (
+                    [int(v) for v in value.get("results", [])] if isinstance(value, dict) else value
+                )
             canon = convert_write(fld, prop, value, tz)
+            if (
+                fld.kind == "TaxonomyFieldType"
+                and canon is not None
+                and canon["WssId"] in (-1, None)
+            ):
+                wss = self.site.wss_ids
+                canon["WssId"] = wss.setdefault(str(canon["TermGuid"]).lower(), len(wss) + 1)
             if fld.kind in ("User", "UserMulti") and canon is not None:
                 for uid in canon if isinstance(canon, list) else [canon]:
                     if uid not in self.site.tenant.users:
@@ -208,15 +252,32 @@ class SPList:
         if system.get("Editor"):
             item.editor_id = system["Editor"]
 
-    def add_item(self, values: dict[str, Any], *, editor: User | None = None, fs_obj_type: int = 0,
-                 file_ref: str | None = None, record: bool = True) -> Item:  # fmt: skip
+    def add_item(
+        self,
+        values: dict[str, Any],
+        *,
+        editor: User | None = None,
+        fs_obj_type: int = 0,
+        file_ref: str | None = None,
+        record: bool = True,
+    ) -> Item:
         """Create an item from a wire write body; records an Add change."""
         vals, system = self._convert(values)
         now = self.site.tenant.now()
         uid = (editor or self.site.tenant.app_user).id
         item_id = self.next_id
         self.next_id += 1
-        item = Item(item_id, vals, 1, now, now, uid, uid, stable_guid(self.id, "item", str(item_id)), fs_obj_type)
+        item = Item(
+            item_id,
+            vals,
+            1,
+            now,
+            now,
+            uid,
+            uid,
+            stable_guid(self.id, "item", str(item_id)),
+            fs_obj_type,
+        )
         item.file_ref = file_ref or f"{self.root_folder}/{item_id}_.000"
         self._apply_system(item, system)
         self.items[item_id] = item
@@ -224,8 +285,14 @@ class SPList:
             self.site.record_change(self, item, 1)
         return item
 
-    def update_item(self, id: int, values: dict[str, Any], *, if_match: str | None = None,
-                    editor: User | None = None) -> Item:  # fmt: skip
+    def update_item(
+        self,
+        id: int,
+        values: dict[str, Any],
+        *,
+        if_match: str | None = None,
+        editor: User | None = None,
+    ) -> Item:
         """MERGE semantics: only the given properties change; bumps the version and records Update."""
         item = self.get_item(id)
         check_etag(item, if_match)
@@ -252,27 +319,45 @@ class SPList:
                 self.site.forget_file(it.file.unique_id)
             self.site.record_change(self, it, 3)
 
-    def item_entity(self, item: Item, select: list[str] | None = None, expand: list[str] | None = None) -> dict:
+    def item_entity(
+        self, item: Item, select: list[str] | None = None, expand: list[str] | None = None
+    ) -> dict:
         return item_entity(self, item, select, expand)
 
     def query_items(self, **kwargs: Any) -> tuple[list[Item], int | None]:
         return query_items(self, **kwargs)
 
-    def caml_query(self, view_xml: str, paging_info: str | None = None,
-                   folder_server_relative_url: str | None = None) -> tuple[list[Item], str | None]:  # fmt: skip
+    def caml_query(
+        self,
+        view_xml: str,
+        paging_info: str | None = None,
+        folder_server_relative_url: str | None = None,
+    ) -> tuple[list[Item], str | None]:
         return caml_query(self, view_xml, paging_info, folder_server_relative_url)
 
     # -- changes -----------------------------------------------------------------------------------
 
     def current_change_token(self) -> str:
-        return make_token(SCOPE_LIST, self.id, self.site.tenant.now(), self.site.change_log.last_number)
+        return make_token(
+            SCOPE_LIST, self.id, self.site.tenant.now(), self.site.change_log.last_number
+        )
 
-    def get_changes(self, token_start: str | None = None, token_end: str | None = None, fetch_limit: int = 1000,
-                    kinds: set[str] | None = None) -> list[Change]:  # fmt: skip
+    def get_changes(
+        self,
+        token_start: str | None = None,
+        token_end: str | None = None,
+        fetch_limit: int = 1000,
+        kinds: set[str] | None = None,
+    ) -> list[Change]:
         return self.site.change_log.query(
-            scope=SCOPE_LIST, scope_guids={self.id}, list_id=self.id, token_start=token_start,
-            token_end=token_end, fetch_limit=min(fetch_limit or 1000, 2000), kinds=kinds,
-        )  # fmt: skip
+            scope=SCOPE_LIST,
+            scope_guid=self.id,
+            list_id=self.id,
+            token_start=token_start,
+            token_end=token_end,
+            fetch_limit=min(fetch_limit or 1000, 2000),
+            kinds=kinds,
+        )
 
 
 def _parse_wire(value: Any) -> datetime:
@@ -284,8 +369,16 @@ def _parse_wire(value: Any) -> datetime:
 class Site(SiteFilesMixin):
     """A site collection with one web; lists by lower-case title."""
 
-    def __init__(self, tenant: Tenant, server_relative_url: str, title: str = "", *, time_zone: str | None = None,
-                 id: str | None = None, web_id: str | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        tenant: Tenant,
+        server_relative_url: str,
+        title: str = "",
+        *,
+        time_zone: str | None = None,
+        id: str | None = None,
+        web_id: str | None = None,
+    ) -> None:
         self.tenant = tenant
         self.server_relative_url = "/" + server_relative_url.strip("/")
         self.title = title or self.server_relative_url.rsplit("/", 1)[-1]
@@ -296,6 +389,7 @@ class Site(SiteFilesMixin):
         self.change_log = ChangeLog(tenant.change_retention)
         self.upload_sessions: dict[str, tuple[str, bytearray]] = {}
         self._files_by_unique: dict[str, tuple[str, int]] = {}
+        self.wss_ids: dict[str, int] = {}  # TaxonomyHiddenList ids by term GUID
 
     @property
     def absolute_url(self) -> str:
@@ -312,7 +406,9 @@ class Site(SiteFilesMixin):
     def list_by_title(self, title: str) -> SPList:
         lst = self.lists.get(title.lower())
         if lst is None:
-            raise ListNotFound(f"List '{title}' does not exist at site with URL '{self.absolute_url}'.")
+            raise ListNotFound(
+                f"List '{title}' does not exist at site with URL '{self.absolute_url}'."
+            )
         return lst
 
     def list_by_id(self, guid: str) -> SPList:
@@ -322,8 +418,15 @@ class Site(SiteFilesMixin):
                 return lst
         raise ListNotFound(f"List '{guid}' does not exist at site with URL '{self.absolute_url}'.")
 
-    def create_list(self, title: str, base_template: int = 100, description: str = "", *,
-                    url: str | None = None, id: str | None = None) -> SPList:  # fmt: skip
+    def create_list(
+        self,
+        title: str,
+        base_template: int = 100,
+        description: str = "",
+        *,
+        url: str | None = None,
+        id: str | None = None,
+    ) -> SPList:
         if title.lower() in self.lists:
             raise ListAlreadyExists()
         lst = SPList(self, title, base_template, url=url, id=id, description=description)
@@ -336,28 +439,57 @@ class Site(SiteFilesMixin):
 
     def record_change(self, lst: SPList, item: Item, change_type: int) -> Change:
         unique = item.file.unique_id if item.file is not None else None
-        change = Change(change_type, item.id, lst.id, self.web_id, self.id, self.tenant.now(), 0,
-                        unique_id=unique, server_relative_url=item.file_ref)  # fmt: skip
+        change = Change(
+            change_type,
+            item.id,
+            lst.id,
+            self.web_id,
+            self.id,
+            self.tenant.now(),
+            0,
+            unique_id=unique,
+            server_relative_url=item.file_ref,
+        )
         return self.change_log.record(change)
 
     def current_change_token(self) -> str:
         return make_token(SCOPE_SITE, self.id, self.tenant.now(), self.change_log.last_number)
 
-    def get_changes(self, token_start: str | None = None, token_end: str | None = None, fetch_limit: int = 1000,
-                    kinds: set[str] | None = None, *, scope: int = SCOPE_SITE) -> list[Change]:  # fmt: skip
+    def get_changes(
+        self,
+        token_start: str | None = None,
+        token_end: str | None = None,
+        fetch_limit: int = 1000,
+        kinds: set[str] | None = None,
+        *,
+        scope: int = SCOPE_SITE,
+    ) -> list[Change]:
         """Site (scope 1) or web (scope 2) changes of all lists."""
         guid = self.id if scope == SCOPE_SITE else self.web_id
         return self.change_log.query(
-            scope=scope, scope_guids={self.id, self.web_id}, list_id=None, token_start=token_start,
-            token_end=token_end, fetch_limit=min(fetch_limit or 1000, 2000), kinds=kinds,
-        ) if guid else []  # fmt: skip
+            scope=scope,
+            scope_guid=guid,
+            also_accept={self.id, self.web_id},
+            list_id=None,
+            token_start=token_start,
+            token_end=token_end,
+            fetch_limit=min(fetch_limit or 1000, 2000),
+            kinds=kinds,
+        )
 
 
 class Tenant:
     """Root of the sandbox state; the HTTP layer holds `lock` around each request."""
 
-    def __init__(self, name: str = "sandbox", *, time_zone: str = "UTC", origin: str | None = None,
-                 clock: Callable[[], datetime] | None = None, change_retention: int = 50_000) -> None:  # fmt: skip
+    def __init__(
+        self,
+        name: str = "sandbox",
+        *,
+        time_zone: str = "UTC",
+        origin: str | None = None,
+        clock: Callable[[], datetime] | None = None,
+        change_retention: int = 50_000,
+    ) -> None:
         self.name = name
         self.time_zone = time_zone
         self.origin = origin or f"https://{name}.sharepoint.com"
@@ -372,7 +504,9 @@ class Tenant:
     def now(self) -> datetime:
         return self.clock().astimezone(UTC).replace(microsecond=0)
 
-    def add_user(self, email: str, title: str = "", *, login: str | None = None, id: int | None = None) -> User:
+    def add_user(
+        self, email: str, title: str = "", *, login: str | None = None, id: int | None = None
+    ) -> User:
         if id is None:
             id = max([u for u in self.users if u != APP_USER_ID] + [9]) + 1
         user = User(id, login or MEMBERSHIP + email.lower(), title or email.split("@")[0], email)
@@ -383,7 +517,9 @@ class Tenant:
         key = login_or_email.strip().lower()
         bare = key.rsplit("|", 1)[-1]
         for user in self.users.values():
-            if key in (user.login_name.lower(), user.email.lower()) or (bare and bare == user.email.lower()):
+            if key in (user.login_name.lower(), user.email.lower()) or (
+                bare and bare == user.email.lower()
+            ):
                 return user
         raise UserNotFound()
 
@@ -426,6 +562,3 @@ class Tenant:
         from c3po_sync.sandbox.tenant_file import save_tenant
 
         save_tenant(self, path)
-
-
-_ = SCOPE_WEB

@@ -7,8 +7,16 @@ from datetime import UTC, datetime
 
 from c3po_sync.sandbox.errors import ChangeTokenInvalid
 
-CHANGE_TYPES = {1: "Add", 2: "Update", 3: "DeleteObject", 4: "Rename", 5: "MoveAway", 6: "MoveInto",
-                7: "Restore", 15: "SystemUpdate"}  # fmt: skip
+CHANGE_TYPES = {
+    1: "Add",
+    2: "Update",
+    3: "DeleteObject",
+    4: "Rename",
+    5: "MoveAway",
+    6: "MoveInto",
+    7: "Restore",
+    15: "SystemUpdate",
+}
 CHANGE_TYPE_BY_NAME = {v.lower(): k for k, v in CHANGE_TYPES.items()}
 SCOPE_SITE, SCOPE_WEB, SCOPE_LIST = 1, 2, 3
 _EPOCH_TICKS = 621355968000000000
@@ -17,7 +25,9 @@ _EPOCH_TICKS = 621355968000000000
 def to_ticks(when: datetime) -> int:
     """.NET ticks (100 ns since 0001-01-01 UTC), as SharePoint puts them in change tokens."""
     delta = when.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
-    return _EPOCH_TICKS + (delta.days * 86400 + delta.seconds) * 10_000_000 + delta.microseconds * 10
+    return (
+        _EPOCH_TICKS + (delta.days * 86400 + delta.seconds) * 10_000_000 + delta.microseconds * 10
+    )
 
 
 def make_token(scope: int, guid: str, when: datetime, number: int) -> str:
@@ -83,7 +93,8 @@ class ChangeLog:
         self,
         *,
         scope: int,
-        scope_guids: set[str],
+        scope_guid: str,
+        also_accept: set[str] | None = None,
         list_id: str | None,
         token_start: str | None,
         token_end: str | None,
@@ -94,17 +105,22 @@ class ChangeLog:
         start = 0
         if token_start:
             parsed = parse_token(token_start)
-            if parsed.guid not in scope_guids:
-                raise ChangeTokenInvalid(f"The change token '{token_start}' does not belong to this object.")
+            if parsed.guid != scope_guid and parsed.guid not in (also_accept or set()):
+                raise ChangeTokenInvalid(
+                    f"The change token '{token_start}' does not belong to this object."
+                )
             if parsed.number < self.oldest_retained - 1:
                 raise ChangeTokenInvalid(
                     f"The change token '{token_start}' refers to a time before the start of the current change log."
                 )
             start = parsed.number
         end = parse_token(token_end).number if token_end else None
-        wanted = {CHANGE_TYPE_BY_NAME[k.lower()] for k in kinds if k.lower() in CHANGE_TYPE_BY_NAME} if kinds else None
+        wanted = (
+            {CHANGE_TYPE_BY_NAME[k.lower()] for k in kinds if k.lower() in CHANGE_TYPE_BY_NAME}
+            if kinds
+            else None
+        )
         out: list[Change] = []
-        guid = next(iter(scope_guids))
         for ch in self._after(start):
             if end is not None and ch.change_number > end:
                 break
@@ -112,7 +128,11 @@ class ChangeLog:
                 continue
             if wanted is not None and ch.change_type not in wanted:
                 continue
-            tok = ch.token if scope == SCOPE_LIST else make_token(scope, guid, ch.time, ch.change_number)
+            tok = (
+                ch.token
+                if scope == SCOPE_LIST
+                else make_token(scope, scope_guid, ch.time, ch.change_number)
+            )
             out.append(replace(ch, token=tok))
             if len(out) >= fetch_limit:
                 break

@@ -13,9 +13,24 @@ if TYPE_CHECKING:
     from c3po_sync.sandbox.model import Item, SPList, User
 
 Resolver = Callable[["Item"], Any]
-USER_PROPS = {"id": "Id", "title": "Title", "name": "Name", "email": "EMail", "username": "UserName",
-              "jobtitle": "JobTitle", "department": "Department"}  # fmt: skip
-FILE_PROPS = ["Name", "ServerRelativeUrl", "Length", "UniqueId", "TimeCreated", "TimeLastModified", "Title"]
+USER_PROPS = {
+    "id": "Id",
+    "title": "Title",
+    "name": "Name",
+    "email": "EMail",
+    "username": "UserName",
+    "jobtitle": "JobTitle",
+    "department": "Department",
+}
+FILE_PROPS = [
+    "Name",
+    "ServerRelativeUrl",
+    "Length",
+    "UniqueId",
+    "TimeCreated",
+    "TimeLastModified",
+    "Title",
+]
 _STRING_SYSTEM = {"FSObjType", "File_x0020_Size"}
 
 
@@ -58,8 +73,15 @@ def user_prop(user: User | None, prop: str) -> Any:
     if user is None:
         return None
     key = USER_PROPS.get(prop.lower())
-    return {"Id": user.id, "Title": user.title, "Name": user.login_name, "EMail": user.email,
-            "UserName": user.email, "JobTitle": user.job_title, "Department": user.department}.get(key)  # fmt: skip
+    return {
+        "Id": user.id,
+        "Title": user.title,
+        "Name": user.login_name,
+        "EMail": user.email,
+        "UserName": user.email,
+        "JobTitle": user.job_title,
+        "Department": user.department,
+    }.get(key)
 
 
 def find_property(lst: SPList, name: str) -> tuple[Field, str] | None:
@@ -111,7 +133,9 @@ def resolver(lst: SPList, path: str) -> tuple[Field, Resolver]:
         def get_lookup(item: Item) -> Any:
             v = raw_value(item, name)
             ids = v if isinstance(v, list) else [v]
-            vals = [tget(target.items[i]) if i in target.items else None for i in ids if i is not None]
+            vals = [
+                tget(target.items[i]) if i in target.items else None for i in ids if i is not None
+            ]
             return vals if isinstance(v, list) else (vals[0] if vals else None)
 
         return fld, get_lookup
@@ -133,8 +157,10 @@ def wire_props(fld: Field, value: Any) -> dict[str, Any]:
     if kind == "UserMulti":
         if not value:
             return {name + "Id": None, name + "StringId": None}
-        return {name + "Id": _coll("Edm.Int32", list(value)),
-                name + "StringId": _coll("Edm.String", [str(v) for v in value])}  # fmt: skip
+        return {
+            name + "Id": _coll("Edm.Int32", list(value)),
+            name + "StringId": _coll("Edm.String", [str(v) for v in value]),
+        }
     if kind == "Lookup":
         return {name + "Id": value}
     if kind == "LookupMulti":
@@ -149,8 +175,14 @@ def wire_props(fld: Field, value: Any) -> dict[str, Any]:
         if value is None:
             return {name: None}
         wss = value.get("WssId")
-        return {name: {"__metadata": {"type": "SP.Taxonomy.TaxonomyFieldValue"}, "Label": str(wss),
-                       "TermGuid": value.get("TermGuid"), "WssId": wss}}  # fmt: skip
+        return {
+            name: {
+                "__metadata": {"type": "SP.Taxonomy.TaxonomyFieldValue"},
+                "Label": str(wss),
+                "TermGuid": value.get("TermGuid"),
+                "WssId": wss,
+            }
+        }
     if fld.internal_name in _STRING_SYSTEM:
         return {name: str(value) if value is not None else None}
     return {name: value}
@@ -171,7 +203,9 @@ def _lookup_entity(lst: SPList, fld: Field, tid: int, subs: list[str]) -> dict:
     target = lst.site.list_by_title(fld.lookup_list or "")
     titem = target.items.get(tid)
     uri = f"{target.api_uri}/Items({tid})"
-    out: dict[str, Any] = {"__metadata": {"id": uri, "uri": uri, "type": target.list_item_entity_type_full_name}}
+    out: dict[str, Any] = {
+        "__metadata": {"id": uri, "uri": uri, "type": target.list_item_entity_type_full_name}
+    }
     for s in subs or ["Id", fld.lookup_field]:
         if s.lower() == "id":
             out["Id"] = tid
@@ -179,7 +213,9 @@ def _lookup_entity(lst: SPList, fld: Field, tid: int, subs: list[str]) -> dict:
         found = find_property(target, s)
         if found is None:
             raise BadRequest(f"The field or property '{s}' does not exist.")
-        out.update(wire_props(found[0], raw_value(titem, found[0].internal_name) if titem else None))
+        out.update(
+            wire_props(found[0], raw_value(titem, found[0].internal_name) if titem else None)
+        )
     return out
 
 
@@ -187,9 +223,15 @@ def _file_entity(lst: SPList, item: Item, subs: list[str]) -> dict | None:
     blob = item.file
     if blob is None:
         return None
-    full = {"Name": posixpath.basename(item.file_ref), "ServerRelativeUrl": item.file_ref,
-            "Length": str(len(blob.content)), "UniqueId": blob.unique_id, "TimeCreated": iso(blob.time_created),
-            "TimeLastModified": iso(blob.time_last_modified), "Title": item.values.get("Title")}  # fmt: skip
+    full = {
+        "Name": posixpath.basename(item.file_ref),
+        "ServerRelativeUrl": item.file_ref,
+        "Length": str(len(blob.content)),
+        "UniqueId": blob.unique_id,
+        "TimeCreated": iso(blob.time_created),
+        "TimeLastModified": iso(blob.time_last_modified),
+        "Title": item.values.get("Title"),
+    }
     uri = f"{lst.site.api_url}/Web/GetFileByServerRelativePath(decodedurl='{item.file_ref}')"
     out: dict[str, Any] = {"__metadata": {"id": uri, "uri": uri, "type": "SP.File"}}
     for s in subs or FILE_PROPS:
@@ -220,7 +262,9 @@ def _default_names(lst: SPList) -> list[str]:
     return ["Title", *custom, *tail]
 
 
-def item_entity(lst: SPList, item: Item, select: list[str] | None = None, expand: list[str] | None = None) -> dict:
+def item_entity(
+    lst: SPList, item: Item, select: list[str] | None = None, expand: list[str] | None = None
+) -> dict:
     """Verbose JSON properties of an item for `$select`/`$expand` (the HTTP layer adds `__metadata`)."""
     expand_set = {e.strip().lower() for e in expand or [] if e.strip()}
     expandable: dict[str, tuple[Field | None, str]] = {}

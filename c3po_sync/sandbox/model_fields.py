@@ -12,20 +12,62 @@ from c3po_sync.sandbox.errors import BadRequest
 from c3po_sync.sandbox.odata_filter import canonical_datetime
 
 FieldKind = Literal[
-    "Text", "Note", "Number", "Currency", "Integer", "DateTime", "Boolean", "Choice", "MultiChoice",
-    "User", "UserMulti", "Lookup", "LookupMulti", "URL", "TaxonomyFieldType", "Counter", "Computed",
-    "File", "Guid",
-]  # fmt: skip
+    "Text",
+    "Note",
+    "Number",
+    "Currency",
+    "Integer",
+    "DateTime",
+    "Boolean",
+    "Choice",
+    "MultiChoice",
+    "User",
+    "UserMulti",
+    "Lookup",
+    "LookupMulti",
+    "URL",
+    "TaxonomyFieldType",
+    "Counter",
+    "Computed",
+    "File",
+    "Guid",
+]
 
 FIELD_TYPE_KIND: dict[str, int] = {
-    "Integer": 1, "Text": 2, "Note": 3, "DateTime": 4, "Counter": 5, "Choice": 6, "Lookup": 7,
-    "LookupMulti": 7, "Boolean": 8, "Number": 9, "Currency": 10, "URL": 11, "Computed": 12,
-    "Guid": 14, "MultiChoice": 15, "File": 18, "User": 20, "UserMulti": 20, "TaxonomyFieldType": 0,
-}  # fmt: skip
+    "Integer": 1,
+    "Text": 2,
+    "Note": 3,
+    "DateTime": 4,
+    "Counter": 5,
+    "Choice": 6,
+    "Lookup": 7,
+    "LookupMulti": 7,
+    "Boolean": 8,
+    "Number": 9,
+    "Currency": 10,
+    "URL": 11,
+    "Computed": 12,
+    "Guid": 14,
+    "MultiChoice": 15,
+    "File": 18,
+    "User": 20,
+    "UserMulti": 20,
+    "TaxonomyFieldType": 0,
+}
 KIND_BY_TYPE_KIND: dict[int, str] = {
-    1: "Integer", 2: "Text", 3: "Note", 4: "DateTime", 6: "Choice", 7: "Lookup", 8: "Boolean",
-    9: "Number", 10: "Currency", 11: "URL", 15: "MultiChoice", 20: "User",
-}  # fmt: skip
+    1: "Integer",
+    2: "Text",
+    3: "Note",
+    4: "DateTime",
+    6: "Choice",
+    7: "Lookup",
+    8: "Boolean",
+    9: "Number",
+    10: "Currency",
+    11: "URL",
+    15: "MultiChoice",
+    20: "User",
+}
 USER_KINDS = {"User", "UserMulti"}
 ID_KINDS = {"User", "UserMulti", "Lookup", "LookupMulti"}
 MULTI_KINDS = {"UserMulti", "LookupMulti", "MultiChoice"}
@@ -108,14 +150,29 @@ def builtin_fields(library: bool) -> list[Field]:
         _builtin("FileLeafRef", "Name", "File", required=library),
     ]
     if library:
-        fields.append(_builtin("File_x0020_Size", "File Size", "Integer", read_only=True, hidden=True))
+        fields.append(
+            _builtin("File_x0020_Size", "File Size", "Integer", read_only=True, hidden=True)
+        )
     else:
         fields.append(_builtin("Attachments", "Attachments", "Boolean", read_only=True))
     return fields
 
 
-SYSTEM_NAMES = {"ID", "Modified", "Created", "Author", "Editor", "_UIVersionString", "GUID", "FSObjType",
-                "FileRef", "FileDirRef", "FileLeafRef", "File_x0020_Size", "Attachments"}  # fmt: skip
+SYSTEM_NAMES = {
+    "ID",
+    "Modified",
+    "Created",
+    "Author",
+    "Editor",
+    "_UIVersionString",
+    "GUID",
+    "FSObjType",
+    "FileRef",
+    "FileDirRef",
+    "FileLeafRef",
+    "File_x0020_Size",
+    "Attachments",
+}
 
 
 def _results(value: Any, where: str) -> list:
@@ -134,11 +191,15 @@ def _num(value: Any, where: str, cast: type = float) -> Any:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise BadRequest(f"Cannot convert the literal '{value}' to the expected type for '{where}'.")
+        raise BadRequest(
+            f"Cannot convert the literal '{value}' to the expected type for '{where}'."
+        )
     try:
         out = cast(value)
     except (TypeError, ValueError) as exc:
-        raise BadRequest(f"Cannot convert the literal '{value}' to the expected type for '{where}'.") from exc
+        raise BadRequest(
+            f"Cannot convert the literal '{value}' to the expected type for '{where}'."
+        ) from exc
     if cast is float and float(out).is_integer():
         return int(out)
     return out
@@ -155,7 +216,9 @@ def to_date_wire(value: Any, time_zone: str, where: str) -> str | None:
         try:
             parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "Zz" else text)
         except ValueError as exc:
-            raise BadRequest(f"Cannot convert '{value}' to a DateTime value for '{where}'.") from exc
+            raise BadRequest(
+                f"Cannot convert '{value}' to a DateTime value for '{where}'."
+            ) from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(time_zone))
     return canonical_datetime(parsed.astimezone(UTC).isoformat())
@@ -184,7 +247,9 @@ def convert_write(fld: Field, prop: str, value: Any, time_zone: str) -> Any:
             return True
         if str(value).lower() in ("false", "0", "no"):
             return False
-        raise BadRequest(f"Cannot convert the literal '{value}' to the expected type 'Edm.Boolean' for '{where}'.")
+        raise BadRequest(
+            f"Cannot convert the literal '{value}' to the expected type 'Edm.Boolean' for '{where}'."
+        )
     if kind == "DateTime":
         return to_date_wire(value, time_zone, where)
     if kind == "URL":
@@ -199,7 +264,11 @@ def convert_write(fld: Field, prop: str, value: Any, time_zone: str) -> Any:
             return None
         lower = {k.lower(): v for k, v in value.items() if k != "__metadata"}
         wss = lower.get("wssid")
-        return {"Label": lower.get("label"), "TermGuid": lower.get("termguid"), "WssId": int(wss) if wss else -1}
+        return {
+            "Label": lower.get("label"),
+            "TermGuid": lower.get("termguid"),
+            "WssId": int(wss) if wss else -1,
+        }
     if value is None:
         return None
     if isinstance(value, dict | list):

@@ -40,7 +40,9 @@ class SiteFilesMixin:
         best = None
         for lst in self.lists.values():
             root = lst.root_folder.lower()
-            if (low == root or low.startswith(root + "/")) and (best is None or len(root) > len(best.root_folder)):
+            if (low == root or low.startswith(root + "/")) and (
+                best is None or len(root) > len(best.root_folder)
+            ):
                 best = lst
         if best is None:
             raise FileNotFound(f"File Not Found. '{server_relative_url}'")
@@ -80,7 +82,9 @@ class SiteFilesMixin:
     def forget_file(self, unique_id: str) -> None:
         self._files_by_unique.pop(unique_id.lower(), None)
 
-    def ensure_folder(self, server_relative_url: str, *, editor: User | None = None) -> tuple[SPList, str]:
+    def ensure_folder(
+        self, server_relative_url: str, *, editor: User | None = None
+    ) -> tuple[SPList, str]:
         """Create a folder and its missing parents (as SharePoint's folders.add does)."""
         url = _norm(server_relative_url)
         lst = self.library_for(url)
@@ -96,8 +100,16 @@ class SiteFilesMixin:
                 raise FileAlreadyExists(f"A file with the name {current} already exists.")
         return lst, current
 
-    def add_file(self, folder_url: str, name: str, content: bytes, overwrite: bool = True, *,
-                 editor: User | None = None, values: dict | None = None) -> Item:  # fmt: skip
+    def add_file(
+        self,
+        folder_url: str,
+        name: str,
+        content: bytes,
+        overwrite: bool = True,
+        *,
+        editor: User | None = None,
+        values: dict | None = None,
+    ) -> Item:
         """Add or overwrite a file; overwrite=False on an existing name fails as SharePoint does."""
         lst, folder = self.folder(folder_url)
         if not name or "/" in name:
@@ -124,7 +136,9 @@ class SiteFilesMixin:
 
     # -- chunked uploads: Files/add(empty) then startUpload / continueUpload / finishUpload ---------
 
-    def start_upload(self, unique_id: str, upload_id: str, offset: int | bytes = 0, chunk: bytes | None = None) -> int:
+    def start_upload(
+        self, unique_id: str, upload_id: str, offset: int | bytes = 0, chunk: bytes | None = None
+    ) -> int:
         """Begin a session with the first chunk; returns the next offset."""
         if isinstance(offset, bytes | bytearray):
             offset, chunk = 0, offset
@@ -135,7 +149,9 @@ class SiteFilesMixin:
     def _session(self, unique_id: str, upload_id: str, offset: int) -> bytearray:
         session = self.upload_sessions.get(upload_id.lower())
         if session is None or session[0] != unique_id.strip("{}").lower():
-            raise BadRequest(f"The upload session '{upload_id}' does not exist for file '{unique_id}'.")
+            raise BadRequest(
+                f"The upload session '{upload_id}' does not exist for file '{unique_id}'."
+            )
         if int(offset) != len(session[1]):
             raise BadRequest(
                 f"The file offset {offset} does not match the expected offset {len(session[1])} "
@@ -148,8 +164,15 @@ class SiteFilesMixin:
         buf.extend(chunk)
         return len(buf)
 
-    def finish_upload(self, unique_id: str, upload_id: str, offset: int, chunk: bytes, *,
-                      editor: User | None = None) -> Item:  # fmt: skip
+    def finish_upload(
+        self,
+        unique_id: str,
+        upload_id: str,
+        offset: int,
+        chunk: bytes,
+        *,
+        editor: User | None = None,
+    ) -> Item:
         """Complete the session: the file's content becomes the uploaded bytes (one Update change)."""
         buf = self._session(unique_id, upload_id, offset)
         buf.extend(chunk)

@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from c3po_sync.sandbox.errors import BadRequest, QueryThrottled
+from c3po_sync.sandbox.model_entity import resolver
 from c3po_sync.sandbox.odata_filter import (
     And,
     Compare,
@@ -18,7 +19,6 @@ from c3po_sync.sandbox.odata_filter import (
     fields_in,
     parse_filter,
 )
-from c3po_sync.sandbox.model_entity import resolver
 
 if TYPE_CHECKING:
     from c3po_sync.sandbox.model import Item, SPList
@@ -39,7 +39,9 @@ def _fix_dates(lst: SPList, pred: Predicate) -> Predicate:
             if isinstance(pred, Compare) and isinstance(pred.value, str):
                 return replace(pred, value=canonical_datetime(pred.value))
             if isinstance(pred, In):
-                vals = tuple(canonical_datetime(v) if isinstance(v, str) else v for v in pred.values)
+                vals = tuple(
+                    canonical_datetime(v) if isinstance(v, str) else v for v in pred.values
+                )
                 return replace(pred, values=vals)
     return pred
 
@@ -139,7 +141,10 @@ def parse_paging_info(paging_info: str | None) -> int | None:
 
 
 def caml_query(
-    lst: SPList, view_xml: str, paging_info: str | None = None, folder_server_relative_url: str | None = None
+    lst: SPList,
+    view_xml: str,
+    paging_info: str | None = None,
+    folder_server_relative_url: str | None = None,
 ) -> tuple[list[Item], str | None]:
     """Rows of a CAML view and the next PagingInfo (`Paged=TRUE&p_ID=N`) when the page was full."""
     from c3po_sync.sandbox.caml import parse_view_xml

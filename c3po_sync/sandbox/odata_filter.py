@@ -107,7 +107,9 @@ class _Parser:
                 self.tokens.append(("lit", m.group("strv").replace("''", "'")))
             elif m.group("num") is not None:
                 num = m.group("num").rstrip("mMdDlLfF")
-                self.tokens.append(("lit", float(num) if any(c in num for c in ".eE") else int(num)))
+                self.tokens.append(
+                    ("lit", float(num) if any(c in num for c in ".eE") else int(num))
+                )
             elif m.group("ident") is not None:
                 word = m.group("ident")
                 low = word.lower()
@@ -124,7 +126,7 @@ class _Parser:
         self.i = 0
 
     def error(self, detail: str) -> BadRequest:
-        return BadRequest(f"The expression \"{self.text}\" is not valid: {detail}.")
+        return BadRequest(f'The expression "{self.text}" is not valid: {detail}.')
 
     def peek(self) -> tuple[str, Any] | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -177,7 +179,12 @@ class _Parser:
             pred = self.parse_or()
             self.expect("punct", ")")
             return pred
-        if tok and tok[0] == "ident" and self.i + 1 < len(self.tokens) and self.tokens[self.i + 1] == ("punct", "("):
+        if (
+            tok
+            and tok[0] == "ident"
+            and self.i + 1 < len(self.tokens)
+            and self.tokens[self.i + 1] == ("punct", "(")
+        ):
             return self.parse_func()
         left = self.take()
         op = self.take()
@@ -265,7 +272,10 @@ def _compare(op: str, actual: Any, expected: Any) -> bool:
 
 def _coerce(actual: Any, expected: Any) -> tuple[Any, Any]:
     if isinstance(actual, bool) or isinstance(expected, bool):
-        return bool(actual) if not isinstance(actual, str) else actual.lower() in ("1", "true"), bool(expected)
+        return bool(actual) if not isinstance(actual, str) else actual.lower() in (
+            "1",
+            "true",
+        ), bool(expected)
     if isinstance(actual, int | float) and isinstance(expected, str):
         try:
             return actual, float(expected)

@@ -72,7 +72,7 @@ class Request:
         try:
             data = json.loads(self.body)
         except ValueError as exc:
-            raise BadRequest(f"Invalid JSON. A token was not recognized in the JSON content: {exc}")
+            raise BadRequest(f"Invalid JSON in the request body: {exc}") from exc
         if not isinstance(data, dict):
             raise BadRequest("Invalid request body: a JSON object was expected.")
         return data
@@ -147,6 +147,9 @@ def to_nometadata(payload: Any) -> Any:
                 if inner.get("__next"):
                     out["odata.nextLink"] = inner["__next"]
                 return out
+            if isinstance(inner, dict) and len(inner) == 1 and "__metadata" not in inner:
+                # an operation result {"d":{"<Op>": v}} is {"value": v} under nometadata
+                return {"value": to_nometadata(next(iter(inner.values())))}
             return to_nometadata(inner)
         if "results" in payload and isinstance(payload["results"], list):
             return [to_nometadata(r) for r in payload["results"]]

@@ -58,12 +58,19 @@ def item_etag(item: Any) -> str:
 
 def item_entity(call: Call, lst: Any, item: Any, select=None, expand=None) -> dict:
     """An item's verbose entity: the model's properties plus `__metadata` built from the request."""
+    return item_entities(call, lst, [item], select, expand)[0]
+
+
+def item_entities(call: Call, lst: Any, rows: list[Any], select=None, expand=None) -> list[dict]:
+    """Entities of a page of items (list URI and type name computed once per page)."""
     from c3po_sync.sandbox.model_entity import item_entity as model_item_entity
 
-    props = model_item_entity(lst, item, select, expand)
-    uri = item_uri(call, lst, item.id)
-    meta = metadata(uri, lst.list_item_entity_type_full_name, item_etag(item))
-    return {"__metadata": meta, **props}
+    base, type_name = list_uri(call, lst), lst.list_item_entity_type_full_name
+    out = []
+    for item in rows:
+        meta = metadata(f"{base}/Items({item.id})", type_name, item_etag(item))
+        out.append({"__metadata": meta, **model_item_entity(lst, item, select, expand)})
+    return out
 
 
 def _top(call: Call) -> int:
@@ -124,14 +131,15 @@ def items(call: Call) -> Reply:
         skip=_int_option(call, "$skip"),
         skiptoken_after_id=_skiptoken_id(request.option("$skiptoken")),
     )
-    results = [item_entity(call, lst, it, select, expand) for it in rows]
+    results = item_entities(call, lst, rows, select, expand)
     nxt = next_link(call, lst, last_id, top) if last_id is not None else None
     return json_reply(request, collection(results, nxt))
 
 
 def _item_id(call: Call) -> int:
     seg = call.segment("getitembyid") or next(
-        (s for s in reversed(call.segments) if s.name in ("items", "getbyid") and s.has_parens), None
+        (s for s in reversed(call.segments) if s.name in ("items", "getbyid") and s.has_parens),
+        None,
     )
     try:
         return int(seg.arg()) if seg is not None else -1
@@ -170,7 +178,7 @@ def recycle(call: Call) -> Reply:
 
 
 def validate_update(call: Call) -> Reply:
-    """ValidateUpdateListItem: display-string values, per-field errors reported, never a failed call."""
+    """ValidateUpdateListItem: display strings in, per-field errors in-band (always 200)."""
     lst = resolve_list(call)
     item_id = _item_id(call)
     lst.get_item(item_id)
@@ -243,7 +251,7 @@ def caml_items(call: Call) -> Reply:
     select = None
     if view_fields:
         select = ["Id", "FileSystemObjectType", *view_fields]
-    results = [item_entity(call, lst, it, select) for it in rows]
+    results = item_entities(call, lst, rows, select)
     return json_reply(call.request, collection(results))
 
 

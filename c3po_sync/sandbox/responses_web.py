@@ -80,8 +80,11 @@ def user_props(call: Call, user: Any) -> dict:
         "Email": user.email,
         "IsSiteAdmin": False,
         "UserPrincipalName": user.email,
-        "UserId": {"__metadata": {"type": "SP.UserIdInfo"}, "NameId": f"{user.id:016x}",
-                   "NameIdIssuer": "urn:federation:microsoftonline"},  # fmt: skip
+        "UserId": {
+            "__metadata": {"type": "SP.UserIdInfo"},
+            "NameId": f"{user.id:016x}",
+            "NameIdIssuer": "urn:federation:microsoftonline",
+        },  # fmt: skip
     }
 
 
@@ -96,8 +99,10 @@ def context_info(call: Call) -> Reply:
         "FormDigestValue": f"0x{abs(hash(call.site.id)):016X}{'0' * 112},{now}",
         "LibraryVersion": "16.0.0.0",
         "SiteFullUrl": call.site_url,
-        "SupportedSchemaVersions": {"__metadata": {"type": "Collection(Edm.String)"},
-                                    "results": ["14.0.0.0", "15.0.0.0"]},  # fmt: skip
+        "SupportedSchemaVersions": {
+            "__metadata": {"type": "Collection(Edm.String)"},
+            "results": ["14.0.0.0", "15.0.0.0"],
+        },  # fmt: skip
         "WebFullUrl": call.site_url,
     }
     return json_reply(call.request, operation("GetContextWebInformation", info))
@@ -130,7 +135,13 @@ def get_web(call: Call) -> Reply:
 
 def get_site(call: Call) -> Reply:
     site = call.site
-    props = {"Id": site.id, "Url": call.site_url, "ServerRelativeUrl": site.server_relative_url}
+    props = {
+        "Id": site.id,
+        "Url": call.site_url,
+        "ServerRelativeUrl": site.server_relative_url,
+        "CurrentChangeToken": change_token(site.current_change_token()),
+        "RootWeb": deferred(f"{call.api}/Site/RootWeb"),
+    }
     props = apply_select(props, call.request.option("$select"))
     return json_reply(call.request, entity(props, metadata(f"{call.api}/Site", "SP.Site")))
 
@@ -153,7 +164,8 @@ def list_props(call: Call, lst: Any) -> dict:
         "ListItemEntityTypeFullName": lst.list_item_entity_type_full_name,
         "CurrentChangeToken": change_token(lst.current_change_token()),
         "Created": iso(getattr(lst, "created", None)) or "2020-01-01T00:00:00Z",
-        "LastItemModifiedDate": iso(getattr(lst, "last_item_modified", None)) or iso(datetime.now(UTC)),
+        "LastItemModifiedDate": iso(getattr(lst, "last_item_modified", None))
+        or iso(datetime.now(UTC)),
         "ParentWebUrl": call.site.server_relative_url,
         "EnableVersioning": True,
         "Fields": deferred(f"{uri}/Fields"),
@@ -178,7 +190,9 @@ def lists(call: Call) -> Reply:
             str(title), int(body.get("BaseTemplate") or 100), str(body.get("Description") or "")
         )
         return json_reply(request, {"d": list_entity(call, lst)}, 201)
-    results = [list_entity(call, lst, request.option("$select")) for lst in call.site.lists.values()]
+    results = [
+        list_entity(call, lst, request.option("$select")) for lst in call.site.lists.values()
+    ]
     return json_reply(request, collection(results))
 
 
@@ -216,7 +230,9 @@ def field_entity(call: Call, lst: Any, fld: Any, select: str | None = None) -> d
     if fld.kind in ("Lookup", "LookupMulti", "User", "UserMulti"):
         props["AllowMultipleValues"] = fld.kind.endswith("Multi")
         props["LookupField"] = fld.lookup_field if fld.kind.startswith("Lookup") else "ImnName"
-        props["LookupList"] = fld.lookup_list or ("{UserInfo}" if fld.kind.startswith("User") else "")
+        props["LookupList"] = fld.lookup_list or (
+            "{UserInfo}" if fld.kind.startswith("User") else ""
+        )
     if fld.kind == "DateTime":
         props["DisplayFormat"] = 0 if getattr(fld, "date_only", False) else 1
     props = apply_select(props, select)
@@ -239,8 +255,18 @@ def fields(call: Call) -> Reply:
 def get_field(call: Call) -> Reply:
     lst = resolve_list(call)
     seg = call.segments[-1]
-    fld = lst.field_by_id(str(seg.arg())) if seg.name == "getbyid" else lst.field(str(seg.arg()))
-    return json_reply(call.request, {"d": field_entity(call, lst, fld, call.request.option("$select"))})
+    if seg.name == "getbyid":
+        wanted = str(seg.arg()).strip("{}").lower()
+        fld = next((f for f in lst.fields if f.id.lower() == wanted), None)
+        if fld is None:
+            from c3po_sync.sandbox.errors import FieldNotFound
+
+            raise FieldNotFound(f"Field with id '{wanted}' does not exist in list '{lst.title}'.")
+    else:
+        fld = lst.field(str(seg.arg()))
+    return json_reply(
+        call.request, {"d": field_entity(call, lst, fld, call.request.option("$select"))}
+    )
 
 
 def add_field(call: Call) -> Reply:
@@ -359,11 +385,25 @@ def _change_args(call: Call) -> dict:
     end = (query.get("ChangeTokenEnd") or {}).get("StringValue")
     kinds = {
         k
-        for k in ("Add", "Update", "DeleteObject", "Rename", "Restore", "SystemUpdate", "MoveAway", "MoveInto")
+        for k in (
+            "Add",
+            "Update",
+            "DeleteObject",
+            "Rename",
+            "Restore",
+            "SystemUpdate",
+            "MoveAway",
+            "MoveInto",
+        )
         if query.get(k)
     }
     limit = int(query.get("FetchLimit") or 1000)
-    return {"token_start": start, "token_end": end, "fetch_limit": min(max(limit, 1), 2000), "kinds": kinds}
+    return {
+        "token_start": start,
+        "token_end": end,
+        "fetch_limit": min(max(limit, 1), 2000),
+        "kinds": kinds,
+    }
 
 
 def change_entity(change: Any) -> dict:
@@ -389,5 +429,8 @@ def list_changes(call: Call) -> Reply:
 
 
 def site_changes(call: Call) -> Reply:
-    changes = call.site.get_changes(**_change_args(call))
+    from c3po_sync.sandbox.model_changes import SCOPE_SITE, SCOPE_WEB
+
+    scope = SCOPE_WEB if call.segments[0].name == "web" else SCOPE_SITE
+    changes = call.site.get_changes(**_change_args(call), scope=scope)
     return json_reply(call.request, collection([change_entity(c) for c in changes]))

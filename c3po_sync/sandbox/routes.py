@@ -138,7 +138,8 @@ _MACROS = {
     "{list}": r"(?:web/)?(?:lists/(?:getbytitle|getbyid)\(\)|lists\(\))",
     "{item}": r"(?:items\(\)|getitembyid\(\)|items/getbyid\(\))",
     "{folder}": r"(?:web/)?(?:getfolderbyserverrelativeurl|getfolderbyserverrelativepath)\(\)",
-    "{file}": r"(?:web/)?(?:getfilebyserverrelativeurl|getfilebyserverrelativepath|getfilebyid)\(\)",
+    "{file}": r"(?:web/)?(?:getfilebyserverrelativeurl|getfilebyserverrelativepath"
+    r"|getfilebyid)\(\)",
     "{field}": r"fields/(?:getbytitle|getbyinternalnameortitle|getbyid)\(\)",
 }
 
@@ -234,9 +235,16 @@ def dispatch(request: Request, tenant: Any) -> tuple[str, Reply]:
     route = "unknown"
     try:
         with tenant.lock:
-            call = match(request, tenant)
-            route = call.route
-            return route, HANDLERS[route](call)
+            # The model builds some links (expanded lookups, error messages) from `origin`; make
+            # them point at the host the client used, as SharePoint does.
+            saved = tenant.origin
+            tenant.origin = request.base_url
+            try:
+                call = match(request, tenant)
+                route = call.route
+                return route, HANDLERS[route](call)
+            finally:
+                tenant.origin = saved
     except SandboxError as exc:
         log.debug("sandbox %s %s -> %s %s", request.method, request.path, exc.status, exc.code)
         return route, error_reply(request, exc)

@@ -1,4 +1,4 @@
-"""Pure data preparation for the Excel rollup: open findings, the audit scorecard, workload, support."""
+"""Pure data preparation for the Excel rollup: open findings, scorecard, workload, support."""
 
 from __future__ import annotations
 
@@ -24,7 +24,15 @@ RECOMMENDATIONS: dict[int, str] = {
 """Short names of the November 2019 Technology Deployments Audit recommendations."""
 
 DATA_QUALITY_REC = 0
-PHASE_ORDER = ("Initiation", "Chartering", "Procurement", "Execution", "Release", "Sustain", "Closed")
+PHASE_ORDER = (
+    "Initiation",
+    "Chartering",
+    "Procurement",
+    "Execution",
+    "Release",
+    "Sustain",
+    "Closed",
+)
 STATUS_ORDER = ("Green", "Yellow", "Red")
 INACTIVE_PHASES = frozenset({"closed"})
 MAX_ACTIVE_PER_PPM = 4
@@ -95,8 +103,8 @@ def with_state(findings: pd.DataFrame) -> pd.DataFrame:
     out = findings.copy()
     resolved = pd.Series(False, index=out.index)
     if "status" in out.columns:
-        resolved |= out["status"].astype("string").str.strip().str.lower().eq("resolved").fillna(
-            False
+        resolved |= (
+            out["status"].astype("string").str.strip().str.lower().eq("resolved").fillna(False)
         )
     if "resolved_at" in out.columns:
         resolved_at = as_dates(out["resolved_at"])
@@ -243,6 +251,9 @@ def ppm_workload(projects: pd.DataFrame, open_findings: pd.DataFrame) -> pd.Data
     grouped["contract"] = grouped["contract"].astype("boolean").fillna(False)
     grouped["over"] = grouped["active"] > MAX_ACTIVE_PER_PPM
     grouped = grouped.reset_index().rename(columns={"index": "ppm"})
+    unassigned = grouped["ppm"].eq(UNASSIGNED)
+    grouped["ppm_name"] = grouped["ppm_name"].astype("string").mask(unassigned, UNASSIGNED)
+    grouped["ppm"] = grouped["ppm"].astype("string").mask(unassigned, pd.NA)
     return grouped.sort_values(["active", "open", "ppm"], ascending=[False, False, True])
 
 
@@ -250,9 +261,7 @@ def order_counts(values: pd.Series, order: tuple[str, ...]) -> list[tuple[str, i
     """Counts values, known ones first in ``order``, then the rest by count; blanks last."""
     counts = values.astype("string").fillna("(blank)").value_counts()
     known = [(k, int(counts[k])) for k in order if k in counts.index]
-    rest = [
-        (str(k), int(v)) for k, v in counts.items() if k not in order and k != "(blank)"
-    ]
+    rest = [(str(k), int(v)) for k, v in counts.items() if k not in order and k != "(blank)"]
     blank = [("(blank)", int(counts["(blank)"]))] if "(blank)" in counts.index else []
     return known + rest + blank
 

@@ -6,13 +6,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from openpyxl.cell.cell import Cell
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from c3po_sync.sinks.excel_safety import append_row, safe_url
+from c3po_sync.sinks.excel_safety import FORMULA_PREFIXES, append_row, cell_value, safe_url
 
 CURRENCY = '"$"#,##0;[Red]-"$"#,##0'
 DATE = "yyyy-mm-dd"
@@ -62,21 +64,32 @@ def write_table(
     for cell in header_cells:
         cell.font = BOLD
     n_rows = len(data[0]) if data else 0
-    formatted = [(i, c.fmt) for i, c in enumerate(cols) if c.fmt]
-    wrapped = [i for i, c in enumerate(cols) if c.wrap]
-    link_cols = {i: urls for i, urls in (links or {}).items()}
-    for r, values in enumerate(zip(*data, strict=True)):
-        cells = append_row(ws, values)
-        for i, fmt in formatted:
-            if values[i] is not None:
-                cells[i].number_format = fmt
-        for i in wrapped:
-            cells[i].alignment = WRAP
-        for i, urls in link_cols.items():
-            url = safe_url(urls[r])
+    link_cols = dict(links or {})
+    plain = [_template(ws, c, link=False) for c in cols]
+    linked = [_template(ws, c, link=True) if i in link_cols else None for i, c in enumerate(cols)]
+    columns = [[cell_value(v) for v in values] for values in data]
+    urls = {i: [safe_url(u) for u in values] for i, values in link_cols.items()}
+    store = ws._cells
+    for r in range(n_rows):
+        row = header_row + 1 + r
+        for i, values in enumerate(columns):
+            value = values[r]
+            url = urls[i][r] if i in urls else None
+            if value is None and url is None:
+                continue
+            cell = Cell(ws, row=row, column=i + 1, style_array=linked[i] if url else plain[i])
+            if isinstance(value, str):
+                # Bypasses openpyxl's formula/error sniffing: data is always literal text.
+                cell._value = value
+                cell.data_type = "s"
+                if value.startswith(FORMULA_PREFIXES):
+                    cell.quotePrefix = True
+            else:
+                cell.value = value
             if url is not None:
-                cells[i].hyperlink = url
-                cells[i].font = LINK_FONT
+                cell.hyperlink = url
+            store[(row, i + 1)] = cell
+    ws._current_row = header_row + n_rows
     last_row = header_row + max(n_rows, 1)
     ref = f"A{header_row}:{get_column_letter(len(cols))}{last_row}"
     table = Table(displayName=name, ref=ref)
@@ -86,6 +99,19 @@ def write_table(
         ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     fit_widths(ws, cols, data)
     return header_row, last_row
+
+
+def _template(ws: Worksheet, col: Col, *, link: bool) -> StyleArray | None:
+    """The style of a column's cells, built once and copied into each cell (much faster than
+    assigning number formats and fonts cell by cell)."""
+    probe = Cell(ws)
+    if col.fmt:
+        probe.number_format = col.fmt
+    if col.wrap:
+        probe.alignment = WRAP
+    if link:
+        probe.font = LINK_FONT
+    return probe._style if probe.has_style else None
 
 
 def fit_widths(ws: Worksheet, cols: Sequence[Col], data: Sequence[Sequence[Any]]) -> None:
@@ -109,7 +135,7 @@ def fit_widths(ws: Worksheet, cols: Sequence[Col], data: Sequence[Sequence[Any]]
 def add_value_fills(
     ws: Worksheet, column: int, first_row: int, last_row: int, fills: Mapping[str, str]
 ) -> None:
-    """Colours cells by their exact text with conditional formatting (survives sorting/filtering)."""
+    """Colours cells by exact text with conditional formatting, which survives sorting."""
     if last_row < first_row:
         return
     letter = get_column_letter(column)

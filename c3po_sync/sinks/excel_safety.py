@@ -104,7 +104,7 @@ def safe_url(value: Any) -> str | None:
     """
     if not isinstance(value, str) or not value or len(value) > MAX_URL_CHARS:
         return None
-    if ILLEGAL_CHARACTERS_RE.search(value) or any(ch in value for ch in "\r\n\t \"<>"):
+    if ILLEGAL_CHARACTERS_RE.search(value) or any(ch in value for ch in '\r\n\t "<>'):
         return None
     try:
         parts = urlsplit(value)
@@ -116,7 +116,7 @@ def safe_url(value: Any) -> str | None:
 
 
 def safe_sheet_name(name: Any, *, taken: Iterable[str] = (), fallback: str = "Sheet") -> str:
-    """Makes a valid, unique sheet name from data: no []:*?/\\, no leading/trailing quote, 31 chars."""
+    """Makes a valid, unique sheet name from data: no []:*?/\\, no edge quotes, 31 chars."""
     text = clean_text(str(name)) if name is not None else ""
     text = _SHEET_NAME_BAD.sub("_", text).replace("\n", " ").replace("\t", " ")
     text = text.strip().strip("'").strip()[:MAX_SHEET_NAME].strip() or fallback

@@ -1,4 +1,4 @@
-"""The detail sheets of the rollup: portfolio, findings, changes, PPM workload, assets, quarantine."""
+"""The rollup's detail sheets: portfolio, findings, changes, PPM workload, assets, quarantine."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ from c3po_sync.sinks.excel_format import (
     write_table,
 )
 from c3po_sync.sinks.excel_safety import append_row
+
+NO_PREVIOUS_REPORT = "No previous report: this is the first rollup, so there is nothing to compare."
 
 
 def _days_since(days: list[date | None], today: date) -> list[int | None]:
@@ -113,49 +115,39 @@ def findings_sheet(ws: Worksheet, findings: pd.DataFrame, today: date) -> None:
     cols = [
         Col("State"),
         Col("Recommendation", INTEGER, width=16),
-        Col("Recommendation name", width=34),
         Col("Severity"),
         Col("Project"),
-        Col("Entity kind"),
-        Col("Entity"),
+        Col("Entity", width=24),
         Col("PPM"),
         Col("Portfolio"),
         Col("Message", width=70, wrap=True),
         Col("First seen (UTC)", DATETIME),
-        Col("Last seen (UTC)", DATETIME),
         Col("Resolved at (UTC)", DATETIME),
         Col("Days open", INTEGER),
-        Col("Rule"),
         Col("Finding id", width=30),
-        Col("Link", width=40),
     ]
-    recs = d.py_values(f["recommendation"], "int")
     data = [
         ["Open" if o else "Resolved" for o in f["is_open"].tolist()],
-        recs,
-        [d.RECOMMENDATIONS.get(r, "Data quality" if r == 0 else None) for r in recs],
+        d.py_values(f["recommendation"], "int"),
         d.py_values(f["severity"], "text"),
         d.py_values(f["project_key"], "text"),
-        d.py_values(f["entity_kind"], "text"),
         d.py_values(f["entity_key"], "text"),
         d.py_values(f["ppm"], "text"),
         d.py_values(f["portfolio"], "text"),
         d.py_values(f["message"], "text"),
         first_seen,
-        _optional(f, "last_seen", "datetime"),
         resolved,
         [
             None if s is None else ((r.date() if r else today) - s.date()).days
             for s, r in zip(first_seen, resolved, strict=True)
         ],
-        d.py_values(f["rule_id"], "text"),
         d.py_values(f["finding_id"], "text"),
-        d.py_values(f["source_url"], "text"),
     ]
+    # The link sits on the entity cell: one column fewer on the largest sheet.
     first, last = write_table(
-        ws, "Findings", cols, data, links={16: d.py_values(f["source_url"], "text")}
+        ws, "Findings", cols, data, links={4: d.py_values(f["source_url"], "text")}
     )
-    add_value_fills(ws, 4, first + 1, last, {"high": RED, "medium": YELLOW, "low": GREY})
+    add_value_fills(ws, 3, first + 1, last, {"high": RED, "medium": YELLOW, "low": GREY})
     add_value_fills(ws, 1, first + 1, last, {"Resolved": GREEN})
 
 
@@ -170,7 +162,7 @@ def _optional(frame: pd.DataFrame, column: str, kind: d.Kind) -> list[Any]:
 def changes_sheet(ws: Worksheet, changes: pd.DataFrame | None, projects: pd.DataFrame) -> None:
     """What changed since the last council report, or a note saying why there is nothing."""
     if changes is None:
-        append_row(ws, ["No previous report: this is the first rollup, so there is nothing to compare."])
+        append_row(ws, [NO_PREVIOUS_REPORT])
         return
     if changes.empty:
         append_row(ws, ["No changes since the last report."])
@@ -268,7 +260,6 @@ def assets_sheet(ws: Worksheet, assets: pd.DataFrame, today: date) -> None:
         Col("Last reviewed", DATE),
         Col("Project"),
         Col("PPM"),
-        Col("Link", width=40),
     ]
     urls = d.py_values(assets["source_url"], "text")
     data = [
@@ -288,9 +279,8 @@ def assets_sheet(ws: Worksheet, assets: pd.DataFrame, today: date) -> None:
         d.py_values(assets["last_reviewed"], "date"),
         d.py_values(assets["project_key"], "text"),
         d.py_values(assets["ppm"], "text"),
-        urls,
     ]
-    first, last = write_table(ws, "Assets", cols, data, links={16: urls})
+    first, last = write_table(ws, "Assets", cols, data, links={1: urls})
     add_value_fills(
         ws,
         8,

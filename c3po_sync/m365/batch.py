@@ -1,0 +1,112 @@
+"""OData v3 ``$batch`` built and read by us, so each operation can carry its own ``IF-MATCH``.
+
+The client's ``execute_batch`` forces ``IF-MATCH: *`` on updates and raises on the first failed
+operation; we need per-operation ETags and per-operation outcomes (412 → re-read, 429 → resend).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from typing import Any
+
+from requests import Response
+
+from c3po_sync.m365.errors import BatchResponseError
+
+CRLF = "\r\n"
+MAX_OPERATIONS = 100
+_STATUS_LINE = re.compile(r"^HTTP/1\.\d\s+(\d{3})")
+
+
+@dataclass
+class BatchOp:
+    """One write inside a batch; ``key`` ties it back to the business row."""
+
+    method: str  # POST (add) or MERGE (update)
+    url: str
+    body: dict[str, Any]
+    key: str
+    item_id: int | None = None
+    etag: str | None = None
+    kind: str = "update"  # add | update | mark
+    desired: dict[str, Any] = field(default_factory=dict)  # what to re-apply after a 412
+
+
+@dataclass
+class SubResponse:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    def json(self) -> Any:
+        return json.loads(self.body.decode("utf-8")) if self.body.strip() else None
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+def build_batch(ops: list[BatchOp]) -> tuple[str, bytes]:
+    """Content-Type and body of one batch holding ``ops`` in a single changeset."""
+    batch = f"batch_{uuid.uuid4()}"
+    changeset = f"changeset_{uuid.uuid4().hex}"
+    lines = [
+        f"--{batch}",
+        f'Content-Type: multipart/mixed; boundary="{changeset}"',
+        "",
+    ]
+    for op in ops:
+        lines += [
+            f"--{changeset}",
+            "Content-Type: application/http",
+            "Content-Transfer-Encoding: binary",
+            "",
+            f"{op.method} {op.url} HTTP/1.1",
+            "Accept: application/json;odata=verbose",
+            "Content-Type: application/json;odata=verbose",
+        ]
+        if op.method != "POST":
+            lines.append(f"X-HTTP-Method: {op.method}")
+        if op.etag is not None:
+            lines.append(f"IF-MATCH: {op.etag}")
+        lines += ["", json.dumps(op.body), ""]
+    lines += [f"--{changeset}--", "", f"--{batch}--", ""]
+    return f"multipart/mixed; boundary={batch}", CRLF.join(lines).encode("utf-8")
+
+
+def _parse_part(payload: bytes) -> SubResponse:
+    text = payload.replace(b"\r\n", b"\n")
+    head, _, body = text.lstrip(b"\n").partition(b"\n\n")
+    lines = head.decode("utf-8", "replace").split("\n")
+    m = _STATUS_LINE.match(lines[0].strip())
+    if m is None:
+        raise BatchResponseError(f"$batch part has no HTTP status line: {lines[0][:120]!r}")
+    headers = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if sep:
+            headers[name.strip().lower()] = value.strip()
+    return SubResponse(int(m.group(1)), headers, body.strip(b"\n"))
+
+
+def parse_batch_response(response: Response) -> list[SubResponse]:
+    """Sub-responses in order, whether the server answers flat (SPO) or nested per changeset."""
+    content_type = response.headers.get("Content-Type", "")
+    if "multipart" not in content_type.lower():
+        raise BatchResponseError(f"$batch answered {content_type!r}, not multipart/mixed")
+    message = message_from_bytes(
+        b"Content-Type: " + content_type.encode("ascii") + b"\r\n\r\n" + response.content
+    )
+    results: list[SubResponse] = []
+    for part in message.walk():
+        if isinstance(part, Message) and part.get_content_type() == "application/http":
+            payload = part.get_payload(decode=True)
+            if not isinstance(payload, bytes):
+                raise BatchResponseError("$batch part without a payload")
+            results.append(_parse_part(payload))
+    return results

@@ -1,0 +1,174 @@
+"""The mapping-file model: how one SharePoint list's columns become one canonical table's fields."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from c3po_sync.sources.base import SourceRef
+
+TARGETS: tuple[str, ...] = ("projects", "documents", "status_reports", "assets")
+LinkMethod = Literal["column", "folder", "name"]
+
+DOC_TYPES: tuple[str, ...] = (
+    "charter",
+    "charter_amendment",
+    "commitment_signoff",
+    "acceptance_signoff",
+    "status_report",
+    "lessons_learned",
+    "project_plan",
+    "vendor_contract",
+    "key_vendor_staff",
+    "other",
+)
+
+# Filled from the RawRecord itself, never from a mapped column.
+SOURCE_COLUMNS: tuple[str, ...] = (
+    "source_site",
+    "source_list",
+    "source_item_id",
+    "source_etag",
+    "source_modified",
+    "source_url",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class FieldSpec(_Strict):
+    """One canonical field: the source column (internal name), the transform and its options."""
+
+    column: str = Field(min_length=1)
+    transform: str | None = None  # None: the default for the canonical column's type
+    synonyms: dict[str, str] = Field(default_factory=dict)  # choice
+    allowed: list[str] = Field(default_factory=list)  # choice
+    separator: str = Field(default=";", min_length=1)  # multi, from a delimited string
+    terms: dict[str, str] = Field(default_factory=dict)  # taxonomy: TermGuid -> label
+    name_fallback: bool = False  # person: the display name when the account has no e-mail
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, v: Any) -> Any:
+        return {"column": v} if isinstance(v, str) else v
+
+
+class KeyRule(_Strict):
+    """Which column gives the project key, and how it is cleaned before it is compared."""
+
+    column: str = Field(min_length=1)
+    upper: bool = True
+    strip: bool = True
+    pattern: str | None = None  # a key must fully match this regex, else the row is quarantined
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, v: Any) -> Any:
+        return {"column": v} if isinstance(v, str) else v
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {exc}") from exc
+        return v
+
+    def clean(self, raw: Any) -> str | None:
+        """The key as compared and stored, or None when there is none."""
+        if raw is None or isinstance(raw, bool | dict | list):
+            return None
+        s = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
+        if self.strip:
+            s = s.strip()
+        if self.upper:
+            s = s.upper()
+        return s or None
+
+
+class PatternRule(_Strict):
+    """A file-name pattern (glob or regex, case-insensitive) and the doc_type it means."""
+
+    glob: str | None = None
+    regex: str | None = None
+    doc_type: str
+
+    @model_validator(mode="after")
+    def _one_of(self) -> PatternRule:
+        if (self.glob is None) == (self.regex is None):
+            raise ValueError("give exactly one of `glob` or `regex`")
+        try:
+            self.compiled()
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from exc
+        return self
+
+    def compiled(self) -> re.Pattern[str]:
+        src = fnmatch.translate(self.glob) if self.glob is not None else self.regex
+        return re.compile(src or "", re.IGNORECASE)
+
+    @property
+    def is_glob(self) -> bool:
+        return self.glob is not None
+
+
+class ClassifyRule(_Strict):
+    """How a document's doc_type is found: a column, else its content type, else its name."""
+
+    column: str | None = None
+    synonyms: dict[str, str] = Field(default_factory=dict)  # column value -> doc_type
+    content_types: dict[str, str] = Field(default_factory=dict)  # content type name -> doc_type
+    patterns: list[PatternRule] = Field(default_factory=list)  # ordered; the first match wins
+    default: str = "other"
+
+
+class SourceMapping(_Strict):
+    """One source list or library and how its rows become rows of one canonical table."""
+
+    site: str = Field(min_length=1)
+    list_title: str = Field(alias="list", min_length=1)
+    kind: Literal["list", "library"] = "list"
+    target: str
+    portfolio: str | None = None
+    time_zone: str | None = None  # overrides the site's time zone the source reports
+    key: KeyRule | None = None
+    fields: dict[str, FieldSpec] = Field(default_factory=dict)
+    link: list[LinkMethod] = Field(default_factory=list)  # documents: ordered linking rules
+    library_url: str | None = None  # documents: library root folder, when not the first segment
+    classify: ClassifyRule | None = None  # documents
+
+    _origin: str = PrivateAttr(default="")
+
+    @field_validator("site")
+    @classmethod
+    def _site(cls, v: str) -> str:
+        v = v.strip().rstrip("/")
+        if not v.startswith("/"):
+            raise ValueError("site must be a server-relative URL such as /sites/ppm-finance")
+        return v
+
+    @property
+    def ref(self) -> SourceRef:
+        return SourceRef(self.site, self.list_title, self.kind)
+
+    @property
+    def origin(self) -> str:
+        """Where the mapping was declared (``file: sources[i]``), for located messages."""
+        return self._origin or str(self.ref)
+
+    @property
+    def match_key(self) -> tuple[str, str]:
+        return self.site.casefold(), self.list_title.casefold()
+
+
+class MappingFile(_Strict):
+    """A mapping file: a list of sources."""
+
+    sources: list[SourceMapping] = Field(min_length=1)

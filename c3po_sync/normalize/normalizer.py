@@ -1,0 +1,271 @@
+"""Records -> canonical tables: every bad value goes to quarantine and the run goes on."""
+
+from __future__ import annotations
+
+import json
+import logging
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from c3po_sync.model.schema import DOCUMENTS, TABLES
+from c3po_sync.model.tables import CanonicalTables
+from c3po_sync.normalize.documents import Classifier, KnownKeys, is_file, link
+from c3po_sync.normalize.errors import TransformError
+from c3po_sync.normalize.loader import effective_transform
+from c3po_sync.normalize.mapping import SourceMapping
+from c3po_sync.normalize.transforms import Transform, build_transform
+from c3po_sync.sources.base import RawRecord, SourceBatch
+
+log = logging.getLogger(__name__)
+
+RAW_LIMIT = 200
+
+
+def _raw_text(v: Any) -> str | None:
+    if v is None:
+        return None
+    s = v if isinstance(v, str) else json.dumps(v, default=str, ensure_ascii=False)
+    return s if len(s) <= RAW_LIMIT else s[: RAW_LIMIT - 1] + "…"
+
+
+@dataclass
+class _Quarantine:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, batch: SourceBatch, item_id: int, column: str, raw: Any, reason: str) -> None:
+        self.rows.append(
+            {
+                "source_site": batch.ref.site,
+                "source_list": batch.ref.list_title,
+                "source_item_id": item_id,
+                "column": column,
+                "raw_value": _raw_text(raw),
+                "reason": reason,
+            }
+        )
+
+
+def _compile(m: SourceMapping, tz: ZoneInfo) -> list[tuple[str, str, Transform]]:
+    out = []
+    for name, spec in m.fields.items():
+        fn = build_transform(
+            effective_transform(m, name, spec),
+            tz,
+            synonyms=spec.synonyms,
+            allowed=spec.allowed,
+            separator=spec.separator,
+            terms=spec.terms,
+            name_fallback=spec.name_fallback,
+        )
+        out.append((name, spec.column, fn))
+    return out
+
+
+def _source_cols(batch: SourceBatch, rec: RawRecord) -> dict[str, Any]:
+    return {
+        "source_site": batch.ref.site,
+        "source_list": batch.ref.list_title,
+        "source_item_id": rec.item_id,
+        "source_etag": rec.etag,
+        "source_modified": rec.modified,
+        "source_url": rec.url,
+    }
+
+
+def _rows(
+    batch: SourceBatch,
+    m: SourceMapping,
+    q: _Quarantine,
+    extra: Callable[[RawRecord, dict[str, Any]], bool] | None = None,
+) -> list[dict[str, Any]]:
+    """Transforms every record; ``extra`` fills rule-driven fields and may drop the row."""
+    tz = ZoneInfo(m.time_zone or batch.time_zone or "UTC")
+    fields = _compile(m, tz)
+    records = sorted(batch.records, key=lambda r: r.item_id)
+    out = []
+    for rec in records:
+        values = rec.values
+        if m.kind == "library" and not is_file(values):
+            continue
+        row = _source_cols(batch, rec)
+        for name, column, fn in fields:
+            raw = values.get(column)
+            if raw is None:
+                row[name] = None
+                continue
+            try:
+                row[name] = fn(raw)
+            except TransformError as exc:
+                row[name] = None
+                q.add(batch, rec.item_id, column, raw, f"{name}: {exc.reason}")
+        if extra is None or extra(rec, row):
+            out.append(row)
+    return out
+
+
+def _keyed(
+    batch: SourceBatch, m: SourceMapping, q: _Quarantine, required: bool
+) -> Callable[[RawRecord, dict[str, Any]], bool]:
+    rule = m.key
+    pattern = re.compile(rule.pattern) if rule and rule.pattern else None
+
+    def extra(rec: RawRecord, row: dict[str, Any]) -> bool:
+        if rule is None:
+            return True
+        raw = rec.values.get(rule.column)
+        key = rule.clean(raw)
+        if key and pattern is not None and not pattern.fullmatch(key):
+            reason = f"project key {key!r} does not match {rule.pattern!r}"
+            q.add(batch, rec.item_id, rule.column, raw, reason)
+            key = None
+            if required:
+                return False
+        if not key and required:
+            q.add(batch, rec.item_id, rule.column, raw, "no project key; row dropped")
+            return False
+        row["project_key"] = key
+        return True
+
+    return extra
+
+
+def _dedupe_projects(
+    rows: list[tuple[SourceBatch, SourceMapping, dict[str, Any]]], q: _Quarantine
+) -> list[dict]:
+    """The first row for a key wins (mapping order, then item id); the others are quarantined."""
+    first: dict[str, dict[str, Any]] = {}
+    kept = []
+    for batch, m, row in rows:
+        key = row["project_key"]
+        if key in first:
+            w = first[key]
+            q.add(
+                batch,
+                row["source_item_id"],
+                m.key.column if m.key else "project_key",
+                key,
+                f"duplicate project key {key!r}: kept {w['source_site']}/{w['source_list']} "
+                f"item {w['source_item_id']}; dropped {row['source_site']}/{row['source_list']} "
+                f"item {row['source_item_id']}",
+            )
+            continue
+        first[key] = row
+        kept.append(row)
+    return kept
+
+
+def _document_frame(
+    batch: SourceBatch, m: SourceMapping, q: _Quarantine, known: KnownKeys
+) -> pd.DataFrame:
+    """Per-record values first, then linking and classification column-wise over the batch."""
+    mapped = set(m.fields)
+    key_col = m.key.column if m.key is not None else None
+    type_col = m.classify.column if m.classify is not None else None
+    aux: list[dict[str, Any]] = []
+
+    def extra(rec: RawRecord, row: dict[str, Any]) -> bool:
+        v = rec.values
+        file_ref = v.get("FileRef") or None
+        name = v.get("FileLeafRef") or (posixpath.basename(file_ref) if file_ref else None)
+        if "path" not in mapped:
+            row["path"] = file_ref
+        if "name" not in mapped:
+            row["name"] = name
+        if "size" not in mapped:
+            size = v.get("File_x0020_Size")
+            try:
+                row["size"] = None if size in (None, "") else int(size)
+            except (TypeError, ValueError):
+                row["size"] = None
+                q.add(batch, rec.item_id, "File_x0020_Size", size, "size: not a whole number")
+        aux.append(
+            {
+                "path": file_ref,
+                "name": name,
+                "_key_raw": v.get(key_col) if key_col else None,
+                "_type_raw": v.get(type_col) if type_col else None,
+                "_content_type": v.get("ContentType"),
+                "item_id": rec.item_id,
+            }
+        )
+        return True
+
+    rows = _rows(batch, m, q, extra)
+    df = DOCUMENTS.frame(rows)
+    if df.empty:
+        return df
+    work = pd.DataFrame(aux)
+    df["project_key"] = link(m, work, known).astype("string")
+    doc_type, problems = Classifier(m.classify).classify(work)
+    df["doc_type"] = doc_type.astype("string")
+    for i in problems[problems.notna()].index:
+        q.add(
+            batch,
+            int(work.at[i, "item_id"]),
+            type_col or "",
+            work.at[i, "_type_raw"],
+            f"doc_type: {problems[i]}",
+        )
+    return df
+
+
+def _pair(batches: list[SourceBatch], mappings: list[SourceMapping]):
+    by_key = {m.match_key: (i, m) for i, m in enumerate(mappings)}
+    pairs = []
+    for b in batches:
+        hit = by_key.get((b.ref.site.rstrip("/").casefold(), b.ref.list_title.casefold()))
+        if hit is None:
+            log.warning("no mapping for %s; its %d records are ignored", b.ref, len(b.records))
+            continue
+        pairs.append((hit[0], b, hit[1]))
+    pairs.sort(key=lambda p: p[0])
+    return [(b, m) for _, b, m in pairs]
+
+
+def normalize(batches: list[SourceBatch], mappings: list[SourceMapping]) -> CanonicalTables:
+    """Builds the canonical tables from one run's batches; never raises on a bad value.
+
+    Projects are built first so documents can be linked by name against the known keys.
+    """
+    q = _Quarantine()
+    rows: dict[str, list[dict[str, Any]]] = {"projects": [], "status_reports": [], "assets": []}
+    project_rows: list[tuple[SourceBatch, SourceMapping, dict[str, Any]]] = []
+    pairs = _pair(batches, mappings)
+    for batch, m in pairs:
+        if m.target == "documents":
+            continue
+        built = _rows(batch, m, q, _keyed(batch, m, q, required=m.target == "projects"))
+        if m.target == "projects":
+            for r in built:
+                if r.get("portfolio") is None:
+                    r["portfolio"] = m.portfolio
+            project_rows += [(batch, m, r) for r in built]
+        elif m.target == "assets":
+            for r in built:
+                if r.get("asset_id") is None:
+                    r["asset_id"] = f"{batch.ref.site}/{batch.ref.list_title}/{r['source_item_id']}"
+            rows["assets"] += built
+        else:
+            rows[m.target] += built
+    rows["projects"] = _dedupe_projects(project_rows, q)
+    known = KnownKeys(r["project_key"] for r in rows["projects"])
+    doc_frames = [
+        _document_frame(batch, m, q, known) for batch, m in pairs if m.target == "documents"
+    ]
+    doc_frames = [f for f in doc_frames if not f.empty]
+    documents = pd.concat(doc_frames, ignore_index=True) if doc_frames else DOCUMENTS.empty()
+    if q.rows:
+        log.info("normalize: %d values quarantined", len(q.rows))
+    return CanonicalTables(
+        projects=TABLES["projects"].frame(rows["projects"]),
+        documents=documents,
+        status_reports=TABLES["status_reports"].frame(rows["status_reports"]),
+        assets=TABLES["assets"].frame(rows["assets"]),
+        quarantine=TABLES["quarantine"].frame(q.rows),
+    )

@@ -1,0 +1,250 @@
+"""The rollup's front sheets: the Summary (KPIs and charts) and the Audit scorecard."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+from openpyxl.chart import BarChart, PieChart, Reference
+from openpyxl.worksheet.worksheet import Worksheet
+
+from c3po_sync.model.tables import CanonicalTables
+from c3po_sync.sinks import excel_data as d
+from c3po_sync.sinks.excel_format import (
+    BOLD,
+    CURRENCY,
+    DATETIME,
+    GREEN,
+    INTEGER,
+    PERCENT,
+    POINTS,
+    RED,
+    Col,
+    add_value_fills,
+    write_table,
+    write_title,
+)
+from c3po_sync.sinks.excel_safety import append_row, cell_value
+
+log = logging.getLogger(__name__)
+
+_RUN_LABELS = {
+    "run_id": "Run id",
+    "generated_at": "Generated at (UTC)",
+    "sites_read": "Sites read",
+    "items_read": "Items read",
+}
+
+
+def generated_at(run_info: Mapping[str, Any]) -> datetime:
+    """The run's timestamp as naive UTC (Excel has no time zones); now when not given."""
+    value = run_info.get("generated_at")
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        log.warning("run_info generated_at %r is not a date-time; using now", value)
+        ts = None
+    if ts is None or ts is pd.NaT:
+        return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts.to_pydatetime().replace(microsecond=0)
+
+
+def _run_value(value: Any) -> Any:
+    if isinstance(value, list | tuple | set):
+        return f"{len(value)}: " + "; ".join(str(v) for v in value)
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def summary_sheet(
+    ws: Worksheet,
+    tables: CanonicalTables,
+    findings: pd.DataFrame,
+    *,
+    today: date,
+    run_info: Mapping[str, Any],
+    generated: datetime,
+) -> None:
+    """KPIs for the division manager, with a findings bar chart and a project-status pie."""
+    write_title(ws, "C3PO Portfolio Rollup", "Portfolio at a glance; details on the other sheets.")
+    append_row(ws, [])
+    append_row(ws, ["Report date", today])[1].number_format = "yyyy-mm-dd"
+    append_row(ws, ["Generated at (UTC)", generated])[1].number_format = DATETIME
+    for key, label in _RUN_LABELS.items():
+        if key != "generated_at" and key in run_info:
+            append_row(ws, [label, _run_value(run_info[key])])
+    for key in sorted(k for k in run_info if k not in _RUN_LABELS):
+        append_row(ws, [str(key), _run_value(run_info[key])])
+    append_row(ws, [])
+
+    p, a = tables.projects, tables.assets
+    active = d.is_active(p["phase"]).astype(bool)
+    budget = p["budget"].astype("Float64")
+    open_f = d.open_only(findings)
+    high = open_f["severity"].astype("string").str.lower().eq("high").fillna(False)
+    cutoff = pd.Timestamp(today - timedelta(days=d.RESOLVED_WINDOW_DAYS))
+    recent = (~findings["is_open"] & (findings["resolved_on"] >= cutoff).fillna(False)).sum()
+    support = pd.Series(d.support_status(a, today), dtype=object)
+    kpis: list[tuple[str, Any, str]] = [
+        ("Projects", len(p), INTEGER),
+        ("Active projects", int(active.sum()), INTEGER),
+        ("Budget under management (active projects)", _money(budget[active].sum()), CURRENCY),
+        ("Total budget, all projects", _money(budget.sum()), CURRENCY),
+        ("Open findings", len(open_f), INTEGER),
+        ("High-severity open findings", int(high.sum()), INTEGER),
+        (f"Findings resolved in the last {d.RESOLVED_WINDOW_DAYS} days", int(recent), INTEGER),
+        ("Assets", len(a), INTEGER),
+        ("Assets past end of support", int((support == "Past end of support").sum()), INTEGER),
+        (
+            "Assets ending support within 12 months",
+            int((support == "Ends within 12 months").sum()),
+            INTEGER,
+        ),
+        ("Documents archived", len(tables.documents), INTEGER),
+        ("Quarantined values", len(tables.quarantine), INTEGER),
+    ]
+    append_row(ws, ["Key figures"])[0].font = BOLD
+    for label, value, fmt in kpis:
+        append_row(ws, [label, value])[1].number_format = fmt
+
+    phase_rows = d.order_counts(p["phase"], d.PHASE_ORDER)
+    _block(ws, "Projects by phase", ["Phase", "Projects"], phase_rows)
+    status_rows = d.order_counts(p["status"], d.STATUS_ORDER)
+    s_first, s_last = _block(ws, "Projects by status", ["Status", "Projects"], status_rows)
+    rec_counts = pd.to_numeric(open_f["recommendation"], errors="coerce").value_counts()
+    rec_rows = [(f"R{r}", int(rec_counts.get(r, 0)), name) for r, name in d.RECOMMENDATIONS.items()]
+    rec_rows.append(("Data quality", int(rec_counts.get(d.DATA_QUALITY_REC, 0)), "Data quality"))
+    r_first, r_last = _block(
+        ws, "Open findings by recommendation", ["Recommendation", "Open findings", "Name"], rec_rows
+    )
+    _block(
+        ws,
+        "Documents by type",
+        ["Document type", "Documents"],
+        d.order_counts(tables.documents["doc_type"], ()),
+    )
+    ws.column_dimensions["A"].width = 44
+    ws.column_dimensions["B"].width = 20
+    ws.column_dimensions["C"].width = 40
+
+    bar = BarChart()
+    bar.type = "col"
+    bar.title = "Open findings by audit recommendation"
+    bar.y_axis.title = "Open findings"
+    bar.legend = None
+    bar.add_data(
+        Reference(ws, min_col=2, min_row=r_first - 1, max_row=r_last), titles_from_data=True
+    )
+    bar.set_categories(Reference(ws, min_col=1, min_row=r_first, max_row=r_last))
+    bar.height, bar.width = 8, 18
+    ws.add_chart(bar, "E3")
+
+    if s_last >= s_first:  # a chart with no series makes Excel "repair" the file
+        pie = PieChart()
+        pie.title = "Projects by status"
+        pie.add_data(
+            Reference(ws, min_col=2, min_row=s_first - 1, max_row=s_last), titles_from_data=True
+        )
+        pie.set_categories(Reference(ws, min_col=1, min_row=s_first, max_row=s_last))
+        pie.height, pie.width = 8, 12
+        ws.add_chart(pie, "E21")
+
+
+def _money(value: Any) -> float:
+    return 0.0 if value is None or pd.isna(value) else float(value)
+
+
+def _block(
+    ws: Worksheet, title: str, headers: list[str], rows: list[tuple[Any, ...]]
+) -> tuple[int, int]:
+    """A titled two-or-three-column block; returns the first and last data row."""
+    append_row(ws, [])
+    append_row(ws, [title])[0].font = BOLD
+    for cell in append_row(ws, headers):
+        cell.font = BOLD
+    first = ws._current_row + 1
+    for row in rows:
+        append_row(ws, list(row))
+    return first, ws._current_row
+
+
+def scorecard_sheet(
+    ws: Worksheet,
+    counts: Mapping[int, tuple[int, int]],
+    previous: Mapping[int, float] | None,
+) -> None:
+    """The ten recommendations: share compliant, and the trend against the previous rollup."""
+    cols = [
+        Col("Recommendation", INTEGER, width=16),
+        Col("Name", width=44),
+        Col("In scope", INTEGER),
+        Col("Non-compliant", INTEGER),
+        Col("Share compliant", PERCENT),
+        Col("Previous", PERCENT),
+        Col("Change", POINTS),
+        Col("Trend", width=12),
+    ]
+    rows: list[list[Any]] = [[] for _ in cols]
+    for rec, name in d.RECOMMENDATIONS.items():
+        total, bad = counts.get(rec, (0, 0))
+        share = 1.0 - bad / total if total else None
+        prev = _score(previous, rec)
+        change = None if share is None or prev is None else round((share - prev) * 100, 1)
+        for i, v in enumerate(
+            [rec, name, total, bad, share, prev, change, _trend(share, prev, change)]
+        ):
+            rows[i].append(v)
+    first, last = write_table(ws, "Scorecard", cols, rows)
+    add_value_fills(ws, 8, first + 1, last, {"Better": GREEN, "Worse": RED})
+    append_row(ws, [])
+    append_row(
+        ws,
+        [
+            "Share compliant = 1 - in-scope projects (and, for 10, assets) with an open finding "
+            "for the recommendation / entities in scope. Blank when nothing is in scope.",
+        ],
+    )
+    if previous is None:
+        append_row(ws, ["No previous report: trends start with the next rollup."])
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = "Share compliant by recommendation"
+    chart.legend = None
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 1
+    chart.y_axis.numFmt = "0%"
+    chart.add_data(Reference(ws, min_col=5, min_row=first, max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=first + 1, max_row=last))
+    chart.height, chart.width = 9, 16
+    ws.add_chart(chart, "J2")
+
+
+def _score(previous: Mapping[int, float] | None, rec: int) -> float | None:
+    if not previous:
+        return None
+    value = previous.get(rec, previous.get(str(rec)))  # type: ignore[call-overload]
+    value = cell_value(value)
+    if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value):
+        return None
+    return float(value)
+
+
+def _trend(share: float | None, prev: float | None, change: float | None) -> str:
+    if share is None:
+        return "n/a"
+    if prev is None:
+        return "New"
+    if change is not None and change > 0:
+        return "Better"
+    if change is not None and change < 0:
+        return "Worse"
+    return "Same"

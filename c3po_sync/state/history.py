@@ -1,0 +1,167 @@
+"""Findings history: open, keep, resolve and reopen findings across runs, never deleting one."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import Connection, bindparam, select
+
+from c3po_sync.model.schema import FINDINGS
+from c3po_sync.state import tables as t
+
+logger = logging.getLogger(__name__)
+
+HISTORY_COLUMNS = ("status", "first_seen", "last_seen", "resolved_at", "reopened_at",
+                   "times_reopened", "first_run_id", "last_run_id")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FindingsDelta:
+    """What one run changed, as sorted finding ids; the rollup's "since last report"."""
+
+    opened: list[str] = field(default_factory=list)
+    reopened: list[str] = field(default_factory=list)
+    resolved: list[str] = field(default_factory=list)
+    still_open: list[str] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> FindingsDelta:
+        return cls(**json.loads(text))
+
+
+def _current_rows(frame: pd.DataFrame) -> dict[str, dict]:
+    frame = frame.reindex(columns=FINDINGS.column_names)
+    frame = frame[frame["finding_id"].notna()].drop_duplicates("finding_id", keep="first")
+    values = frame.astype(object).where(frame.notna(), None)
+    out = {}
+    for rec in values.to_dict("records"):
+        if rec["recommendation"] is not None:
+            rec["recommendation"] = int(rec["recommendation"])
+        out[str(rec["finding_id"])] = rec
+    return out
+
+
+def _binds(finding_id: str, current: dict[str, dict]) -> dict:
+    return {"b_id": finding_id, **{f"b_{f}": current[finding_id][f] for f in t.FINDING_FIELDS}}
+
+
+def record(
+    conn: Connection, run_id: int, frame: pd.DataFrame, at: datetime, resolve_missing: bool
+) -> FindingsDelta:
+    """Applies one run's findings inside the caller's transaction.
+
+    A run already recorded returns its stored delta untouched, which makes a retried
+    pipeline step harmless.
+    """
+    done = conn.execute(
+        select(t.findings_runs.c.delta).where(t.findings_runs.c.run_id == run_id)
+    ).scalar_one_or_none()
+    if done is not None:
+        logger.info("findings of run %s already recorded; returning the stored delta", run_id)
+        return FindingsDelta.from_json(done)
+
+    current = _current_rows(frame)
+    known = {
+        row.finding_id: row.status
+        for row in conn.execute(select(t.findings.c.finding_id, t.findings.c.status))
+    }
+    opened = sorted(k for k in current if k not in known)
+    reopened = sorted(k for k in current if known.get(k) == "resolved")
+    still_open = sorted(k for k in current if known.get(k) == "open")
+    resolved = (
+        sorted(k for k, s in known.items() if s == "open" and k not in current)
+        if resolve_missing
+        else []
+    )
+
+    fields = dict.fromkeys(t.FINDING_FIELDS)
+    if opened:
+        conn.execute(
+            t.findings.insert(),
+            [
+                {
+                    **fields,
+                    **{f: current[k][f] for f in t.FINDING_FIELDS},
+                    "finding_id": k,
+                    "status": "open",
+                    "first_seen": at,
+                    "last_seen": at,
+                    "times_reopened": 0,
+                    "first_run_id": run_id,
+                    "last_run_id": run_id,
+                }
+                for k in opened
+            ],
+        )
+    binds = [bindparam(f"b_{f}") for f in t.FINDING_FIELDS]
+    values = dict(zip(t.FINDING_FIELDS, binds, strict=True))
+    by_id = t.findings.c.finding_id == bindparam("b_id")
+    if still_open:
+        conn.execute(
+            t.findings.update().where(by_id).values(**values, last_seen=at, last_run_id=run_id),
+            [_binds(k, current) for k in still_open],
+        )
+    if reopened:
+        conn.execute(
+            t.findings.update()
+            .where(by_id)
+            .values(
+                **values,
+                last_seen=at,
+                last_run_id=run_id,
+                status="open",
+                resolved_at=None,
+                reopened_at=at,
+                times_reopened=t.findings.c.times_reopened + 1,
+            ),
+            [_binds(k, current) for k in reopened],
+        )
+    if resolved:
+        conn.execute(
+            t.findings.update().where(by_id).values(status="resolved", resolved_at=at),
+            [{"b_id": k} for k in resolved],
+        )
+    events = (
+        [(k, "opened") for k in opened]
+        + [(k, "reopened") for k in reopened]
+        + [(k, "resolved") for k in resolved]
+    )
+    if events:
+        conn.execute(
+            t.finding_events.insert(),
+            [{"run_id": run_id, "finding_id": k, "event": e, "at": at} for k, e in events],
+        )
+    delta = FindingsDelta(opened, reopened, resolved, still_open)
+    conn.execute(t.findings_runs.insert(), {"run_id": run_id, "at": at, "delta": delta.to_json()})
+    logger.info(
+        "run %s findings: %d opened, %d reopened, %d resolved, %d still open",
+        run_id,
+        len(opened),
+        len(reopened),
+        len(resolved),
+        len(still_open),
+    )
+    return delta
+
+
+def load(conn: Connection, status: str | None) -> pd.DataFrame:
+    """The findings table as FINDINGS columns followed by the history columns."""
+    q = select(t.findings).order_by(t.findings.c.finding_id)
+    if status is not None:
+        q = q.where(t.findings.c.status == status)
+    rows = [dict(r._mapping) for r in conn.execute(q)]
+    base = FINDINGS.frame([{c: r[c] for c in FINDINGS.column_names} for r in rows])
+    hist = pd.DataFrame({c: [r[c] for r in rows] for c in HISTORY_COLUMNS})
+    hist["status"] = hist["status"].astype("string")
+    for c in ("first_seen", "last_seen", "resolved_at", "reopened_at"):
+        hist[c] = pd.to_datetime(hist[c], utc=True)
+    for c in ("times_reopened", "first_run_id", "last_run_id"):
+        hist[c] = hist[c].astype("Int64")
+    return pd.concat([base, hist], axis=1)

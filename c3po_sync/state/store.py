@@ -1,0 +1,364 @@
+"""The state store: run history, snapshots, findings history, change tokens, checkpoints, ledger."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, create_engine, delete, event, func, select
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import StaticPool
+
+from c3po_sync.model.schema import TABLES
+from c3po_sync.model.tables import CanonicalTables
+from c3po_sync.state import history
+from c3po_sync.state import tables as t
+from c3po_sync.state.history import FindingsDelta
+from c3po_sync.state.serialize import frame_to_rows, rows_to_frame
+
+logger = logging.getLogger(__name__)
+
+OUTCOMES = ("running", "ok", "partial", "failed")
+SNAPSHOT_TABLES = ("projects", "documents", "status_reports", "assets", "quarantine")
+_CHUNK = 500  # keeps IN (...) lists under every backend's bind-parameter limit
+BUSY_TIMEOUT_S = 30
+
+
+class StateStoreError(RuntimeError):
+    """The state database is unusable (e.g. written by a newer C3PO Sync)."""
+
+
+class RunNotFoundError(LookupError):
+    """No run with that id; the message carries the id."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    """SQLite tuned for one writer and many readers: WAL, busy timeout, immediate writes.
+
+    pysqlite's own transaction handling starts writes lazily, which lets two writers
+    deadlock instead of waiting; we emit BEGIN ourselves, IMMEDIATE for writes.
+    """
+    memory = make_url(url).database in (None, "", ":memory:")
+    kwargs: dict[str, Any] = {
+        "connect_args": {"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
+    }
+    if memory:
+        kwargs["poolclass"] = StaticPool
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        if not memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("c3po_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+class StateStore:
+    """Everything a run must remember: what ran, what was seen, what was found and written.
+
+    Every write happens in one transaction, so a run killed mid-write leaves the previous
+    state intact, and every write is keyed, so repeating it changes nothing.
+    """
+
+    def __init__(self, url: str = "sqlite:///c3po-state.db") -> None:
+        self.url = url
+        if make_url(url).get_backend_name() == "sqlite":
+            self.engine = _sqlite_engine(url)
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True)
+        t.metadata.create_all(self.engine)
+        self._check_schema_version()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.connect().execution_options(c3po_write=True) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def _check_schema_version(self) -> None:
+        with self._write() as conn:
+            found = conn.execute(select(func.max(t.schema_version.c.version))).scalar()
+            if found is None:
+                conn.execute(
+                    t.schema_version.insert(), {"version": t.SCHEMA_VERSION, "applied_at": _now()}
+                )
+            elif found > t.SCHEMA_VERSION:
+                raise StateStoreError(
+                    f"{self.engine.url.render_as_string(hide_password=True)}: schema version "
+                    f"{found} is newer than this C3PO Sync understands ({t.SCHEMA_VERSION})"
+                )
+
+    # --- runs ---------------------------------------------------------------------------------
+
+    def start_run(self, job: str, trigger: str) -> int:
+        """Records a run as ``running`` and returns its id."""
+        with self._write() as conn:
+            res = conn.execute(
+                t.runs.insert().values(
+                    job=job, trigger=trigger, started_at=_now(), outcome="running"
+                )
+            )
+            run_id = int(res.inserted_primary_key[0])
+        logger.info("run %d started: job=%s trigger=%s", run_id, job, trigger)
+        return run_id
+
+    def finish_run(
+        self,
+        run_id: int,
+        outcome: str,
+        counts: dict[str, Any] | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Closes a run; calling it again overwrites the outcome (a retried finish is harmless)."""
+        if outcome not in OUTCOMES[1:]:
+            raise ValueError(f"run {run_id}: outcome {outcome!r} not in {OUTCOMES[1:]}")
+        with self._write() as conn:
+            res = conn.execute(
+                t.runs.update()
+                .where(t.runs.c.run_id == run_id)
+                .values(
+                    finished_at=_now(),
+                    outcome=outcome,
+                    counts=json.dumps(counts or {}, default=str),
+                    error=error,
+                )
+            )
+            if res.rowcount == 0:
+                raise RunNotFoundError(f"no run with id {run_id} in {self._where()}")
+        logger.info("run %d finished: %s", run_id, outcome)
+
+    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The most recent runs, newest first, with counts decoded."""
+        with self._read() as conn:
+            rows = conn.execute(select(t.runs).order_by(t.runs.c.run_id.desc()).limit(limit))
+            out = [dict(r._mapping) for r in rows]
+        for r in out:
+            r["counts"] = json.loads(r["counts"]) if r["counts"] else {}
+        return out
+
+    def get_run(self, run_id: int) -> dict[str, Any]:
+        with self._read() as conn:
+            row = conn.execute(select(t.runs).where(t.runs.c.run_id == run_id)).first()
+        if row is None:
+            raise RunNotFoundError(f"no run with id {run_id} in {self._where()}")
+        out = dict(row._mapping)
+        out["counts"] = json.loads(out["counts"]) if out["counts"] else {}
+        return out
+
+    # --- snapshots ----------------------------------------------------------------------------
+
+    def save_snapshot(self, run_id: int, tables: CanonicalTables) -> None:
+        """Stores the run's canonical tables, replacing any earlier save of the same run."""
+        batches = {
+            name: frame_to_rows(TABLES[name], getattr(tables, name)) for name in SNAPSHOT_TABLES
+        }
+        counts = {name: len(rows) for name, rows in batches.items()}
+        with self._write() as conn:
+            conn.execute(delete(t.snapshot_rows).where(t.snapshot_rows.c.run_id == run_id))
+            conn.execute(delete(t.snapshots).where(t.snapshots.c.run_id == run_id))
+            conn.execute(
+                t.snapshots.insert(),
+                {"run_id": run_id, "saved_at": _now(), "counts": json.dumps(counts)},
+            )
+            for name, rows in batches.items():
+                if rows:
+                    conn.execute(
+                        t.snapshot_rows.insert(),
+                        [
+                            {
+                                "run_id": run_id,
+                                "table_name": name,
+                                "row_no": i,
+                                "row_key": key,
+                                "data": data,
+                            }
+                            for i, (key, data) in enumerate(rows)
+                        ],
+                    )
+        logger.info("run %d snapshot saved: %s", run_id, counts)
+
+    def load_snapshot(self, run_id: int) -> CanonicalTables:
+        """The canonical tables saved for ``run_id``, with the schema's dtypes restored."""
+        with self._read() as conn:
+            if (
+                conn.execute(
+                    select(t.snapshots.c.run_id).where(t.snapshots.c.run_id == run_id)
+                ).first()
+                is None
+            ):
+                raise RunNotFoundError(f"no snapshot for run {run_id} in {self._where()}")
+            rows = conn.execute(
+                select(t.snapshot_rows.c.table_name, t.snapshot_rows.c.data)
+                .where(t.snapshot_rows.c.run_id == run_id)
+                .order_by(t.snapshot_rows.c.table_name, t.snapshot_rows.c.row_no)
+            ).all()
+        by_table: dict[str, list[str]] = {name: [] for name in SNAPSHOT_TABLES}
+        for name, data in rows:
+            by_table.setdefault(name, []).append(data)
+        return CanonicalTables(
+            **{name: rows_to_frame(TABLES[name], by_table[name]) for name in SNAPSHOT_TABLES}
+        )
+
+    def latest_snapshot_run(self, before_run: int | None = None) -> int | None:
+        """The newest run with a snapshot, optionally strictly before ``before_run``."""
+        q = select(func.max(t.snapshots.c.run_id))
+        if before_run is not None:
+            q = q.where(t.snapshots.c.run_id < before_run)
+        with self._read() as conn:
+            return conn.execute(q).scalar()
+
+    # --- findings history ---------------------------------------------------------------------
+
+    def record_findings(
+        self, run_id: int, findings: pd.DataFrame, at: datetime, resolve_missing: bool = True
+    ) -> FindingsDelta:
+        """Opens, keeps, resolves and reopens findings against this run's FINDINGS frame.
+
+        Args:
+            run_id: the run; recording the same run twice returns the first delta unchanged.
+            findings: the rules' output (FINDINGS columns).
+            at: when the run observed them (aware datetime).
+            resolve_missing: False for a partial run, so findings it could not re-check are
+                not wrongly marked resolved.
+        """
+        with self._write() as conn:
+            return history.record(conn, run_id, findings, at, resolve_missing)
+
+    def findings(self, status: str | None = None) -> pd.DataFrame:
+        """All findings ever seen (or only ``open``/``resolved``), FINDINGS plus history columns."""
+        if status not in (None, "open", "resolved"):
+            raise ValueError(f"status {status!r} not in (None, 'open', 'resolved')")
+        with self._read() as conn:
+            return history.load(conn, status)
+
+    def finding_events(self, finding_id: str | None = None) -> list[dict[str, Any]]:
+        """Every opened/reopened/resolved transition, oldest first (the auditor's trail)."""
+        q = select(t.finding_events).order_by(
+            t.finding_events.c.at, t.finding_events.c.run_id, t.finding_events.c.finding_id
+        )
+        if finding_id is not None:
+            q = q.where(t.finding_events.c.finding_id == finding_id)
+        with self._read() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    # --- change tokens and checkpoints --------------------------------------------------------
+
+    def get_token(self, source_key: str) -> str | None:
+        with self._read() as conn:
+            return conn.execute(
+                select(t.tokens.c.token).where(t.tokens.c.source_key == source_key)
+            ).scalar()
+
+    def set_token(self, source_key: str, token: str) -> None:
+        self._put(t.tokens, t.tokens.c.source_key, source_key, {"token": token})
+
+    def get_checkpoint(self, key: str) -> Any:
+        """The JSON value stored under ``key``, decoded; None when there is none."""
+        with self._read() as conn:
+            text = conn.execute(
+                select(t.checkpoints.c.value).where(t.checkpoints.c.key == key)
+            ).scalar()
+        return None if text is None else json.loads(text)
+
+    def set_checkpoint(self, key: str, value_json: Any) -> None:
+        """Stores any JSON-serialisable value (dict, list, str, number) under ``key``."""
+        self._put(t.checkpoints, t.checkpoints.c.key, key, {"value": json.dumps(value_json)})
+
+    def clear_checkpoint(self, key: str) -> None:
+        with self._write() as conn:
+            conn.execute(delete(t.checkpoints).where(t.checkpoints.c.key == key))
+
+    def _put(self, table, key_col, key: str, values: dict[str, Any]) -> None:
+        """Portable upsert: delete then insert inside one write transaction."""
+        with self._write() as conn:
+            conn.execute(delete(table).where(key_col == key))
+            conn.execute(table.insert(), {key_col.name: key, **values, "updated_at": _now()})
+
+    # --- write ledger -------------------------------------------------------------------------
+
+    def get_written(self, list_title: str) -> dict[str, str]:
+        """Item key -> row hash of what the sinks last wrote to ``list_title``."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(t.written.c.item_key, t.written.c.row_hash).where(
+                    t.written.c.list_title == list_title
+                )
+            )
+            return {k: h for k, h in rows}  # noqa: C416 (Row, not tuple)
+
+    def set_written(self, list_title: str, hashes: dict[str, str]) -> None:
+        """Records (upserts) what was written; keys not given keep their entries."""
+        if not hashes:
+            return
+        keys = list(hashes)
+        now = _now()
+        with self._write() as conn:
+            for chunk in _chunks(keys):
+                conn.execute(
+                    delete(t.written).where(
+                        t.written.c.list_title == list_title, t.written.c.item_key.in_(chunk)
+                    )
+                )
+            conn.execute(
+                t.written.insert(),
+                [
+                    {
+                        "list_title": list_title,
+                        "item_key": k,
+                        "row_hash": hashes[k],
+                        "updated_at": now,
+                    }
+                    for k in keys
+                ],
+            )
+
+    def forget_written(self, list_title: str, keys: Iterable[str] | None = None) -> None:
+        """Drops ledger entries (all of the list's when ``keys`` is None), e.g. after a delete."""
+        with self._write() as conn:
+            cond = t.written.c.list_title == list_title
+            if keys is None:
+                conn.execute(delete(t.written).where(cond))
+                return
+            for chunk in _chunks(list(keys)):
+                conn.execute(delete(t.written).where(cond, t.written.c.item_key.in_(chunk)))
+
+    def _where(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]

@@ -1,0 +1,91 @@
+"""Chooses the adapters for a run from the settings: SharePoint over the office365 client."""
+
+from __future__ import annotations
+
+import threading
+
+from c3po_sync.config.settings import CertificateAuth, Settings
+from c3po_sync.m365 import (
+    MsalCertificateTokenProvider,
+    SharePointFileSink,
+    SharePointLibrarySource,
+    SharePointListSink,
+    SharePointListSource,
+    SiteConnection,
+    StaticTokenProvider,
+    TokenProvider,
+)
+from c3po_sync.pipeline.ports import Ports
+from c3po_sync.pipeline.result import RunResult
+from c3po_sync.pipeline.runner import JobRunner, RunInputs
+from c3po_sync.sources.base import Source, SourceRef
+from c3po_sync.state.store import StateStore
+
+
+def token_provider(settings: Settings) -> TokenProvider:
+    auth = settings.tenant.auth
+    if isinstance(auth, CertificateAuth):
+        return MsalCertificateTokenProvider(
+            tenant_id=auth.tenant_id,
+            client_id=auth.client_id,
+            thumbprint=auth.thumbprint,
+            private_key_path=settings.resolve(auth.private_key_path),
+            resource=settings.tenant.base_url,
+            authority=f"{auth.authority_host.rstrip('/')}/{auth.tenant_id}",
+            verify=settings.tenant.verify_tls,
+        )
+    return StaticTokenProvider(auth.token)
+
+
+class SharePointPorts:
+    """One connection per site, opened on first use and shared by that site's adapters."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.tokens = token_provider(settings)
+        self._conns: dict[str, SiteConnection] = {}
+        self._lock = threading.Lock()
+
+    def connection(self, site: str) -> SiteConnection:
+        with self._lock:
+            if site not in self._conns:
+                self._conns[site] = SiteConnection.open(
+                    self.settings.tenant.base_url + site,
+                    self.tokens,
+                    verify_tls=self.settings.tenant.verify_tls,
+                )
+            return self._conns[site]
+
+    def source_for(self, ref: SourceRef) -> Source:
+        read = self.settings.read
+        cls = SharePointLibrarySource if ref.kind == "library" else SharePointListSource
+        return cls(
+            ref,
+            self.connection(ref.site),
+            page_size=read.page_size,
+            max_pages=read.max_pages,
+            time_zone=self.settings.time_zone,
+        )
+
+    def requests_sent(self) -> int:
+        with self._lock:
+            return sum(c.requests_sent for c in self._conns.values())
+
+    def ports(self) -> Ports:
+        hub = self.connection(self.settings.hub_site)
+        return Ports(
+            source_for=self.source_for,
+            list_sink=SharePointListSink(hub, page_size=self.settings.read.page_size),
+            file_sink=SharePointFileSink(hub),
+            request_count=self.requests_sent,
+        )
+
+
+def run_prepared(inputs: RunInputs) -> RunResult:
+    """Runs a validated job against the configured tenant, recording it in the state store."""
+    settings = inputs.settings
+    store = StateStore(settings.resolved_state_url)
+    try:
+        return JobRunner(inputs, SharePointPorts(settings).ports(), store).run()
+    finally:
+        store.close()
