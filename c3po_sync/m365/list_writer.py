@@ -10,6 +10,7 @@ from c3po_sync.m365.batch import MAX_OPERATIONS, BatchOp, build_batch, parse_bat
 from c3po_sync.m365.errors import (
     BatchResponseError,
     BatchThrottledError,
+    ListNotFoundError,
     M365Error,
     SchemaError,
     VersionConflictError,
@@ -79,7 +80,12 @@ class SharePointListSink:
             owned[spec.key_column] = ColumnSpec(spec.key_column, spec.key_column, "Text")
         marks = self._check_marks(spec, owned, mark_missing or {})
         incoming = self._index_rows(spec, rows)
-        existing = self._read_existing(spec, owned, report)
+        try:
+            existing = self._read_existing(spec, owned, report)
+        except ListNotFoundError:
+            if not dry_run:
+                raise
+            existing = {}  # a dry run before provisioning: every row would be added
 
         ops: list[BatchOp] = []
         for key, row in incoming.items():

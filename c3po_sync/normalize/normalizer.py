@@ -19,7 +19,7 @@ from c3po_sync.normalize.documents import Classifier, KnownKeys, is_file, link
 from c3po_sync.normalize.errors import TransformError
 from c3po_sync.normalize.loader import effective_transform
 from c3po_sync.normalize.mapping import SourceMapping
-from c3po_sync.normalize.transforms import Transform, build_transform
+from c3po_sync.normalize.transforms import Transform, build_transform, parse_datetime
 from c3po_sync.sources.base import RawRecord, SourceBatch
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,11 @@ def _rows(
         if m.kind == "library" and not is_file(values):
             continue
         row = _source_cols(batch, rec)
+        try:
+            row["source_modified"] = parse_datetime(rec.modified)
+        except TransformError as exc:
+            row["source_modified"] = None
+            q.add(batch, rec.item_id, "Modified", rec.modified, f"source_modified: {exc.reason}")
         for name, column, fn in fields:
             raw = values.get(column)
             if raw is None:

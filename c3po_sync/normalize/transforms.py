@@ -219,7 +219,8 @@ def make_date(tz: ZoneInfo) -> Transform:
     return convert
 
 
-def _datetime(v: Any) -> datetime | None:
+def parse_datetime(v: Any) -> datetime | None:
+    """An ISO instant as a UTC datetime (also used for the records' ``Modified``)."""
     if _is_empty(v):
         return None
     inst = _instant(v)
@@ -393,7 +394,7 @@ _SIMPLE: dict[str, Transform] = {
     "currency": _currency,
     "int": _int,
     "bool": _bool,
-    "datetime": _datetime,
+    "datetime": parse_datetime,
     "person": _person,
     "person_name": _person_name,
     "people": _people,

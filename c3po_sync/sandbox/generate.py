@@ -73,6 +73,7 @@ ITD_URL = "/sites/itd"
 ITD_TITLE = "Information Technology Department"
 ASSET_LIST = "IT Asset Inventory"
 TIME_ZONE = "America/Los_Angeles"
+MAX_ACTIVE = 4  # active projects per PPM; more is the R6 overload finding, not seeded here
 _PHASE_WEIGHTS = [8, 10, 10, 35, 10, 12, 15]
 _FOLD = str.maketrans(
     {"Đ": "D", "đ": "d", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "ł": "l", "'": ""}
@@ -138,6 +139,7 @@ def generate_tenant(
         p.item_id = len(per_site[p.site])
         url, style = portfolio[p.site]
         where[i] = (url, PROJECT_LIST_TITLE[style])
+        p.site_url, p.list_title = where[i]
     planner = DocumentPlanner(ctx, plist, where, max_file_size)
     plans = planner.plan(round(projects * documents_per_project))
     site_dicts = [_hub_site()]
@@ -260,6 +262,7 @@ class _People:
         self.ctx = ctx
         self.users: list[dict[str, str]] = []
         self._emails: set[str] = set()
+        self.load: dict[str, int] = {}
         self.ppms = [self._add("sanjoseca.gov") for _ in range(max(3, math.ceil(projects / 3.5)))]
         self.contract = [
             self._add("contractor.example") for _ in range(max(1, math.ceil(len(self.ppms) / 5)))
@@ -273,6 +276,16 @@ class _People:
             d: [self._add("sanjoseca.gov") for _ in range(max(1, per_dept // 4))]
             for d in DEPARTMENTS
         }
+
+    def assign(self, pool: list[str], *, active: bool) -> str:
+        """A PPM from `pool` with room for another active project (at most 4, as the roadmap says)."""
+        rng = self.ctx.rng
+        ppm = rng.choice(pool)
+        if active and self.load.get(ppm, 0) >= MAX_ACTIVE:
+            ppm = min(pool, key=lambda e: self.load.get(e, 0))  # least loaded; ties in pool order
+        if active:
+            self.load[ppm] = self.load.get(ppm, 0) + 1
+        return ppm
 
     def _add(self, domain: str) -> str:
         rng = self.ctx.rng
@@ -309,7 +322,7 @@ def _project(ctx: GenContext, people: _People, i: int, site: int) -> Project:
     elif phase >= RELEASE:
         end = max(end, ctx.anchor - timedelta(days=rng.randint(0, 200)))
     contract = rng.random() < 0.12
-    ppm = rng.choice(people.contract) if contract else rng.choice(people.ppms)
+    ppm = people.assign(people.contract if contract else people.ppms, active=phase != CLOSED)
     vendor = rng.choice(VENDORS) if phase >= 2 and rng.random() < 0.85 else None
     return Project(
         key=key,

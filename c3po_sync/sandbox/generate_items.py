@@ -226,6 +226,8 @@ def build_assets(
     rng = ctx.rng
     released = [p for p in projects if p.phase >= RELEASE and "no_inventory" not in p.mess]
     related: list[Project | None] = list(released[:n])
+    for p in released[n:]:  # fewer assets than released projects: say which went without
+        ctx.mark("no_inventory", p.site_url, p.list_title, item=p.item_id, key=p.key)
     # random links never point at a project seeded as released-without-inventory
     linkable = [p for p in projects if "no_inventory" not in p.mess]
     related += [

@@ -34,6 +34,8 @@ class Project:
     vendor: str | None
     author: str
     item_id: int = 0
+    site_url: str = ""
+    list_title: str = ""
     # Deliberate mess and compliance problems, by kind; values say what was done (see generate.py).
     mess: dict[str, Any] = field(default_factory=dict)
 

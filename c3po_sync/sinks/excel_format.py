@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from openpyxl.cell.cell import Cell
@@ -31,6 +32,7 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 GREEN, YELLOW, RED, GREY = "C6EFCE", "FFEB9C", "FFC7CE", "D9D9D9"
 STATUS_FILLS = {"Green": GREEN, "Yellow": YELLOW, "Red": RED}
 _SAMPLE_ROWS = 300
+_NUMERIC = (int, float)  # exact types: bool is written as a boolean by openpyxl
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ def write_table(
     linked = [_template(ws, c, link=True) if i in link_cols else None for i, c in enumerate(cols)]
     columns = [[cell_value(v) for v in values] for values in data]
     urls = {i: [safe_url(u) for u in values] for i, values in link_cols.items()}
+    fmt_dates = [c.fmt in (DATE, DATETIME) for c in cols]
     store = ws._cells
     for r in range(n_rows):
         row = header_row + 1 + r
@@ -84,6 +87,11 @@ def write_table(
                 cell.data_type = "s"
                 if value.startswith(FORMULA_PREFIXES):
                     cell.quotePrefix = True
+            elif type(value) in _NUMERIC:
+                cell._value = value
+            elif fmt_dates[i] and isinstance(value, date):
+                cell._value = value
+                cell.data_type = "d"
             else:
                 cell.value = value
             if url is not None:

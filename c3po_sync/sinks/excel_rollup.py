@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook
 
-from c3po_sync.model.schema import FINDINGS
+from c3po_sync.model.schema import ASSETS, FINDINGS, PROJECTS, QUARANTINE
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.sinks import excel_data, excel_sheets, excel_summary
 from c3po_sync.sinks.excel_data import RECOMMENDATIONS, scorecard
@@ -80,7 +80,10 @@ def build_rollup(
     Every string from the data is written as literal text (never a formula); no cell in the
     workbook is a formula.
     """
-    _require(tables.projects, ["project_key", "title", "ppm", "phase", "status"], "projects")
+    _require(tables.projects, PROJECTS.column_names, "projects")
+    _require(tables.assets, ASSETS.column_names, "assets")
+    _require(tables.quarantine, QUARANTINE.column_names, "quarantine")
+    _require(tables.documents, ["project_key", "doc_type"], "documents")
     _require(findings, FINDINGS.column_names, "findings")
     if changes is not None:
         _require(changes, ["project_key", "change"], "changes")

@@ -17,6 +17,8 @@ MAX_SHEET_NAME = 31
 MAX_URL_CHARS = 2_000  # Excel refuses hyperlink targets past 2,079 characters
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+# Not XML 1.0 characters either, but openpyxl's ILLEGAL_CHARACTERS_RE lets them through.
+_NON_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 _FILE_NAME_BAD = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 
 
@@ -27,11 +29,14 @@ class UnsafePathError(ValueError):
 def clean_text(value: str) -> str:
     """Makes a string storable in a cell without changing what a reader sees.
 
-    XML 1.0 cannot carry most control characters (they are dropped) and XML parsers turn a bare
-    carriage return into a line feed, so CR and CRLF become LF here rather than on reload.
+    XML 1.0 cannot carry most control characters, lone surrogates or U+FFFE/U+FFFF, so they are
+    dropped; XML parsers turn a bare carriage return into a line feed, so CR and CRLF become LF
+    here rather than on reload.
     """
     if ILLEGAL_CHARACTERS_RE.search(value):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if _NON_XML.search(value):
+        value = _NON_XML.sub("", value)
     if "\r" in value:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     return value[:MAX_CELL_CHARS]

@@ -240,6 +240,28 @@ class StateStore:
         with self._read() as conn:
             return conn.execute(q).scalar()
 
+    def prune_snapshots(self, keep: int) -> list[int]:
+        """Deletes all but the newest ``keep`` snapshots (runs and findings stay); returns ids.
+
+        Snapshots are the bulky part of the store (a 50,000-document tenant is tens of MB per
+        run); the scheduler calls this after a successful run.
+        """
+        if keep < 1:
+            raise ValueError(f"keep must be at least 1, got {keep}")
+        with self._write() as conn:
+            ids = [
+                r
+                for (r,) in conn.execute(
+                    select(t.snapshots.c.run_id).order_by(t.snapshots.c.run_id.desc()).offset(keep)
+                )
+            ]
+            for chunk in _chunks(ids):
+                conn.execute(delete(t.snapshot_rows).where(t.snapshot_rows.c.run_id.in_(chunk)))
+                conn.execute(delete(t.snapshots).where(t.snapshots.c.run_id.in_(chunk)))
+        if ids:
+            logger.info("pruned %d snapshot(s), kept the newest %d", len(ids), keep)
+        return sorted(ids)
+
     # --- findings history ---------------------------------------------------------------------
 
     def record_findings(
@@ -359,6 +381,6 @@ class StateStore:
         return self.engine.url.render_as_string(hide_password=True)
 
 
-def _chunks(items: list[str]) -> Iterator[list[str]]:
+def _chunks(items: list) -> Iterator[list]:
     for i in range(0, len(items), _CHUNK):
         yield items[i : i + _CHUNK]

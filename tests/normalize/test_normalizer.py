@@ -124,6 +124,14 @@ def test_bad_values_are_quarantined_and_the_rest_of_the_row_kept(demo_mappings):
     assert fms.title == "Project FMS" and fms.phase == "Execution"  # the rest is kept
 
 
+def test_a_bad_modified_stamp_is_quarantined_not_fatal(demo_mappings):
+    rec = fin_item(1, "BTA")
+    rec.modified = "yesterday"
+    out = normalize([batch(FIN, [rec])], demo_mappings)
+    assert pd.isna(out.projects.source_modified.iloc[0])
+    assert quarantine_for(out.quarantine, 1, "Modified").raw_value == "yesterday"
+
+
 def test_rows_without_a_project_key_are_quarantined(demo_mappings):
     out = normalize(
         [batch(FIN, [fin_item(3, "  "), fin_item(4, None), fin_item(5, "BTA")])], demo_mappings
@@ -375,3 +383,86 @@ def test_demo_tenant_normalizes_with_its_seeded_problems(demo_mappings):
     assert docs.name.str.contains("=HYPERLINK").any()
     assert not docs[(docs.project_key == "AMANDA7") & (docs.doc_type == "charter")].shape[0]
     assert len(out.assets) > 0 and out.assets.asset_id.is_unique
+
+
+def test_library_url_and_whole_token_name_links(tmp_path):
+    (tmp_path / "m.yaml").write_text(
+        textwrap.dedent(
+            """\
+            sources:
+              - {site: /sites/x, list: Projects, target: projects, key: Code}
+              - site: /sites/x
+                list: Docs
+                kind: library
+                target: documents
+                library_url: Lib/Sub
+                link: [folder, name]
+            """
+        )
+    )
+    ms = load_mappings(tmp_path / "m.yaml")
+    projects = [RawRecord(1, {"Code": "SJ311"}), RawRecord(2, {"Code": "BTA"})]
+    docs = [
+        doc(1, "/sites/x/Lib/Sub/sj311/a.docx"),  # folder, case-insensitive
+        doc(2, "/sites/x/Lib/Sub/Misc/SJ311_Charter.docx"),  # unknown folder, name token
+        doc(3, "/sites/x/Lib/Sub/ASJ3119 notes.docx"),  # not a whole token: unlinked
+        doc(4, "/sites/x/Lib/Sub/Debtamnesty.docx"),  # "bta" inside a word: unlinked
+    ]
+    out = normalize(
+        [
+            batch(SourceRef("/sites/x", "Docs", "library"), docs),
+            batch(SourceRef("/sites/x", "Projects"), projects),
+        ],
+        ms,
+    )
+    keys = out.documents.project_key.tolist()
+    assert keys[:2] == ["SJ311", "SJ311"]
+    assert pd.isna(keys[2]) and pd.isna(keys[3])
+    assert set(out.documents.doc_type) == {"other"}
+
+
+def test_status_reports_target(tmp_path):
+    (tmp_path / "m.yaml").write_text(
+        textwrap.dedent(
+            """\
+            sources:
+              - site: /sites/x
+                list: Status
+                target: status_reports
+                key: {column: Project, pattern: "[A-Z0-9]+"}
+                fields:
+                  report_date: AsOf
+                  status: {column: RAG, transform: choice, synonyms: {G: Green},
+                           allowed: [Green, Yellow, Red]}
+                  summary: Notes
+            """
+        )
+    )
+    ms = load_mappings(tmp_path / "m.yaml")
+    records = [
+        RawRecord(1, {"Project": "fms", "AsOf": "2026-11-01T07:00:00Z", "RAG": "G", "Notes": "ok"}),
+        RawRecord(2, {"Project": "F M S", "AsOf": "2026-11-01T07:00:00Z", "RAG": "G"}),
+    ]
+    out = normalize([batch(SourceRef("/sites/x", "Status"), records)], ms)
+    r = out.status_reports
+    assert r.project_key.tolist()[0] == "FMS" and pd.isna(r.project_key.tolist()[1])
+    assert r.report_date.tolist() == [date(2026, 11, 1)] * 2
+    assert r.status.tolist() == ["Green", "Green"]
+    q = quarantine_for(out.quarantine, 2, "Project")
+    assert q.reason == "project key 'F M S' does not match '[A-Z0-9]+'"
+
+
+def test_core_imports_no_adapter():
+    """The normalize stage is core: it must not pull in SharePoint, Excel, scheduler or CLI."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, c3po_sync.normalize; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in "
+        "('office365', 'msal', 'openpyxl', 'apscheduler', 'typer') "
+        "or m.startswith(('c3po_sync.sandbox', 'c3po_sync.cli', 'c3po_sync.scheduler', "
+        "'c3po_sync.m365'))]; print(bad)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

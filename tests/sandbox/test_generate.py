@@ -25,23 +25,42 @@ ANCHOR = date(2026, 11, 1)
 DEMO = Path(__file__).resolve().parents[2] / "c3po_sync" / "sandbox" / "tenants" / "demo.yaml"
 STYLE_COLUMNS = {
     "community": {
-        "key": "Project_x0020_Key", "ppm": "Project_x0020_Manager",
-        "contract": "PPM_x0020_Is_x0020_Contract", "supervisor": "Supervising_x0020_PPM",
-        "owner": "Product_x0020_Owner", "sponsor": "Sponsor", "phase": "Phase",
-        "status_date": "Status_x0020_Date", "methodology": "Methodology",
+        "key": "Project_x0020_Key",
+        "ppm": "Project_x0020_Manager",
+        "contract": "PPM_x0020_Is_x0020_Contract",
+        "supervisor": "Supervising_x0020_PPM",
+        "owner": "Product_x0020_Owner",
+        "sponsor": "Sponsor",
+        "phase": "Phase",
+        "status_date": "Status_x0020_Date",
+        "methodology": "Methodology",
         "liaison": "ITD_x0020_Liaison",
     },
     "finance": {
-        "key": "ProjectCode", "ppm": "PPM", "contract": "ContractPPM", "supervisor": "PPMSupervisor",
-        "owner": "BusinessOwner", "sponsor": "ExecSponsor", "phase": "Stage",
-        "status_date": "LastStatusUpdate", "methodology": "Approach", "liaison": "Liaison",
+        "key": "ProjectCode",
+        "ppm": "PPM",
+        "contract": "ContractPPM",
+        "supervisor": "PPMSupervisor",
+        "owner": "BusinessOwner",
+        "sponsor": "ExecSponsor",
+        "phase": "Stage",
+        "status_date": "LastStatusUpdate",
+        "methodology": "Approach",
+        "liaison": "Liaison",
     },
     "planning": {
-        "key": "Key", "ppm": "ProjectManager", "contract": "Contractor", "supervisor": "Supervisor",
-        "owner": "Owner", "sponsor": "Sponsor", "phase": "Phase", "status_date": "StatusAsOf",
-        "methodology": "Methodology", "liaison": "ITDLiaison",
+        "key": "Key",
+        "ppm": "ProjectManager",
+        "contract": "Contractor",
+        "supervisor": "Supervisor",
+        "owner": "Owner",
+        "sponsor": "Sponsor",
+        "phase": "Phase",
+        "status_date": "StatusAsOf",
+        "methodology": "Methodology",
+        "liaison": "ITDLiaison",
     },
-}  # fmt: skip
+}
 # Finance's library has no type column: documents are classified by name, most specific first.
 NAME_PATTERNS = [
     ("Charter Amendment", r"Amendment"),
@@ -147,7 +166,9 @@ def test_different_seeds_give_different_tenants() -> None:
     [(1, 10, 3, 5), (4, 200, 8, 500), (5, 37, 0.5, 0), (3, 0, 8, 10), (7, 50, 12.5, 40)],
 )
 def test_sizes_are_honoured(sites: int, projects: int, per_project: float, assets: int) -> None:
-    d = generate_tenant(3, sites=sites, projects=projects, documents_per_project=per_project, assets=assets)
+    d = generate_tenant(
+        3, sites=sites, projects=projects, documents_per_project=per_project, assets=assets
+    )
     urls = [s["url"] for s in d["sites"]]
     assert urls[0] == "/sites/c3po" and urls[-1] == "/sites/itd"
     assert len(urls) == sites + 2 and len(set(urls)) == len(urls)
@@ -162,17 +183,24 @@ def test_styles_rotate_and_match_the_demo_columns() -> None:
     styles = [site_style(d, s["url"]) for s in d["sites"][1:-1]]
     assert styles == ["community", "finance", "planning"] * 2 + ["community"]
     assert [s["url"] for s in d["sites"][1:4]] == [
-        "/sites/ppm-community", "/sites/ppm-finance", "/sites/ppm-planning",
-    ]  # fmt: skip
+        "/sites/ppm-community",
+        "/sites/ppm-finance",
+        "/sites/ppm-planning",
+    ]
     demo = {s["url"]: s for s in yaml.safe_load(DEMO.read_text(encoding="utf-8"))["sites"]}
-    for url, style in zip(["/sites/ppm-community", "/sites/ppm-finance", "/sites/ppm-planning"],
-                          ["community", "finance", "planning"], strict=True):  # fmt: skip
+    for url, style in zip(
+        ["/sites/ppm-community", "/sites/ppm-finance", "/sites/ppm-planning"],
+        ["community", "finance", "planning"],
+        strict=True,
+    ):
         projects_list, library = demo[url]["lists"]
         assert projects_list["fields"] == project_fields(style)
         spec = library_spec(style)
         assert (library["title"], library.get("url"), library["fields"]) == (
-            spec["title"], spec.get("url"), spec["fields"],
-        )  # fmt: skip
+            spec["title"],
+            spec.get("url"),
+            spec["fields"],
+        )
         assert site_style({"sites": list(demo.values())}, url) == style
     assert demo["/sites/itd"]["lists"][0]["fields"] == asset_fields()
     with pytest.raises(KeyError, match="/sites/itd"):
@@ -182,7 +210,10 @@ def test_styles_rotate_and_match_the_demo_columns() -> None:
 def test_every_value_is_valid_for_its_field_unless_marked_as_mess(tenant: dict) -> None:
     emails = {u["email"] for u in tenant["users"]}
     assert len(emails) == len(tenant["users"])
-    marked = {(m["site"], m["list"], m.get("item"), m.get("field")) for m in _mess(tenant, "unknown_choice")}
+    marked = {
+        (m["site"], m["list"], m.get("item"), m.get("field"))
+        for m in _mess(tenant, "unknown_choice")
+    }
     bad = []
     for s in tenant["sites"]:
         for lst in s["lists"]:
@@ -191,13 +222,25 @@ def test_every_value_is_valid_for_its_field_unless_marked_as_mess(tenant: dict) 
             rows += [(f["path"], f.get("values") or {}) for f in lst.get("files") or []]
             for rid, row in rows:
                 for name, value in row.items():
-                    if name in ("id", "Title", "created", "modified", "author", "editor", "version"):
+                    if name in (
+                        "id",
+                        "Title",
+                        "created",
+                        "modified",
+                        "author",
+                        "editor",
+                        "version",
+                    ):
                         continue
                     if not _value_ok(fields[name], value, emails):
                         bad.append((s["url"], lst["title"], rid, name, value))
             for it in lst.get("items") or []:
                 assert it["author"] in emails and it["editor"] in emails
-                assert it["created"] <= it["modified"] < datetime(2026, 11, 1, 8, tzinfo=it["modified"].tzinfo)
+                assert (
+                    it["created"]
+                    <= it["modified"]
+                    < datetime(2026, 11, 1, 8, tzinfo=it["modified"].tzinfo)
+                )
             for f in lst.get("files") or []:
                 assert f["author"] in emails and f["size"] > 0
     unexplained = [b for b in bad if b[:4] not in marked]
@@ -208,11 +251,23 @@ def test_every_value_is_valid_for_its_field_unless_marked_as_mess(tenant: dict) 
 def test_default_tenant_has_every_kind_of_mess(tenant: dict) -> None:
     kinds = {m["kind"] for m in tenant["generator"]["mess"]}
     assert kinds >= {
-        "missing_document", "stale_status", "future_date", "currency_string", "unknown_choice",
-        "null_person", "no_ppm", "unsupervised_contract_ppm", "duplicate_key", "unicode_title",
-        "formula_title", "formula_name", "no_inventory", "past_end_of_support", "asset_no_owner",
+        "missing_document",
+        "stale_status",
+        "future_date",
+        "currency_string",
+        "unknown_choice",
+        "null_person",
+        "no_ppm",
+        "unsupervised_contract_ppm",
+        "duplicate_key",
+        "unicode_title",
+        "formula_title",
+        "formula_name",
+        "no_inventory",
+        "past_end_of_support",
+        "asset_no_owner",
         "stale_review",
-    }  # fmt: skip
+    }
     projects = _projects(tenant)
     assert len(_mess(tenant, "stale_status")) <= 0.1 * len(projects)  # low rates, not a landfill
     assert any(ch.isascii() is False for u in tenant["users"] for ch in u["title"])
@@ -261,8 +316,16 @@ def _item(sites: dict, m: dict) -> dict:
 
 
 def test_projects_without_seeded_problems_are_compliant(tenant: dict) -> None:
-    problem_kinds = ("missing_document", "stale_status", "future_date", "null_person", "no_ppm",
-                     "unsupervised_contract_ppm", "unknown_choice", "duplicate_key")  # fmt: skip
+    problem_kinds = (
+        "missing_document",
+        "stale_status",
+        "future_date",
+        "null_person",
+        "no_ppm",
+        "unsupervised_contract_ppm",
+        "unknown_choice",
+        "duplicate_key",
+    )
     flagged = {(m["site"], m["item"]) for m in _mess(tenant, *problem_kinds)}
     checked = 0
     for p in _projects(tenant):
@@ -327,8 +390,11 @@ def test_city_scale_tenant_has_the_requested_sizes() -> None:
     assert sum(len(s["lists"][0]["items"]) for s in portfolio) == 2000
     assert sum(len(s["lists"][1]["files"]) for s in portfolio) == 50_000
     assert len(d["sites"][-1]["lists"][0]["items"]) == 5000
-    keys = [(s["url"], it[STYLE_COLUMNS[site_style(d, s["url"])]["key"]]) for s in portfolio
-            for it in s["lists"][0]["items"]]  # fmt: skip
+    keys = [
+        (s["url"], it[STYLE_COLUMNS[site_style(d, s["url"])]["key"]])
+        for s in portfolio
+        for it in s["lists"][0]["items"]
+    ]
     assert len(keys) == len(set(keys))
 
 
@@ -369,7 +435,8 @@ def test_loader_loads_a_written_generated_tenant(tmp_path: Path) -> None:
 def test_loader_loads_a_city_scale_tenant() -> None:
     from c3po_sync.sandbox.model import Tenant
 
-    d = generate_tenant(2, sites=20, projects=2000, documents_per_project=25, assets=5000,
-                        max_file_size=2048)  # fmt: skip
+    d = generate_tenant(
+        2, sites=20, projects=2000, documents_per_project=25, assets=5000, max_file_size=2048
+    )
     loaded = Tenant.from_dict(d)
     assert len(loaded.sites) == 22

@@ -13,9 +13,12 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from c3po_sync.model.schema import FINDINGS, PROJECTS
 from c3po_sync.model.tables import CanonicalTables
+from c3po_sync.sinks.excel_format import Col, write_table
 from c3po_sync.sinks.excel_rollup import (
     SHEETS,
     RollupInputError,
@@ -315,6 +318,7 @@ def test_missing_columns_are_a_located_error(tables) -> None:
 
 def test_sanitizers() -> None:
     assert clean_text("a\r\nb\rc\x0bd") == "a\nb\ncd"
+    assert clean_text("a\ud800b\uffffc") == "abc"
     assert safe_sheet_name("Q3: [draft]/final*?") == "Q3_ _draft__final__"
     assert len(safe_sheet_name("x" * 80)) == 31
     assert safe_sheet_name("'quoted'") == "quoted"
@@ -369,3 +373,32 @@ def test_ppm_workload_counts_active_projects_and_flags_overload() -> None:
     assert pd.isna(frame.loc["(unassigned)", "PPM e-mail"])
     open_total = int((findings["status"] == "open").sum())
     assert frame["Open findings"].sum() == open_total
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(max_size=60), min_size=1, max_size=8))
+def test_any_text_round_trips_as_literal_text(texts: list[str]) -> None:
+    wb = openpyxl.Workbook()
+    write_table(wb.active, "T", [Col("Text")], [texts])
+    ws = openpyxl.load_workbook(io.BytesIO(rollup_bytes(wb))).active
+    for row, text in enumerate(texts, start=2):
+        cell = ws.cell(row=row, column=1)
+        expected = clean_text(text)
+        assert (cell.value or "") == expected
+        assert cell.value is None or cell.data_type == "s"
+
+
+def test_findings_without_history_are_all_open(tables) -> None:
+    fresh = build_findings(tables, 12)[FINDINGS.column_names]
+    dated = build_findings(tables, 12)
+    dated["resolved_at"] = [v.date() if pd.notna(v) else None for v in dated["resolved_at"]]
+    dated = dated.drop(columns=["status"])
+    for frame, expected in ((fresh, 12), (dated, 12 - 2)):
+        data = rollup_bytes(build_rollup(tables, frame, today=TODAY, run_info=RUN_INFO))
+        shown = _frame(data, "Findings")
+        assert len(shown) == expected
+    assert set(
+        _frame(
+            rollup_bytes(build_rollup(tables, fresh, today=TODAY, run_info=RUN_INFO)), "Findings"
+        )["State"]
+    ) == {"Open"}

@@ -136,6 +136,18 @@ def test_latest_snapshot_run(store):
         store.load_snapshot(r3)
 
 
+def test_prune_snapshots_keeps_the_newest(store):
+    ids = [store.start_run("sync", "test") for _ in range(4)]
+    for r in ids:
+        store.save_snapshot(r, sample())
+    assert store.prune_snapshots(keep=2) == ids[:2]
+    assert store.latest_snapshot_run(before_run=ids[2]) is None
+    assert_same(store.load_snapshot(ids[3]), sample())
+    assert len(store.runs()) == 4  # run history is not pruned
+    with pytest.raises(RunNotFoundError):
+        store.load_snapshot(ids[0])
+
+
 def test_bulk_snapshot_of_a_city_sized_tenant(store):
     n = 2_000
     projects = PROJECTS.frame(
