@@ -12,44 +12,44 @@ def _doc_rule_id(doc_type: str) -> str:
     return "R7-" + doc_type.replace("_", "-") + "-missing"
 
 
+def _most_common(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """Per key, its most frequent value (ties broken alphabetically, so output is stable)."""
+    pairs = pd.DataFrame({"k": keys.astype(str), "v": values.astype(str)})
+    counts = pairs.value_counts().reset_index(name="n")
+    counts = counts.sort_values(["k", "n", "v"], ascending=[True, False, True])
+    return counts.drop_duplicates("k").set_index("k")["v"]
+
+
 def _upload_targets(ctx: RuleContext) -> pd.Series:
-    """Where a PPM should upload a project's missing documents, keyed by project_key.
+    """Where a PPM should upload a project's missing documents, aligned with the projects rows.
 
     Prefer the folder the project's documents already live in (site prefix stripped, so
     "Project Documents/SJ311"); else the library its site uses for documents; else a generic
     phrase. That keeps the message actionable on sites that file documents differently.
+    Computed once per evaluation and shared by the document rules.
     """
-    docs = ctx.tables.documents
+    if "upload_targets" in ctx.cache:
+        return ctx.cache["upload_targets"]
     projects = ctx.projects
-    targets = pd.Series(
-        "the project's document library", index=projects["project_key"], dtype="string"
-    )
-    if docs.empty:
-        return targets
-    d = docs[~blank(docs["path"])].copy()
-    site = d["source_site"].fillna("").astype(str).str.rstrip("/")
-    path = d["path"].astype(str)
-    rel = [
-        p[len(s) + 1 :] if s and p.startswith(s + "/") else p.lstrip("/")
-        for p, s in zip(path, site, strict=True)
-    ]
-    d["folder"] = [r.rsplit("/", 1)[0] if "/" in r else "" for r in rel]
-    linked = d[~blank(d["project_key"]) & (d["folder"] != "")]
-    by_site = (
-        d[~blank(d["source_list"])]
-        .groupby("source_site")["source_list"]
-        .agg(lambda s: s.mode().iloc[0])
-    )
-    for i, key in enumerate(projects["project_key"]):
-        if pd.isna(key):
-            continue
-        own = linked.loc[linked["project_key"] == key, "folder"]
-        if len(own):
-            targets.iloc[i] = own.mode().iloc[0]
-            continue
-        site_key = projects["source_site"].iloc[i]
-        if pd.notna(site_key) and site_key in by_site.index:
-            targets.iloc[i] = f"{by_site[site_key]} on {site_key} (for {key})"
+    targets = pd.Series("the project's document library", index=projects.index, dtype="string")
+    docs = ctx.tables.documents
+    d = docs[~blank(docs["path"])]
+    if not d.empty:
+        site = d["source_site"].fillna("").astype(str).str.rstrip("/")
+        rel = [
+            p[len(s) + 1 :] if s and p.startswith(s + "/") else p.lstrip("/")
+            for p, s in zip(d["path"].astype(str), site, strict=True)
+        ]
+        folder = pd.Series([r.rsplit("/", 1)[0] if "/" in r else "" for r in rel], index=d.index)
+        linked = ~blank(d["project_key"]) & (folder != "")
+        own = _most_common(d["project_key"][linked], folder[linked])
+        libs = ~blank(d["source_list"])
+        by_site = _most_common(d["source_site"][libs], d["source_list"][libs])
+        site_lib = projects["source_site"].map(by_site)
+        key = projects["project_key"]
+        fallback = site_lib + " on " + projects["source_site"] + " (for " + key + ")"
+        targets = key.map(own).fillna(fallback).fillna(targets).astype("string")
+    ctx.cache["upload_targets"] = targets
     return targets
 
 
@@ -82,8 +82,7 @@ def _make_required_doc_rule(doc_type: str, label: str) -> None:
         bad = p[mask]
         if bad.empty:
             return no_hits()
-        target = _upload_targets(ctx).reset_index(drop=True)
-        target.index = p.index
+        target = _upload_targets(ctx)
         noun = (
             "the signed " + label.lower()
             if "sign" in doc_type or doc_type == "charter"

@@ -1,4 +1,4 @@
-"""Rules over the projects list: staffing, governance, methodology, reporting (recs 2-9)."""
+"""Rules over the projects list: stakeholders, methodology, governance, staffing (recs 2-8)."""
 
 from __future__ import annotations
 
@@ -254,23 +254,24 @@ def ppm_overloaded(ctx: RuleContext) -> pd.DataFrame:
         return no_hits()
     act["who"] = act["ppm"].str.strip().str.lower()
     limit = ctx.config.max_active_projects_per_ppm
+    counts = act["who"].value_counts()
+    over = act[act["who"].isin(counts[counts > limit].index)]
     rows = []
-    for who, g in act.groupby("who", sort=True):
-        if len(g) > limit:
-            keys = sorted(g["project_key"].dropna().astype(str))
-            portfolios = sorted(set(g["portfolio"].dropna()))
-            rows.append(
-                {
-                    "entity_key": who,
-                    "project_key": pd.NA,
-                    "ppm": who,
-                    "portfolio": "; ".join(portfolios) if portfolios else pd.NA,
-                    "source_url": pd.NA,
-                    "message": f"PPM overloaded: {who} carries {len(g)} active projects "
-                    f"(limit {limit}): {', '.join(keys)}; "
-                    "rebalance or add a supervised contract PPM",
-                }
-            )
+    for who, g in over.groupby("who", sort=True):
+        keys = sorted(g["project_key"].dropna().astype(str))
+        portfolios = sorted(set(g["portfolio"].dropna()))
+        rows.append(
+            {
+                "entity_key": who,
+                "project_key": pd.NA,
+                "ppm": who,
+                "portfolio": "; ".join(portfolios) if portfolios else pd.NA,
+                "source_url": pd.NA,
+                "message": f"PPM overloaded: {who} carries {len(g)} active projects "
+                f"(limit {limit}): {', '.join(keys)}; "
+                "rebalance or add a supervised contract PPM",
+            }
+        )
     return pd.DataFrame(rows, columns=list(no_hits().columns)) if rows else no_hits()
 
 
@@ -319,95 +320,4 @@ def key_vendor_staff_missing(ctx: RuleContext) -> pd.DataFrame:
         + " ("
         + bad["vendor"]
         + ") lists no approved key vendor staff; archive the approved list",
-    )
-
-
-@rule(
-    "R9-status-stale",
-    recommendation=9,
-    severity="medium",
-    description="active project whose last status (status_date or latest status report) is "
-    "more than reporting_window_days (60) old, or missing",
-    near_miss="status exactly 60 days old; a Closed project; a status date in the future "
-    "(that is DQ-status-date-future instead)",
-)
-def status_stale(ctx: RuleContext) -> pd.DataFrame:
-    p = ctx.projects
-    window = ctx.config.reporting_window_days
-    last = pd.to_datetime(p["status_date"], errors="coerce")
-    future = (last > ctx.today_ts).fillna(False).astype(bool)
-    reports = ctx.tables.status_reports
-    if not reports.empty:
-        rd = pd.to_datetime(reports["report_date"], errors="coerce")
-        latest = rd[rd <= ctx.today_ts].groupby(reports["project_key"]).max()
-        from_reports = p["project_key"].map(latest)
-        last = last.where(future, pd.concat([last, from_reports], axis=1).max(axis=1))
-    age = (ctx.today_ts - last).dt.days
-    mask = ctx.active & ~future & (last.isna() | (age > window)).astype(bool)
-    bad = p[mask]
-    if bad.empty:
-        return no_hits()
-    when = last[mask].dt.strftime("%Y-%m-%d")
-    detail = (
-        "last status "
-        + when
-        + " ("
-        + age[mask].astype("Int64").astype(str)
-        + f" days ago, window {window})"
-    ).fillna("no status date recorded")
-    return hits(
-        bad,
-        "project_key",
-        "Status stale: " + bad["project_key"] + " " + detail + "; post a status update",
-    )
-
-
-@rule(
-    "DQ-status-date-future",
-    recommendation=0,
-    severity="low",
-    description="a project's status date is after today (data-quality)",
-    near_miss="status date today",
-)
-def status_date_future(ctx: RuleContext) -> pd.DataFrame:
-    p = ctx.projects
-    mask = (ctx.days_since(p["status_date"]) < 0).fillna(False).astype(bool)
-    bad = p[mask]
-    if bad.empty:
-        return no_hits()
-    when = pd.to_datetime(bad["status_date"]).dt.strftime("%Y-%m-%d")
-    return hits(
-        bad,
-        "project_key",
-        "Status date in the future: "
-        + bad["project_key"]
-        + " says "
-        + when
-        + "; correct the status date",
-    )
-
-
-@rule(
-    "DQ-phase-unknown",
-    recommendation=0,
-    severity="medium",
-    description="a project's phase is blank or not in the configured phase order, so phase "
-    "rules cannot judge it (data-quality)",
-    near_miss="a known phase in different letter case",
-)
-def phase_unknown(ctx: RuleContext) -> pd.DataFrame:
-    p = ctx.projects
-    bad = p[ctx.phase_rank.isna().to_numpy()]
-    if bad.empty:
-        return no_hits()
-    phase = bad["phase"].fillna("(blank)")
-    return hits(
-        bad,
-        "project_key",
-        "Unknown phase: "
-        + bad["project_key"]
-        + " has phase '"
-        + phase
-        + "'; use one of "
-        + ", ".join(ctx.config.phases),
     )

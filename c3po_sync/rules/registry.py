@@ -33,7 +33,7 @@ class RuleContext:
     tables: CanonicalTables
     config: RulesConfig
     today: date
-    _cache: dict = field(default_factory=dict, repr=False)
+    cache: dict = field(default_factory=dict, repr=False)  # rule helpers share work here
 
     @property
     def projects(self) -> pd.DataFrame:

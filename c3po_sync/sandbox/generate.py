@@ -278,7 +278,7 @@ class _People:
         }
 
     def assign(self, pool: list[str], *, active: bool) -> str:
-        """A PPM from `pool` with room for another active project (at most 4, as the roadmap says)."""
+        """A PPM from `pool` with room for one more active project (the roadmap says 3 to 4)."""
         rng = self.ctx.rng
         ppm = rng.choice(pool)
         if active and self.load.get(ppm, 0) >= MAX_ACTIVE:

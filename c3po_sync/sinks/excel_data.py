@@ -97,22 +97,25 @@ def as_dates(series: pd.Series) -> pd.Series:
 def with_state(findings: pd.DataFrame) -> pd.DataFrame:
     """Adds ``is_open`` and ``resolved_on`` from the optional history columns.
 
-    A finding is resolved when its status says so or it has a ``resolved_at``; everything else is
-    open, so a frame fresh from the rules engine (no history columns) counts as all open.
+    ``status`` decides where it is set (a reopened finding may still carry an old resolution
+    date); otherwise a ``resolved_at`` means resolved. A frame fresh from the rules engine (no
+    history columns) is all open.
     """
     out = findings.copy()
-    resolved = pd.Series(False, index=out.index)
-    if "status" in out.columns:
-        resolved |= (
-            out["status"].astype("string").str.strip().str.lower().eq("resolved").fillna(False)
-        )
-    if "resolved_at" in out.columns:
-        resolved_at = as_dates(out["resolved_at"])
-        resolved |= resolved_at.notna()
-        out["resolved_on"] = resolved_at
-    else:
-        out["resolved_on"] = pd.NaT
-    out["is_open"] = ~resolved.astype(bool)
+    index = out.index
+    status = (
+        out["status"].astype("string").str.strip().str.lower()
+        if "status" in out.columns
+        else pd.Series(pd.NA, index=index, dtype="string")
+    )
+    resolved_at = (
+        as_dates(out["resolved_at"])
+        if "resolved_at" in out.columns
+        else pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    )
+    resolved = status.eq("resolved").fillna(resolved_at.notna()).astype(bool)
+    out["resolved_on"] = resolved_at.where(resolved)
+    out["is_open"] = ~resolved
     return out
 
 

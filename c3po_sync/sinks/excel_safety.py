@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -49,10 +50,11 @@ def cell_value(value: Any) -> Any:
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, bool | int | float | date):
-        if isinstance(value, float) and value != value:  # NaN
+        if isinstance(value, float) and not math.isfinite(value):  # NaN/inf are not Excel numbers
             return None
         if isinstance(value, datetime) and value.tzinfo is not None:
-            raise ValueError(f"cell_value: datetime {value!r} must be naive (convert to UTC first)")
+            # Excel has no time zones; the rollup's headers say UTC.
+            return value.astimezone(UTC).replace(tzinfo=None)
         return value
     try:
         import pandas as pd

@@ -102,7 +102,7 @@ def portfolio_sheet(
         d.py_values(p["source_list"], "text"),
     ]
     first, last = write_table(
-        ws, "Portfolio", cols, data, links={1: d.py_values(p["source_url"], "text")}
+        ws, "tblPortfolio", cols, data, links={1: d.py_values(p["source_url"], "text")}
     )
     add_value_fills(ws, 8, first + 1, last, STATUS_FILLS)
 
@@ -145,7 +145,7 @@ def findings_sheet(ws: Worksheet, findings: pd.DataFrame, today: date) -> None:
     ]
     # The link sits on the entity cell: one column fewer on the largest sheet.
     first, last = write_table(
-        ws, "Findings", cols, data, links={4: d.py_values(f["source_url"], "text")}
+        ws, "tblFindings", cols, data, links={4: d.py_values(f["source_url"], "text")}
     )
     add_value_fills(ws, 3, first + 1, last, {"high": RED, "medium": YELLOW, "low": GREY})
     add_value_fills(ws, 1, first + 1, last, {"Resolved": GREEN})
@@ -195,7 +195,7 @@ def changes_sheet(ws: Worksheet, changes: pd.DataFrame | None, projects: pd.Data
         column("before"),
         column("after"),
     ]
-    write_table(ws, "Changes", cols, data)
+    write_table(ws, "tblChanges", cols, data)
 
 
 def _change_value(value: Any) -> Any:
@@ -236,7 +236,7 @@ def workload_sheet(ws: Worksheet, projects: pd.DataFrame, open_findings: pd.Data
         d.py_values(w["high"], "int"),
         d.py_values(w["over"], "bool"),
     ]
-    first, last = write_table(ws, "Workload", cols, data)
+    first, last = write_table(ws, "tblWorkload", cols, data)
     add_value_fills(ws, 9, first + 1, last, {"Yes": RED})
 
 
@@ -280,7 +280,7 @@ def assets_sheet(ws: Worksheet, assets: pd.DataFrame, today: date) -> None:
         d.py_values(assets["project_key"], "text"),
         d.py_values(assets["ppm"], "text"),
     ]
-    first, last = write_table(ws, "Assets", cols, data, links={1: urls})
+    first, last = write_table(ws, "tblAssets", cols, data, links={1: urls})
     add_value_fills(
         ws,
         8,
@@ -309,4 +309,4 @@ def quarantine_sheet(ws: Worksheet, quarantine: pd.DataFrame) -> None:
         d.py_values(q["raw_value"], "text"),
         d.py_values(q["reason"], "text"),
     ]
-    write_table(ws, "Quarantine", cols, data)
+    write_table(ws, "tblQuarantine", cols, data)

@@ -203,7 +203,7 @@ def scorecard_sheet(
             [rec, name, total, bad, share, prev, change, _trend(share, prev, change)]
         ):
             rows[i].append(v)
-    first, last = write_table(ws, "Scorecard", cols, rows)
+    first, last = write_table(ws, "tblScorecard", cols, rows)
     add_value_fills(ws, 8, first + 1, last, {"Better": GREEN, "Worse": RED})
     append_row(ws, [])
     append_row(

@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import openpyxl
@@ -28,7 +28,13 @@ from c3po_sync.sinks.excel_rollup import (
     save_rollup,
     scorecard,
 )
-from c3po_sync.sinks.excel_safety import MAX_CELL_CHARS, clean_text, safe_sheet_name, safe_url
+from c3po_sync.sinks.excel_safety import (
+    MAX_CELL_CHARS,
+    cell_value,
+    clean_text,
+    safe_sheet_name,
+    safe_url,
+)
 
 from .conftest import (
     INJECTIONS,
@@ -88,7 +94,7 @@ def test_detail_sheets_have_one_row_per_entity(
 def test_portfolio_is_a_filtered_table_with_formats(data: bytes, tables: CanonicalTables) -> None:
     wb = openpyxl.load_workbook(io.BytesIO(data))
     ws = wb["Portfolio"]
-    table = ws.tables["Portfolio"]
+    table = ws.tables["tblPortfolio"]
     assert table.ref == f"A1:X{len(tables.projects) + 1}"
     assert table.autoFilter is not None
     assert ws.freeze_panes == "A2"
@@ -101,6 +107,24 @@ def test_portfolio_is_a_filtered_table_with_formats(data: bytes, tables: Canonic
     assert 8 <= ws.column_dimensions["A"].width <= 60
     title = _column(ws, "Title")[0]
     assert title.hyperlink.target == tables.projects["source_url"].iloc[0]
+
+
+def test_every_detail_sheet_is_an_excel_table_with_a_frozen_header(data: bytes) -> None:
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    expected = {
+        "Portfolio": "tblPortfolio",
+        "Audit scorecard": "tblScorecard",
+        "Findings": "tblFindings",
+        "PPM workload": "tblWorkload",
+        "Assets": "tblAssets",
+        "Data quality": "tblQuarantine",
+    }
+    for sheet, table in expected.items():
+        ws = wb[sheet]
+        assert list(ws.tables) == [table], sheet
+        assert ws.tables[table].ref.startswith("A1:")
+        assert ws.freeze_panes == "A2", sheet
+    assert len(wb["Audit scorecard"]._charts) == 1
 
 
 def test_summary_has_kpis_and_charts(data: bytes, tables: CanonicalTables) -> None:
@@ -208,7 +232,7 @@ def test_empty_tables_make_a_valid_workbook(tmp_path: Path) -> None:
     path = save_rollup(wb, tmp_path, today=TODAY)
     reloaded = openpyxl.load_workbook(path)
     assert reloaded.sheetnames == list(SHEETS)
-    assert reloaded["Portfolio"].tables["Portfolio"].ref == "A1:X2"
+    assert reloaded["Portfolio"].tables["tblPortfolio"].ref == "A1:X2"
     assert len(pd.read_excel(path, sheet_name="Portfolio")) == 0
     note = reloaded["Changes since last report"]["A1"].value
     assert note.startswith("No previous report")
@@ -325,6 +349,11 @@ def test_sanitizers() -> None:
     assert safe_sheet_name("Summary", taken=["summary"]) == "Summary (2)"
     assert safe_sheet_name("", fallback="Data") == "Data"
     assert safe_url("https://city.sharepoint.com/a b") is None
+    assert cell_value(float("inf")) is None and cell_value(pd.NA) is None
+    assert cell_value(datetime(2026, 1, 1, 8, tzinfo=timezone(timedelta(hours=-8)))) == datetime(
+        2026, 1, 1, 16
+    )
+    assert cell_value(["a", "b"]) == "a; b"
     assert safe_url("javascript:alert(1)") is None
     assert safe_url("file:///etc/passwd") is None
     assert safe_url("https://city.sharepoint.com/x?a=1") == "https://city.sharepoint.com/x?a=1"
@@ -390,15 +419,24 @@ def test_any_text_round_trips_as_literal_text(texts: list[str]) -> None:
 
 def test_findings_without_history_are_all_open(tables) -> None:
     fresh = build_findings(tables, 12)[FINDINGS.column_names]
-    dated = build_findings(tables, 12)
+    data = rollup_bytes(build_rollup(tables, fresh, today=TODAY, run_info=RUN_INFO))
+    shown = _frame(data, "Findings")
+    assert len(shown) == 12 and set(shown["State"]) == {"Open"}
+
+
+def test_resolved_at_as_plain_dates_is_understood(tables) -> None:
+    dated = build_findings(tables, 12).drop(columns=["status"])
     dated["resolved_at"] = [v.date() if pd.notna(v) else None for v in dated["resolved_at"]]
-    dated = dated.drop(columns=["status"])
-    for frame, expected in ((fresh, 12), (dated, 12 - 2)):
-        data = rollup_bytes(build_rollup(tables, frame, today=TODAY, run_info=RUN_INFO))
-        shown = _frame(data, "Findings")
-        assert len(shown) == expected
-    assert set(
-        _frame(
-            rollup_bytes(build_rollup(tables, fresh, today=TODAY, run_info=RUN_INFO)), "Findings"
-        )["State"]
-    ) == {"Open"}
+    data = rollup_bytes(build_rollup(tables, dated, today=TODAY, run_info=RUN_INFO))
+    shown = _frame(data, "Findings")
+    assert len(shown) == 12 - 2  # i = 2 and 8 were resolved long ago
+    assert (shown["State"] == "Resolved").sum() == 2  # i = 1 and 7, five days ago
+
+
+def test_status_wins_over_a_stale_resolution_date(tables) -> None:
+    reopened = build_findings(tables, 12)
+    reopened["status"] = pd.array(["open"] * 12, dtype="string")  # resolved_at left behind
+    data = rollup_bytes(build_rollup(tables, reopened, today=TODAY, run_info=RUN_INFO))
+    shown = _frame(data, "Findings")
+    assert len(shown) == 12 and set(shown["State"]) == {"Open"}
+    assert shown["Resolved at (UTC)"].isna().all()
