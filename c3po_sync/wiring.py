@@ -15,9 +15,10 @@ from c3po_sync.m365 import (
     StaticTokenProvider,
     TokenProvider,
 )
+from c3po_sync.pipeline.context import RunInputs
 from c3po_sync.pipeline.ports import Ports
 from c3po_sync.pipeline.result import RunResult
-from c3po_sync.pipeline.runner import JobRunner, RunInputs
+from c3po_sync.pipeline.runner import JobRunner
 from c3po_sync.sources.base import Source, SourceRef
 from c3po_sync.state.store import StateStore
 

@@ -355,6 +355,10 @@ def sandbox_generate(
     console.print(f"wrote {out}")
 
 
+# Commands that live in their own modules register themselves here, one line each.
+# (add `from c3po_sync.cli import cmd_<name>` and `cmd_<name>.register(app)` below)
+
+
 def main() -> None:
     app()
 

@@ -9,7 +9,7 @@ from c3po_sync.config.errors import ConfigError
 from c3po_sync.config.jobs import Job, load_jobs
 from c3po_sync.config.settings import Settings, load_settings
 from c3po_sync.normalize import load_mappings
-from c3po_sync.pipeline.runner import RunInputs
+from c3po_sync.pipeline.context import RunInputs
 from c3po_sync.rules import load_rules_config
 
 

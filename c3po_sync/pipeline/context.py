@@ -1,0 +1,69 @@
+"""What every step of a run shares: its inputs, its adapters, the state store and the run so far."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from c3po_sync.config.jobs import Job
+from c3po_sync.config.settings import Settings
+from c3po_sync.model.tables import CanonicalTables
+from c3po_sync.normalize.mapping import SourceMapping
+from c3po_sync.pipeline.ports import Ports
+from c3po_sync.pipeline.result import RunResult
+from c3po_sync.rules import RulesConfig
+from c3po_sync.state.store import StateStore
+
+
+@dataclass
+class RunInputs:
+    """Everything a run is given; validated before the first request."""
+
+    job: Job
+    settings: Settings
+    mappings: list[SourceMapping]
+    rules: RulesConfig
+    today: date
+    trigger: str = "manual"
+    dry_run: bool = False
+
+
+@dataclass
+class RunContext:
+    """One run in progress: steps read what earlier steps left here, and add to it."""
+
+    inputs: RunInputs
+    ports: Ports
+    store: StateStore
+    result: RunResult
+    tables: CanonicalTables | None = None
+    source_findings: list[dict] = field(default_factory=list)
+    findings: pd.DataFrame | None = None
+    history: pd.DataFrame | None = None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.inputs.settings.time_zone)
+
+    @property
+    def dry_run(self) -> bool:
+        return self.inputs.dry_run
+
+    def current_tables(self) -> CanonicalTables:
+        """This run's tables, or the last synced snapshot for jobs that do not sync."""
+        if self.tables is None:
+            run = self.store.latest_snapshot_run()
+            if run is None:
+                raise RuntimeError(
+                    "no snapshot in the state store yet: run a job with 'sync' first"
+                )
+            self.tables = self.store.load_snapshot(run)
+        return self.tables
+
+    def findings_history(self) -> pd.DataFrame:
+        if self.history is None:
+            self.history = self.store.findings()
+        return self.history
