@@ -24,16 +24,26 @@ from c3po_sync.state.store import StateStore
 
 
 def token_provider(settings: Settings) -> TokenProvider:
+    """The identity for this deployment: the sandbox's fixed token, or the certificate app."""
     auth = settings.tenant.auth
     if isinstance(auth, CertificateAuth):
+        verify: bool | str = settings.tenant.verify_tls
+        if auth.ca_bundle is not None:
+            verify = str(settings.resolve(auth.ca_bundle))
         return MsalCertificateTokenProvider(
             tenant_id=auth.tenant_id,
             client_id=auth.client_id,
             thumbprint=auth.thumbprint,
-            private_key_path=settings.resolve(auth.private_key_path),
+            private_key_path=(
+                settings.resolve(auth.private_key_path) if auth.private_key_path else None
+            ),
             resource=settings.tenant.base_url,
-            authority=f"{auth.authority_host.rstrip('/')}/{auth.tenant_id}",
-            verify=settings.tenant.verify_tls,
+            authority=auth.resolved_authority,
+            instance_discovery=auth.instance_discovery,
+            verify=verify,
+            token_cache_path=(
+                settings.resolve(auth.token_cache_path) if auth.token_cache_path else None
+            ),
         )
     return StaticTokenProvider(auth.token)
 

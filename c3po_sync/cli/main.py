@@ -37,10 +37,33 @@ ConfigOpt = Annotated[
 DEFAULT_CONFIG = Path("config/sandbox.yaml")
 
 
-def _setup_logging(verbose: bool) -> None:
+def _setup_logging(verbose: bool, log_json: bool = False, log_file: Path | None = None) -> None:
     from c3po_sync.logs import configure_logging
 
-    configure_logging(logging.DEBUG if verbose else logging.WARNING)
+    _LOG_STATE.update(verbose=verbose, json=log_json, file=log_file)
+    configure_logging(
+        logging.DEBUG if verbose else logging.WARNING,
+        json_lines=log_json,
+        file=log_file,
+        file_level=logging.DEBUG if verbose else logging.INFO,
+    )
+
+
+_LOG_STATE: dict[str, object] = {"verbose": False, "json": False, "file": None}
+
+
+def _load_settings(config: Path):  # noqa: ANN202 - Settings, imported lazily
+    """Loads settings and applies their logging section (the command line wins)."""
+    from c3po_sync.config.settings import load_settings
+
+    s = load_settings(config)
+    if _LOG_STATE["file"] is None and (s.logging.file or s.logging.format == "json"):
+        _setup_logging(
+            bool(_LOG_STATE["verbose"]),
+            bool(_LOG_STATE["json"]) or s.logging.format == "json",
+            s.resolve(s.logging.file) if s.logging.file else None,
+        )
+    return s
 
 
 def _config_errors() -> tuple[type[BaseException], ...]:
@@ -51,16 +74,26 @@ def _config_errors() -> tuple[type[BaseException], ...]:
     return (ConfigError, MappingError, RulesConfigError)
 
 
-def _fail_config(e: BaseException) -> typer.Exit:
-    err.print(f"[red]configuration error:[/red] {e}")
+def _fail_config(e: BaseException | str) -> typer.Exit:
+    from c3po_sync.logs import redact
+
+    err.print(f"[red]configuration error:[/red] {redact(str(e))}", markup=True, highlight=False)
     return typer.Exit(EXIT_CONFIG)
 
 
 @app.callback()
 def _main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+    log_json: Annotated[
+        bool, typer.Option("--log-json", help="Log JSON lines instead of the human format.")
+    ] = False,
+    log_file: Annotated[
+        Path | None, typer.Option("--log-file", help="Also write the log to this file.")
+    ] = None,
 ) -> None:
-    _setup_logging(verbose)
+    """Exit codes: 0 ok, 1 findings over --fail-on-findings, 2 configuration error,
+    3 partial failure (a source failed, or the run was interrupted), 4 total failure."""
+    _setup_logging(verbose, log_json, log_file)
 
 
 @app.command()
@@ -73,27 +106,26 @@ def version() -> None:
 
 
 @app.command()
-def validate(config: ConfigOpt = DEFAULT_CONFIG) -> None:
-    """Check settings, jobs, mappings and rules before anything runs.
+def validate(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Check settings, jobs, mappings and rules before anything runs (no request is sent).
+
+    Every problem names the file, the key and how to fix it; secrets are masked.
+    Exit code 2 if anything is wrong.
 
     Example: c3po-sync validate --config config/sandbox.yaml
     """
-    from c3po_sync.config.jobs import load_jobs
-    from c3po_sync.config.settings import load_settings
-    from c3po_sync.normalize import load_mappings
-    from c3po_sync.rules import load_rules_config
+    from c3po_sync.cli.validate import validate_all
 
-    try:
-        s = load_settings(config)
-        jobs = load_jobs(s.resolve(s.jobs_dir))
-        mappings = load_mappings(s.resolve(s.mappings_dir))
-        load_rules_config(s.resolve(s.rules_file))
-    except _config_errors() as e:
-        raise _fail_config(e) from None
-    console.print(
-        f"[green]ok[/green]: {config} — tenant {s.tenant.base_url}, auth {s.tenant.auth.mode}, "
-        f"{len(mappings)} sources mapped, jobs: {', '.join(sorted(jobs))}"
-    )
+    report = validate_all(config)
+    if as_json:
+        console.print_json(json.dumps(report.as_dict(), default=str))
+    else:
+        report.render(console, err)
+    if report.problems:
+        raise typer.Exit(EXIT_CONFIG)
 
 
 @app.command()
@@ -105,44 +137,89 @@ def run(
         str | None, typer.Option(help="Evaluate as of this date (YYYY-MM-DD).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    fail_on_findings: Annotated[
+        int | None,
+        typer.Option(
+            "--fail-on-findings", help="Exit 1 if more than N findings are open after the run."
+        ),
+    ] = None,
 ) -> None:
-    """Run one job now against the configured tenant.
+    """Run one job now against the configured tenant (locked: never twice at once).
 
-    Example: c3po-sync run nightly --config config/sandbox.yaml
+    SIGTERM or Ctrl-C lets the running step finish, then records the run as interrupted.
+    Exit codes: 0 ok, 1 findings over --fail-on-findings, 2 config error, 3 partial or
+    interrupted, 4 failed (or the job is already running elsewhere).
+
+    Example: c3po-sync run nightly --config config/sandbox.yaml --fail-on-findings 50
     """
+    from c3po_sync.cli.summary import StepProgress
     from c3po_sync.pipeline.prepare import prepare_run
-    from c3po_sync.wiring import run_prepared
+    from c3po_sync.scheduler.lock import JobLockedError
+    from c3po_sync.scheduler.service import STOP, install_stop_handlers, run_locked
 
     try:
+        settings = _load_settings(config)
         inputs = prepare_run(
-            config, job, today=date.fromisoformat(today) if today else None, dry_run=dry_run
+            config,
+            job,
+            settings=settings,
+            today=date.fromisoformat(today) if today else None,
+            dry_run=dry_run,
         )
     except _config_errors() as e:
         raise _fail_config(e) from None
+    except ValueError as e:  # --today not a date
+        raise _fail_config(f"--today: {e}") from None
+    inputs.should_stop = STOP.is_set
+    install_stop_handlers()
     try:
-        result = run_prepared(inputs)
-    except Exception as e:
-        err.print(f"[red]run failed:[/red] {type(e).__name__}: {e}")
+        with StepProgress(err, enabled=not as_json):
+            result = run_locked(inputs)
+    except JobLockedError as e:
+        err.print(f"[red]not run:[/red] {e}")
         raise typer.Exit(EXIT_FAILED) from None
-    _report(result, as_json)
+    except Exception as e:
+        from c3po_sync.logs import redact
+
+        err.print(f"[red]run failed:[/red] {redact(f'{type(e).__name__}: {e}')}")
+        raise typer.Exit(EXIT_FAILED) from None
+    _report(result, as_json, fail_on_findings)
 
 
-def _report(result, as_json: bool) -> None:  # noqa: ANN001 - RunResult, imported lazily
+def exit_code_for(result, fail_on_findings: int | None = None) -> int:  # noqa: ANN001
+    """The documented exit code for a finished run (docs/admin-guide.md, "Exit codes")."""
+    if result.outcome == "failed":
+        return EXIT_FAILED
+    if result.outcome in ("partial", "interrupted"):
+        return EXIT_PARTIAL
+    open_findings = sum(result.findings_by_recommendation.values())
+    if fail_on_findings is not None and open_findings > fail_on_findings:
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _report(result, as_json: bool, fail_on_findings: int | None = None) -> None:  # noqa: ANN001
+    code = exit_code_for(result, fail_on_findings)
     if as_json:
         payload = {
             "run_id": result.run_id,
             "job": result.job,
             "outcome": result.outcome,
+            "exit_code": code,
             **result.counts(),
             "findings_by_recommendation": result.findings_by_recommendation,
             "workbook": str(result.workbook) if result.workbook else None,
+            "uploaded_to": result.uploaded_to,
+            "error": result.error,
             "errors": [s.error for s in result.failed_sources],
         }
         console.print_json(json.dumps(payload, default=str))
     else:
         render_result(result, console)
-    if result.outcome == "partial":
-        raise typer.Exit(EXIT_PARTIAL)
+        if code == EXIT_FINDINGS:
+            err.print(f"[yellow]more than {fail_on_findings} open findings[/yellow] (exit 1)")
+    if code != EXIT_OK:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -227,58 +304,89 @@ def findings(
 
 
 @app.command()
-def runs(config: ConfigOpt = DEFAULT_CONFIG, limit: int = 20) -> None:
-    """Show run history.
+def runs(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    limit: Annotated[int, typer.Option(help="How many runs, newest first.")] = 20,
+    job: Annotated[str | None, typer.Option(help="Only this job's runs.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show run history: job, trigger, start, end, outcome, counts and error of every run.
 
-    Example: c3po-sync runs --limit 5
+    Example: c3po-sync runs --limit 5 --json
     """
-    from c3po_sync.config.settings import load_settings
     from c3po_sync.state.store import StateStore
 
     try:
-        s = load_settings(config)
+        s = _load_settings(config)
     except _config_errors() as e:
         raise _fail_config(e) from None
+    with StateStore(s.resolved_state_url) as store:
+        rows = store.runs(limit if job is None else max(limit * 20, 200))
+    if job is not None:
+        rows = [r for r in rows if r["job"] == job][:limit]
+    if as_json:
+        console.print_json(json.dumps(rows, default=str))
+        return
     t = Table(title="Runs")
-    for col in ("run", "job", "trigger", "started", "finished", "outcome", "error"):
+    for col in ("run", "job", "trigger", "started", "finished", "outcome", "items", "error"):
         t.add_column(col)
-    for r in StateStore(s.resolved_state_url).runs(limit):
+    for r in rows:
         t.add_row(
             str(r["run_id"]),
             r["job"],
             r["trigger"],
-            str(r["started_at"]),
-            str(r["finished_at"] or ""),
+            f"{r['started_at']:%Y-%m-%d %H:%M:%S}",
+            f"{r['finished_at']:%Y-%m-%d %H:%M:%S}" if r["finished_at"] else "",
             r["outcome"],
+            str(r["counts"].get("items_read", "")),
             (r["error"] or "")[:80],
         )
     console.print(t)
 
 
 @app.command()
-def jobs(config: ConfigOpt = DEFAULT_CONFIG) -> None:
-    """List the jobs defined in jobs/ with their schedules.
+def jobs(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the jobs defined in jobs/ with their schedules and next run times.
 
-    Example: c3po-sync jobs
+    Example: c3po-sync jobs --json
     """
     from c3po_sync.config.jobs import load_jobs
-    from c3po_sync.config.settings import load_settings
+    from c3po_sync.scheduler.service import next_run_time
 
     try:
-        s = load_settings(config)
+        s = _load_settings(config)
         defined = load_jobs(s.resolve(s.jobs_dir))
+        rows = [
+            {
+                "job": j.id,
+                "steps": j.ordered_steps,
+                "cron": j.schedule.cron if j.schedule else None,
+                "timezone": j.schedule.timezone if j.schedule else None,
+                "misfire_grace_seconds": j.schedule.misfire_grace_seconds if j.schedule else None,
+                "coalesce": j.schedule.coalesce if j.schedule else None,
+                "next_run": next_run_time(j),
+                "description": j.description,
+            }
+            for j in defined.values()
+        ]
     except _config_errors() as e:
         raise _fail_config(e) from None
+    if as_json:
+        console.print_json(json.dumps(rows, default=str))
+        return
     t = Table(title="Jobs")
-    for col in ("job", "steps", "schedule", "time zone"):
+    for col in ("job", "steps", "schedule", "time zone", "next run"):
         t.add_column(col)
-    for j in defined.values():
-        sched = j.schedule
+    for r in rows:
         t.add_row(
-            j.id,
-            ", ".join(j.ordered_steps),
-            sched.cron if sched else "manual",
-            sched.timezone if sched else "",
+            r["job"],
+            ", ".join(r["steps"]),
+            r["cron"] or "manual",
+            r["timezone"] or "",
+            f"{r['next_run']:%a %Y-%m-%d %H:%M %Z}" if r["next_run"] else "",
         )
     console.print(t)
 
@@ -357,6 +465,21 @@ def sandbox_generate(
 
 # Commands that live in their own modules register themselves here, one line each.
 # (add `from c3po_sync.cli import cmd_<name>` and `cmd_<name>.register(app)` below)
+from c3po_sync.cli import cmd_auth  # noqa: E402
+
+cmd_auth.register(app)
+from c3po_sync.cli import cmd_schedule  # noqa: E402
+
+cmd_schedule.register(app)
+from c3po_sync.cli import cmd_provision  # noqa: E402
+
+cmd_provision.register(app)
+from c3po_sync.cli import cmd_report  # noqa: E402
+
+cmd_report.register(app)
+from c3po_sync.cli import cmd_bench  # noqa: E402
+
+cmd_bench.register(app)
 
 
 def main() -> None:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from c3po_sync.config.errors import ConfigError, format_validation_error
 
-Step = Literal["sync", "evaluate", "write_lists", "rollup"]
-STEP_ORDER: tuple[Step, ...] = ("sync", "evaluate", "write_lists", "rollup")
+Step = Literal["sync", "evaluate", "write_lists", "rollup", "council_report"]
+STEP_ORDER: tuple[Step, ...] = ("sync", "evaluate", "write_lists", "rollup", "council_report")
 
 
 class Schedule(BaseModel):
@@ -21,6 +22,29 @@ class Schedule(BaseModel):
     timezone: str = "America/Los_Angeles"
     misfire_grace_seconds: int = Field(3600, ge=1)
     coalesce: bool = True
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, v: str) -> str:
+        from c3po_sync.scheduler.cron import crontab_trigger
+
+        try:
+            crontab_trigger(v, "UTC")
+        except ValueError as e:
+            raise ValueError(
+                f"{v!r} is not a crontab expression ({e}); "
+                "expected 5 fields: minute hour day month weekday, e.g. '0 2 * * *'"
+            ) from None
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{v!r} is not an IANA time zone, e.g. America/Los_Angeles") from None
+        return v
 
 
 class Job(BaseModel):

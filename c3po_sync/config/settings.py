@@ -27,14 +27,67 @@ class SandboxAuth(_Strict):
 
 
 class CertificateAuth(_Strict):
-    """App-only certificate auth (SharePoint REST refuses client-secret app-only tokens)."""
+    """App-only certificate auth (SharePoint REST refuses client-secret app-only tokens).
+
+    The certificate comes from ``private_key_path`` or, when that is unset, from the
+    environment: C3PO_CERT_PEM (the PEM text) and C3PO_CERT_THUMBPRINT.
+    """
 
     mode: Literal["certificate"]
     tenant_id: str = Field(description="Entra tenant id or domain")
     client_id: str = Field(description="application (client) id")
-    thumbprint: str = Field(description="SHA-1 thumbprint of the registered certificate")
-    private_key_path: Path = Field(description="PEM file with the private key")
-    authority_host: str = "https://login.microsoftonline.com"
+    thumbprint: str | None = Field(
+        None, description="SHA-1 thumbprint of the registered certificate (or C3PO_CERT_THUMBPRINT)"
+    )
+    private_key_path: Path | None = Field(
+        None, description="PEM file with the private key (or C3PO_CERT_PEM holds the PEM text)"
+    )
+    authority_host: str = Field(
+        "https://login.microsoftonline.com", description="identity platform host"
+    )
+    authority: str | None = Field(
+        None, description="full authority URL; overrides authority_host/tenant_id"
+    )
+    instance_discovery: bool | None = Field(
+        None, description="msal instance discovery; default on only for login.microsoftonline.com"
+    )
+    ca_bundle: Path | None = Field(
+        None, description="CA bundle for the authority's TLS (a private or test authority)"
+    )
+    token_cache_path: Path | None = Field(
+        None, description="file for msal's token cache (written 0600); none keeps it in memory"
+    )
+
+    @field_validator("authority", "authority_host")
+    @classmethod
+    def _https(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith("https://"):
+            raise ValueError(f"msal requires an https authority, got {v!r}")
+        return v.rstrip("/") if v else v
+
+    @property
+    def resolved_authority(self) -> str:
+        return self.authority or f"{self.authority_host}/{self.tenant_id}"
+
+
+class SchedulerSettings(_Strict):
+    """How `c3po-sync schedule` keeps its jobs and locks."""
+
+    job_store_url: str | None = Field(
+        None, description="SQLAlchemy URL of the APScheduler job store; default: state_url"
+    )
+    lock_ttl_seconds: int = Field(
+        300, ge=10, description="a job lock not renewed for this long is free (crashed holder)"
+    )
+    max_workers: int = Field(2, ge=1, le=16, description="jobs that may run at once")
+
+
+class LoggingSettings(_Strict):
+    """Where and how the run logs; secrets are redacted in every format."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["human", "json"] = Field("human", description="json: one object a line")
+    file: Path | None = Field(None, description="also log to this file (relative to this file)")
 
 
 class TenantSettings(_Strict):
@@ -71,6 +124,8 @@ class Settings(_Strict):
     output_dir: Path = Field(Path("../out"), description="where rollups are saved")
     time_zone: str = "America/Los_Angeles"
     read: ReadSettings = Field(default_factory=ReadSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     source_file: Path | None = None
 
@@ -86,14 +141,27 @@ class Settings(_Strict):
         base = self.source_file.parent if self.source_file else Path.cwd()
         return (base / p).resolve()
 
-    @property
-    def resolved_state_url(self) -> str:
+    def _resolve_url(self, url: str) -> str:
         prefix = "sqlite:///"
-        if self.state_url.startswith(prefix) and not self.state_url.startswith(prefix + "/"):
-            rel = self.state_url[len(prefix) :]
+        if url.startswith(prefix) and not url.startswith(prefix + "/"):
+            rel = url[len(prefix) :]
             if rel and rel != ":memory:":
                 return prefix + str(self.resolve(Path(rel)))
-        return self.state_url
+        return url
+
+    @property
+    def resolved_state_url(self) -> str:
+        return self._resolve_url(self.state_url)
+
+    @property
+    def resolved_job_store_url(self) -> str:
+        """The scheduler's job store: the state database unless set apart."""
+        return self._resolve_url(self.scheduler.job_store_url or self.state_url)
+
+    @property
+    def resolved_lock_url(self) -> str:
+        """Job locks live beside the job store, so every scheduler of a deployment sees them."""
+        return self.resolved_job_store_url
 
 
 def expand_env(value: Any, where: str, file: Path) -> Any:

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 from c3po_sync.m365.errors import TokenError
 
 logger = logging.getLogger(__name__)
+
+CERT_PEM_ENV = "C3PO_CERT_PEM"
+CERT_THUMBPRINT_ENV = "C3PO_CERT_THUMBPRINT"
+CERT_PASSPHRASE_ENV = "C3PO_CERT_PASSPHRASE"
+PUBLIC_AUTHORITY_HOSTS = ("login.microsoftonline.com",)
 
 
 class TokenProvider(Protocol):
@@ -36,6 +44,93 @@ class StaticTokenProvider:
         return "StaticTokenProvider(token=***)"
 
 
+def load_certificate(
+    private_key_path: str | Path | None, thumbprint: str | None
+) -> tuple[str, str]:
+    """The (private key PEM, thumbprint) from a file, else from C3PO_CERT_PEM/C3PO_CERT_THUMBPRINT.
+
+    The thumbprint is the SHA-1 of the certificate as uploaded to the app registration
+    (hex, colons and case ignored).
+    """
+    if private_key_path:
+        key_path = Path(private_key_path)
+        try:
+            private_key = key_path.read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TokenError(
+                f"{key_path}: cannot read the certificate's private key: {exc}"
+            ) from exc
+        origin = str(key_path)
+    else:
+        private_key = os.environ.get(CERT_PEM_ENV, "")
+        origin = f"${CERT_PEM_ENV}"
+        if not private_key.strip():
+            raise TokenError(
+                f"no certificate: set tenant.auth.private_key_path or ${CERT_PEM_ENV} "
+                "to the PEM text of the private key"
+            )
+    if "PRIVATE KEY-----" not in private_key:
+        raise TokenError(f"{origin}: no PEM private key block (BEGIN ... PRIVATE KEY) found")
+    thumb = (thumbprint or os.environ.get(CERT_THUMBPRINT_ENV, "")).replace(":", "").strip()
+    if not thumb:
+        raise TokenError(
+            f"no certificate thumbprint: set tenant.auth.thumbprint or ${CERT_THUMBPRINT_ENV}"
+        )
+    if len(thumb) != 40 or any(c not in "0123456789abcdefABCDEF" for c in thumb):
+        raise TokenError(f"thumbprint {thumb!r}: expected 40 hex digits (the SHA-1 thumbprint)")
+    return private_key, thumb.upper()
+
+
+class FileTokenCache:
+    """msal's SerializableTokenCache persisted to a file only the owner can read (0600)."""
+
+    def __init__(self, path: str | Path) -> None:
+        import msal
+
+        self.path = Path(path)
+        self.cache = msal.SerializableTokenCache()
+        self._lock = threading.Lock()
+        if self.path.is_file():
+            try:
+                self.cache.deserialize(self.path.read_text(encoding="utf-8"))
+            except ValueError:
+                logger.warning("token cache %s unreadable; starting empty", self.path)
+
+    def save(self) -> None:
+        with self._lock:
+            if not self.cache.has_state_changed:
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(self.cache.serialize())
+            os.chmod(self.path, 0o600)  # an older file may have been wider
+            self.cache.has_state_changed = False
+
+
+def _http_client(verify: bool | str) -> Any:
+    """A session that applies ``verify`` to every request.
+
+    msal sets ``session.verify``, but requests lets REQUESTS_CA_BUNDLE override a session's
+    verify, so a private CA bundle was silently ignored wherever that variable is set.
+    """
+    import requests
+
+    class _Session(requests.Session):
+        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+            kwargs.setdefault("verify", verify)
+            return super().request(method, url, *args, **kwargs)
+
+    session = _Session()
+    session.verify = verify
+    return session
+
+
+def _default_instance_discovery(authority: str) -> bool:
+    host = authority.split("://", 1)[-1].split("/", 1)[0].lower()
+    return host in PUBLIC_AUTHORITY_HOSTS
+
+
 class MsalCertificateTokenProvider:
     """App-only tokens from a certificate (SharePoint refuses client-secret tokens).
 
@@ -50,38 +145,47 @@ class MsalCertificateTokenProvider:
         *,
         tenant_id: str,
         client_id: str,
-        thumbprint: str,
-        private_key_path: str | Path,
+        thumbprint: str | None,
+        private_key_path: str | Path | None,
         resource: str,
         authority: str | None = None,
         passphrase: str | None = None,
-        instance_discovery: bool = True,
+        instance_discovery: bool | None = None,
         verify: bool | str = True,
+        token_cache_path: str | Path | None = None,
         skew: int = 300,
     ) -> None:
         import msal  # imported here so the sandbox path never needs it loaded
 
-        key_path = Path(private_key_path)
-        try:
-            private_key = key_path.read_text(encoding="ascii")
-        except OSError as exc:
-            raise TokenError(
-                f"{key_path}: cannot read the certificate's private key: {exc}"
-            ) from exc
-        credential: dict[str, Any] = {"thumbprint": thumbprint, "private_key": private_key}
+        private_key, thumb = load_certificate(private_key_path, thumbprint)
+        credential: dict[str, Any] = {"thumbprint": thumb, "private_key": private_key}
+        passphrase = passphrase or os.environ.get(CERT_PASSPHRASE_ENV)
         if passphrase:
             credential["passphrase"] = passphrase
+        authority = (authority or f"https://login.microsoftonline.com/{tenant_id}").rstrip("/")
+        if instance_discovery is None:
+            instance_discovery = _default_instance_discovery(authority)
         self._scopes = [f"{resource.rstrip('/')}/.default"]
         self._skew = skew
         self._client_id = client_id
-        self._app = msal.ConfidentialClientApplication(
-            client_id,
-            authority=authority or f"https://login.microsoftonline.com/{tenant_id}",
-            client_credential=credential,
-            instance_discovery=instance_discovery,
-            verify=verify,
-            token_cache=msal.TokenCache(),
-        )
+        self._file_cache = FileTokenCache(token_cache_path) if token_cache_path else None
+        cache = self._file_cache.cache if self._file_cache else msal.TokenCache()
+        try:
+            self._app = msal.ConfidentialClientApplication(
+                client_id,
+                authority=authority,
+                client_credential=credential,
+                instance_discovery=instance_discovery,
+                http_client=_http_client(verify),
+                token_cache=cache,
+            )
+        except ValueError as exc:  # msal: bad key, bad authority, unreachable discovery
+            raise TokenError(f"client {client_id} at {authority}: {exc}") from exc
+        except Exception as exc:  # requests errors while msal reads the authority's metadata
+            raise TokenError(
+                f"client {client_id}: cannot reach the authority {authority}: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
 
     def __call__(self) -> dict[str, Any]:
         started = time.monotonic()
@@ -91,6 +195,8 @@ class MsalCertificateTokenProvider:
                 f"client {self._client_id}: no token for {self._scopes[0]}: "
                 f"{result.get('error')}: {result.get('error_description', '')}"
             )
+        if self._file_cache is not None:
+            self._file_cache.save()
         expires_in = int(result.get("expires_in", 3599))
         logger.debug(
             "token for %s acquired in %.2fs (source %s)",
@@ -108,3 +214,48 @@ class MsalCertificateTokenProvider:
         return (
             f"MsalCertificateTokenProvider(client_id={self._client_id!r}, scopes={self._scopes!r})"
         )
+
+
+def device_code_login(
+    *,
+    client_id: str,
+    authority: str,
+    scopes: list[str],
+    show: Callable[[str], None],
+    token_cache_path: str | Path | None = None,
+    verify: bool | str = True,
+    instance_discovery: bool | None = None,
+) -> dict[str, Any]:
+    """Signs an admin in with a device code (for commands run by hand), returning the token.
+
+    ``show`` receives msal's message ("To sign in, use a web browser to open ... and enter
+    the code ..."); the function then waits until the admin finishes or the code expires.
+    """
+    import msal
+
+    file_cache = FileTokenCache(token_cache_path) if token_cache_path else None
+    if instance_discovery is None:
+        instance_discovery = _default_instance_discovery(authority)
+    app = msal.PublicClientApplication(
+        client_id,
+        authority=authority,
+        token_cache=file_cache.cache if file_cache else None,
+        http_client=_http_client(verify),
+        instance_discovery=instance_discovery,
+    )
+    flow = app.initiate_device_flow(scopes=scopes)
+    if "user_code" not in flow:
+        raise TokenError(
+            f"device code sign-in failed to start: {flow.get('error')}: "
+            f"{flow.get('error_description', '')}"
+        )
+    show(flow["message"])
+    result = app.acquire_token_by_device_flow(flow)
+    if "access_token" not in result:
+        raise TokenError(
+            f"device code sign-in failed: {result.get('error')}: "
+            f"{result.get('error_description', '')}"
+        )
+    if file_cache is not None:
+        file_cache.save()
+    return result

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from c3po_sync.m365.errors import SharePointRequestError
 from c3po_sync.m365.http import SiteConnection, list_path
 from c3po_sync.m365.odata import item_results
+from c3po_sync.sources.incremental import ChangeTokenExpiredError, ListChanges, SiteChanges
 
 ADD, UPDATE, DELETE, RESTORE, SYSTEM_UPDATE = 1, 2, 3, 7, 15
 MAX_FETCH_LIMIT = 2000
@@ -75,3 +78,92 @@ def changes_since(
             result.token = str(last.get("StringValue", result.token))
         if len(rows) < fetch_limit:
             return result
+
+
+# ---- site scope: one request per site tells what changed in all its lists ---------------------
+
+RENAME, MOVE_AWAY, MOVE_INTO = 4, 5, 6
+_ITEM_CHANGED = (ADD, UPDATE, RENAME, MOVE_AWAY, MOVE_INTO, RESTORE, SYSTEM_UPDATE)
+
+
+def site_change_query(token: str, fetch_limit: int) -> dict[str, Any]:
+    """An SP.ChangeQuery for item adds/updates/deletes plus list and field (schema) changes."""
+    return {
+        "__metadata": {"type": "SP.ChangeQuery"},
+        "Item": True,
+        "List": True,
+        "Field": True,
+        "Add": True,
+        "Update": True,
+        "SystemUpdate": True,
+        "DeleteObject": True,
+        "Rename": True,
+        "Move": True,
+        "Restore": True,
+        "FetchLimit": fetch_limit,
+        "ChangeTokenStart": {"__metadata": {"type": "SP.ChangeToken"}, "StringValue": token},
+    }
+
+
+def classify(rows: list[dict[str, Any]], into: SiteChanges) -> None:
+    """Folds change rows (in log order) into per-list item ids and schema-change flags."""
+    for change in rows:
+        kind_name = str((change.get("__metadata") or {}).get("type", ""))
+        list_id = str(change.get("ListId") or "").strip("{}").lower()
+        kind = int(change.get("ChangeType", 0))
+        if change.get("ItemId") is not None and "ChangeItem" in (kind_name or "SP.ChangeItem"):
+            if kind == DELETE or kind in _ITEM_CHANGED:
+                into.lists.setdefault(list_id, ListChanges()).add(
+                    int(change["ItemId"]), deleted=kind == DELETE
+                )
+        elif "ChangeField" in kind_name:
+            if list_id:
+                into.schema_changed.add(list_id)
+            else:
+                into.all_schemas_changed = True  # SP.ChangeField names no list
+        elif list_id:
+            into.schema_changed.add(list_id)  # SP.ChangeList: renamed, deleted, settings
+
+
+class SiteChangeFeed:
+    """The change log of a site collection: one POST per ``fetch_limit`` changes.
+
+    An idle site costs exactly one request. A refused token (HTTP 400, SharePoint's
+    ``SPInvalidChangeTokenException`` or the sandbox's ``ChangeTokenInvalid``) becomes
+    ``ChangeTokenExpiredError`` so the caller falls back to a full read.
+    """
+
+    def __init__(self, conn: SiteConnection, fetch_limit: int = MAX_FETCH_LIMIT) -> None:
+        self.conn = conn
+        self.fetch_limit = min(fetch_limit, MAX_FETCH_LIMIT)
+
+    def current_token(self) -> str:
+        d = self.conn.get_json(
+            self.conn.api("site?$select=CurrentChangeToken"), route="site change token"
+        )
+        token = d.get("CurrentChangeToken") if isinstance(d, dict) else None
+        return str(token.get("StringValue") if isinstance(token, dict) else token)
+
+    def changes_since(self, token: str) -> SiteChanges:
+        result = SiteChanges(token=token)
+        url = self.conn.api("site/getChanges")
+        while True:
+            body = {"query": site_change_query(result.token, self.fetch_limit)}
+            try:
+                d = self.conn.post_json(url, body, route="site changes")
+            except SharePointRequestError as exc:
+                if exc.status == 400 and _is_token_error(exc):
+                    raise ChangeTokenExpiredError(f"{self.conn.site_path}: {exc.message}") from exc
+                raise
+            rows = item_results(d)
+            classify(rows, result)
+            if rows:
+                last = rows[-1].get("ChangeToken") or {}
+                result.token = str(last.get("StringValue", result.token))
+            if len(rows) < self.fetch_limit:
+                return result
+
+
+def _is_token_error(exc: SharePointRequestError) -> bool:
+    text = f"{exc.code} {exc.message}".lower()
+    return "changetoken" in text.replace(" ", "") or "change token" in text

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import quoteattr
 
+from c3po_sync.m365.changes import SiteChangeFeed
 from c3po_sync.m365.errors import PagingLoopError
 from c3po_sync.m365.http import SiteConnection, list_path
 from c3po_sync.m365.list_reader import DEFAULT_PAGE_SIZE
 from c3po_sync.m365.odata import PERSON_KINDS, etag_of, item_id_of, item_results, unwrap
-from c3po_sync.m365.schema import fetch_fields, resolve_field, site_time_zone
+from c3po_sync.m365.schema import (
+    ListField,
+    fetch_fields,
+    fetch_fields_and_list_id,
+    fetch_list_id,
+    fields_from_json,
+    fields_to_json,
+    resolve_field,
+    site_time_zone,
+)
 from c3po_sync.sources.base import RawRecord, SourceBatch, SourceRef
+from c3po_sync.sources.incremental import Page, Schema
 
 logger = logging.getLogger(__name__)
 
@@ -25,9 +37,12 @@ LIBRARY_FIELDS = (
     "Modified",
     "Editor",
 )
+MAX_IN_VALUES = 500  # CAML <In> takes at most 500 values
 
 
-def view_xml(view_fields: list[str], row_limit: int, *, folders_filter: bool) -> str:
+def view_xml(
+    view_fields: list[str], row_limit: int, *, folders_filter: bool, ids: list[int] | None = None
+) -> str:
     """CAML for all items in all folders, ordered by ID, paged.
 
     Written by hand: the 3.x client renders ``Scope="ViewScope.RecursiveAll"`` (SHAREPOINT.md §3).
@@ -35,11 +50,17 @@ def view_xml(view_fields: list[str], row_limit: int, *, folders_filter: bool) ->
     Where on that unindexed column is refused; by default folders are dropped here instead.
     """
     refs = "".join(f"<FieldRef Name={quoteattr(name)}/>" for name in view_fields)
-    where = ""
+    conditions: list[str] = []
     if folders_filter:
-        where = (
-            "<Where><Eq><FieldRef Name='FSObjType'/><Value Type='Integer'>0</Value></Eq></Where>"
-        )
+        conditions.append("<Eq><FieldRef Name='FSObjType'/><Value Type='Integer'>0</Value></Eq>")
+    if ids:
+        values = "".join(f"<Value Type='Counter'>{int(i)}</Value>" for i in ids)
+        conditions.append(f"<In><FieldRef Name='ID'/><Values>{values}</Values></In>")
+    where = ""
+    if len(conditions) == 2:
+        where = f"<Where><And>{conditions[0]}{conditions[1]}</And></Where>"
+    elif conditions:
+        where = f"<Where>{conditions[0]}</Where>"
     return (
         "<View Scope='RecursiveAll'>"
         f"<Query>{where}<OrderBy><FieldRef Name='ID' Ascending='TRUE'/></OrderBy></Query>"
@@ -75,17 +96,12 @@ class SharePointLibrarySource:
         self.item_requests = 0
 
     def read(self, columns: list[str]) -> SourceBatch:
+        """A whole read in one go, nothing cached (the incremental path is ``iter_full``)."""
         fields = fetch_fields(self.conn, self.ref.list_title)
-        names = list(LIBRARY_FIELDS)
-        for name in columns:
-            f = resolve_field(fields, name)
-            if f is None:
-                logger.warning("%s: requested column %r is not on the library", self.ref, name)
-            elif f.internal_name not in names:
-                names.append(f.internal_name)
-        kinds = {f.internal_name: f.kind for f in fields}
-        kinds.setdefault("Editor", "User")
-        records = self._read_rows(names, kinds)
+        names, kinds = self._names(columns, fields)
+        records: list[RawRecord] = []
+        for page in self._pages(names, kinds, None, None):
+            records.extend(page.records)
         if self.time_zone is None:
             self.time_zone = site_time_zone(self.conn)
         return SourceBatch(
@@ -95,15 +111,65 @@ class SharePointLibrarySource:
             time_zone=self.time_zone,
         )
 
-    def _read_rows(self, names: list[str], kinds: dict[str, str]) -> list[RawRecord]:
+    def _names(
+        self, columns: list[str], fields: list[ListField], *, quiet: bool = False
+    ) -> tuple[list[str], dict[str, str]]:
+        names = list(LIBRARY_FIELDS)
+        for name in columns:
+            f = resolve_field(fields, name)
+            if f is None:
+                if not quiet:
+                    logger.warning("%s: requested column %r is not on the library", self.ref, name)
+            elif f.internal_name not in names:
+                names.append(f.internal_name)
+        kinds = {f.internal_name: f.kind for f in fields}
+        kinds.setdefault("Editor", "User")
+        return names, kinds
+
+    # --- incremental port (sources.incremental.IncrementalSource) ----------------------------
+
+    def fetch_schema(self) -> Schema:
+        fields, list_id = fetch_fields_and_list_id(self.conn, self.ref.list_title)
+        if not list_id:
+            list_id = fetch_list_id(self.conn, self.ref.list_title)
+        if self.time_zone is None:
+            self.time_zone = site_time_zone(self.conn)
+        return Schema(list_id, fields_to_json(fields), self.time_zone)
+
+    def resolved_columns(self, columns: list[str], schema: Schema) -> list[str]:
+        return self._names(columns, fields_from_json(schema.fields), quiet=True)[0]
+
+    def change_feed(self) -> SiteChangeFeed:
+        return SiteChangeFeed(self.conn)
+
+    def iter_full(
+        self, columns: list[str], schema: Schema, position: dict[str, Any] | None
+    ) -> Iterator[Page]:
+        """CAML pages, each with the ``p_ID`` to resume after it."""
+        names, kinds = self._names(columns, fields_from_json(schema.fields))
+        after = int((position or {}).get("after", 0))
+        yield from self._pages(names, kinds, after or None, None)
+
+    def read_ids(self, columns: list[str], schema: Schema, ids: list[int]) -> list[RawRecord]:
+        """The given files by a CAML ``In`` on ID (indexed; up to 500 values per query)."""
+        names, kinds = self._names(columns, fields_from_json(schema.fields))
+        records: list[RawRecord] = []
+        wanted = sorted(set(ids))
+        for i in range(0, len(wanted), MAX_IN_VALUES):
+            for page in self._pages(names, kinds, None, wanted[i : i + MAX_IN_VALUES]):
+                records.extend(page.records)
+        return records
+
+    def _pages(
+        self, names: list[str], kinds: dict[str, str], after: int | None, ids: list[int] | None
+    ) -> Iterator[Page]:
         url = self.conn.api(f"{list_path(self.ref.list_title)}/GetItems")
-        xml = view_xml(names, self.page_size, folders_filter=self.server_folder_filter)
+        xml = view_xml(names, self.page_size, folders_filter=self.server_folder_filter, ids=ids)
         route = f"GetItems of '{self.ref.list_title}'"
         people = [n for n in names if kinds.get(n) in PERSON_KINDS]
         users: dict[int, dict[str, Any]] | None = None
-        records: list[RawRecord] = []
-        paging: str | None = None
-        last_id = 0
+        paging: str | None = f"Paged=TRUE&p_ID={after}" if after else None
+        last_id = after or 0
         self.item_requests = 0
         while True:
             if self.item_requests >= self.max_pages:
@@ -123,6 +189,7 @@ class SharePointLibrarySource:
             d = self.conn.post_json(url, {"query": query}, route=route)
             self.item_requests += 1
             rows = item_results(d)
+            records: list[RawRecord] = []
             for raw in rows:
                 item_id = item_id_of(raw)
                 if item_id <= last_id:
@@ -136,7 +203,9 @@ class SharePointLibrarySource:
                     users = self._site_users()
                 records.append(self._record(item_id, raw, names, people, users or {}))
             if len(rows) < self.page_size:
-                return records
+                yield Page(records, None)
+                return
+            yield Page(records, {"after": last_id})
             paging = f"Paged=TRUE&p_ID={last_id}"
 
     def _record(

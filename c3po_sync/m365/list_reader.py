@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from c3po_sync.m365.changes import SiteChangeFeed
 from c3po_sync.m365.errors import PagingLoopError
 from c3po_sync.m365.http import SiteConnection, list_path
 from c3po_sync.m365.odata import (
@@ -17,13 +18,24 @@ from c3po_sync.m365.odata import (
     item_results,
     unwrap,
 )
-from c3po_sync.m365.schema import ListField, fetch_fields, resolve_field, site_time_zone
+from c3po_sync.m365.schema import (
+    ListField,
+    fetch_fields,
+    fetch_fields_and_list_id,
+    fetch_list_id,
+    fields_from_json,
+    fields_to_json,
+    resolve_field,
+    site_time_zone,
+)
 from c3po_sync.sources.base import RawRecord, SourceBatch, SourceRef
+from c3po_sync.sources.incremental import Page, Schema, id_ranges
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 5000
 MAX_LOOKUPS_PER_QUERY = 12  # SharePoint's lookup column threshold
+MAX_ID_TERMS = 40  # ID terms per $filter: keeps URLs well under SharePoint's limits
 _BASE_SELECT = ("Id", "Modified", "FileDirRef")
 
 
@@ -103,6 +115,26 @@ def iter_pages(
             url = None
 
 
+def id_filters(ids: list[int], per_request: int = MAX_ID_TERMS) -> list[str]:
+    """``$filter`` texts selecting ``ids``: ranges as ``ge``/``le``, singles as ``eq``, chunked.
+
+    ``ID`` is always indexed, so these never meet the list view threshold.
+    """
+    terms = [
+        f"ID eq {lo}" if lo == hi else f"(ID ge {lo} and ID le {hi})" for lo, hi in id_ranges(ids)
+    ]
+    return [" or ".join(terms[i : i + per_request]) for i in range(0, len(terms), per_request)]
+
+
+def _values(raw: dict[str, Any], group: list[ListField]) -> dict[str, Any]:
+    return {f.internal_name: unwrap(raw.get(f.internal_name)) for f in group}
+
+
+def _resolve_all(fields: list[ListField], columns: list[str]) -> list[ListField]:
+    found = [resolve_field(fields, name) for name in columns]
+    return [f for f in found if f is not None]
+
+
 def _strip_paging(url: str) -> str:
     base, _, query = url.partition("?")
     kept = [
@@ -137,17 +169,9 @@ class SharePointListSource:
         self.item_requests = 0  # item page requests of the last read (retries excluded)
 
     def read(self, columns: list[str]) -> SourceBatch:
+        """A whole read in one go, nothing cached (the incremental path is ``iter_full``)."""
         fields = fetch_fields(self.conn, self.ref.list_title)
-        wanted: list[ListField] = []
-        for name in columns:
-            f = resolve_field(fields, name)
-            if f is None:
-                logger.warning(
-                    "%s: requested column %r is not on the list; skipped", self.ref, name
-                )
-            elif f not in wanted:
-                wanted.append(f)
-        records = self.read_items(wanted)
+        records = self.read_items(self._wanted(columns, fields))
         if self.time_zone is None:
             self.time_zone = site_time_zone(self.conn)
         return SourceBatch(
@@ -157,27 +181,102 @@ class SharePointListSource:
             time_zone=self.time_zone,
         )
 
+    def _wanted(self, columns: list[str], fields: list[ListField]) -> list[ListField]:
+        wanted: list[ListField] = []
+        for name in columns:
+            f = resolve_field(fields, name)
+            if f is None:
+                logger.warning(
+                    "%s: requested column %r is not on the list; skipped", self.ref, name
+                )
+            elif f not in wanted:
+                wanted.append(f)
+        return wanted
+
     def read_items(self, wanted: list[ListField]) -> list[RawRecord]:
         """Reads every item with the ``wanted`` columns (several queries if lookups > 12)."""
         self.item_requests = 0
-        by_id: dict[int, RawRecord] = {}
-        for index, group in enumerate(plan_queries(wanted)):
+        return self._collect(wanted, None)
+
+    # --- incremental port (sources.incremental.IncrementalSource) ----------------------------
+
+    def fetch_schema(self) -> Schema:
+        """The list's fields and GUID (one request) and the site's time zone (cached)."""
+        fields, list_id = fetch_fields_and_list_id(self.conn, self.ref.list_title)
+        if not list_id:
+            list_id = fetch_list_id(self.conn, self.ref.list_title)
+        if self.time_zone is None:
+            self.time_zone = site_time_zone(self.conn)
+        return Schema(list_id, fields_to_json(fields), self.time_zone)
+
+    def resolved_columns(self, columns: list[str], schema: Schema) -> list[str]:
+        fields = fields_from_json(schema.fields)
+        return [f.internal_name for f in fields if f in _resolve_all(fields, columns)]
+
+    def change_feed(self) -> SiteChangeFeed:
+        return SiteChangeFeed(self.conn)
+
+    def iter_full(
+        self, columns: list[str], schema: Schema, position: dict[str, Any] | None
+    ) -> Iterator[Page]:
+        """Pages of a full read, each with the position to resume after it.
+
+        The position is (query, last ID): a resumed read starts with an ID skiptoken, so the
+        pages already cached are not requested again.
+        """
+        wanted = self._wanted(columns, fields_from_json(schema.fields))
+        queries = plan_queries(wanted)
+        start = int((position or {}).get("query", 0))
+        after = int((position or {}).get("after", 0))
+        self.item_requests = 0
+        route = f"items of '{self.ref.list_title}'"
+        for index in range(start, len(queries)):
+            group = queries[index]
             url = items_url(self.conn, self.ref.list_title, group, self.page_size)
-            route = f"items of '{self.ref.list_title}'"
+            if after:
+                url += f"&$skiptoken={quote(f'Paged=TRUE&p_ID={after}')}"
             for rows in iter_pages(
                 self.conn, url, page_size=self.page_size, max_pages=self.max_pages, route=route
             ):
                 self.item_requests += 1
-                for raw in rows:
-                    values = {f.internal_name: unwrap(raw.get(f.internal_name)) for f in group}
-                    item_id = item_id_of(raw)
-                    record = by_id.get(item_id)
-                    if record is None:
-                        if index > 0:
-                            continue  # created between the queries: next run picks it up
-                        by_id[item_id] = self._record(item_id, raw, values)
-                    else:
-                        record.values.update(values)
+                records = [self._record(item_id_of(r), r, _values(r, group)) for r in rows]
+                if records:
+                    after = records[-1].item_id
+                yield Page(records, {"query": index, "after": after}, merge=index > 0)
+            after = 0
+        yield Page([], None)
+
+    def read_ids(self, columns: list[str], schema: Schema, ids: list[int]) -> list[RawRecord]:
+        """The given items with their columns, by ``ID`` filters (ID is always indexed)."""
+        if not ids:
+            return []
+        wanted = self._wanted(columns, fields_from_json(schema.fields))
+        self.item_requests = 0
+        return self._collect(wanted, ids)
+
+    def _collect(self, wanted: list[ListField], ids: list[int] | None) -> list[RawRecord]:
+        by_id: dict[int, RawRecord] = {}
+        route = f"items of '{self.ref.list_title}'"
+        filters = [None] if ids is None else id_filters(ids)
+        for index, group in enumerate(plan_queries(wanted)):
+            for flt in filters:
+                url = items_url(self.conn, self.ref.list_title, group, self.page_size)
+                if flt:
+                    url += f"&$filter={quote(flt, safe='')}"
+                for rows in iter_pages(
+                    self.conn, url, page_size=self.page_size, max_pages=self.max_pages, route=route
+                ):
+                    self.item_requests += 1
+                    for raw in rows:
+                        values = _values(raw, group)
+                        item_id = item_id_of(raw)
+                        record = by_id.get(item_id)
+                        if record is None:
+                            if index > 0:
+                                continue  # created between the queries: next run picks it up
+                            by_id[item_id] = self._record(item_id, raw, values)
+                        else:
+                            record.values.update(values)
         return [by_id[i] for i in sorted(by_id)]
 
     def _record(self, item_id: int, raw: dict[str, Any], values: dict[str, Any]) -> RawRecord:

@@ -18,6 +18,7 @@ from c3po_sync.m365.errors import (
 from c3po_sync.m365.http import SiteConnection, error_details, list_path
 from c3po_sync.m365.list_reader import iter_pages
 from c3po_sync.m365.odata import comparable, etag_of, item_id_of, unwrap, wire_value
+from c3po_sync.m365.people import PeopleResolver
 from c3po_sync.m365.provision import ListProvisioner
 from c3po_sync.m365.retry import parse_retry_after
 from c3po_sync.sinks.base import ColumnSpec, ListSpec, WriteReport
@@ -61,6 +62,7 @@ class SharePointListSink:
         self.page_size = page_size
         self.batch_size = min(batch_size, MAX_OPERATIONS)
         self._entity_types: dict[str, str] = {}
+        self.people = PeopleResolver(conn)
 
     def ensure_list(self, spec: ListSpec, *, dry_run: bool = False) -> list[str]:
         return ListProvisioner(self.conn).ensure(spec, dry_run=dry_run)
@@ -79,7 +81,7 @@ class SharePointListSink:
         if spec.key_column not in owned:
             owned[spec.key_column] = ColumnSpec(spec.key_column, spec.key_column, "Text")
         marks = self._check_marks(spec, owned, mark_missing or {})
-        incoming = self._index_rows(spec, rows)
+        incoming = self._resolve_people(owned, self._index_rows(spec, rows), dry_run=dry_run)
         try:
             existing = self._read_existing(spec, owned, report)
         except ListNotFoundError:
@@ -92,7 +94,7 @@ class SharePointListSink:
             current = existing.get(key)
             if current is None:
                 body = {
-                    n: wire_value(owned[n].kind, v)
+                    owned[n].wire_name: wire_value(owned[n].kind, v)
                     for n, v in row.items()
                     if n in owned and v not in (None, "")
                 }
@@ -147,6 +149,26 @@ class SharePointListSink:
                 )
         return marks
 
+    def _resolve_people(
+        self, owned: dict[str, ColumnSpec], incoming: dict[str, dict[str, Any]], *, dry_run: bool
+    ) -> dict[str, dict[str, Any]]:
+        """Person columns come as e-mails; they are written (and compared) as site user ids."""
+        people = [n for n, c in owned.items() if c.kind == "User"]
+        emails = {
+            str(row[n]) for row in incoming.values() for n in people if row.get(n) not in (None, "")
+        }
+        if not emails:
+            return incoming
+        ids = self.people.resolve(emails, dry_run=dry_run)
+        resolved: dict[str, dict[str, Any]] = {}
+        for key, row in incoming.items():
+            row = dict(row)  # never change the caller's rows
+            for n in people:
+                if row.get(n) not in (None, ""):
+                    row[n] = ids.get(str(row[n]).strip().lower())
+            resolved[key] = row
+        return resolved
+
     def _index_rows(self, spec: ListSpec, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         incoming: dict[str, dict[str, Any]] = {}
         for row in rows:
@@ -162,7 +184,7 @@ class SharePointListSink:
         self, spec: ListSpec, owned: dict[str, ColumnSpec], report: SharePointWriteReport
     ) -> dict[str, _Existing]:
         """One paged read (by ID) of Id, ETag, key and owned columns; duplicates keep lowest Id."""
-        select = ",".join(["Id", *owned])
+        select = ",".join(["Id", *(c.wire_name for c in owned.values())])
         url = self.conn.api(
             f"{list_path(spec.title)}/items?$select={select}&$top={self.page_size}&$orderby=ID"
         )
@@ -223,9 +245,12 @@ class SharePointListSink:
         kind: str,
         desired: dict[str, Any],
     ) -> BatchOp:
-        owned = {c.internal_name: c for c in spec.columns}
+        columns = {c.internal_name: c for c in spec.columns}
         body = {
-            n: wire_value(owned[n].kind if n in owned else "Text", v) for n, v in changes.items()
+            (columns[n].wire_name if n in columns else n): wire_value(
+                columns[n].kind if n in columns else "Text", v
+            )
+            for n, v in changes.items()
         }
         return BatchOp(
             "MERGE",
@@ -339,7 +364,7 @@ class SharePointListSink:
         report.conflicts += 1
         wanted = op.desired
         assert op.item_id is not None
-        select = ",".join(["Id", *owned])
+        select = ",".join(["Id", *(c.wire_name for c in owned.values())])
         for _attempt in range(MAX_CONFLICT_ATTEMPTS):
             raw = self.conn.get_json(
                 self._item_url(spec, op.item_id) + f"?$select={select}",
@@ -349,7 +374,7 @@ class SharePointListSink:
             changes = self._diff(owned, fresh, wanted)
             if not changes:
                 return
-            body = {n: wire_value(owned[n].kind, v) for n, v in changes.items()}
+            body = {owned[n].wire_name: wire_value(owned[n].kind, v) for n, v in changes.items()}
             body["__metadata"] = {"type": self._entity_type(spec)}
             try:
                 self.conn.send(
@@ -389,4 +414,4 @@ def _key(value: Any) -> str | None:
 
 
 def _values(raw: dict[str, Any], owned: dict[str, ColumnSpec]) -> dict[str, Any]:
-    return {name: unwrap(raw.get(name)) for name in owned}
+    return {name: unwrap(raw.get(column.wire_name)) for name, column in owned.items()}

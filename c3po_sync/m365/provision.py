@@ -24,6 +24,7 @@ FIELD_TYPE_KIND = {
     "Number": 9,
     "Currency": 10,
     "URL": 11,
+    "User": 20,
 }
 
 _BUILTIN_FIELDS = {
@@ -47,7 +48,11 @@ def field_schema_xml(column: ColumnSpec, *, indexed: bool) -> str:
     if indexed:
         attrs["Indexed"] = "TRUE"
     if column.kind == "DateTime":
-        attrs["Format"] = "DateTime"
+        attrs["Format"] = "DateOnly" if column.date_only else "DateTime"
+    if column.kind == "User":
+        attrs["UserSelectionMode"] = "PeopleOnly"  # a PPM, never a SharePoint group
+        attrs["List"] = "UserInfo"
+        attrs["ShowField"] = "ImnName"
     text = " ".join(f"{k}={quoteattr(v)}" for k, v in attrs.items())
     if column.kind == "Choice" and column.choices:
         options = "".join(f"<CHOICE>{escape(c)}</CHOICE>" for c in column.choices)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import re
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from c3po_sync.m365.errors import SharePointRequestError
@@ -14,6 +15,7 @@ from c3po_sync.sources.base import FieldInfo
 logger = logging.getLogger(__name__)
 
 FIELD_SELECT = "InternalName,Title,TypeAsString,Hidden,Indexed"
+_LIST_GUID = re.compile(r"/Lists\(guid'([0-9a-fA-F-]{36})'\)", re.IGNORECASE)
 
 # SharePoint's RegionalSettings/TimeZone describes zones the Windows way; these are the ones
 # a US city tenant is likely to use. Others fall back to the caller-supplied zone or UTC.
@@ -46,13 +48,28 @@ class ListField:
 
 def fetch_fields(conn: SiteConnection, list_title: str) -> list[ListField]:
     """All fields of a list in one GET (following ``__next`` if the server pages them)."""
+    return fetch_fields_and_list_id(conn, list_title)[0]
+
+
+def fetch_fields_and_list_id(
+    conn: SiteConnection, list_title: str
+) -> tuple[list[ListField], str | None]:
+    """The fields, and the list's GUID read from the fields' ``__metadata.uri`` (no extra GET).
+
+    SharePoint addresses a list's field as ``…/Web/Lists(guid'<list>')/Fields(guid'<field>')``;
+    the change log names lists by that GUID.
+    """
     url: str | None = conn.api(f"{list_path(list_title)}/Fields?$select={FIELD_SELECT}")
     fields: list[ListField] = []
+    list_id: str | None = None
     pages = 0
     while url and pages < 50:
         pages += 1
         d = conn.get_json(url, route=f"fields of '{list_title}'")
         for raw in item_results(d):
+            if list_id is None:
+                found = _LIST_GUID.search(str((raw.get("__metadata") or {}).get("uri", "")))
+                list_id = found.group(1).lower() if found else None
             fields.append(
                 ListField(
                     internal_name=str(raw.get("InternalName")),
@@ -63,7 +80,23 @@ def fetch_fields(conn: SiteConnection, list_title: str) -> list[ListField]:
                 )
             )
         url = d.get("__next") if isinstance(d, dict) else None
-    return fields
+    return fields, list_id
+
+
+def fetch_list_id(conn: SiteConnection, list_title: str) -> str:
+    """The list's GUID in one GET (when the fields did not reveal it)."""
+    d = conn.get_json(
+        conn.api(f"{list_path(list_title)}?$select=Id"), route=f"id of '{list_title}'"
+    )
+    return str((d or {}).get("Id", "")).strip("{}").lower()
+
+
+def fields_to_json(fields: list[ListField]) -> list[dict[str, Any]]:
+    return [asdict(f) for f in fields]
+
+
+def fields_from_json(data: list[dict[str, Any]]) -> list[ListField]:
+    return [ListField(**f) for f in data]
 
 
 def resolve_field(fields: list[ListField], name: str) -> ListField | None:

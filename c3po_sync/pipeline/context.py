@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -29,6 +30,8 @@ class RunInputs:
     today: date
     trigger: str = "manual"
     dry_run: bool = False
+    # Polled between steps: True asks the run to stop cleanly (SIGTERM, scheduler shutdown).
+    should_stop: Callable[[], bool] = field(default=lambda: False, repr=False)
 
 
 @dataclass

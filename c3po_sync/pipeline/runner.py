@@ -9,6 +9,7 @@ from c3po_sync.config.jobs import Step
 from c3po_sync.pipeline.context import RunContext, RunInputs
 from c3po_sync.pipeline.ports import Ports
 from c3po_sync.pipeline.result import RunResult
+from c3po_sync.pipeline.steps.council_report import run_council_report
 from c3po_sync.pipeline.steps.evaluate import run_evaluate
 from c3po_sync.pipeline.steps.rollup import run_rollup
 from c3po_sync.pipeline.steps.sync import run_sync
@@ -24,6 +25,7 @@ STEPS: dict[Step, Callable[[RunContext], None]] = {
     "evaluate": run_evaluate,
     "write_lists": run_write_lists,
     "rollup": run_rollup,
+    "council_report": run_council_report,
 }
 
 
@@ -42,13 +44,24 @@ class JobRunner:
         ctx = RunContext(self.inputs, self.ports, self.store, result)
         try:
             for step in job.ordered_steps:
+                if self.inputs.should_stop():
+                    # A step is never cut in half: stop between steps and say where.
+                    result.outcome = "interrupted"
+                    result.error = f"shutdown requested; stopped before step {step}"
+                    log.warning("run %s interrupted before step %s", run_id, step)
+                    break
                 log.info("run %s: step %s", run_id, step)
                 STEPS[step](ctx)
-            result.outcome = "partial" if result.failed_sources else "ok"
+            else:
+                result.outcome = "partial" if result.failed_sources else "ok"
         except Exception as e:
             result.outcome = "failed"
             result.error = f"{type(e).__name__}: {e}"
             log.exception("run %s failed", run_id)
+            raise
+        except BaseException as e:  # KeyboardInterrupt/SystemExit inside a step
+            result.outcome = "interrupted"
+            result.error = f"{type(e).__name__} during the run"
             raise
         finally:
             result.requests = self.ports.request_count()

@@ -47,9 +47,26 @@ _NOTES = """
   documents already live in, else the library its site uses.
 - **Duplicate project keys** across sites yield one finding per id (the first), logged, since
   the findings history keys on the id; normalization should quarantine the duplicate.
-- `R5-ppb-priority-missing` ships disabled: the PPM lists carry no Procurement Planning
-  Board column yet. `R1-charter-template-outdated` does nothing until
-  `current_charter_template` is set.
+- **History rules** (`R7-charter-changed-no-amendment`, `R8-key-vendor-staff-changed`) read
+  the project history the evaluate step builds from the state store's snapshots (this run
+  included); rules never touch the store. A change is one known value replaced by another
+  between two consecutive runs that saw the project (a blank filled in is data entry, not a
+  change; list values compare as sets, ignoring case). It happened after the last run that
+  saw the old value and no later than the first run that saw the new one.
+  - *Charter*: budget, timeline (start date, target end) and scope (departments, custom
+    software) are watched. The change counts only if the project's earliest
+    `commitment_signoff` document was modified at or before the last run that saw the old
+    value (so the change certainly followed the sign-off). A `charter_amendment` document
+    modified after that last sighting covers the change; an older amendment covers only
+    older changes.
+  - *Key vendor staff*: **approval** means the approved list is archived: a `key_vendor_staff`
+    document for the project modified after the last run that saw the old staff list. The
+    finding stays open on later runs until that document is filed (not only on the run that
+    saw the change). The first list entered is not a change.
+  - History reaches back as far as the snapshots kept: pruning snapshots older than a change
+    resolves its finding, so keep at least a council period (60+ days) of snapshots.
+- `R5-ppb-priority-missing` applies only to vendor projects (procurement involved).
+  `R1-charter-template-outdated` does nothing until `current_charter_template` is set.
 """
 
 

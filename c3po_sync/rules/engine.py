@@ -30,16 +30,19 @@ def evaluate(
     config: RulesConfig,
     today: date,
     only: Iterable[str] | None = None,
+    history: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Runs every enabled rule and returns one FINDINGS frame sorted by finding_id.
 
     ``today`` is explicit so a rerun of an old day, and every test, is reproducible.
     ``only`` narrows the run to some rule ids (still minus the disabled ones), for
     explaining one rule or testing it; unknown ids raise KeyError.
+    ``history`` is :func:`c3po_sync.rules.history.project_history` over the stored snapshots;
+    without it the rules that judge change over time find nothing.
     A finding id is ``rule_id:entity_key``; when two rows collide (a project key duplicated
     across sites) the first is kept and the collision logged, because the history keys on it.
     """
-    ctx = RuleContext(tables=tables, config=config, today=today)
+    ctx = RuleContext(tables=tables, config=config, today=today, history=history)
     parts: list[pd.DataFrame] = []
     rules = enabled_rules(config)
     if only is not None:

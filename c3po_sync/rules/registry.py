@@ -33,6 +33,10 @@ class RuleContext:
     tables: CanonicalTables
     config: RulesConfig
     today: date
+    # One row per (run, project) from the state store's snapshots, this run included
+    # (rules.history.project_history); None when the caller has no history. Rules that judge
+    # change over time read it; no rule touches the store.
+    history: pd.DataFrame | None = None
     cache: dict = field(default_factory=dict, repr=False)  # rule helpers share work here
 
     @property

@@ -99,7 +99,7 @@ def to_request(op: Operation, outer: Request) -> Request:
     headers.setdefault("accept", outer.headers.get("accept", ""))
     if op.method != "POST":
         headers.pop("x-http-method", None)
-    return Request.build(op.method, url, headers, op.body, outer.host)
+    return Request.build(op.method, url, headers, op.body, outer.host, outer.scheme)
 
 
 def serialize(replies: list[Reply], boundary: str) -> bytes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class SandboxError(Exception):
-    """Root error: the HTTP layer renders `status`, `code` and `message` as SharePoint's error body."""
+    """Root error: the HTTP layer renders `status`, `code` and `message` as SPO's error body."""
 
     status: int = 500
     code: str = "-2146232832, Microsoft.SharePoint.SPException"
@@ -58,8 +58,10 @@ class ListAlreadyExists(SandboxError):
 
     def __init__(
         self,
-        message: str = "A list, survey, discussion board, or document library with the specified title "
-        "already exists in this Web site.  Please choose another title.",
+        message: str = (
+            "A list, survey, discussion board, or document library with the specified title "
+            "already exists in this Web site.  Please choose another title."
+        ),
     ) -> None:
         super().__init__(message)
 
@@ -70,7 +72,9 @@ class QueryThrottled(SandboxError):
 
     def __init__(
         self,
-        message: str = "The attempted operation is prohibited because it exceeds the list view threshold.",
+        message: str = (
+            "The attempted operation is prohibited because it exceeds the list view threshold."
+        ),
     ) -> None:
         super().__init__(message)
 

@@ -27,10 +27,13 @@ documents, stale and future status dates, hand-typed currency strings in the fin
 column, unknown choice values, null people, a project without a PPM, a contract PPM without a
 supervisor, a duplicate project key across two sites, unicode and formula-like titles, a
 formula-like file name, projects released with no inventory entry, assets past end of support,
-without owner or not reviewed for a year. Every deliberate problem is listed in the top-level
-`generator` block (`generator.mess`: kind, site, list, item or path, field, key, value) beside
-each portfolio site's style (`generator.sites`), so tests can tell mess from bugs and mappings
-can be chosen per style (`site_style`). The loader ignores the `generator` block.
+without owner or not reviewed for a year, and gaps in the governance columns (no governance body,
+no metric goals once released, no PPB priority for a vendor project, no key vendor staff on the
+item nor in the library); compliant projects fill those columns for their phase, each site in its
+own naming and value style (generate_governance.py). Every deliberate problem is listed in the
+top-level `generator` block (`generator.mess`: kind, site, list, item or path, field, key, value)
+beside each portfolio site's style (`generator.sites`), so tests can tell mess from bugs and
+mappings can be chosen per style (`site_style`). The loader ignores the `generator` block.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from typing import Any
 import yaml
 
 from c3po_sync.sandbox.generate_docs import DocumentPlanner
+from c3po_sync.sandbox.generate_governance import assign_governance, seed_governance_mess
 from c3po_sync.sandbox.generate_items import build_assets, render_project
 from c3po_sync.sandbox.generate_model import GenContext, Project
 from c3po_sync.sandbox.generate_styles import (
@@ -132,6 +136,7 @@ def generate_tenant(
     portfolio = _portfolio_sites(sites)
     plist = [_project(ctx, people, i, i % sites) for i in range(projects)]
     _seed_mess(ctx, plist, sites)
+    seed_governance_mess(ctx, plist)
     where: dict[int, tuple[str, str]] = {}
     per_site: list[list[int]] = [[] for _ in range(sites)]
     for i, p in enumerate(plist):
@@ -324,7 +329,7 @@ def _project(ctx: GenContext, people: _People, i: int, site: int) -> Project:
     contract = rng.random() < 0.12
     ppm = people.assign(people.contract if contract else people.ppms, active=phase != CLOSED)
     vendor = rng.choice(VENDORS) if phase >= 2 and rng.random() < 0.85 else None
-    return Project(
+    project = Project(
         key=key,
         title=title,
         site=site,
@@ -347,6 +352,8 @@ def _project(ctx: GenContext, people: _People, i: int, site: int) -> Project:
         vendor=vendor,
         author=ppm,
     )
+    assign_governance(ctx, project, system)
+    return project
 
 
 def _seed_mess(ctx: GenContext, plist: list[Project], sites: int) -> None:

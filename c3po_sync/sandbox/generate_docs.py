@@ -58,6 +58,8 @@ class DocumentPlanner:
             if missing and missing["value"] in docs:
                 docs.remove(missing["value"])
                 self._mark_missing(i, missing["value"])
+            if "no_key_vendor_staff" in p.mess and "Key Vendor Staff" in docs:
+                docs.remove("Key Vendor Staff")  # recorded as no_key_vendor_staff, not here
             plans.append(docs)
         count = sum(len(d) for d in plans)
         if count > total:  # fewer documents asked for than the phases require: drop and record

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from c3po_sync.sandbox.generate_governance import GOVERNANCE_FIELDS, governance_columns
 from c3po_sync.sandbox.generate_model import GenContext, Project
 from c3po_sync.sandbox.generate_styles import (
     ASSET_NOUNS,
@@ -171,6 +172,8 @@ def render_project(
             "phase": "Phase",
             "key": "Key",
         }
+    item.update(governance_columns(p, style))
+    roles.update(GOVERNANCE_FIELDS[style])
     roles["health"] = HEALTH_FIELD[style]
     roles["title"] = "Title"
     _apply_mess(ctx, p, item, roles, site_url, list_title)

@@ -36,6 +36,11 @@ class Project:
     item_id: int = 0
     site_url: str = ""
     list_title: str = ""
+    # Governance columns (generate_governance.py): canonical values, rendered per style.
+    governance: str | None = None
+    metrics: str | None = None
+    ppb: str | None = None  # High, Medium or Low
+    key_staff: list[str] = field(default_factory=list)
     # Deliberate mess and compliance problems, by kind; values say what was done (see generate.py).
     mess: dict[str, Any] = field(default_factory=dict)
 

@@ -60,6 +60,12 @@ STATUS_BY_STYLE: dict[str, list[str]] = {
     "finance": ["On Track", "At Risk", "Off Track"],
     "planning": ["G", "A", "R"],
 }
+# Procurement Planning Board priority as each site writes it, keyed by the canonical value.
+PPB_BY_STYLE: dict[str, dict[str, str]] = {
+    "community": {"High": "High", "Medium": "Medium", "Low": "Low"},
+    "finance": {"High": "P1 - High", "Medium": "P2 - Medium", "Low": "P3 - Low"},
+    "planning": {"High": "1", "Medium": "2", "Low": "3"},
+}
 METHODOLOGIES: list[str] = ["Waterfall", "Agile", "Hybrid"]
 ASSET_TYPES: list[str] = ["Application", "Server", "Network", "Endpoint", "Cloud Service"]
 LIFECYCLE: list[str] = ["Planned", "In Service", "Retiring", "Retired"]
@@ -100,6 +106,15 @@ def project_fields(style: str) -> list[dict[str, Any]]:
             _f("Vendor", "Text"),
             _t("Project_x0020_Site", "Project Site", "URL"),
             _t("Portfolio_x0020_Area", "Portfolio Area", "TaxonomyFieldType"),
+            _t("Governance_x0020_Body", "Governance Body", "Text"),
+            _t("Metric_x0020_Goals", "Metric Goals", "Note"),
+            _t(
+                "PPB_x0020_Priority",
+                "PPB Priority",
+                "Choice",
+                choices=list(PPB_BY_STYLE["community"].values()),
+            ),
+            _t("Key_x0020_Vendor_x0020_Staff", "Key Vendor Staff", "Note"),
         ]
     if style == "finance":
         return [
@@ -122,6 +137,10 @@ def project_fields(style: str) -> list[dict[str, Any]]:
             _f("Customized", "Boolean"),
             _f("VendorName", "Text"),
             _t("OData__Comments", "_Comments", "Note"),
+            _f("SteeringCommittee", "Text"),
+            _f("OKRs", "Note"),
+            _f("PPBPriority", "Choice", choices=list(PPB_BY_STYLE["finance"].values())),
+            _f("VendorKeyStaff", "Note"),
         ]
     if style == "planning":
         return [
@@ -143,6 +162,10 @@ def project_fields(style: str) -> list[dict[str, Any]]:
             _f("HighProfile", "Boolean"),
             _f("CustomSoftware", "Boolean"),
             _f("Vendor", "Text"),
+            _f("Governance", "Text"),
+            _f("Metrics", "Note"),
+            _f("PPBRank", "Choice", choices=list(PPB_BY_STYLE["planning"].values())),
+            _f("KeyStaff", "Note"),
         ]
     raise ValueError(f"unknown site style {style!r}; styles: {list(STYLES)}")
 

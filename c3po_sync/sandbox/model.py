@@ -1,44 +1,25 @@
-"""HTTP-free state of the SharePoint sandbox: tenant, sites, lists, fields, items and the change log."""
+"""HTTP-free state of the SharePoint sandbox: tenant, users, sites and their change logs."""
 
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from c3po_sync.sandbox.errors import (
-    BadRequest,
-    FieldNotFound,
-    ItemNotFound,
-    ListAlreadyExists,
-    ListNotFound,
-    UserNotFound,
-    VersionConflict,
-)
-from c3po_sync.sandbox.model_changes import (
-    SCOPE_LIST,
-    SCOPE_SITE,
-    Change,
-    ChangeLog,
-    make_token,
-)
-from c3po_sync.sandbox.model_entity import find_property, item_entity
-from c3po_sync.sandbox.model_fields import (
-    FIELD_TYPE_KIND,
-    SYSTEM_NAMES,
-    Field,
-    FieldKind,
-    builtin_fields,
-    convert_write,
-    decode_internal_name,
-    encode_internal_name,
-)
+from c3po_sync.sandbox.errors import ListAlreadyExists, ListNotFound, UserNotFound
+from c3po_sync.sandbox.model_changes import SCOPE_SITE, Change, ChangeLog, make_token
+from c3po_sync.sandbox.model_fields import FIELD_TYPE_KIND, Field, FieldKind
 from c3po_sync.sandbox.model_files import FileBlob, SiteFilesMixin
-from c3po_sync.sandbox.model_query import caml_query, query_items
+from c3po_sync.sandbox.model_list import (
+    SANDBOX_NS,
+    Item,
+    SPList,
+    check_etag,
+    stable_guid,
+)
 
 __all__ = [
     "FIELD_TYPE_KIND",
@@ -51,16 +32,13 @@ __all__ = [
     "Site",
     "Tenant",
     "User",
+    "SANDBOX_NS",
+    "check_etag",
+    "stable_guid",
 ]
 
-SANDBOX_NS = uuid.UUID("0c3b0a5e-2f7d-4b8e-9a61-3c5f1d2e4b70")
 MEMBERSHIP = "i:0#.f|membership|"
 APP_USER_ID = 1073741822
-
-
-def stable_guid(*parts: str) -> str:
-    """Deterministic GUID for fixtures that give none, so URLs and tokens are stable across runs."""
-    return str(uuid.uuid5(SANDBOX_NS, "|".join(p.lower() for p in parts)))
 
 
 def utc_now() -> datetime:
@@ -75,295 +53,6 @@ class User:
     email: str
     job_title: str | None = None
     department: str | None = None
-
-
-@dataclass
-class Item:
-    id: int
-    values: dict[str, Any] = field(default_factory=dict)
-    version: int = 1
-    created: datetime | None = None
-    modified: datetime | None = None
-    author_id: int | None = None
-    editor_id: int | None = None
-    guid: str = ""
-    fs_obj_type: int = 0
-    file_ref: str = ""
-    file: FileBlob | None = None
-
-    @property
-    def etag(self) -> str:
-        return f'"{self.version}"'
-
-
-def check_etag(item: Item, if_match: str | None) -> None:
-    """Compare an IF-MATCH header with the item version; `*` and None skip the check."""
-    if if_match is None or if_match.strip() in ("", "*"):
-        return
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if tag.split(",")[0] != str(item.version):
-        raise VersionConflict()
-
-
-class SPList:
-    """A list or document library; items are kept in a dict in id order."""
-
-    view_threshold = 5000
-
-    def __init__(
-        self,
-        site: Site,
-        title: str,
-        base_template: int = 100,
-        *,
-        url: str | None = None,
-        id: str | None = None,
-        description: str = "",
-    ) -> None:
-        self.site = site
-        self.title = title
-        self.base_template = base_template
-        self.description = description
-        if url is None:
-            url = title if base_template == 101 else "Lists/" + title.replace(" ", "")
-        self.url = url.strip("/")
-        self.root_folder = f"{site.server_relative_url.rstrip('/')}/{self.url}"
-        self.id = (id or stable_guid(site.server_relative_url, "list", title)).lower()
-        self.fields: list[Field] = builtin_fields(self.is_library)
-        self.items: dict[int, Item] = {}
-        self.next_id = 1
-        self.created = site.tenant.now()
-
-    @property
-    def is_library(self) -> bool:
-        return self.base_template == 101
-
-    @property
-    def entity_type_name(self) -> str:
-        leaf = self.url.rsplit("/", 1)[-1]
-        name = encode_internal_name(leaf.replace("_", "\x00")).replace("_x0000_", "_x005f_")
-        return name if self.is_library else name + "List"
-
-    @property
-    def list_item_entity_type_full_name(self) -> str:
-        return f"SP.Data.{self.entity_type_name}Item"
-
-    @property
-    def api_uri(self) -> str:
-        return f"{self.site.api_url}/Web/Lists(guid'{self.id}')"
-
-    @property
-    def last_item_modified(self) -> datetime:
-        return max((it.modified for it in self.items.values() if it.modified), default=self.created)
-
-    def field(self, name: str) -> Field:
-        """By internal name or title, case-insensitive; FieldNotFound otherwise."""
-        low = name.lower()
-        for fld in self.fields:
-            if fld.internal_name.lower() == low:
-                return fld
-        for fld in self.fields:
-            if fld.title.lower() == low:
-                return fld
-        raise FieldNotFound(
-            f"Column '{name}' does not exist. It may have been deleted by another user.  "
-            f"/{self.root_folder.lstrip('/')}"
-        )
-
-    def add_field(
-        self, title: str, kind: str, *, internal_name: str | None = None, **opts: Any
-    ) -> Field:
-        """Create a custom column; the internal name is derived from the title as SharePoint does."""
-        if kind not in FIELD_TYPE_KIND:
-            raise BadRequest(
-                f"Field kind '{kind}' is not supported; use one of {sorted(FIELD_TYPE_KIND)}."
-            )
-        name = internal_name or encode_internal_name(title)
-        base, n = name, 0
-        while any(f.internal_name.lower() == name.lower() for f in self.fields):
-            n += 1
-            name = f"{base}{n}"
-        fld = Field(
-            stable_guid(self.id, "field", name),
-            name,
-            title or decode_internal_name(name),
-            kind,
-            **opts,
-        )
-        self.fields.append(fld)
-        return fld
-
-    # -- items -------------------------------------------------------------------------------------
-
-    def get_item(self, id: int) -> Item:
-        try:
-            return self.items[int(id)]
-        except (KeyError, ValueError):
-            raise ItemNotFound() from None
-
-    def _convert(self, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Split a write body into (column values, system values), both canonical."""
-        out: dict[str, Any] = {}
-        system: dict[str, Any] = {}
-        tz = self.site.time_zone
-        for prop, value in values.items():
-            if prop == "__metadata":
-                continue
-            found = find_property(self, prop)
-            if found is None:
-                raise BadRequest(
-                    f"The property '{prop}' does not exist on type '{self.list_item_entity_type_full_name}'. "
-                    "Make sure to only use property names that are defined by the type."
-                )
-            fld, role = found
-            if role == "stringid":
-                value = (
-                    [int(v) for v in value.get("results", [])] if isinstance(value, dict) else value
-                )
-            canon = convert_write(fld, prop, value, tz)
-            if (
-                fld.kind == "TaxonomyFieldType"
-                and canon is not None
-                and canon["WssId"] in (-1, None)
-            ):
-                wss = self.site.wss_ids
-                canon["WssId"] = wss.setdefault(str(canon["TermGuid"]).lower(), len(wss) + 1)
-            if fld.kind in ("User", "UserMulti") and canon is not None:
-                for uid in canon if isinstance(canon, list) else [canon]:
-                    if uid not in self.site.tenant.users:
-                        raise BadRequest("The user does not exist or is not unique.")
-            if fld.internal_name in ("Created", "Modified", "Author", "Editor"):
-                system[fld.internal_name] = canon
-            elif fld.internal_name in SYSTEM_NAMES:
-                if fld.internal_name == "FileLeafRef" and isinstance(canon, str):
-                    system["FileLeafRef"] = canon
-                continue  # SharePoint ignores writes to computed columns
-            else:
-                out[fld.internal_name] = canon
-        return out, system
-
-    def _apply_system(self, item: Item, system: dict[str, Any]) -> None:
-        if system.get("Created"):
-            item.created = _parse_wire(system["Created"])
-        if system.get("Modified"):
-            item.modified = _parse_wire(system["Modified"])
-        if system.get("Author"):
-            item.author_id = system["Author"]
-        if system.get("Editor"):
-            item.editor_id = system["Editor"]
-
-    def add_item(
-        self,
-        values: dict[str, Any],
-        *,
-        editor: User | None = None,
-        fs_obj_type: int = 0,
-        file_ref: str | None = None,
-        record: bool = True,
-    ) -> Item:
-        """Create an item from a wire write body; records an Add change."""
-        vals, system = self._convert(values)
-        now = self.site.tenant.now()
-        uid = (editor or self.site.tenant.app_user).id
-        item_id = self.next_id
-        self.next_id += 1
-        item = Item(
-            item_id,
-            vals,
-            1,
-            now,
-            now,
-            uid,
-            uid,
-            stable_guid(self.id, "item", str(item_id)),
-            fs_obj_type,
-        )
-        item.file_ref = file_ref or f"{self.root_folder}/{item_id}_.000"
-        self._apply_system(item, system)
-        self.items[item_id] = item
-        if record:
-            self.site.record_change(self, item, 1)
-        return item
-
-    def update_item(
-        self,
-        id: int,
-        values: dict[str, Any],
-        *,
-        if_match: str | None = None,
-        editor: User | None = None,
-    ) -> Item:
-        """MERGE semantics: only the given properties change; bumps the version and records Update."""
-        item = self.get_item(id)
-        check_etag(item, if_match)
-        vals, system = self._convert(values)
-        item.values.update(vals)
-        item.version += 1
-        item.modified = self.site.tenant.now()
-        item.editor_id = (editor or self.site.tenant.app_user).id
-        self._apply_system(item, system)
-        self.site.record_change(self, item, 2)
-        return item
-
-    def delete_item(self, id: int, *, if_match: str | None = None) -> None:
-        """Delete (or recycle) an item and, for a folder, everything under it."""
-        item = self.get_item(id)
-        check_etag(item, if_match)
-        doomed = [item]
-        if item.fs_obj_type == 1:
-            prefix = item.file_ref.lower() + "/"
-            doomed += [it for it in self.items.values() if it.file_ref.lower().startswith(prefix)]
-        for it in doomed:
-            del self.items[it.id]
-            if it.file is not None:
-                self.site.forget_file(it.file.unique_id)
-            self.site.record_change(self, it, 3)
-
-    def item_entity(
-        self, item: Item, select: list[str] | None = None, expand: list[str] | None = None
-    ) -> dict:
-        return item_entity(self, item, select, expand)
-
-    def query_items(self, **kwargs: Any) -> tuple[list[Item], int | None]:
-        return query_items(self, **kwargs)
-
-    def caml_query(
-        self,
-        view_xml: str,
-        paging_info: str | None = None,
-        folder_server_relative_url: str | None = None,
-    ) -> tuple[list[Item], str | None]:
-        return caml_query(self, view_xml, paging_info, folder_server_relative_url)
-
-    # -- changes -----------------------------------------------------------------------------------
-
-    def current_change_token(self) -> str:
-        return make_token(
-            SCOPE_LIST, self.id, self.site.tenant.now(), self.site.change_log.last_number
-        )
-
-    def get_changes(
-        self,
-        token_start: str | None = None,
-        token_end: str | None = None,
-        fetch_limit: int = 1000,
-        kinds: set[str] | None = None,
-    ) -> list[Change]:
-        return self.site.change_log.query(
-            scope=SCOPE_LIST,
-            scope_guid=self.id,
-            list_id=self.id,
-            token_start=token_start,
-            token_end=token_end,
-            fetch_limit=min(fetch_limit or 1000, 2000),
-            kinds=kinds,
-        )
-
-
-def _parse_wire(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC)
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC)
 
 
 class Site(SiteFilesMixin):
@@ -496,10 +185,14 @@ class Tenant:
         self.clock = clock or utc_now
         self.change_retention = change_retention
         self.users: dict[int, User] = {}
+        # lower-case login name and e-mail -> user id (users are never removed)
+        self._user_index: dict[str, int] = {}
+        self._next_user_id = 10
         self.sites: dict[str, Site] = {}
         self.lock = threading.RLock()
         self.app_user = User(APP_USER_ID, "i:0i.t|ms.sp.ext|c3po-sandbox-app", "SharePoint App", "")
         self.users[APP_USER_ID] = self.app_user
+        self._index_user(self.app_user)
 
     def now(self) -> datetime:
         return self.clock().astimezone(UTC).replace(microsecond=0)
@@ -508,18 +201,35 @@ class Tenant:
         self, email: str, title: str = "", *, login: str | None = None, id: int | None = None
     ) -> User:
         if id is None:
-            id = max([u for u in self.users if u != APP_USER_ID] + [9]) + 1
+            while self._next_user_id in self.users:
+                self._next_user_id += 1
+            id = self._next_user_id
         user = User(id, login or MEMBERSHIP + email.lower(), title or email.split("@")[0], email)
         self.users[id] = user
+        if id != APP_USER_ID:
+            self._next_user_id = max(self._next_user_id, id + 1)
+        self._index_user(user)
         return user
 
+    def _index_user(self, user: User) -> None:
+        for key in (user.login_name.lower(), user.email.lower()):
+            if key:
+                self._user_index.setdefault(key, user.id)
+
     def user_by_login(self, login_or_email: str) -> User:
+        """The user for an e-mail, a login, or a claims login ending in an e-mail."""
         key = login_or_email.strip().lower()
         bare = key.rsplit("|", 1)[-1]
+        for candidate in (key, bare):
+            user = self.users.get(self._user_index.get(candidate, -1))
+            if user is not None:
+                return user
+        # A miss scans, so users put into `users` directly (some tests do) are still found.
         for user in self.users.values():
             if key in (user.login_name.lower(), user.email.lower()) or (
                 bare and bare == user.email.lower()
             ):
+                self._index_user(user)
                 return user
         raise UserNotFound()
 
@@ -554,11 +264,11 @@ class Tenant:
         return load_tenant(path, **opts)
 
     def to_dict(self) -> dict:
-        from c3po_sync.sandbox.tenant_file import tenant_to_dict
+        from c3po_sync.sandbox.tenant_save import tenant_to_dict
 
         return tenant_to_dict(self)
 
     def save(self, path: str | Path) -> None:
-        from c3po_sync.sandbox.tenant_file import save_tenant
+        from c3po_sync.sandbox.tenant_save import save_tenant
 
         save_tenant(self, path)

@@ -101,7 +101,7 @@ class ChangeLog:
         fetch_limit: int,
         kinds: set[str] | None,
     ) -> list[Change]:
-        """Changes strictly after token_start (up to token_end), each carrying a token of `scope`."""
+        """Changes strictly after token_start (up to token_end), each with a token of `scope`."""
         start = 0
         if token_start:
             parsed = parse_token(token_start)
@@ -111,7 +111,8 @@ class ChangeLog:
                 )
             if parsed.number < self.oldest_retained - 1:
                 raise ChangeTokenInvalid(
-                    f"The change token '{token_start}' refers to a time before the start of the current change log."
+                    f"The change token '{token_start}' refers to a time before the start "
+                    "of the current change log."
                 )
             start = parsed.number
         end = parse_token(token_end).number if token_end else None

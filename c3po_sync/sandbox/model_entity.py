@@ -1,4 +1,4 @@
-"""Reading item values: field-path resolvers for queries and verbose JSON entity dicts for responses."""
+"""Reading item values: field-path resolvers for queries and verbose JSON entity dicts."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def raw_value(item: Item, name: str) -> Any:
     if name == "FileLeafRef":
         return posixpath.basename(item.file_ref) if item.file_ref else None
     if name == "File_x0020_Size":
-        return len(item.file.content) if item.file is not None else None
+        return item.file.size if item.file is not None else None
     if name == "Attachments":
         return False
     return item.values.get(name)
@@ -102,7 +102,7 @@ def find_property(lst: SPList, name: str) -> tuple[Field, str] | None:
 
 
 def resolver(lst: SPList, path: str) -> tuple[Field, Resolver]:
-    """Compile a `$filter`/`$orderby`/CAML path (`Title`, `AuthorId`, `Author/EMail`) to a getter."""
+    """Compile a `$filter`/`$orderby`/CAML path (`Title`, `Author/EMail`) to a getter."""
     head, _, sub = path.partition("/")
     found = find_property(lst, head)
     if found is None:
@@ -147,7 +147,7 @@ def _coll(kind: str, values: list) -> dict:
 
 
 def wire_props(fld: Field, value: Any) -> dict[str, Any]:
-    """Entity properties of one field's canonical value (`AssignedToId`, `AssignedToStringId`, …)."""
+    """Entity properties of one field's canonical value (`AssignedToId`, `…StringId`)."""
     name = entity_name(fld.internal_name)
     kind = fld.kind
     if kind == "User":
@@ -226,7 +226,7 @@ def _file_entity(lst: SPList, item: Item, subs: list[str]) -> dict | None:
     full = {
         "Name": posixpath.basename(item.file_ref),
         "ServerRelativeUrl": item.file_ref,
-        "Length": str(len(blob.content)),
+        "Length": str(blob.size),
         "UniqueId": blob.unique_id,
         "TimeCreated": iso(blob.time_created),
         "TimeLastModified": iso(blob.time_last_modified),
@@ -265,7 +265,7 @@ def _default_names(lst: SPList) -> list[str]:
 def item_entity(
     lst: SPList, item: Item, select: list[str] | None = None, expand: list[str] | None = None
 ) -> dict:
-    """Verbose JSON properties of an item for `$select`/`$expand` (the HTTP layer adds `__metadata`)."""
+    """Verbose JSON properties of an item for `$select`/`$expand` (HTTP adds `__metadata`)."""
     expand_set = {e.strip().lower() for e in expand or [] if e.strip()}
     expandable: dict[str, tuple[Field | None, str]] = {}
     for e in expand_set:
@@ -294,7 +294,8 @@ def item_entity(
         if sub or low in expandable:
             if low not in expandable:
                 raise BadRequest(
-                    f"The query to field '{s}' is not valid. The $select query string must specify the target "
+                    f"The query to field '{s}' is not valid. "
+                    "The $select query string must specify the target "
                     f"fields and the $expand query string must contains {head}."
                 )
             subs.setdefault(low, [])

@@ -1,4 +1,4 @@
-"""Field definitions of the sandbox model and conversion of write bodies to canonical wire values."""
+"""Field definitions of the sandbox model and conversion of write bodies to wire values."""
 
 from __future__ import annotations
 
@@ -119,7 +119,7 @@ class Field:
         return self.kind
 
     def entity_property_names(self) -> list[str]:
-        """Names this field has in an item entity (`AssignedTo` -> `AssignedToId`, `AssignedToStringId`)."""
+        """Names this field has in an item entity (`AssignedTo` -> `AssignedToId`, `…StringId`)."""
         name = entity_name(self.internal_name)
         if self.kind in USER_KINDS:
             return [name + "Id"] if self.builtin else [name + "Id", name + "StringId"]
@@ -206,7 +206,7 @@ def _num(value: Any, where: str, cast: type = float) -> Any:
 
 
 def to_date_wire(value: Any, time_zone: str, where: str) -> str | None:
-    """A DateTime write value in wire form; naive values are site-local time, as SharePoint reads them."""
+    """A DateTime write value in wire form; naive values are site-local, as SharePoint has it."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -248,7 +248,8 @@ def convert_write(fld: Field, prop: str, value: Any, time_zone: str) -> Any:
         if str(value).lower() in ("false", "0", "no"):
             return False
         raise BadRequest(
-            f"Cannot convert the literal '{value}' to the expected type 'Edm.Boolean' for '{where}'."
+            f"Cannot convert the literal '{value}' to the expected type 'Edm.Boolean' "
+            f"for '{where}'."
         )
     if kind == "DateTime":
         return to_date_wire(value, time_zone, where)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -13,12 +13,56 @@ if TYPE_CHECKING:
     from c3po_sync.sandbox.model import Item, SPList, Tenant, User
 
 
-@dataclass
+def generated_content(seed: str, size: int) -> bytes:
+    """Deterministic filler bytes for files declared with only a size (seeded by their path)."""
+    block = hashlib.sha256(seed.encode()).hexdigest().encode()
+    return (block * (size // len(block) + 1))[:size]
+
+
 class FileBlob:
-    unique_id: str
-    content: bytes
-    time_created: datetime
-    time_last_modified: datetime
+    """A file's content and times; content declared only by size is made on first read.
+
+    A city-scale tenant declares tens of thousands of files by size; building their bytes at
+    load time cost gigabytes, so only `size` and the seed are kept until someone reads them.
+    """
+
+    __slots__ = ("_content", "seed", "size", "time_created", "time_last_modified", "unique_id")
+
+    def __init__(
+        self,
+        unique_id: str,
+        content: bytes | None,
+        time_created: datetime,
+        time_last_modified: datetime,
+        *,
+        size: int = 0,
+        seed: str = "",
+    ) -> None:
+        self.unique_id = unique_id
+        self._content = None if content is None else bytes(content)
+        self.size = len(self._content) if self._content is not None else int(size)
+        self.seed = seed
+        self.time_created = time_created
+        self.time_last_modified = time_last_modified
+
+    @property
+    def content(self) -> bytes:
+        if self._content is not None:
+            return self._content
+        return generated_content(self.seed, self.size)
+
+    @content.setter
+    def content(self, value: bytes) -> None:
+        self._content = bytes(value)
+        self.size = len(self._content)
+
+    @property
+    def generated(self) -> bool:
+        """True while the content is still the deterministic filler for (seed, size)."""
+        return self._content is None
+
+    def __repr__(self) -> str:
+        return f"FileBlob({self.unique_id!r}, size={self.size}, generated={self.generated})"
 
 
 def _norm(url: str) -> str:
@@ -49,8 +93,8 @@ class SiteFilesMixin:
         return best
 
     def _find(self, lst: SPList, url: str) -> Item | None:
-        low = url.lower()
-        return next((it for it in lst.items.values() if it.file_ref.lower() == low), None)
+        item_id = lst.by_ref.get(url.lower())
+        return lst.items.get(item_id) if item_id is not None else None
 
     def folder(self, server_relative_url: str) -> tuple[SPList, str]:
         """(library, normalised folder URL); FileNotFound when no such folder exists."""
@@ -126,7 +170,7 @@ class SiteFilesMixin:
             existing.file.time_last_modified = now
             return lst.update_item(existing.id, values or {}, editor=editor)
         item = lst.add_item(values or {}, editor=editor, fs_obj_type=0, file_ref=ref, record=False)
-        from c3po_sync.sandbox.model import stable_guid
+        from c3po_sync.sandbox.model_list import stable_guid
 
         unique = stable_guid(lst.id, "file", str(item.id))
         item.file = FileBlob(unique, bytes(content), now, now)
@@ -134,7 +178,7 @@ class SiteFilesMixin:
         self.record_change(lst, item, 1)  # type: ignore[attr-defined]
         return item
 
-    # -- chunked uploads: Files/add(empty) then startUpload / continueUpload / finishUpload ---------
+    # -- chunked uploads: Files/add(empty) then startUpload / continueUpload / finishUpload --
 
     def start_upload(
         self, unique_id: str, upload_id: str, offset: int | bytes = 0, chunk: bytes | None = None
@@ -173,7 +217,7 @@ class SiteFilesMixin:
         *,
         editor: User | None = None,
     ) -> Item:
-        """Complete the session: the file's content becomes the uploaded bytes (one Update change)."""
+        """Complete the session: the content becomes the uploaded bytes (one Update change)."""
         buf = self._session(unique_id, upload_id, offset)
         buf.extend(chunk)
         del self.upload_sessions[upload_id.lower()]

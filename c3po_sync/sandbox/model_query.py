@@ -1,9 +1,10 @@
-"""Item queries: OData `$filter`/`$orderby`/`$top` paging and CAML views, with the list view threshold."""
+"""Item queries: OData `$filter`/`$orderby`/`$top` paging and CAML views, with the threshold."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from c3po_sync.sandbox.errors import BadRequest, QueryThrottled
 from c3po_sync.sandbox.model_entity import resolver
@@ -28,7 +29,7 @@ DEFAULT_TOP = 100
 
 
 def _fix_dates(lst: SPList, pred: Predicate) -> Predicate:
-    """Literals compared with DateTime columns become wire timestamps, so string order is time order."""
+    """Literals compared with DateTime columns become wire timestamps (string order = time)."""
     if isinstance(pred, And | Or):
         return type(pred)(_fix_dates(lst, pred.left), _fix_dates(lst, pred.right))
     if isinstance(pred, Not):
@@ -69,7 +70,7 @@ def _sort_key(value: Any) -> tuple:
 
 
 def sort_items(lst: SPList, rows: list[Item], orderby: list[tuple[str, bool]]) -> list[Item]:
-    """Stable multi-key sort; booleans in orderby are `ascending`. Nulls sort first, as in SharePoint."""
+    """Stable multi-key sort; booleans in orderby are `ascending`. Nulls sort first, as in SPO."""
     for path, ascending in reversed(orderby):
         _, get = resolver(lst, path)
         rows = sorted(rows, key=lambda it, g=get: _sort_key(g(it)), reverse=not ascending)
@@ -92,8 +93,13 @@ def query_items(
     top: int | None = None,
     skip: int | None = None,
     skiptoken_after_id: int | None = None,
+    skiptoken: str | None = None,
 ) -> tuple[list[Item], int | None]:
-    """One page of items and the id to continue after (`p_ID`) when more rows remain."""
+    """One page of items and the id to continue after (`p_ID`) when more rows remain.
+
+    `skiptoken` is SPO's `Paged=TRUE&p_<Field>=v&p_ID=N`; with ordered rows its values place
+    the continuation, so rows edited between pages are neither skipped nor repeated.
+    """
     pred = _fix_dates(lst, parse_filter(filter)) if filter else None
     for s in select or []:
         head = s.strip().split("/")[0]
@@ -106,7 +112,9 @@ def query_items(
     rows = filter_items(lst, list(lst.items.values()), pred)
     if orderby:
         rows = sort_items(lst, rows, orderby)
-    if skiptoken_after_id is not None:
+    if skiptoken is not None:
+        rows = _after_position(lst, rows, orderby or [], *parse_position(skiptoken))
+    elif skiptoken_after_id is not None:
         rows = _after_id(rows, skiptoken_after_id, ordered=bool(orderby))
     if skip:
         rows = rows[skip:]
@@ -122,22 +130,6 @@ def _after_id(rows: list[Item], after: int, *, ordered: bool) -> list[Item]:
             if it.id == after:
                 return rows[i + 1 :]
     return [it for it in rows if it.id > after]
-
-
-def parse_paging_info(paging_info: str | None) -> int | None:
-    """`Paged=TRUE&p_ID=N` (also URL-encoded, with `p_<Field>` parts ignored) to N."""
-    if not paging_info:
-        return None
-    from urllib.parse import parse_qsl, unquote
-
-    parts = dict(parse_qsl(unquote(paging_info).lstrip("?")))
-    pid = parts.get("p_ID")
-    if pid is None:
-        return None
-    try:
-        return int(pid)
-    except ValueError as exc:
-        raise BadRequest(f"The paging information '{paging_info}' is not valid.") from exc
 
 
 def caml_query(
@@ -172,11 +164,106 @@ def caml_query(
     rows = filter_items(lst, rows, pred)
     if view.order_by:
         rows = sort_items(lst, rows, view.order_by)
-    after = parse_paging_info(paging_info)
-    if after is not None:
-        rows = _after_id(rows, after, ordered=bool(view.order_by))
+    if paging_info:
+        rows = _after_position(lst, rows, view.order_by, *parse_position(paging_info))
     if view.row_limit is None:
         return rows, None
     page = rows[: view.row_limit]
     more = view.paged and len(rows) > view.row_limit and bool(page)
-    return page, (f"Paged=TRUE&p_ID={page[-1].id}" if more else None)
+    return page, (paging_token(lst, page[-1], view.order_by) if more else None)
+
+
+# -- ordered continuation: Paged=TRUE&p_<Field>=<value>&p_ID=<id> --------------------------------
+
+_NUMERIC = {"Number", "Currency", "Integer", "Counter", "User", "Lookup", "Boolean"}
+
+
+def _token_value(value: Any) -> str:
+    """A value as SPO writes it in paging info (dates as `yyyyMMdd HH:mm:ss`, UTC)."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("Label") or value.get("Url") or ""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    text = str(value)
+    if len(text) == 20 and text[4] == "-" and text[10] == "T" and text.endswith("Z"):
+        return f"{text[0:4]}{text[5:7]}{text[8:10]} {text[11:19]}"
+    return text
+
+
+def _from_token(lst: SPList, path: str, text: str) -> Any:
+    fld, _ = resolver(lst, path)
+    if text == "":
+        return None
+    if fld.kind == "DateTime" and len(text) == 17 and text[8] == " ":
+        return f"{text[0:4]}-{text[4:6]}-{text[6:8]}T{text[9:17]}Z"
+    if fld.kind in _NUMERIC:
+        try:
+            return float(text)
+        except ValueError:
+            return text
+    return text
+
+
+def paging_token(lst: SPList, last: Item, orderby: list[tuple[str, bool]]) -> str:
+    """The paging info that continues after `last` in the given order."""
+    parts = ["Paged=TRUE"]
+    for path, _asc in orderby:
+        fld, get = resolver(lst, path)
+        if fld.internal_name != "ID":
+            parts.append(f"p_{fld.internal_name}={quote(_token_value(get(last)), safe='')}")
+    parts.append(f"p_ID={last.id}")
+    return "&".join(parts)
+
+
+def parse_position(paging_info: str) -> tuple[int | None, dict[str, str]]:
+    """(`p_ID`, other `p_<Field>` values) of paging info, URL-encoded or not."""
+    from urllib.parse import parse_qsl, unquote
+
+    text = paging_info
+    if "&" not in text and "%26" in text.lower():
+        text = unquote(text)
+    parts = dict(parse_qsl(text.lstrip("?"), keep_blank_values=True))
+    values = {k[2:]: v for k, v in parts.items() if k.startswith("p_") and k != "p_ID"}
+    pid = parts.get("p_ID")
+    if pid is None:
+        if values:
+            raise BadRequest(f"The paging information '{paging_info}' is not valid.")
+        return None, {}
+    try:
+        return int(pid), values
+    except ValueError as exc:
+        raise BadRequest(f"The paging information '{paging_info}' is not valid.") from exc
+
+
+def _after_position(
+    lst: SPList,
+    rows: list[Item],
+    orderby: list[tuple[str, bool]],
+    after_id: int | None,
+    values: dict[str, str],
+) -> list[Item]:
+    """Rows after a paging position; by value when the token carries every sort column."""
+    if after_id is None:
+        return rows
+    keyed = [(p, asc) for p, asc in orderby if resolver(lst, p)[0].internal_name != "ID"]
+    names = [resolver(lst, p)[0].internal_name for p, _ in keyed]
+    if not keyed or not all(n in values for n in names):
+        return _after_id(rows, after_id, ordered=bool(orderby))
+    marks = [
+        _sort_key(_from_token(lst, p, values[n])) for (p, _), n in zip(keyed, names, strict=True)
+    ]
+    getters = [resolver(lst, p)[1] for p, _ in keyed]
+    id_asc = next((asc for p, asc in orderby if p.lower() == "id"), True)
+
+    def after(it: Item) -> bool:
+        for (_, asc), get, mark in zip(keyed, getters, marks, strict=True):
+            key = _sort_key(get(it))
+            if key != mark:
+                return key > mark if asc else key < mark
+        return it.id > after_id if id_asc else it.id < after_id
+
+    return [it for it in rows if after(it)]

@@ -37,10 +37,17 @@ class Request:
     headers: dict[str, str]  # keys lower-cased
     body: bytes = b""
     host: str = "127.0.0.1"
+    scheme: str = "http"  # https when the server has a TLS context; links are built with it
 
     @classmethod
     def build(
-        cls, method: str, raw_path: str, headers: dict[str, str], body: bytes, host: str
+        cls,
+        method: str,
+        raw_path: str,
+        headers: dict[str, str],
+        body: bytes,
+        host: str,
+        scheme: str = "http",
     ) -> Request:
         from urllib.parse import unquote
 
@@ -50,11 +57,11 @@ class Request:
         override = lowered.get("x-http-method")
         if override and method.upper() == "POST":
             method = override
-        return cls(method.upper(), unquote(path), query, lowered, body, host or "127.0.0.1")
+        return cls(method.upper(), unquote(path), query, lowered, body, host or "127.0.0.1", scheme)
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}"
+        return f"{self.scheme}://{self.host}"
 
     @property
     def nometadata(self) -> bool:

@@ -66,14 +66,13 @@ def file_entity(call: Call, item: Any) -> dict:
     blob = item.file
     url = item.file_ref
     uri = f"{call.api}/Web/GetFileByServerRelativePath(DecodedUrl={quote_arg(url)})"
-    content = blob.content if blob is not None else b""
     props = {
         "UniqueId": blob.unique_id if blob else None,
         "CheckInComment": "",
         "CheckOutType": 2,
         "ETag": f'"{{{(blob.unique_id if blob else "").upper()}}},{item.version}"',
         "Exists": True,
-        "Length": str(len(content)),
+        "Length": str(blob.size if blob is not None else 0),
         "MajorVersion": item.version,
         "MinorVersion": 0,
         "Name": posixpath.basename(url),

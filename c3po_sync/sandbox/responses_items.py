@@ -93,18 +93,22 @@ def _int_option(call: Call, name: str) -> int | None:
         raise BadRequest(f"Invalid value '{raw}' for {name}.") from exc
 
 
-def _skiptoken_id(token: str | None) -> int | None:
+def _skiptoken(token: str | None) -> str | None:
     if not token:
         return None
-    m = re.search(r"p_ID=(\d+)", token, re.IGNORECASE)
-    if m is None:
+    if re.search(r"p_ID=(\d+)", token, re.IGNORECASE) is None:
         raise BadRequest(f"The $skiptoken '{token}' is not valid.")
-    return int(m.group(1))
+    return token
 
 
 def next_link(call: Call, lst: Any, last_id: int, top: int) -> str:
-    """SPO's `__next`: skiptoken after the last id, carrying the caller's query options."""
-    token = quote(f"Paged=TRUE&p_ID={last_id}", safe="").replace("%3D", "%3d").replace("%26", "%26")
+    """SPO's `__next`: skiptoken after the last row (`p_<Field>` parts for an ordered query),
+    carrying the caller's query options."""
+    from c3po_sync.sandbox.model_query import paging_token
+
+    orderby = parse_orderby(call.request.option("$orderby")) or []
+    paging = paging_token(lst, lst.items[last_id], orderby)
+    token = quote(paging, safe="").replace("%3D", "%3d")
     url = f"{list_uri(call, lst)}/Items?%24skiptoken={token}&%24top={top}"
     for name in _CARRIED:
         value = call.request.option(name)
@@ -129,7 +133,7 @@ def items(call: Call) -> Reply:
         orderby=parse_orderby(request.option("$orderby")),
         top=top,
         skip=_int_option(call, "$skip"),
-        skiptoken_after_id=_skiptoken_id(request.option("$skiptoken")),
+        skiptoken=_skiptoken(request.option("$skiptoken")),
     )
     results = item_entities(call, lst, rows, select, expand)
     nxt = next_link(call, lst, last_id, top) if last_id is not None else None

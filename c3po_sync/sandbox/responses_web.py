@@ -13,6 +13,7 @@ from c3po_sync.sandbox.responses import (
     change_token,
     collection,
     deferred,
+    empty_reply,
     entity,
     guid_literal,
     iso,
@@ -51,16 +52,17 @@ XML_KINDS = {"userulti": "UserMulti", "lookupmulti": "LookupMulti", "datetime": 
 
 
 def resolve_list(call: Call) -> Any:
-    """The SPList a path names: GetByTitle('T'), GetById('g') or Lists(guid'g')."""
-    seg = call.segment("getbytitle")
-    if seg is not None and call.segments.index(seg) <= 2:
-        return call.site.list_by_title(str(seg.arg()))
-    seg = call.segment("getbyid")
-    if seg is not None and call.segments.index(seg) <= 2:
-        return call.site.list_by_id(str(seg.arg()))
-    seg = call.segment("lists")
-    if seg is not None and seg.has_parens:
-        return call.site.list_by_id(str(seg.arg()))
+    """The SPList a path names: Lists/GetByTitle('T'), Lists/GetById('g') or Lists(guid'g')."""
+    for i, seg in enumerate(call.segments[:2]):
+        if seg.name != "lists":
+            continue
+        if seg.has_parens:
+            return call.site.list_by_id(str(seg.arg()))
+        nxt = call.segments[i + 1] if i + 1 < len(call.segments) else None
+        if nxt is not None and nxt.name == "getbytitle":
+            return call.site.list_by_title(str(nxt.arg()))
+        if nxt is not None and nxt.name == "getbyid":
+            return call.site.list_by_id(str(nxt.arg()))
     raise BadRequest("The request does not name a list.")
 
 
@@ -253,17 +255,16 @@ def fields(call: Call) -> Reply:
 
 
 def get_field(call: Call) -> Reply:
+    """GET a field, or MERGE it (Title, Indexed, Required, Hidden, Choices) -> 204 as SPO."""
     lst = resolve_list(call)
     seg = call.segments[-1]
-    if seg.name == "getbyid":
-        wanted = str(seg.arg()).strip("{}").lower()
-        fld = next((f for f in lst.fields if f.id.lower() == wanted), None)
-        if fld is None:
-            from c3po_sync.sandbox.errors import FieldNotFound
-
-            raise FieldNotFound(f"Field with id '{wanted}' does not exist in list '{lst.title}'.")
+    if seg.name in ("getbyid", "fields"):
+        fld = lst.field_by_id(str(seg.arg()))
     else:
         fld = lst.field(str(seg.arg()))
+    if call.request.method in ("MERGE", "PATCH"):
+        lst.update_field(fld, call.request.json())
+        return empty_reply(204)
     return json_reply(
         call.request, {"d": field_entity(call, lst, fld, call.request.option("$select"))}
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 from c3po_sync.sandbox import responses_files as files
 from c3po_sync.sandbox import responses_items as items
+from c3po_sync.sandbox import responses_regional as regional
 from c3po_sync.sandbox import responses_web as web
 from c3po_sync.sandbox.errors import SandboxError
 from c3po_sync.sandbox.responses import Reply, Request, error_reply
@@ -140,19 +141,21 @@ _MACROS = {
     "{folder}": r"(?:web/)?(?:getfolderbyserverrelativeurl|getfolderbyserverrelativepath)\(\)",
     "{file}": r"(?:web/)?(?:getfilebyserverrelativeurl|getfilebyserverrelativepath"
     r"|getfilebyid)\(\)",
-    "{field}": r"fields/(?:getbytitle|getbyinternalnameortitle|getbyid)\(\)",
+    "{field}": r"(?:fields/(?:getbytitle|getbyinternalnameortitle|getbyid)\(\)|fields\(\))",
 }
 
 # (name, methods, pattern over the lower-cased segment signature, handler)
 ROUTES: list[tuple[str, set[str], str, Handler]] = [
     ("contextinfo", {"POST"}, r"contextinfo", web.context_info),
     ("web", {"GET"}, r"web", web.get_web),
+    ("regional_settings", {"GET"}, r"web/regionalsettings", regional.regional_settings),
+    ("time_zone", {"GET"}, r"web/regionalsettings/timezone", regional.time_zone),
     ("site", {"GET"}, r"site", web.get_site),
     ("web_changes", {"POST"}, r"(?:web|site)/getchanges", web.site_changes),
     ("lists", {"GET", "POST"}, r"web/lists", web.lists),
     ("list", {"GET"}, r"{list}", web.get_list),
     ("fields", {"GET", "POST"}, r"{list}/fields", web.fields),
-    ("field", {"GET"}, r"{list}/{field}", web.get_field),
+    ("field", {"GET", "MERGE", "PATCH"}, r"{list}/{field}", web.get_field),
     ("field_add", {"POST"}, r"{list}/fields/addfield", web.add_field),
     ("field_xml", {"POST"}, r"{list}/fields/createfieldasxml", web.add_field_xml),
     ("ensure_user", {"POST"}, r"web/ensureuser\(\)", web.ensure_user),

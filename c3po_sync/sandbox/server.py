@@ -6,9 +6,11 @@ import argparse
 import json
 import logging
 import socket
+import ssl
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -88,7 +90,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
-        request = Request.build(self.command, self.path, dict(self.headers.items()), body, host)
+        request = Request.build(
+            self.command, self.path, dict(self.headers.items()), body, host, self.server.scheme
+        )
         reply, drop, truncate = self.server.owner.handle(request)
         if drop:
             self.close_connection = True
@@ -119,6 +123,26 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     owner: SandboxServer
+    scheme = "http"
+    ssl_context: ssl.SSLContext | None = None
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        """Wrap accepted sockets in TLS; the handshake runs in the handler thread, not here."""
+        sock, addr = super().get_request()
+        if self.ssl_context is not None:
+            sock = self.ssl_context.wrap_socket(
+                sock, server_side=True, do_handshake_on_connect=False
+            )
+        return sock, addr
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if isinstance(request, ssl.SSLSocket):
+            try:
+                request.do_handshake()
+            except (ssl.SSLError, OSError) as exc:
+                log.debug("sandbox TLS handshake with %s failed: %s", client_address, exc)
+                return
+        super().finish_request(request, client_address)
 
 
 class SandboxServer:
@@ -126,6 +150,8 @@ class SandboxServer:
 
     Runs in a background thread (`start`/`stop`, or as a context manager); `url` is the base URL
     (`http://127.0.0.1:PORT`) to which site paths are appended. `faults` can be swapped at runtime.
+    With `ssl_context` it serves HTTPS (and `url` starts with `https://`); with `token_validator`
+    a bearer token the callable rejects gets the same 401 as a missing one.
     """
 
     def __init__(
@@ -134,18 +160,25 @@ class SandboxServer:
         host: str = "127.0.0.1",
         port: int = 0,
         faults: FaultConfig | None = None,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        token_validator: Callable[[str], bool] | None = None,
     ) -> None:
         self.tenant = tenant
         self.faults = faults or FaultConfig()
         self.stats = ServerStats()
+        self.token_validator = token_validator
         self._httpd = _HTTPServer((host, port), _Handler)
         self._httpd.owner = self
+        if ssl_context is not None:
+            self._httpd.ssl_context = ssl_context
+            self._httpd.scheme = "https"
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self._httpd.scheme}://{host}:{port}"
 
     @property
     def port(self) -> int:
@@ -182,7 +215,7 @@ class SandboxServer:
         """Reply to one top-level request; also says whether to drop or truncate the connection."""
         route = routes.route_name(request, self.tenant)
         fault_cfg = self.faults
-        if not _authorized(request):
+        if not _authorized(request, self.token_validator):
             self.stats.record(request.method, route, 401)
             return _unauthorized(self.tenant), False, False
         outcome = fault_cfg.decide(route) if fault_cfg.active else faults.PASS
@@ -225,9 +258,19 @@ class SandboxServer:
         return reply
 
 
-def _authorized(request: Request) -> bool:
+def _authorized(request: Request, validator: Callable[[str], bool] | None = None) -> bool:
+    """A non-empty bearer token, which the validator (when given) must also accept."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and bool(token.strip())
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return False
+    if validator is None:
+        return True
+    try:
+        return bool(validator(token))
+    except Exception:  # noqa: BLE001 - a validator that fails rejects the token
+        log.debug("sandbox token validator raised; treating the token as invalid", exc_info=True)
+        return False
 
 
 def _unauthorized(tenant: Any) -> Reply:
@@ -259,10 +302,17 @@ def _fault_reply(cfg: FaultConfig, outcome: str) -> Reply:
 
 
 def serve(
-    tenant: Any, host: str = "127.0.0.1", port: int = 0, faults: FaultConfig | None = None
+    tenant: Any,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    faults: FaultConfig | None = None,
+    **opts: Any,
 ) -> SandboxServer:
-    """Start a sandbox server in a background thread and return it (stop it with `.stop()`)."""
-    return SandboxServer(tenant, host=host, port=port, faults=faults).start()
+    """Start a sandbox server in a background thread and return it (stop it with `.stop()`).
+
+    `opts` are SandboxServer's keyword options (`ssl_context`, `token_validator`).
+    """
+    return SandboxServer(tenant, host=host, port=port, faults=faults, **opts).start()
 
 
 def _demo_tenant(path: str | None) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -12,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from c3po_sync.sandbox.model import APP_USER_ID, Item, SPList, Tenant
+from c3po_sync.sandbox.model import Item, SPList, Tenant
 from c3po_sync.sandbox.model_changes import Change
 from c3po_sync.sandbox.model_fields import Field, decode_internal_name
 from c3po_sync.sandbox.model_files import FileBlob
@@ -35,12 +34,6 @@ class TenantFormatError(ValueError):
     """A tenant file that does not follow the format; the message names the file and the key."""
 
 
-def generated_content(path: str, size: int) -> bytes:
-    """Deterministic filler bytes for files declared with only a size."""
-    seed = hashlib.sha256(path.encode()).hexdigest().encode()
-    return (seed * (size // len(seed) + 1))[:size]
-
-
 def _iso(dt: datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -61,6 +54,8 @@ class _Loader:
         self.source = source
         self.tenant = tenant
         self.wss: dict[str, int] = {}
+        self.max_id: dict[str, int] = {}  # highest item id loaded, per list id
+        self.fields: dict[tuple[str, str], Field | None] = {}  # (list id, key) -> field
 
     def fail(self, where: str, detail: str) -> TenantFormatError:
         return TenantFormatError(f"{self.source}: {where}: {detail}")
@@ -113,12 +108,14 @@ class _Loader:
         for key, value in raw.items():
             if key in _SYSTEM_KEYS:
                 continue
-            try:
-                fld = lst.field(key)
-            except Exception as exc:
-                raise self.fail(
-                    f"{where}.{key}", f"no column '{key}' on list '{lst.title}'"
-                ) from exc
+            fld = self.fields.get((lst.id, key))
+            if fld is None:
+                try:
+                    fld = self.fields[(lst.id, key)] = lst.field(key)
+                except Exception as exc:
+                    raise self.fail(
+                        f"{where}.{key}", f"no column '{key}' on list '{lst.title}'"
+                    ) from exc
             out[fld.internal_name] = self.natural_to_wire(
                 fld, value, lst.site.time_zone, f"{where}.{key}"
             )
@@ -149,7 +146,9 @@ class _Loader:
             self.load_values(lst, raw.get("values", raw) if fs == 0 and ref else raw, where)
         )
         self.apply_system(lst, item, raw, where)
-        lst.next_id = max(lst.next_id, max(lst.items) + 1)
+        top = max(self.max_id.get(lst.id, 0), item.id)
+        self.max_id[lst.id] = top
+        lst.next_id = max(lst.next_id, top + 1)
         return item
 
 
@@ -160,9 +159,8 @@ def _as_list(value: Any) -> list:
 def tenant_from_dict(data: dict, *, source: str = "<dict>", **opts: Any) -> Tenant:
     """Build a Tenant from the parsed YAML; TenantFormatError names the offending key."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise TenantFormatError(
-            f"{source}: format: expected '{FORMAT}', found {data.get('format') if isinstance(data, dict) else data!r}"
-        )  # noqa: E501
+        found = data.get("format") if isinstance(data, dict) else repr(data)
+        raise TenantFormatError(f"{source}: format: expected '{FORMAT}', found {found}")
     head = data.get("tenant") or {}
     tenant = Tenant(
         head.get("name", "sandbox"),
@@ -265,26 +263,27 @@ def _load_rows(ld: _Loader, lst: SPList, ldata: dict, lwhere: str) -> None:
         parent = posix_parent(path)
         if parent:
             lst.site.ensure_folder(f"{root}/{parent}")
+        content: bytes | None = None
         if "content_base64" in raw:
             content = base64.b64decode(raw["content_base64"])
         elif raw.get("content") is not None:
             content = str(raw["content"]).encode()
-        else:
-            content = generated_content(path, int(raw.get("size", 0)))
         sysraw = {k: raw[k] for k in _SYSTEM_KEYS if k in raw}
         item = ld.new_item(
             lst, {**sysraw, "values": raw.get("values") or {}}, where, 0, f"{root}/{path}"
         )
         when = item.modified or lst.site.tenant.now()
         unique = str(raw.get("unique_id") or _stable(lst.id, "file", str(item.id)))
-        item.file = FileBlob(unique, content, item.created or when, when)
+        item.file = FileBlob(
+            unique, content, item.created or when, when, size=int(raw.get("size") or 0), seed=path
+        )
         lst.site._files_by_unique[unique.lower()] = (lst.id, item.id)
     if ldata.get("next_id") is not None:
         lst.next_id = max(int(ldata["next_id"]), lst.next_id)
 
 
 def _stable(*parts: str) -> str:
-    from c3po_sync.sandbox.model import stable_guid
+    from c3po_sync.sandbox.model_list import stable_guid
 
     return stable_guid(*parts)
 
@@ -332,156 +331,15 @@ def load_tenant(path: str | Path, **opts: Any) -> Tenant:
     return tenant
 
 
-# -- save -----------------------------------------------------------------------------------------
-
-
-def _wire_to_natural(tenant: Tenant, fld: Field, value: Any, tz: str) -> Any:
-    kind = fld.kind
-    if value is None:
-        return None
-    if kind == "DateTime" and fld.date_only:
-        local = _to_dt(value, tz).astimezone(ZoneInfo(tz))
-        return local.date() if local.time() == time() else value
-    if kind == "User":
-        return _email(tenant, value)
-    if kind == "UserMulti":
-        return [_email(tenant, v) for v in value]
-    if kind == "URL":
-        return {"url": value.get("Url"), "description": value.get("Description")}
-    if kind == "TaxonomyFieldType":
-        return {
-            "label": value.get("Label"),
-            "term_guid": value.get("TermGuid"),
-            "wss_id": value.get("WssId"),
-        }
-    if isinstance(value, list):
-        return list(value)
-    return value
-
-
-def _email(tenant: Tenant, uid: int | None) -> str | None:
-    user = tenant.users.get(uid) if uid is not None else None
-    return (user.email or user.login_name) if user else None
-
-
-def _item_system(tenant: Tenant, item: Item) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": item.id}
-    out["created"] = _iso(item.created)
-    out["modified"] = _iso(item.modified)
-    out["author"] = _email(tenant, item.author_id)
-    out["editor"] = _email(tenant, item.editor_id)
-    out["version"] = item.version
-    return out
-
-
-def _list_to_dict(tenant: Tenant, lst: SPList) -> dict:
-    d: dict[str, Any] = {
-        "title": lst.title,
-        "template": lst.base_template,
-        "url": lst.url,
-        "id": lst.id,
-    }
-    if lst.description:
-        d["description"] = lst.description
-    fields = []
-    for f in lst.fields:
-        if f.builtin:
-            if f.indexed and f.internal_name != "ID":
-                fields.append({"name": f.internal_name, "indexed": True})
-            continue
-        fd: dict[str, Any] = {"name": f.internal_name, "title": f.title, "kind": f.kind, "id": f.id}
-        for k in _FIELD_OPTS:
-            v = getattr(f, k)
-            if v not in (False, [], None) and not (k == "lookup_field" and v == "Title"):
-                fd[k] = v
-        fields.append(fd)
-    d["fields"] = fields
-    custom = [f for f in lst.fields if not f.builtin or f.internal_name == "Title"]
-    items, folders, files = [], [], []
-    root = lst.root_folder
-    for item in lst.items.values():
-        values = {
-            f.internal_name: _wire_to_natural(
-                tenant, f, item.values[f.internal_name], lst.site.time_zone
-            )
-            for f in custom
-            if f.internal_name in item.values
-        }
-        sysd = _item_system(tenant, item)
-        if not lst.is_library or (item.fs_obj_type == 0 and item.file is None):
-            items.append({**sysd, **values})
-            continue
-        rel = item.file_ref[len(root) :].strip("/")
-        if item.fs_obj_type == 1:
-            folders.append({"path": rel, **sysd})
-            continue
-        fd = {"path": rel, **sysd, "unique_id": item.file.unique_id, "size": len(item.file.content)}
-        if item.file.content != generated_content(rel, len(item.file.content)):
-            try:
-                fd["content"] = item.file.content.decode("utf-8")
-            except UnicodeDecodeError:
-                fd["content_base64"] = base64.b64encode(item.file.content).decode()
-        if values:
-            fd["values"] = values
-        files.append(fd)
-    if items:
-        d["items"] = items
-    if folders:
-        d["folders"] = folders
-    if files:
-        d["files"] = files
-    d["next_id"] = lst.next_id
-    return d
-
-
 def tenant_to_dict(tenant: Tenant) -> dict:
-    """The tenant as the YAML format's dict, complete enough to continue ids and the change log."""
-    users = [
-        {"email": u.email, "title": u.title, "login": u.login_name, "id": u.id}
-        for u in tenant.users.values()
-        if u.id != APP_USER_ID
-    ]
-    sites = []
-    for site in tenant.sites.values():
-        titles = {lst.id: lst.title for lst in site.lists.values()}
-        sd: dict[str, Any] = {
-            "url": site.server_relative_url,
-            "title": site.title,
-            "time_zone": site.time_zone,
-            "id": site.id,
-            "web_id": site.web_id,
-            "lists": [_list_to_dict(tenant, lst) for lst in site.lists.values()],
-        }
-        changes = [
-            {
-                "number": c.change_number,
-                "type": c.change_type,
-                "list": titles.get(c.list_id, c.list_id),
-                "item_id": c.item_id,
-                "time": _iso(c.time),
-                **({"unique_id": c.unique_id} if c.unique_id else {}),
-                **({"url": c.server_relative_url} if c.server_relative_url else {}),
-            }
-            for c in site.change_log.changes
-            if c.list_id in titles
-        ]
-        sd["change_log"] = {"last_number": site.change_log.last_number, "changes": changes}
-        sites.append(sd)
-    return {
-        "format": FORMAT,
-        "tenant": {"name": tenant.name, "time_zone": tenant.time_zone, "origin": tenant.origin},
-        "users": users,
-        "sites": sites,
-    }
+    """The tenant as the format's dict (see tenant_save; kept here for importers)."""
+    from c3po_sync.sandbox.tenant_save import tenant_to_dict as to_dict
+
+    return to_dict(tenant)
 
 
 def save_tenant(tenant: Tenant, path: str | Path) -> None:
-    """Write the tenant state as YAML (atomically, via a temporary file)."""
-    p = Path(path)
-    tmp = p.with_suffix(p.suffix + ".tmp")
-    tmp.write_text(
-        yaml.safe_dump(tenant_to_dict(tenant), sort_keys=False, allow_unicode=True),
-        encoding="utf-8",
-    )
-    tmp.replace(p)
-    log.info("saved tenant %s to %s", tenant.name, p)
+    """Write the tenant state as YAML (see tenant_save)."""
+    from c3po_sync.sandbox.tenant_save import save_tenant as save
+
+    save(tenant, path)

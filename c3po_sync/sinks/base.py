@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-ColumnKind = Literal["Text", "Note", "Number", "Currency", "DateTime", "Boolean", "Choice", "URL"]
+ColumnKind = Literal[
+    "Text", "Note", "Number", "Currency", "DateTime", "Boolean", "Choice", "URL", "User"
+]
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,13 @@ class ColumnSpec:
     choices: tuple[str, ...] = ()
     owned: bool = True
     indexed: bool = False
+    # DateTime only: a calendar date (SharePoint's DateOnly format) rather than an instant.
+    date_only: bool = False
+
+    @property
+    def wire_name(self) -> str:
+        """The property a write body and ``$select`` use: person columns go by ``<Name>Id``."""
+        return self.internal_name + "Id" if self.kind == "User" else self.internal_name
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,27 @@ class WriteReport:
     @property
     def writes(self) -> int:
         return len(self.added) + len(self.changed) + len(self.marked)
+
+    def describe(self, examples: int = 3) -> str:
+        """One line for a run summary: counts per kind of write with a few example keys."""
+
+        def part(label: str, keys: list[str]) -> str:
+            shown = ", ".join(keys[:examples])
+            more = f", +{len(keys) - examples} more" if len(keys) > examples else ""
+            return f"{len(keys)} {label}" + (f" ({shown}{more})" if keys else "")
+
+        verb = "would write" if self.dry_run else "wrote"
+        return (
+            f"{self.list_title}: {verb} "
+            + "; ".join(
+                [
+                    part("added", self.added),
+                    part("changed", sorted(self.changed)),
+                    part("marked gone", self.marked),
+                ]
+            )
+            + f"; {self.unchanged} unchanged"
+        )
 
 
 class ListSink(Protocol):

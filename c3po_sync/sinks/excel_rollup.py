@@ -110,6 +110,11 @@ def build_rollup(
     excel_sheets.assets_sheet(sheets["Assets"], tables.assets, today)
     excel_sheets.quarantine_sheet(sheets["Data quality"], tables.quarantine)
 
+    for ws in wb.worksheets:  # printed or converted to PDF: landscape, one page wide
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
     wb.properties.title = f"C3PO Rollup {today:%Y-%m-%d}"
     wb.properties.creator = "C3PO Sync"
     wb.properties.created = wb.properties.modified = stamp

@@ -10,6 +10,8 @@ from typing import Any
 
 import pandas as pd
 from openpyxl.chart import BarChart, PieChart, Reference
+from openpyxl.chart.series import DataPoint
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 from c3po_sync.model.tables import CanonicalTables
@@ -31,13 +33,21 @@ from c3po_sync.sinks.excel_format import (
 from c3po_sync.sinks.excel_safety import append_row, cell_value
 
 log = logging.getLogger(__name__)
+RIGHT = Alignment(horizontal="right")
+INDENT = Alignment(horizontal="left", indent=1)
 
 _RUN_LABELS = {
     "run_id": "Run id",
     "generated_at": "Generated at (UTC)",
     "sites_read": "Sites read",
     "items_read": "Items read",
+    "job": "Job",
+    "changes_since": "Changes since",
 }
+HEADER_FILL = PatternFill(start_color="DDEBF7", end_color="DDEBF7", fill_type="solid")
+SECTION_FONT = Font(bold=True, size=12, color="1F4E78")
+HEADER_BORDER = Border(bottom=Side(style="thin", color="1F4E78"))
+STATUS_COLOURS = {"Green": "63BE7B", "Yellow": "FFD966", "Red": "F8696B"}
 
 
 def generated_at(run_info: Mapping[str, Any]) -> datetime:
@@ -81,9 +91,10 @@ def summary_sheet(
     append_row(ws, ["Generated at (UTC)", generated])[1].number_format = DATETIME
     for key, label in _RUN_LABELS.items():
         if key != "generated_at" and key in run_info:
-            append_row(ws, [label, _run_value(run_info[key])])
+            append_row(ws, [label, _run_value(run_info[key])])[1].alignment = RIGHT
     for key in sorted(k for k in run_info if k not in _RUN_LABELS):
-        append_row(ws, [str(key), _run_value(run_info[key])])
+        label = str(key).replace("_", " ").strip().capitalize()
+        append_row(ws, [label, _run_value(run_info[key])])[1].alignment = RIGHT
     append_row(ws, [])
 
     p, a = tables.projects, tables.assets
@@ -112,29 +123,39 @@ def summary_sheet(
         ("Documents archived", len(tables.documents), INTEGER),
         ("Quarantined values", len(tables.quarantine), INTEGER),
     ]
-    append_row(ws, ["Key figures"])[0].font = BOLD
+    append_row(ws, ["Key figures"])[0].font = SECTION_FONT
     for label, value, fmt in kpis:
         append_row(ws, [label, value])[1].number_format = fmt
 
     phase_rows = d.order_counts(p["phase"], d.PHASE_ORDER)
-    _block(ws, "Projects by phase", ["Phase", "Projects"], phase_rows)
+    p_first, p_last = _block(ws, "Projects by phase", ["Phase", "Projects"], phase_rows)
     status_rows = d.order_counts(p["status"], d.STATUS_ORDER)
     s_first, s_last = _block(ws, "Projects by status", ["Status", "Projects"], status_rows)
+    for row in range(s_first, s_last + 1):
+        colour = STATUS_COLOURS.get(str(ws.cell(row, 1).value))
+        if colour:
+            ws.cell(row, 1).fill = PatternFill(
+                start_color=colour, end_color=colour, fill_type="solid"
+            )
     rec_counts = pd.to_numeric(open_f["recommendation"], errors="coerce").value_counts()
     rec_rows = [(f"R{r}", int(rec_counts.get(r, 0)), name) for r, name in d.RECOMMENDATIONS.items()]
     rec_rows.append(("Data quality", int(rec_counts.get(d.DATA_QUALITY_REC, 0)), "Data quality"))
     r_first, r_last = _block(
         ws, "Open findings by recommendation", ["Recommendation", "Open findings", "Name"], rec_rows
     )
+    for row in range(r_first - 1, r_last + 1):
+        ws.cell(row, 3).alignment = INDENT
     _block(
         ws,
         "Documents by type",
         ["Document type", "Documents"],
         d.order_counts(tables.documents["doc_type"], ()),
     )
-    ws.column_dimensions["A"].width = 44
-    ws.column_dimensions["B"].width = 20
+    ws.column_dimensions["A"].width = 42
+    ws.column_dimensions["B"].width = 18
     ws.column_dimensions["C"].width = 40
+    ws.column_dimensions["D"].width = 3
+    ws.sheet_view.showGridLines = False
 
     bar = BarChart()
     bar.type = "col"
@@ -145,8 +166,32 @@ def summary_sheet(
         Reference(ws, min_col=2, min_row=r_first - 1, max_row=r_last), titles_from_data=True
     )
     bar.set_categories(Reference(ws, min_col=1, min_row=r_first, max_row=r_last))
-    bar.height, bar.width = 8, 18
+    bar.height, bar.width = 7.5, 17
+    bar.gapWidth = 60
+    bar.y_axis.majorGridlines = None
+    bar.y_axis.numFmt = "0"
+    bar.x_axis.delete = False
+    bar.y_axis.delete = False
+    bar.series[0].graphicalProperties.solidFill = "2E75B6"
     ws.add_chart(bar, "E3")
+
+    if p_last >= p_first:
+        phases = BarChart()
+        phases.type = "bar"
+        phases.title = "Projects by phase"
+        phases.legend = None
+        phases.add_data(
+            Reference(ws, min_col=2, min_row=p_first - 1, max_row=p_last), titles_from_data=True
+        )
+        phases.set_categories(Reference(ws, min_col=1, min_row=p_first, max_row=p_last))
+        phases.x_axis.scaling.orientation = "maxMin"  # first phase on top, as in the table
+        phases.x_axis.delete = False
+        phases.y_axis.delete = False
+        phases.y_axis.majorGridlines = None
+        phases.series[0].graphicalProperties.solidFill = "5B9BD5"
+        phases.gapWidth = 60
+        phases.height, phases.width = 7.5, 8.5
+        ws.add_chart(phases, "E20")
 
     if s_last >= s_first:  # a chart with no series makes Excel "repair" the file
         pie = PieChart()
@@ -155,8 +200,14 @@ def summary_sheet(
             Reference(ws, min_col=2, min_row=s_first - 1, max_row=s_last), titles_from_data=True
         )
         pie.set_categories(Reference(ws, min_col=1, min_row=s_first, max_row=s_last))
-        pie.height, pie.width = 8, 12
-        ws.add_chart(pie, "E21")
+        for i, row in enumerate(range(s_first, s_last + 1)):
+            colour = STATUS_COLOURS.get(str(ws.cell(row, 1).value), "BFBFBF")
+            point = DataPoint(idx=i)
+            point.graphicalProperties.solidFill = colour
+            pie.series[0].dPt.append(point)
+        pie.height, pie.width = 7.5, 8.5
+        ws.add_chart(pie, "J20")
+    ws.page_setup.orientation = "landscape"
 
 
 def _money(value: Any) -> float:
@@ -168,9 +219,13 @@ def _block(
 ) -> tuple[int, int]:
     """A titled two-or-three-column block; returns the first and last data row."""
     append_row(ws, [])
-    append_row(ws, [title])[0].font = BOLD
-    for cell in append_row(ws, headers):
+    append_row(ws, [title])[0].font = SECTION_FONT
+    for i, cell in enumerate(append_row(ws, headers)):
         cell.font = BOLD
+        cell.fill = HEADER_FILL
+        cell.border = HEADER_BORDER
+        if i == 1:
+            cell.alignment = RIGHT
     first = ws._current_row + 1
     for row in rows:
         append_row(ws, list(row))

@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from c3po_sync.model.tables import CanonicalTables
+from c3po_sync.rules.config import REQUIRABLE_DOC_TYPES, RulesConfig
 from c3po_sync.sinks.base import ColumnSpec, ListSpec
+from c3po_sync.sinks.excel_data import support_status
 
 PHASES = ("Initiation", "Chartering", "Procurement", "Execution", "Release", "Sustain", "Closed")
 STATUSES = ("Green", "Yellow", "Red")
@@ -25,12 +27,13 @@ PORTFOLIO = ListSpec(
         ColumnSpec("Portfolio", "Portfolio", "Text"),
         ColumnSpec("PPM", "PPM", "Text"),
         ColumnSpec("PPMName", "PPM Name", "Text"),
+        ColumnSpec("PPMPerson", "PPM Person", "User"),
         ColumnSpec("Phase", "Phase", "Choice", choices=PHASES),
         ColumnSpec("Status", "Status", "Choice", choices=STATUSES),
-        ColumnSpec("StatusDate", "Status Date", "DateTime"),
+        ColumnSpec("StatusDate", "Status Date", "DateTime", date_only=True),
         ColumnSpec("Budget", "Budget", "Currency"),
-        ColumnSpec("StartDate", "Start Date", "DateTime"),
-        ColumnSpec("TargetEnd", "Target End", "DateTime"),
+        ColumnSpec("StartDate", "Start Date", "DateTime", date_only=True),
+        ColumnSpec("TargetEnd", "Target End", "DateTime", date_only=True),
         ColumnSpec("Departments", "Departments", "Text"),
         ColumnSpec("Methodology", "Methodology", "Text"),
         ColumnSpec("ITDLiaison", "ITD Liaison", "Text"),
@@ -56,16 +59,90 @@ FINDINGS_LIST = ListSpec(
         ColumnSpec("Portfolio", "Portfolio", "Text"),
         ColumnSpec("Message", "Message", "Note"),
         ColumnSpec("State", "State", "Choice", choices=("Open", "Resolved")),
-        ColumnSpec("FirstSeen", "First Seen", "DateTime"),
-        ColumnSpec("ResolvedAt", "Resolved At", "DateTime"),
+        ColumnSpec("FirstSeen", "First Seen", "DateTime", date_only=True),
+        ColumnSpec("ResolvedAt", "Resolved At", "DateTime", date_only=True),
         ColumnSpec("Link", "Link", "URL"),
         ColumnSpec("AuditorNote", "Auditor Note", "Note", owned=False),
     ),
 )
 
-HUB_LISTS: tuple[ListSpec, ...] = (PORTFOLIO, FINDINGS_LIST)
+DOC_TYPE_LABELS: dict[str, str] = dict(REQUIRABLE_DOC_TYPES)
+DOC_STATES = ("Present", "Missing")
+
+KNOWLEDGE = ListSpec(
+    title="C3PO Knowledge Retention",
+    key_column="RetentionKey",
+    description="One row per project and key document its phase requires (audit rec 7): "
+    "present or missing, where it is, when it was last modified.",
+    columns=(
+        ColumnSpec("RetentionKey", "Retention Key", "Text", indexed=True),
+        ColumnSpec("Title", "Title", "Text"),
+        ColumnSpec("ProjectKey", "Project Key", "Text"),
+        ColumnSpec("ProjectTitle", "Project", "Text"),
+        ColumnSpec("Portfolio", "Portfolio", "Text"),
+        ColumnSpec("PPM", "PPM", "Text"),
+        ColumnSpec("PPMPerson", "PPM Person", "User"),
+        ColumnSpec("Phase", "Phase", "Choice", choices=PHASES),
+        ColumnSpec(
+            "DocumentType", "Document Type", "Choice", choices=tuple(DOC_TYPE_LABELS.values())
+        ),
+        ColumnSpec("RequiredFrom", "Required From", "Choice", choices=PHASES),
+        ColumnSpec("DocumentState", "Document State", "Choice", choices=DOC_STATES),
+        ColumnSpec("DocumentName", "Document Name", "Text"),
+        ColumnSpec("Document", "Document", "URL"),
+        ColumnSpec("LastModified", "Last Modified", "DateTime"),
+        ColumnSpec("SourceItem", "Project Item", "URL"),
+        ColumnSpec("InSource", "In Source", "Boolean"),
+        ColumnSpec("AuditorNote", "Auditor Note", "Note", owned=False),
+    ),
+)
+
+ASSET_KINDS = ("Application", "Server", "Network", "Endpoint", "Cloud Service")
+LIFECYCLE_STAGES = ("Planned", "In Service", "Retiring", "Retired")
+SUPPORT_STATES = (
+    "Supported",
+    "Ends within 12 months",
+    "Past end of support",
+    "No end-of-support date",
+    "Retired",
+)
+
+ASSET_INVENTORY = ListSpec(
+    title="C3PO Asset Inventory",
+    key_column="AssetId",
+    description="One row per IT asset with its lifecycle flags (audit rec 10).",
+    columns=(
+        ColumnSpec("AssetId", "Asset Id", "Text", indexed=True),
+        ColumnSpec("Title", "Title", "Text"),
+        ColumnSpec("AssetKind", "Asset Kind", "Choice", choices=ASSET_KINDS),
+        ColumnSpec("Vendor", "Vendor", "Text"),
+        ColumnSpec("OwnerDepartment", "Owner Department", "Text"),
+        ColumnSpec("Owner", "Owner", "Text"),
+        ColumnSpec("PPM", "PPM", "Text"),
+        ColumnSpec("PPMPerson", "PPM Person", "User"),
+        ColumnSpec("ProjectKey", "Project Key", "Text"),
+        ColumnSpec("LifecycleStage", "Lifecycle Stage", "Choice", choices=LIFECYCLE_STAGES),
+        ColumnSpec("Acquired", "Acquired", "DateTime", date_only=True),
+        ColumnSpec("Renewal", "Renewal", "DateTime", date_only=True),
+        ColumnSpec("EndOfSupport", "End Of Support", "DateTime", date_only=True),
+        ColumnSpec("LastReviewed", "Last Reviewed", "DateTime", date_only=True),
+        ColumnSpec("AnnualCost", "Annual Cost", "Currency"),
+        ColumnSpec("Support", "Support", "Choice", choices=SUPPORT_STATES),
+        ColumnSpec("PastEndOfSupport", "Past End Of Support", "Boolean"),
+        ColumnSpec("EndsWithin12Months", "Support Ends Within 12 Months", "Boolean"),
+        ColumnSpec("ReviewOverdue", "Review Overdue", "Boolean"),
+        ColumnSpec("NoOwner", "No Owner", "Boolean"),
+        ColumnSpec("SourceItem", "Source Item", "URL"),
+        ColumnSpec("InSource", "In Source", "Boolean"),
+        ColumnSpec("InventoryNote", "Inventory Note", "Note", owned=False),
+    ),
+)
+
+HUB_LISTS: tuple[ListSpec, ...] = (PORTFOLIO, FINDINGS_LIST, KNOWLEDGE, ASSET_INVENTORY)
 PORTFOLIO_GONE: dict[str, Any] = {"InSource": False}
 FINDING_GONE: dict[str, Any] = {"State": "Resolved"}
+KNOWLEDGE_GONE: dict[str, Any] = {"InSource": False}
+ASSET_GONE: dict[str, Any] = {"InSource": False}
 
 
 def _clean(v: Any) -> Any:
@@ -115,6 +192,7 @@ def portfolio_rows(
                 "Portfolio": _clean(p["portfolio"]),
                 "PPM": _clean(p["ppm"]),
                 "PPMName": _clean(p["ppm_name"]),
+                "PPMPerson": _clean(p["ppm"]),
                 "Phase": _clean(p["phase"]),
                 "Status": _clean(p["status"]),
                 "StatusDate": sp_date(p["status_date"], tz),
@@ -153,6 +231,131 @@ def findings_rows(history: pd.DataFrame, tz: ZoneInfo) -> list[dict[str, Any]]:
                 "FirstSeen": sp_date(f.get("first_seen"), tz),
                 "ResolvedAt": sp_date(f.get("resolved_at"), tz) if resolved else None,
                 "Link": _url(f.get("source_url"), "Open the item"),
+            }
+        )
+    return rows
+
+
+def _instant(v: Any) -> str | None:
+    """A point in time (e.g. a document's last modification) as UTC ISO text."""
+    v = _clean(v)
+    if v is None:
+        return None
+    ts = pd.Timestamp(v)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _latest_documents(tables: CanonicalTables) -> dict[tuple[str, str], dict[str, Any]]:
+    """(project key, doc type) -> the most recently modified such document."""
+    docs = tables.documents
+    docs = docs[docs["project_key"].notna() & docs["doc_type"].notna()]
+    if docs.empty:
+        return {}
+    docs = docs.sort_values("source_modified", na_position="first", kind="stable")
+    latest = docs.drop_duplicates(["project_key", "doc_type"], keep="last")
+    return {(str(d["project_key"]), str(d["doc_type"])): d for d in latest.to_dict("records")}
+
+
+def _doc_link(doc: dict[str, Any]) -> dict[str, str] | None:
+    """Absolute URL to the document; its server-relative path when the source gave none."""
+    return _url(_clean(doc["source_url"]) or _clean(doc["path"]), str(_clean(doc["name"]) or ""))
+
+
+def knowledge_rows(
+    tables: CanonicalTables, rules: RulesConfig, tz: ZoneInfo
+) -> list[dict[str, Any]]:
+    """One row per project and document type its phase requires (``required_documents``).
+
+    A project whose phase is blank or not in the configured order requires nothing yet.
+    """
+    ranks = {p.casefold(): i for i, p in enumerate(rules.phases)}
+    required = [(t, ranks[phase.casefold()], phase) for t, phase in rules.required_from().items()]
+    latest = _latest_documents(tables)
+    rows = []
+    for p in tables.projects.to_dict("records"):
+        phase = _clean(p["phase"])
+        rank = ranks.get(str(phase).strip().casefold()) if phase else None
+        if rank is None:
+            continue
+        key = str(p["project_key"])
+        for doc_type, from_rank, from_phase in required:
+            if rank < from_rank:
+                continue
+            label = DOC_TYPE_LABELS[doc_type]
+            doc = latest.get((key, doc_type))
+            rows.append(
+                {
+                    "RetentionKey": f"{key}/{doc_type}",
+                    "Title": f"{key}: {label}",
+                    "ProjectKey": key,
+                    "ProjectTitle": _clean(p["title"]),
+                    "Portfolio": _clean(p["portfolio"]),
+                    "PPM": _clean(p["ppm"]),
+                    "PPMPerson": _clean(p["ppm"]),
+                    "Phase": phase,
+                    "DocumentType": label,
+                    "RequiredFrom": from_phase,
+                    "DocumentState": "Present" if doc else "Missing",
+                    "DocumentName": _clean(doc["name"]) if doc else None,
+                    "Document": _doc_link(doc) if doc else None,
+                    "LastModified": _instant(doc["source_modified"]) if doc else None,
+                    "SourceItem": _url(p["source_url"], f"{p['source_site']} / {p['source_list']}"),
+                    "InSource": True,
+                }
+            )
+    return rows
+
+
+def asset_rows(
+    tables: CanonicalTables, rules: RulesConfig, today: date, tz: ZoneInfo
+) -> list[dict[str, Any]]:
+    """One row per asset with the lifecycle flags an auditor filters on (audit rec 10)."""
+    assets = tables.assets
+    if assets.empty:
+        return []
+    support = support_status(assets, today)
+    project_ppm = (
+        tables.projects.dropna(subset=["project_key"])
+        .drop_duplicates("project_key")
+        .set_index("project_key")["ppm"]
+        .to_dict()
+    )
+    rows = []
+    for a, state in zip(assets.to_dict("records"), support, strict=True):
+        stage = _clean(a["lifecycle_stage"])
+        live = not (stage and str(stage).strip().casefold() == "retired")
+        reviewed = _clean(a["last_reviewed"])
+        if isinstance(reviewed, datetime):
+            reviewed = reviewed.date()
+        overdue = live and (
+            reviewed is None or (today - reviewed).days > rules.review_interval_days
+        )
+        ppm = _clean(a["ppm"]) or _clean(project_ppm.get(_clean(a["project_key"])))
+        rows.append(
+            {
+                "AssetId": str(a["asset_id"]),
+                "Title": _clean(a["name"]) or str(a["asset_id"]),
+                "AssetKind": _clean(a["kind"]),
+                "Vendor": _clean(a["vendor"]),
+                "OwnerDepartment": _clean(a["owner_department"]),
+                "Owner": _clean(a["owner"]),
+                "PPM": ppm,
+                "PPMPerson": ppm,
+                "ProjectKey": _clean(a["project_key"]),
+                "LifecycleStage": stage,
+                "Acquired": sp_date(a["acquired"], tz),
+                "Renewal": sp_date(a["renewal"], tz),
+                "EndOfSupport": sp_date(a["end_of_support"], tz),
+                "LastReviewed": sp_date(a["last_reviewed"], tz),
+                "AnnualCost": _clean(a["annual_cost"]),
+                "Support": state,
+                "PastEndOfSupport": state == "Past end of support",
+                "EndsWithin12Months": state == "Ends within 12 months",
+                "ReviewOverdue": bool(overdue),
+                "NoOwner": live and not _clean(a["owner"]),
+                "SourceItem": _url(a["source_url"], f"{a['source_site']} / {a['source_list']}"),
+                "InSource": True,
             }
         )
     return rows

@@ -16,14 +16,18 @@ from sqlalchemy.pool import StaticPool
 
 from c3po_sync.model.schema import TABLES
 from c3po_sync.model.tables import CanonicalTables
-from c3po_sync.state import history
+from c3po_sync.state import (
+    history,
+    raw_tables,  # noqa: F401 (registers the raw-cache tables)
+)
 from c3po_sync.state import tables as t
 from c3po_sync.state.history import FindingsDelta
 from c3po_sync.state.serialize import frame_to_rows, rows_to_frame
+from c3po_sync.state.write_log import WriteLogMixin
 
 logger = logging.getLogger(__name__)
 
-OUTCOMES = ("running", "ok", "partial", "failed")
+OUTCOMES = ("running", "ok", "partial", "failed", "interrupted")
 SNAPSHOT_TABLES = ("projects", "documents", "status_reports", "assets", "quarantine")
 _CHUNK = 500  # keeps IN (...) lists under every backend's bind-parameter limit
 BUSY_TIMEOUT_S = 30
@@ -73,7 +77,7 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-class StateStore:
+class StateStore(WriteLogMixin):
     """Everything a run must remember: what ran, what was seen, what was found and written.
 
     Every write happens in one transaction, so a run killed mid-write leaves the previous

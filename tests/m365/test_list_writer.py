@@ -224,7 +224,6 @@ def test_existing_list_gets_only_missing_columns(hub, tenant: Tenant, spec: List
     assert lst.field("Budget").kind == "Currency"
 
 
-@pytest.mark.xfail(strict=True, reason="sandbox has no field MERGE route yet (returns 400)")
 def test_existing_unindexed_key_column_gets_indexed(hub, tenant: Tenant, spec: ListSpec) -> None:
     lst = _partial_rollup(tenant)
 

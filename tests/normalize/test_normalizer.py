@@ -466,3 +466,53 @@ def test_core_imports_no_adapter():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_demo_governance_columns_become_one_canonical_form(demo_mappings):
+    """Three namings and value styles (docs/mappings.md) give the same canonical values."""
+    fin = fin_item(
+        1,
+        "FMS",
+        SteeringCommittee="FMS Executive Steering Committee",
+        OKRs="Close the books in 5 days",
+        PPBPriority="P1 - High",
+        VendorKeyStaff="Priya Desai (CGI Director)\r\nBrian Walsh (CGI Lead, Conversion)\n",
+    )
+    plan = RawRecord(
+        2,
+        {
+            "Key": "FLEET",
+            "Phase": "Release",
+            "Governance": "Public Works Technology Steering Committee",
+            "Metrics": "Fleet availability at least 92%",
+            "PPBRank": "2",
+            "KeyStaff": "Ben Carter (AssetWorks PM), Julia Moss (AssetWorks Consultant)",
+        },
+    )
+    com = RawRecord(
+        3,
+        {
+            "Project_x0020_Key": "PARKRES",
+            "Phase": "Procurement",
+            "Governance_x0020_Body": None,
+            "Metric_x0020_Goals": None,
+            "PPB_x0020_Priority": "Low",
+            "Key_x0020_Vendor_x0020_Staff": "Dana Whitfield (Salesforce CSM); ",
+        },
+    )
+    out = normalize([batch(FIN, [fin]), batch(PLAN, [plan]), batch(COM, [com])], demo_mappings)
+    assert out.quarantine.empty, out.quarantine.to_string()
+    p = out.projects.set_index("project_key")
+    assert p.loc["FMS", "governance_body"] == "FMS Executive Steering Committee"
+    assert p.loc["FLEET", "metrics"] == "Fleet availability at least 92%"
+    assert pd.isna(p.loc["PARKRES", "governance_body"]) and pd.isna(p.loc["PARKRES", "metrics"])
+    assert list(p.loc[["FMS", "FLEET", "PARKRES"], "ppb_priority"]) == ["High", "Medium", "Low"]
+    assert p.loc["FMS", "key_vendor_staff"] == [
+        "Priya Desai (CGI Director)",
+        "Brian Walsh (CGI Lead, Conversion)",
+    ]
+    assert p.loc["FLEET", "key_vendor_staff"] == [
+        "Ben Carter (AssetWorks PM)",
+        "Julia Moss (AssetWorks Consultant)",
+    ]
+    assert p.loc["PARKRES", "key_vendor_staff"] == ["Dana Whitfield (Salesforce CSM)"]

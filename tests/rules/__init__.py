@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pandas as pd
+
 from c3po_sync.model.schema import ASSETS, DOCUMENTS, PROJECTS, STATUS_REPORTS
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.rules import RulesConfig, evaluate
@@ -105,13 +107,22 @@ def tenant(
 
 
 def fired(
-    tables: CanonicalTables, rule_id: str, config: RulesConfig | None = None, today: date = TODAY
+    tables: CanonicalTables,
+    rule_id: str,
+    config: RulesConfig | None = None,
+    today: date = TODAY,
+    history: pd.DataFrame | None = None,
 ) -> list[str]:
     """Entity keys the rule fired on."""
-    out = evaluate(tables, config or RulesConfig(), today, only=[rule_id])
+    out = evaluate(tables, config or RulesConfig(), today, only=[rule_id], history=history)
     return sorted(out.loc[out["rule_id"] == rule_id, "entity_key"].tolist())
 
 
-def messages(tables: CanonicalTables, rule_id: str, config: RulesConfig | None = None) -> list[str]:
-    out = evaluate(tables, config or RulesConfig(), TODAY, only=[rule_id])
+def messages(
+    tables: CanonicalTables,
+    rule_id: str,
+    config: RulesConfig | None = None,
+    history: pd.DataFrame | None = None,
+) -> list[str]:
+    out = evaluate(tables, config or RulesConfig(), TODAY, only=[rule_id], history=history)
     return out.loc[out["rule_id"] == rule_id, "message"].tolist()

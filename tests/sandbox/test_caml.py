@@ -11,10 +11,12 @@ from c3po_sync.sandbox.odata_filter import evaluate
 
 def test_full_view() -> None:
     view = parse_view_xml(
-        "<View Scope='RecursiveAll'><Query><Where><And><Eq><FieldRef Name='FSObjType'/><Value Type='Integer'>0</Value></Eq>"
+        "<View Scope='RecursiveAll'><Query><Where><And>"
+        "<Eq><FieldRef Name='FSObjType'/><Value Type='Integer'>0</Value></Eq>"
         "<Or><BeginsWith><FieldRef Name='FileLeafRef'/><Value Type='Text'>TMS</Value></BeginsWith>"
         "<IsNull><FieldRef Name='Title'/></IsNull></Or></And></Where>"
-        "<OrderBy><FieldRef Name='Modified' Ascending='FALSE'/><FieldRef Name='ID'/></OrderBy></Query>"
+        "<OrderBy><FieldRef Name='Modified' Ascending='FALSE'/><FieldRef Name='ID'/></OrderBy>"
+        "</Query>"
         "<ViewFields><FieldRef Name='FileRef'/><FieldRef Name='Modified'/></ViewFields>"
         "<RowLimit Paged='TRUE'>2000</RowLimit></View>"
     )
@@ -33,8 +35,10 @@ def test_client_enum_scope_and_defaults() -> None:
 
 def test_lookup_id_and_in() -> None:
     view = parse_view_xml(
-        "<View><Query><Where><And><Eq><FieldRef Name='PPM' LookupId='TRUE'/><Value Type='Integer'>7</Value></Eq>"
-        "<In><FieldRef Name='Status'/><Values><Value Type='Text'>A</Value><Value Type='Text'>B</Value></Values></In>"
+        "<View><Query><Where><And>"
+        "<Eq><FieldRef Name='PPM' LookupId='TRUE'/><Value Type='Integer'>7</Value></Eq>"
+        "<In><FieldRef Name='Status'/><Values>"
+        "<Value Type='Text'>A</Value><Value Type='Text'>B</Value></Values></In>"
         "</And></Where></Query></View>"
     )
     assert evaluate(view.where, {"PPMId": 7, "Status": "b"}.get)

@@ -22,7 +22,9 @@ from c3po_sync.sandbox.generate_styles import (
 )
 
 ANCHOR = date(2026, 11, 1)
-DEMO = Path(__file__).resolve().parents[2] / "c3po_sync" / "sandbox" / "tenants" / "demo.yaml"
+EXECUTION, RELEASE, SUSTAIN, CLOSED = 3, 4, 5, 6
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "c3po_sync" / "sandbox" / "tenants" / "demo.yaml"
 STYLE_COLUMNS = {
     "community": {
         "key": "Project_x0020_Key",
@@ -35,6 +37,11 @@ STYLE_COLUMNS = {
         "status_date": "Status_x0020_Date",
         "methodology": "Methodology",
         "liaison": "ITD_x0020_Liaison",
+        "vendor": "Vendor",
+        "governance": "Governance_x0020_Body",
+        "metrics": "Metric_x0020_Goals",
+        "ppb": "PPB_x0020_Priority",
+        "key_staff": "Key_x0020_Vendor_x0020_Staff",
     },
     "finance": {
         "key": "ProjectCode",
@@ -47,6 +54,11 @@ STYLE_COLUMNS = {
         "status_date": "LastStatusUpdate",
         "methodology": "Approach",
         "liaison": "Liaison",
+        "vendor": "VendorName",
+        "governance": "SteeringCommittee",
+        "metrics": "OKRs",
+        "ppb": "PPBPriority",
+        "key_staff": "VendorKeyStaff",
     },
     "planning": {
         "key": "Key",
@@ -59,6 +71,11 @@ STYLE_COLUMNS = {
         "status_date": "StatusAsOf",
         "methodology": "Methodology",
         "liaison": "ITDLiaison",
+        "vendor": "Vendor",
+        "governance": "Governance",
+        "metrics": "Metrics",
+        "ppb": "PPBRank",
+        "key_staff": "KeyStaff",
     },
 }
 # Finance's library has no type column: documents are classified by name, most specific first.
@@ -267,6 +284,10 @@ def test_default_tenant_has_every_kind_of_mess(tenant: dict) -> None:
         "past_end_of_support",
         "asset_no_owner",
         "stale_review",
+        "no_governance",
+        "no_metrics",
+        "no_ppb_priority",
+        "no_key_vendor_staff",
     }
     projects = _projects(tenant)
     assert len(_mess(tenant, "stale_status")) <= 0.1 * len(projects)  # low rates, not a landfill
@@ -308,6 +329,16 @@ def test_each_ledger_entry_is_true_in_the_data(tenant: dict) -> None:
         elif kind == "no_inventory":
             assert p["phase"] >= PHASES.index("Release")
             assert all(x["RelatedProject"] != p["key"] for x in assets.values()), m
+        elif kind == "no_governance":
+            assert p["governance"] is None and p["phase"] >= PHASES.index("Chartering"), m
+        elif kind == "no_metrics":
+            assert p["metrics"] is None and p["phase"] in (RELEASE, SUSTAIN), m
+        elif kind == "no_ppb_priority":
+            assert p["ppb"] is None and p["vendor"], m
+            assert PHASES.index("Procurement") <= p["phase"] < CLOSED, m
+        elif kind == "no_key_vendor_staff":
+            assert p["key_staff"] is None and "Key Vendor Staff" not in p["docs"], m
+            assert p["vendor"] and EXECUTION <= p["phase"] < CLOSED, m
 
 
 def _item(sites: dict, m: dict) -> dict:
@@ -325,6 +356,10 @@ def test_projects_without_seeded_problems_are_compliant(tenant: dict) -> None:
         "unsupervised_contract_ppm",
         "unknown_choice",
         "duplicate_key",
+        "no_governance",
+        "no_metrics",
+        "no_ppb_priority",
+        "no_key_vendor_staff",
     )
     flagged = {(m["site"], m["item"]) for m in _mess(tenant, *problem_kinds)}
     checked = 0
@@ -341,7 +376,45 @@ def test_projects_without_seeded_problems_are_compliant(tenant: dict) -> None:
             assert {"Charter", "Commitment Sign-off", "Status Report"} <= p["docs"], p
         if p["phase"] == PHASES.index("Closed"):
             assert {"Acceptance Sign-off", "Lessons Learned"} <= p["docs"], p
+        if p["phase"] >= PHASES.index("Chartering"):
+            assert p["governance"], p
+        if p["phase"] >= RELEASE:
+            assert p["metrics"], p
+        if p["phase"] >= PHASES.index("Procurement") and p["vendor"]:
+            assert p["ppb"], p
+        if p["phase"] >= EXECUTION and p["vendor"]:
+            assert p["key_staff"] or "Key Vendor Staff" in p["docs"], p
     assert checked > 150
+
+
+def test_governance_columns_are_filled_in_each_site_style(tenant: dict) -> None:
+    """Values take each style's form, and the demo mapping's separator splits the staff names."""
+    separators = {}
+    for style in ("community", "finance", "planning"):
+        mapping = yaml.safe_load((ROOT / "mappings" / f"ppm-{style}.yaml").read_text())
+        fields = mapping["sources"][0]["fields"]
+        assert fields["key_vendor_staff"]["column"] == STYLE_COLUMNS[style]["key_staff"]
+        assert fields["ppb_priority"]["column"] == STYLE_COLUMNS[style]["ppb"]
+        separators[style] = fields["key_vendor_staff"]["separator"]
+    ppb_forms = {
+        "community": {"High", "Medium", "Low"},
+        "finance": {"P1 - High", "P2 - Medium", "P3 - Low"},
+        "planning": {"1", "2", "3"},
+    }
+    seen: dict[str, set[str]] = defaultdict(set)
+    for p in _projects(tenant):
+        style = site_style(tenant, p["site"])
+        if p["ppb"] is not None:
+            assert p["ppb"] in ppb_forms[style], p
+            seen[style].add("ppb")
+        if p["key_staff"]:
+            names = [n.strip() for n in p["key_staff"].split(separators[style])]
+            assert all(re.fullmatch(r"[^,;\n()]+ \([^,;\n()]+\)", n) for n in names), p
+            assert 1 <= len(names) <= 3, p
+            seen[style].add("key_staff")
+        if p["governance"] and p["metrics"]:
+            seen[style].add("text")
+    assert all(seen[s] == {"ppb", "key_staff", "text"} for s in ppb_forms), seen
 
 
 def test_released_projects_have_inventory_unless_seeded(tenant: dict) -> None:

@@ -195,7 +195,10 @@ def test_library_files_caml_recursive_with_paging(tenant: Tenant) -> None:
     with pytest.raises(FileAlreadyExists) as err:
         site.add_file(f"{root}/A", "f0.txt", b"", overwrite=False)
     assert err.value.code.startswith("-2130575257")
-    view = "<View Scope='RecursiveAll'><Query><OrderBy><FieldRef Name='ID'/></OrderBy></Query><RowLimit Paged='TRUE'>5</RowLimit></View>"
+    view = (
+        "<View Scope='RecursiveAll'><Query><OrderBy><FieldRef Name='ID'/></OrderBy></Query>"
+        "<RowLimit Paged='TRUE'>5</RowLimit></View>"
+    )
     seen, paging = [], None
     while True:
         rows, paging = lib.caml_query(view, paging)

@@ -106,3 +106,27 @@ def test_errors_name_the_key() -> None:
         Tenant.from_dict(data)
     with pytest.raises(TenantFormatError, match="format"):
         Tenant.from_dict({"format": "other"})
+
+
+def test_size_only_files_stay_lazy_until_read_and_save_without_content() -> None:
+    t = load()
+    site = t.sites["/sites/ppm-finance"]
+    _lst, charter = site.file("/sites/ppm-finance/Documents/TMS/Charter.docx")
+    _lst, text = site.file("/sites/ppm-finance/Documents/TMS/Contracts/a.txt")
+    assert charter.file.generated and charter.file.size == 100
+    assert not text.file.generated and text.file.content == b"hello"
+    files = {f["path"]: f for f in t.to_dict()["sites"][0]["lists"][2]["files"]}
+    assert "content" not in files["TMS/Charter.docx"] and files["TMS/Charter.docx"]["size"] == 100
+    assert files["TMS/Contracts/a.txt"]["content"] == "hello"
+    site.add_file("/sites/ppm-finance/Documents/TMS", "Charter.docx", b"\xff\x00new")
+    assert not charter.file.generated and charter.file.size == 5
+    files = {f["path"]: f for f in t.to_dict()["sites"][0]["lists"][2]["files"]}
+    assert files["TMS/Charter.docx"]["content_base64"] == "/wBuZXc="
+
+
+def test_user_lookup_by_email_login_and_claims() -> None:
+    t = load()
+    bob = t.users[20]
+    assert t.user_by_login("BOB@sanjoseca.gov") is bob
+    assert t.user_by_login("i:0#.f|membership|bob@sanjoseca.gov") is bob
+    assert t.add_user("new@sanjoseca.gov").id == 21

@@ -9,12 +9,18 @@ import pandas as pd
 from c3po_sync.model.schema import FINDINGS
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.rules import evaluate
+from c3po_sync.rules.history import project_history
+from c3po_sync.state import timeline
 
 
 def run_evaluate(ctx: RunContext) -> None:
     result = ctx.result
     tables = ctx.current_tables()
-    findings = evaluate(tables, ctx.inputs.rules, ctx.inputs.today)
+    # The rules stay pure: the store's snapshots (this run's included) are read here and
+    # handed to the rules that judge change over time.
+    upto = ctx.store.latest_snapshot_run(before_run=result.run_id + 1)
+    history = project_history(timeline.project_snapshots(ctx.store, upto_run=upto))
+    findings = evaluate(tables, ctx.inputs.rules, ctx.inputs.today, history=history)
     if ctx.source_findings:
         findings = pd.concat([findings, FINDINGS.frame(ctx.source_findings)], ignore_index=True)
     ctx.findings = findings

@@ -2,31 +2,97 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
 
 from c3po_sync.pipeline.context import RunContext
-from c3po_sync.sinks.excel_rollup import build_rollup, save_rollup
+from c3po_sync.rules.deltas import compute_deltas
+from c3po_sync.sinks.excel_rollup import build_rollup, save_rollup, scorecard
+from c3po_sync.state import timeline
+from c3po_sync.state.store import RunNotFoundError
+
+log = logging.getLogger(__name__)
 
 
-def run_rollup(ctx: RunContext) -> None:
+def current_snapshot_run(ctx: RunContext) -> int | None:
+    """The snapshot this run reports on: its own when it synced, else the newest one."""
+    return ctx.store.latest_snapshot_run(before_run=ctx.result.run_id + 1)
+
+
+def changes_since(ctx: RunContext, base_run: int | None) -> tuple[pd.DataFrame | None, str]:
+    """Deltas from ``base_run``'s snapshot to this run's, and a line saying what they cover.
+
+    None (the workbook then says there is no previous report) when there is no earlier
+    snapshot to compare with.
+    """
+    now_run = current_snapshot_run(ctx)
+    if now_run is None or base_run is None or base_run >= now_run:
+        return None, "no earlier snapshot"
+    try:
+        before = ctx.store.load_snapshot(base_run)
+    except RunNotFoundError:
+        log.warning("snapshot of run %s was pruned; the workbook shows no changes", base_run)
+        return None, f"run {base_run} (snapshot no longer kept)"
+    events = timeline.finding_events_between(ctx.store, base_run, ctx.result.run_id)
+    changes = compute_deltas(before, ctx.current_tables(), events)
+    at = timeline.snapshot_saved_at(ctx.store, base_run).astimezone(ctx.tz)
+    return changes, f"run {base_run} ({at:%Y-%m-%d %H:%M})"
+
+
+def build_and_upload(
+    ctx: RunContext, *, bookmark: str, prefix: str, base_run: int | None
+) -> pd.DataFrame | None:
+    """Builds the workbook with the trend against ``bookmark``'s scorecard and changes since
+    ``base_run``; saves, uploads and moves the bookmark to this run (not in a dry run)."""
     result = ctx.result
     settings = ctx.inputs.settings
+    tables = ctx.current_tables()
+    history = ctx.findings_history()
+    changes, since = changes_since(ctx, base_run)
     run_info = {
         "run_id": result.run_id,
         "job": result.job,
         "generated_at": datetime.now(ctx.tz).isoformat(timespec="minutes"),
         "sites_read": len(result.sites),
         "items_read": result.items_read,
+        "changes_since": since,
     }
+    previous = timeline.bookmark_scores(timeline.bookmark(ctx.store, bookmark))
     wb = build_rollup(
-        ctx.current_tables(), ctx.findings_history(), today=ctx.inputs.today, run_info=run_info
+        tables,
+        history,
+        today=ctx.inputs.today,
+        run_info=run_info,
+        previous_scores=previous,
+        changes=changes,
     )
     if ctx.dry_run:
-        return
-    out_dir = settings.resolve(settings.output_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = save_rollup(wb, out_dir, today=ctx.inputs.today)
+        return changes
+    out_dir: Path = settings.resolve(settings.output_dir)
+    path = save_rollup(wb, out_dir, today=ctx.inputs.today, prefix=prefix)
     result.workbook = path
     result.uploaded_to = ctx.ports.file_sink.upload(
         settings.rollups_library, path.name, path.read_bytes()
     )
+    now_run = current_snapshot_run(ctx)
+    if now_run is not None:
+        scores = scorecard(tables, history)
+        timeline.set_bookmark(ctx.store, bookmark, now_run, ctx.inputs.today, scores)
+    log.info("%s: %d change(s) since %s", path.name, len(changes) if changes is not None else 0,
+             since)  # fmt: skip
+    return changes
+
+
+def run_rollup(ctx: RunContext) -> None:
+    """The daily rollup: trend against the previous rollup, changes since the last council
+    report (or, before the first one, since the previous run)."""
+    council = timeline.bookmark(ctx.store, timeline.LAST_COUNCIL_REPORT)
+    now_run = current_snapshot_run(ctx)
+    if council is not None:
+        base = int(council["run_id"])
+    else:
+        base = ctx.store.latest_snapshot_run(before_run=now_run) if now_run else None
+    build_and_upload(ctx, bookmark=timeline.LAST_ROLLUP, prefix="C3PO Rollup", base_run=base)

@@ -1,27 +1,56 @@
-"""Write lists: provision and upsert the consolidated lists on the hub site."""
+"""Write lists: provision and upsert the consolidated lists on the hub site, and log each write."""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from c3po_sync.pipeline.context import RunContext
+from c3po_sync.sinks.base import ListSpec
 from c3po_sync.sinks.hub_lists import (
+    ASSET_GONE,
+    ASSET_INVENTORY,
     FINDING_GONE,
     FINDINGS_LIST,
+    KNOWLEDGE,
+    KNOWLEDGE_GONE,
     PORTFOLIO,
     PORTFOLIO_GONE,
+    asset_rows,
     findings_rows,
+    knowledge_rows,
     portfolio_rows,
 )
 
+logger = logging.getLogger(__name__)
 
-def run_write_lists(ctx: RunContext) -> None:
+
+def plan_hub_writes(ctx: RunContext) -> list[tuple[ListSpec, list[dict[str, Any]], dict[str, Any]]]:
+    """(list, rows, what marks a row gone) for the four consolidated lists, in write order."""
     tables = ctx.current_tables()
     history = ctx.findings_history()
     open_findings = history[history["status"] != "resolved"] if len(history) else history
-    sink = ctx.ports.list_sink
-    plan = [
+    rules = ctx.inputs.rules
+    return [
         (PORTFOLIO, portfolio_rows(tables, open_findings, ctx.tz), PORTFOLIO_GONE),
         (FINDINGS_LIST, findings_rows(history, ctx.tz), FINDING_GONE),
+        (KNOWLEDGE, knowledge_rows(tables, rules, ctx.tz), KNOWLEDGE_GONE),
+        (ASSET_INVENTORY, asset_rows(tables, rules, ctx.inputs.today, ctx.tz), ASSET_GONE),
     ]
-    for spec, rows, gone in plan:
+
+
+def run_write_lists(ctx: RunContext) -> None:
+    sink = ctx.ports.list_sink
+    for spec, rows, gone in plan_hub_writes(ctx):
         sink.ensure_list(spec, dry_run=ctx.dry_run)
-        ctx.result.writes.append(sink.upsert(spec, rows, mark_missing=gone, dry_run=ctx.dry_run))
+        try:
+            report = sink.upsert(spec, rows, mark_missing=gone, dry_run=ctx.dry_run)
+        except Exception as exc:
+            partial = getattr(exc, "report", None)  # UpsertError: what was done before failing
+            if partial is not None:
+                ctx.result.writes.append(partial)
+                ctx.store.record_writes(ctx.result.run_id, [partial])
+            raise
+        ctx.result.writes.append(report)
+        ctx.store.record_writes(ctx.result.run_id, [report])
+        logger.info("run %s: %s", ctx.result.run_id, report.describe())

@@ -1,0 +1,80 @@
+"""`c3po-sync bench`: the benchmark against the minimum round trips and a naive baseline."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+console = Console()
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(bench)
+
+
+def bench(
+    quick: Annotated[bool, typer.Option(help="A small tenant that runs in under a minute.")] = False,
+    latency: Annotated[
+        float | None,
+        typer.Option(help="Seconds of latency per request (default 0.1; 0.02 with --quick)."),
+    ] = None,
+    sites: Annotated[int | None, typer.Option(help="Portfolio sites.")] = None,
+    projects: Annotated[int | None, typer.Option(help="Projects across all sites.")] = None,
+    documents: Annotated[int | None, typer.Option(help="Documents across all sites.")] = None,
+    assets: Annotated[int | None, typer.Option(help="IT assets.")] = None,
+    seed: Annotated[int, typer.Option(help="Generator and change seed.")] = 7,
+    baseline: Annotated[bool, typer.Option(help="Also run the naive baseline.")] = True,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the markdown table here, e.g. docs/benchmarks.md.")
+    ] = None,
+    json_out: Annotated[Path | None, typer.Option("--json-out", help="Raw figures.")] = None,
+    workdir: Annotated[
+        Path | None, typer.Option(help="Keep the workspace here (default: a temp folder).")
+    ] = None,
+) -> None:
+    """Measure full, idle and 1% incremental syncs, write-back, rollup and the nightly job.
+
+    Generates a tenant, serves it from the sandbox with per-request latency, runs each row in
+    its own process, and compares requests with the minimum possible and with a naive script.
+
+    Example: c3po-sync bench --quick --out /tmp/bench.md
+    """
+    from dataclasses import replace
+
+    from c3po_sync.bench.harness import DEFAULT_SIZE, QUICK_SIZE, Bench
+    from c3po_sync.bench.report import render
+
+    size = QUICK_SIZE if quick else DEFAULT_SIZE
+    size = replace(
+        size,
+        **{k: v for k, v in
+           {"sites": sites, "projects": projects, "documents": documents, "assets": assets}.items()
+           if v is not None},
+    )  # fmt: skip
+    lat = latency if latency is not None else (0.02 if quick else 0.1)
+    args = ["c3po-sync bench"] + (["--quick"] if quick else [])
+    args += [f"--latency {lat}", f"--sites {size.sites}", f"--projects {size.projects}",
+             f"--documents {size.documents}", f"--assets {size.assets}"]  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="c3po-bench-") as tmp:
+        folder = workdir or Path(tmp)
+        run = Bench(size, folder, latency_s=lat, seed=seed, baseline=baseline,
+                    progress=lambda m: console.print(f"[dim]{m}[/dim]"))  # fmt: skip
+        report = run.run()
+    text = render(report, " ".join(args))
+    console.print(text, markup=False, highlight=False)
+    if json_out:
+        json_out.write_text(report.to_json(), encoding="utf-8")
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(_document(text), encoding="utf-8")
+        console.print(f"wrote {out}")
+
+
+def _document(table: str) -> str:
+    from c3po_sync.bench.docs import DOC_HEAD, DOC_TAIL
+
+    return DOC_HEAD + table + DOC_TAIL

@@ -1,0 +1,194 @@
+"""`c3po-sync validate`: every config file checked at once, each problem located, secrets masked."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from c3po_sync.logs import redact
+
+FIXES = {
+    "settings": "edit the key in {file}; every key is described in docs/configuration.md",
+    "certificate": "see docs/admin-guide.md, 'Make and upload a certificate'",
+    "job": "edit the key in {file}; see docs/admin-guide.md, 'Jobs and the schedule'",
+    "mapping": "edit the mapping in {file}; see docs/mappings.md",
+    "rules": "edit the key in {file}; see docs/rules.md",
+}
+
+
+@dataclass
+class Problem:
+    kind: str
+    file: str
+    key: str
+    problem: str
+
+    @property
+    def fix(self) -> str:
+        return FIXES[self.kind].format(file=self.file)
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "kind": self.kind,
+            "file": self.file,
+            "key": self.key,
+            "problem": redact(self.problem),
+            "fix": self.fix,
+        }
+
+
+@dataclass
+class ValidationReport:
+    config: Path
+    problems: list[Problem] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, kind: str, file: object, key: str, problem: str) -> None:
+        self.problems.append(Problem(kind, str(file), key, problem))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "config": str(self.config),
+            "ok": not self.problems,
+            "problems": [p.as_dict() for p in self.problems],
+            "summary": self.summary,
+        }
+
+    def render(self, out: Console, err: Console) -> None:
+        if not self.problems:
+            s = self.summary
+            out.print(
+                f"[green]ok[/green]: {self.config} — tenant {s.get('tenant')}, "
+                f"auth {s.get('auth', {}).get('mode')}, {s.get('sources', 0)} sources mapped, "
+                f"jobs: {', '.join(s.get('jobs', []))}"
+            )
+            return
+        t = Table(title=f"{len(self.problems)} problem(s) in the configuration", show_lines=True)
+        for col in ("file", "key", "problem", "fix"):
+            t.add_column(col, overflow="fold")
+        for p in self.problems:
+            d = p.as_dict()
+            t.add_row(d["file"], d["key"], d["problem"], d["fix"])
+        err.print(t)
+        for p in self.problems:  # plain lines too, for logs and grep
+            d = p.as_dict()
+            err.print(
+                f"{d['file']}: {d['key'] or '(file)'}: {d['problem']} — fix: {d['fix']}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+
+
+def mask(value: str | None, keep: int = 4) -> str | None:
+    """Shows only the first ``keep`` characters: enough to recognise, not to use."""
+    if not value:
+        return value
+    return value[:keep] + "…" if len(value) > keep else "***"
+
+
+def validate_all(config: Path) -> ValidationReport:
+    """Loads settings, certificate, jobs, mappings and rules; collects every problem found."""
+    from c3po_sync.config.errors import ConfigError
+    from c3po_sync.config.jobs import load_job
+    from c3po_sync.config.settings import CertificateAuth, load_settings
+    from c3po_sync.normalize import MappingError, load_mappings
+    from c3po_sync.rules import RulesConfigError, load_rules_config
+
+    report = ValidationReport(Path(config))
+    try:
+        s = load_settings(config)
+    except ConfigError as e:
+        report.add("settings", e.file, e.key, e.problem)
+        return report  # the other files are found through the settings
+    auth = s.tenant.auth
+    report.summary = {
+        "tenant": s.tenant.base_url,
+        "hub_site": s.hub_site,
+        "auth": _masked_auth(auth),
+        "state_url": _mask_url(s.resolved_state_url),
+        "job_store_url": _mask_url(s.resolved_job_store_url),
+    }
+    if isinstance(auth, CertificateAuth):
+        _check_certificate(report, s, auth)
+    _check_url(report, config, "state_url", s.resolved_state_url)
+    jobs_dir = s.resolve(s.jobs_dir)
+    jobs: list[str] = []
+    if not jobs_dir.is_dir():
+        report.add("settings", config, "jobs_dir", f"{jobs_dir}: directory not found")
+    else:
+        for f in sorted(jobs_dir.glob("*.yaml")):
+            try:
+                jobs.append(load_job(f).id)
+            except ConfigError as e:
+                report.add("job", e.file, e.key, e.problem)
+    report.summary["jobs"] = jobs
+    try:
+        report.summary["sources"] = len(load_mappings(s.resolve(s.mappings_dir)))
+    except MappingError as e:
+        for line in e.problems:
+            file, key, problem = _split_located(line)
+            report.add("mapping", file, key, problem)
+    try:
+        load_rules_config(s.resolve(s.rules_file))
+    except RulesConfigError as e:
+        report.add("rules", e.path, e.key, e.problem)
+    return report
+
+
+def _split_located(line: str) -> tuple[str, str, str]:
+    """``"file: key: message"`` into its parts (a message without a key keeps key empty)."""
+    parts = line.split(": ", 2)
+    if len(parts) == 3:
+        return parts[0], parts[1], parts[2]
+    if len(parts) == 2:
+        return parts[0], "", parts[1]
+    return "", "", line
+
+
+def _masked_auth(auth: Any) -> dict[str, Any]:
+    data = auth.model_dump(mode="json")
+    for key in ("token", "thumbprint"):
+        if data.get(key):
+            data[key] = mask(str(data[key]))
+    return data
+
+
+def _mask_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "***"
+
+
+def _check_url(report: ValidationReport, config: Path, key: str, url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    try:
+        make_url(url)
+    except Exception as e:
+        report.add("settings", config, key, f"not a SQLAlchemy URL: {e}")
+
+
+def _check_certificate(report: ValidationReport, s: Any, auth: Any) -> None:
+    """The key and thumbprint are findable and well formed; the key itself is never shown."""
+    from c3po_sync.m365.auth import CERT_PEM_ENV, load_certificate
+    from c3po_sync.m365.errors import TokenError
+
+    key_path = s.resolve(auth.private_key_path) if auth.private_key_path else None
+    try:
+        load_certificate(key_path, auth.thumbprint)
+    except TokenError as e:
+        key = "tenant.auth.thumbprint" if "thumbprint" in str(e) else "tenant.auth.private_key_path"
+        report.add("certificate", s.source_file, key, str(e))
+    if key_path is None and not os.environ.get(CERT_PEM_ENV):
+        return
+    if auth.ca_bundle and not s.resolve(auth.ca_bundle).is_file():
+        report.add("certificate", s.source_file, "tenant.auth.ca_bundle", "file not found")

@@ -1,0 +1,189 @@
+"""The benchmark's baseline: the nightly job written the way a typical script writes it.
+
+It uses the office365 client's documented idioms and nothing clever: ``items.get_all()`` with
+the library's default page size (the server's 100 rows), ``folder.get_files(recursive=True)``
+to walk each library (two requests per folder), the library's items read again with
+``get_all()`` for their metadata, and one ``add_item()`` or ``update()`` per changed row, each
+followed by ``execute_query()``. It is deliberately generous: it reads each file's metadata
+from the list in pages rather than one ``listItemAllFields`` request per file, which is what
+many scripts do. Normalization and the rules are the product's own, so only the SharePoint
+traffic differs. It writes to its own two lists on the hub so it never touches the product's.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from c3po_sync.config.settings import load_settings
+from c3po_sync.m365.auth import StaticTokenProvider
+from c3po_sync.m365.context import CountingSession, make_context
+from c3po_sync.normalize import load_mappings, normalize, required_columns
+from c3po_sync.normalize.mapping import SourceMapping
+from c3po_sync.rules import evaluate, load_rules_config
+from c3po_sync.sources.base import FieldInfo, RawRecord, SourceBatch
+
+log = logging.getLogger(__name__)
+
+BASELINE_PORTFOLIO = "Baseline Portfolio"
+BASELINE_FINDINGS = "Baseline Findings"
+# (list, key column, other text columns) the baseline writes; created by the bench harness.
+BASELINE_LISTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    BASELINE_PORTFOLIO: ("ProjectKey", ("Title", "Phase", "Status", "Budget", "PPM")),
+    BASELINE_FINDINGS: ("FindingId", ("Title", "RuleId", "ProjectKey", "Message")),
+}
+_PERSON = {"User", "UserMulti"}
+_LOOKUP = {"Lookup", "LookupMulti"}
+_FILE_COLUMNS = ["FileRef", "FileLeafRef", "FileDirRef", "File_x0020_Size", "FSObjType"]
+
+
+def _plain(v: Any) -> Any:
+    """The client turns verbose ``{"results": [...]}`` into ``{0: a, 1: b}``; make lists again."""
+    if isinstance(v, dict):
+        if v and all(isinstance(k, int) for k in v):
+            return [_plain(x) for x in v.values()]
+        if "results" in v and len(v) <= 2:
+            return [_plain(x) for x in v["results"]]
+        return {k: _plain(x) for k, x in v.items() if k != "__metadata"}
+    return v
+
+
+class NaiveBaseline:
+    """One naive job run against the tenant in a settings file; counts its own requests."""
+
+    def __init__(self, config: Path) -> None:
+        self.settings = load_settings(config)
+        self.tokens = StaticTokenProvider("sandbox")
+        self.sessions: list[CountingSession] = []
+        self._contexts: dict[str, Any] = {}
+
+    def context(self, site: str) -> Any:
+        if site not in self._contexts:
+            session = CountingSession()
+            self.sessions.append(session)
+            self._contexts[site] = make_context(
+                self.settings.tenant.base_url + site, self.tokens, session=session
+            )
+        return self._contexts[site]
+
+    @property
+    def requests(self) -> int:
+        return sum(s.total for s in self.sessions)
+
+    def read(self, mapping: SourceMapping) -> SourceBatch:
+        ref = mapping.ref
+        ctx = self.context(ref.site)
+        lst = ctx.web.lists.get_by_title(ref.list_title)
+        fields = lst.fields.get().execute_query()
+        infos = [FieldInfo(f.internal_name, f.title, f.type_as_string or "") for f in fields]
+        kinds = {i.internal_name: i.kind for i in infos}
+        columns = list(dict.fromkeys(c.split("/")[0] for c in required_columns(mapping)))
+        columns = [c for c in columns if c in kinds]
+        select, expand = ["Id", "Modified"], []
+        for c in columns:
+            if kinds[c] in _PERSON:
+                select += [f"{c}/Title", f"{c}/EMail"]
+                expand.append(c)
+            elif kinds[c] in _LOOKUP:
+                select += [f"{c}/Title", f"{c}/Id"]
+                expand.append(c)
+            else:
+                select.append(c)
+        if ref.kind == "library":
+            # The folder walk a script uses to find every file: two requests per folder.
+            self.walk(ctx, lst.root_folder.get().execute_query().server_relative_url)
+            select += [c for c in _FILE_COLUMNS if c not in select]
+        query = lst.items.select(select)
+        if expand:
+            query = query.expand(expand)
+        items = query.get_all().execute_query()
+        records = []
+        for it in items:
+            props = it.properties
+            values = {c: _plain(props.get(c)) for c in columns}
+            if ref.kind == "library":
+                values.update({c: props.get(c) for c in _FILE_COLUMNS})
+                if str(props.get("FSObjType")) == "1":
+                    continue
+            records.append(
+                RawRecord(item_id=int(props["Id"]), values=values, modified=props.get("Modified"))
+            )
+        return SourceBatch(
+            ref=ref, fields=infos, records=records, time_zone=self.settings.time_zone
+        )
+
+    def walk(self, ctx: Any, url: str) -> int:
+        """Files and folders per folder, the script way: two requests a folder; returns files."""
+        files = ctx.web.get_folder_by_server_relative_url(url).files.get_all().execute_query()
+        subs = ctx.web.get_folder_by_server_relative_url(url).folders.get_all().execute_query()
+        count = len(files)
+        for sub in subs:
+            if sub.name != "Forms":
+                count += self.walk(ctx, sub.server_relative_url)
+        return count
+
+    def write(self, title: str, rows: list[dict[str, str]]) -> int:
+        """One add_item()/update() per new or changed row; returns how many were written."""
+        key, cols = BASELINE_LISTS[title]
+        lst = self.context(self.settings.hub_site).web.lists.get_by_title(title)
+        existing = lst.items.select(["Id", key, *cols]).get_all().execute_query()
+        by_key = {it.properties.get(key): it for it in existing}
+        written = 0
+        for row in rows:
+            item = by_key.get(row[key])
+            if item is None:
+                lst.add_item(row).execute_query()
+            else:
+                changed = {c: row[c] for c in cols if (item.properties.get(c) or "") != row[c]}
+                if not changed:
+                    continue
+                for c, v in changed.items():
+                    item.set_property(c, v)
+                item.update().execute_query()
+            written += 1
+        return written
+
+
+def _s(v: Any) -> str:
+    return "" if pd.isna(v) is True else str(v)
+
+
+def run_naive_job(config: Path, today: date) -> dict[str, Any]:
+    """Read everything, evaluate, write both lists; per-phase requests and wall seconds."""
+    job = NaiveBaseline(config)
+    settings = job.settings
+    mappings = load_mappings(settings.resolve(settings.mappings_dir))
+    rules = load_rules_config(settings.resolve(settings.rules_file))
+    t0 = time.perf_counter()
+    batches = [job.read(m) for m in mappings]
+    read_requests, t_read = job.requests, time.perf_counter() - t0
+    tables = normalize(batches, mappings)
+    findings = evaluate(tables, rules, today)
+    t1 = time.perf_counter()
+    portfolio = [
+        {"ProjectKey": _s(p.project_key), "Title": _s(p.title), "Phase": _s(p.phase),
+         "Status": _s(p.status), "Budget": _s(p.budget), "PPM": _s(p.ppm)}
+        for p in tables.projects.itertuples()
+    ]  # fmt: skip
+    found = [
+        {"FindingId": _s(f.finding_id), "Title": _s(f.rule_id), "RuleId": _s(f.rule_id),
+         "ProjectKey": _s(f.project_key), "Message": _s(f.message)[:255]}
+        for f in findings.itertuples()
+    ]  # fmt: skip
+    written = job.write(BASELINE_PORTFOLIO, portfolio) + job.write(BASELINE_FINDINGS, found)
+    return {
+        "outcome": "ok",
+        "items_read": sum(len(b.records) for b in batches),
+        "read_requests": read_requests,
+        "read_wall_s": t_read,
+        "write_requests": job.requests - read_requests,
+        "write_wall_s": time.perf_counter() - t1,
+        "rows_written": written,
+        "client_requests": job.requests,
+        "tables": {"projects": len(tables.projects), "findings": len(findings)},
+    }

@@ -1,0 +1,80 @@
+"""Person column values: e-mail to site user id, once per distinct e-mail, never once per row."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from urllib.parse import quote
+
+from c3po_sync.m365.errors import SharePointRequestError
+from c3po_sync.m365.http import SiteConnection
+from c3po_sync.m365.odata import item_results
+
+logger = logging.getLogger(__name__)
+
+
+class PeopleResolver:
+    """Resolves e-mails to the site's user ids for ``<Person>Id`` write values.
+
+    One GET of ``Web/SiteUsers`` answers every e-mail the site already knows; only the rest
+    go through ``POST Web/EnsureUser('e-mail')`` (which adds the user to the site), one request
+    per distinct e-mail, cached for the life of the resolver. So a steady-state run costs one
+    read and no POST. A dry run never calls EnsureUser (it has a side effect): an e-mail the
+    site does not know yet resolves to a placeholder that differs from every stored id.
+    An e-mail SharePoint cannot find resolves to ``None``: the person column stays empty.
+    """
+
+    def __init__(self, conn: SiteConnection) -> None:
+        self.conn = conn
+        self._ids: dict[str, int | None] = {}
+        self._site_users_read = False
+        self._warned: set[str] = set()
+
+    def resolve(
+        self, emails: Iterable[str], *, dry_run: bool = False
+    ) -> dict[str, int | str | None]:
+        """Lower-cased e-mail -> user id (``None`` if unknown; a placeholder in a dry run)."""
+        wanted = {e.strip().lower() for e in emails if e and e.strip()}
+        missing = wanted - set(self._ids)
+        if missing and not self._site_users_read:
+            self._read_site_users()
+            missing = wanted - set(self._ids)
+        out: dict[str, int | str | None] = {}
+        for email in sorted(missing):
+            if dry_run:
+                out[email] = f"(EnsureUser {email})"
+            else:
+                self._ids[email] = self._ensure(email)
+        for email in wanted:
+            if email in self._ids:
+                out[email] = self._ids[email]
+        return out
+
+    def _read_site_users(self) -> None:
+        self._site_users_read = True
+        d = self.conn.get_json(self.conn.api("Web/SiteUsers?$select=Id,Email"), route="site users")
+        for raw in item_results(d):
+            email = str(raw.get("Email") or "").strip().lower()
+            if email and raw.get("Id") is not None:
+                self._ids.setdefault(email, int(raw["Id"]))
+
+    def _ensure(self, email: str) -> int | None:
+        literal = quote(email.replace("'", "''"), safe="@.")
+        try:
+            d = self.conn.post_json(
+                self.conn.api(f"Web/EnsureUser('{literal}')"), None, route="ensure user"
+            )
+        except SharePointRequestError as exc:
+            if exc.transient:
+                raise
+            if email not in self._warned:
+                self._warned.add(email)
+                logger.warning(
+                    "%s: no SharePoint user for %s (HTTP %s); the person column stays empty",
+                    self.conn.site_path,
+                    email,
+                    exc.status,
+                )
+            return None
+        user_id = (d or {}).get("Id")
+        return int(user_id) if user_id is not None else None

@@ -1,0 +1,106 @@
+"""Project history for the rules that judge change over time: built from snapshots, passed in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+# Charter fields the roadmap calls budget, timeline and scope; a change after commitment
+# sign-off needs a charter amendment. Scope is what the project list records of it: the
+# departments it serves and whether it builds custom software.
+CHARTER_FIELDS: dict[str, str] = {
+    "budget": "budget",
+    "start_date": "timeline",
+    "target_end": "timeline",
+    "departments": "scope",
+    "custom_software": "scope",
+}
+WATCHED = (*CHARTER_FIELDS, "key_vendor_staff", "vendor")
+HISTORY_COLUMNS = ("run_id", "seen_at", "project_key", *WATCHED)
+CHANGE_COLUMNS = ("project_key", "field", "before", "after", "last_old_seen", "changed_at")
+
+
+def _comparable(column: str, value: Any) -> Any:
+    """One value in a form where equal means unchanged (lists as sorted, case-folded text)."""
+    if isinstance(value, list | tuple):
+        items = sorted({str(v).strip().casefold() for v in value if str(v).strip()})
+        return "; ".join(items) if items else None
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    if column == "budget":
+        return round(float(value), 2)
+    return value
+
+
+def project_history(snapshots: Iterable[tuple[int, datetime, pd.DataFrame]]) -> pd.DataFrame:
+    """One row per (run, project) with the watched fields in comparable form.
+
+    Args:
+        snapshots: (run id, when the run saw the data, that run's PROJECTS frame), any order.
+            The step that builds it reads the state store; the rules only ever see this frame.
+    """
+    rows: list[dict[str, Any]] = []
+    for run_id, seen_at, projects in snapshots:
+        cols = [c for c in ("project_key", *WATCHED) if c in projects.columns]
+        for rec in projects[cols].astype(object).to_dict("records"):
+            key = rec.get("project_key")
+            if key is None or (not isinstance(key, str) and pd.isna(key)):
+                continue
+            row = {"run_id": int(run_id), "seen_at": pd.Timestamp(seen_at), "project_key": key}
+            for c in WATCHED:
+                row[c] = _comparable(c, rec.get(c))
+            rows.append(row)
+    frame = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
+    frame["seen_at"] = pd.to_datetime(frame["seen_at"], utc=True)
+    # A key duplicated across sites in one run: keep the first, as the rules do.
+    frame = frame.drop_duplicates(["run_id", "project_key"], keep="first")
+    return frame.sort_values(["project_key", "run_id"], kind="stable").reset_index(drop=True)
+
+
+def field_changes(history: pd.DataFrame | None, fields: Iterable[str]) -> pd.DataFrame:
+    """Every change of ``fields`` between consecutive observations of a project.
+
+    A value going from blank to set (data entry) or from set to blank (data loss, a
+    data-quality matter) is not a change; only one known value replaced by another is.
+    ``last_old_seen`` is the last run that saw the old value, ``changed_at`` the first that
+    saw the new one: the change happened in between.
+    """
+    if history is None or history.empty:
+        return pd.DataFrame(columns=list(CHANGE_COLUMNS))
+    h = history.sort_values(["project_key", "run_id"], kind="stable")
+    same = h["project_key"].eq(h["project_key"].shift())
+    prev_seen = h["seen_at"].shift()
+    parts = []
+    for f in fields:
+        before = h[f].shift()
+        changed = same & before.notna() & h[f].notna() & before.ne(h[f])
+        if not changed.any():
+            continue
+        parts.append(
+            pd.DataFrame(
+                {
+                    "project_key": h.loc[changed, "project_key"],
+                    "field": f,
+                    "before": before[changed],
+                    "after": h.loc[changed, f],
+                    "last_old_seen": prev_seen[changed],
+                    "changed_at": h.loc[changed, "seen_at"],
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame(columns=list(CHANGE_COLUMNS))
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values(["project_key", "changed_at", "field"], kind="stable").reset_index(
+        drop=True
+    )

@@ -1,0 +1,275 @@
+"""Incremental reading, HTTP-free: one change-log read per site, re-read only what changed.
+
+The adapters (m365) implement ``IncrementalSource`` and ``ChangeFeed``; the cache
+(``state.raw_cache.RawCache``) keeps each source's raw records, schema and paging position.
+Normalization always runs over the whole cached set, so an incremental run yields the same
+canonical tables as a full read.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from c3po_sync.sources.base import FieldInfo, RawRecord, SourceBatch, SourceRef
+
+logger = logging.getLogger(__name__)
+
+
+class ChangeTokenExpiredError(Exception):
+    """The change log refused the token (too old, or from another object): read in full."""
+
+
+@dataclass
+class ListChanges:
+    """Item ids to re-read and ids deleted in one list since a token."""
+
+    changed: set[int] = field(default_factory=set)
+    deleted: set[int] = field(default_factory=set)
+
+    def add(self, item_id: int, deleted: bool) -> None:
+        """Applies one change in log order: the last change of an id wins."""
+        if deleted:
+            self.changed.discard(item_id)
+            self.deleted.add(item_id)
+        else:
+            self.deleted.discard(item_id)
+            self.changed.add(item_id)
+
+
+@dataclass
+class SiteChanges:
+    """What the site's change log says happened after a token, grouped by list id."""
+
+    token: str
+    lists: dict[str, ListChanges] = field(default_factory=dict)
+    schema_changed: set[str] = field(default_factory=set)  # list ids with list/field changes
+    all_schemas_changed: bool = False  # a field change that names no list (site column)
+
+    def for_list(self, list_id: str | None) -> ListChanges:
+        return self.lists.get((list_id or "").lower(), ListChanges())
+
+    def schema_touched(self, list_id: str | None) -> bool:
+        return self.all_schemas_changed or (list_id or "").lower() in self.schema_changed
+
+
+@dataclass
+class Schema:
+    """A source's columns as the adapter describes them (opaque JSON), its list id and zone."""
+
+    list_id: str
+    fields: list[dict[str, Any]]
+    time_zone: str
+
+    def field_infos(self) -> list[FieldInfo]:
+        return [FieldInfo(f["internal_name"], f["title"], f["kind"]) for f in self.fields]
+
+
+@dataclass
+class Page:
+    """One page of a full read and the position to resume after it (None: the read is done).
+
+    ``merge``: the records carry extra columns of items already cached (a split lookup query).
+    """
+
+    records: list[RawRecord]
+    position: dict[str, Any] | None
+    merge: bool = False
+
+
+class ChangeFeed(Protocol):
+    """A site's change log."""
+
+    def current_token(self) -> str: ...
+
+    def changes_since(self, token: str) -> SiteChanges: ...
+
+
+class IncrementalSource(Protocol):
+    """A source that can be read in full page by page, or by item ids."""
+
+    ref: SourceRef
+
+    def fetch_schema(self) -> Schema: ...
+
+    def iter_full(
+        self, columns: list[str], schema: Schema, position: dict[str, Any] | None
+    ) -> Iterator[Page]: ...
+
+    def read_ids(self, columns: list[str], schema: Schema, ids: list[int]) -> list[RawRecord]: ...
+
+    def resolved_columns(self, columns: list[str], schema: Schema) -> list[str]: ...
+
+    def change_feed(self) -> ChangeFeed: ...
+
+
+class SourceCache(Protocol):
+    """What the site sync needs from the state store (``state.raw_cache.RawCache``)."""
+
+    def site_token(self, site: str) -> str | None: ...
+
+    def set_site_token(self, site: str, token: str) -> None: ...
+
+    def state(self, key: str) -> SourceState | None: ...
+
+    def begin_full(self, key: str, columns: list[str], schema: Schema) -> None: ...
+
+    def save_page(self, key: str, page: Page) -> None: ...
+
+    def apply_changes(
+        self, key: str, upserts: list[RawRecord], deleted: set[int], schema: Schema | None
+    ) -> None: ...
+
+    def records(self, key: str) -> list[RawRecord]: ...
+
+    def max_item_id(self, key: str) -> int: ...
+
+
+@dataclass
+class SourceState:
+    """A source's cache entry: complete or not, what it was read with, where a full read stands."""
+
+    columns: list[str]
+    schema: Schema
+    complete: bool
+    position: dict[str, Any] | None
+
+
+def source_key(ref: SourceRef) -> str:
+    return f"{ref.site}/{ref.list_title}".lower()
+
+
+def id_ranges(ids: list[int]) -> list[tuple[int, int]]:
+    """Sorted ids collapsed into inclusive ranges: [1,2,3,7] -> [(1,3),(7,7)]."""
+    out: list[tuple[int, int]] = []
+    for i in sorted(set(ids)):
+        if out and i == out[-1][1] + 1:
+            out[-1] = (out[-1][0], i)
+        else:
+            out.append((i, i))
+    return out
+
+
+@dataclass
+class SiteSyncResult:
+    """Per source key: the batch built from the cache, or the error that stopped it."""
+
+    batches: dict[str, SourceBatch] = field(default_factory=dict)
+    errors: dict[str, Exception] = field(default_factory=dict)
+    incremental: bool = False
+    full_reads: list[str] = field(default_factory=list)
+
+
+def sync_site(
+    site: str, sources: list[tuple[IncrementalSource, list[str]]], cache: SourceCache
+) -> SiteSyncResult:
+    """Brings every source of one site up to date in the cache and returns full batches.
+
+    First run: the site's current change token is stored *before* any page is read, then each
+    list is read in full with a checkpoint after every page. Later runs: one change-log request
+    for the whole site; lists re-read only changed items, drop deleted ones and re-read their
+    schema only when the log shows list or field changes. The token advances only when every
+    source of the site was brought up to date, so a failure replays the same changes next time.
+    """
+    result = SiteSyncResult()
+    if not sources:
+        return result
+    feed = sources[0][0].change_feed()
+    token = cache.site_token(site)
+    changes: SiteChanges | None = None
+    restart = False
+    if token is None:
+        token = feed.current_token()
+        cache.set_site_token(site, token)  # before any page: changes during the read replay
+    else:
+        try:
+            changes = feed.changes_since(token)
+            result.incremental = True
+        except ChangeTokenExpiredError as exc:
+            for source, _ in sources:
+                logger.warning(
+                    "%s: change token refused (%s); falling back to a full read of %s",
+                    site,
+                    exc,
+                    source.ref,
+                )
+            token = feed.current_token()
+            cache.set_site_token(site, token)
+            restart = True
+    for source, columns in sources:
+        key = source_key(source.ref)
+        try:
+            if restart:
+                cache.begin_full(key, columns, source.fetch_schema())
+            full = _bring_up_to_date(source, columns, cache, changes)
+            if full:
+                result.full_reads.append(key)
+            state = cache.state(key)
+            assert state is not None
+            result.batches[key] = SourceBatch(
+                ref=source.ref,
+                fields=state.schema.field_infos(),
+                records=cache.records(key),
+                time_zone=state.schema.time_zone,
+                incremental=not full,
+            )
+        except Exception as exc:  # one source failing must not stop the others
+            result.errors[key] = exc
+    if changes is not None and not result.errors:
+        cache.set_site_token(site, changes.token)
+    return result
+
+
+def _bring_up_to_date(
+    source: IncrementalSource,
+    columns: list[str],
+    cache: SourceCache,
+    changes: SiteChanges | None,
+) -> bool:
+    """Updates one source's cache; True when it needed (part of) a full read."""
+    key = source_key(source.ref)
+    state = cache.state(key)
+    if state is not None and state.columns != columns:
+        logger.info("%s: mapped columns changed; reading it in full", source.ref)
+        state = None
+    if state is None:
+        cache.begin_full(key, columns, source.fetch_schema())
+        state = cache.state(key)
+        assert state is not None
+    schema = state.schema
+    if changes is not None and (state.complete or state.position is not None):
+        delta = changes.for_list(schema.list_id)
+        # A list that changed at all gets its schema re-read too (one request): a change log
+        # that misses a field change (or a sandbox that logs none) cannot hide drift then.
+        if changes.schema_touched(schema.list_id) or delta.changed or delta.deleted:
+            fresh = source.fetch_schema()
+            if set(source.resolved_columns(columns, fresh)) - set(
+                source.resolved_columns(columns, schema)
+            ):
+                logger.info("%s: a mapped column appeared; reading it in full", source.ref)
+                cache.begin_full(key, columns, fresh)
+                return _full_read(source, columns, cache, key)
+            schema = fresh
+        wanted = sorted(delta.changed)
+        if not state.complete:
+            top = cache.max_item_id(key)  # later ids still come from the resumed full read
+            wanted = [i for i in wanted if i <= top]
+        upserts = source.read_ids(columns, schema, wanted) if wanted else []
+        gone = delta.deleted | (set(wanted) - {r.item_id for r in upserts})
+        if upserts or gone or schema is not state.schema:
+            cache.apply_changes(key, upserts, gone, schema if schema is not state.schema else None)
+    if state.complete:
+        return False
+    return _full_read(source, columns, cache, key)
+
+
+def _full_read(source: IncrementalSource, columns: list[str], cache: SourceCache, key: str) -> bool:
+    state = cache.state(key)
+    assert state is not None
+    if state.position:
+        logger.info("%s: resuming a full read at %s", source.ref, state.position)
+    for page in source.iter_full(columns, state.schema, state.position):
+        cache.save_page(key, page)
+    return True

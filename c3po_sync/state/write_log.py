@@ -1,0 +1,102 @@
+"""The write-run log: per run and list, what the list sinks added, changed and marked."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Column, Integer, String, Table, Text, delete, select
+
+from c3po_sync.sinks.base import WriteReport
+from c3po_sync.state.tables import UTCDateTime, metadata
+
+MAX_KEYS_KEPT = 5000  # per list and kind; a first run on a city-sized tenant stays bounded
+
+write_runs = Table(
+    "write_runs",
+    metadata,
+    Column("run_id", Integer, primary_key=True),
+    Column("list_title", String(255), primary_key=True),
+    Column("dry_run", Boolean, nullable=False),
+    Column("added", Integer, nullable=False),
+    Column("changed", Integer, nullable=False),
+    Column("marked", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("conflicts", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),
+    Column("requests", Integer, nullable=False),
+    Column("added_keys", Text, nullable=False),  # JSON list
+    Column("changed_keys", Text, nullable=False),  # JSON object: key -> changed columns
+    Column("marked_keys", Text, nullable=False),  # JSON list
+    Column("failed_keys", Text, nullable=False),  # JSON object: key -> error
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+
+def _row(run_id: int, report: WriteReport) -> dict[str, Any]:
+    failed: dict[str, str] = dict(getattr(report, "failed", {}) or {})
+    changed = dict(sorted(report.changed.items())[:MAX_KEYS_KEPT])
+    return {
+        "run_id": run_id,
+        "list_title": report.list_title,
+        "dry_run": report.dry_run,
+        "added": len(report.added),
+        "changed": len(report.changed),
+        "marked": len(report.marked),
+        "unchanged": report.unchanged,
+        "conflicts": int(getattr(report, "conflicts", 0) or 0),
+        "failed": len(failed),
+        "requests": report.requests,
+        "added_keys": json.dumps(report.added[:MAX_KEYS_KEPT]),
+        "changed_keys": json.dumps(changed),
+        "marked_keys": json.dumps(report.marked[:MAX_KEYS_KEPT]),
+        "failed_keys": json.dumps(failed),
+        "recorded_at": datetime.now(UTC),
+    }
+
+
+class WriteLogMixin:
+    """``StateStore`` methods for the write-run log (uses the store's ``_write``/``_read``)."""
+
+    def record_writes(self, run_id: int, reports: Iterable[WriteReport]) -> None:
+        """Records what each list write did in ``run_id``; recording it again replaces it."""
+        rows = [_row(run_id, r) for r in reports]
+        if not rows:
+            return
+        with self._write() as conn:  # type: ignore[attr-defined]
+            for r in rows:
+                conn.execute(
+                    delete(write_runs).where(
+                        write_runs.c.run_id == run_id,
+                        write_runs.c.list_title == r["list_title"],
+                    )
+                )
+            conn.execute(write_runs.insert(), rows)
+
+    def writes_for_run(self, run_id: int) -> list[dict[str, Any]]:
+        """What ``run_id`` wrote, one dict per list, keys decoded."""
+        with self._read() as conn:  # type: ignore[attr-defined]
+            rows = conn.execute(
+                select(write_runs)
+                .where(write_runs.c.run_id == run_id)
+                .order_by(write_runs.c.list_title)
+            )
+            out = [dict(r._mapping) for r in rows]
+        for r in out:
+            for name in ("added_keys", "changed_keys", "marked_keys", "failed_keys"):
+                r[name] = json.loads(r[name])
+        return out
+
+    def write_history(self, list_title: str, limit: int = 20) -> list[dict[str, Any]]:
+        """The most recent write runs of one list, newest first (counts only)."""
+        cols = [c for c in write_runs.c if not c.name.endswith("_keys")]
+        with self._read() as conn:  # type: ignore[attr-defined]
+            rows = conn.execute(
+                select(*cols)
+                .where(write_runs.c.list_title == list_title)
+                .order_by(write_runs.c.run_id.desc())
+                .limit(limit)
+            )
+            return [dict(r._mapping) for r in rows]

@@ -1,0 +1,99 @@
+"""Person columns: e-mails resolved once per distinct e-mail, written as ids, compared as ids."""
+
+from __future__ import annotations
+
+from c3po_sync.m365.list_writer import SharePointListSink
+from c3po_sync.m365.provision import field_schema_xml
+from c3po_sync.sandbox.model import Tenant
+from c3po_sync.sandbox.server import SandboxServer
+from c3po_sync.sinks.base import ColumnSpec, ListSpec
+
+from .conftest import USERS
+
+STAFFED = ListSpec(
+    title="Staffed",
+    key_column="ProjectKey",
+    columns=(
+        ColumnSpec("ProjectKey", "Project Key", "Text"),
+        ColumnSpec("PPM", "PPM", "Text"),
+        ColumnSpec("PPMPerson", "PPM Person", "User"),
+        ColumnSpec("Due", "Due", "DateTime", date_only=True),
+    ),
+)
+NOBODY = "nobody@example.gov"
+
+
+def _rows() -> list[dict]:
+    emails = [USERS[0]["email"], USERS[1]["email"].upper(), NOBODY, None, USERS[0]["email"]]
+    return [
+        {"ProjectKey": f"K{i}", "PPM": e, "PPMPerson": e, "Due": "2026-03-01T08:00:00Z"}
+        for i, e in enumerate(emails * 4)
+    ]
+
+
+def test_person_schema_is_a_people_only_user_field() -> None:
+    xml = field_schema_xml(STAFFED.columns[2], indexed=False)
+    assert 'Type="User"' in xml and 'UserSelectionMode="PeopleOnly"' in xml
+    assert 'Format="DateOnly"' in field_schema_xml(STAFFED.columns[3], indexed=False)
+
+
+def test_people_resolved_once_per_email_and_unknown_stays_empty(
+    hub, server: SandboxServer, tenant: Tenant
+) -> None:
+    sink = SharePointListSink(hub)
+    sink.ensure_list(STAFFED)
+    rows = _rows()
+    server.stats.reset()
+
+    report = sink.upsert(STAFFED, rows)
+
+    assert len(report.added) == 20
+    assert server.stats.count("GET", "site_users") == 1
+    assert server.stats.count("POST", "ensure_user") == 1  # only the unknown e-mail, once
+    lst = tenant.sites["/sites/hub"].list_by_title("Staffed")
+    by_key = {it.values["ProjectKey"]: it.values for it in lst.items.values()}
+    maria = tenant.user_by_login(USERS[0]["email"]).id
+    sam = tenant.user_by_login(USERS[1]["email"]).id
+    assert by_key["K0"]["PPMPerson"] == maria and by_key["K1"]["PPMPerson"] == sam
+    assert by_key["K2"].get("PPMPerson") is None and by_key["K2"]["PPM"] == NOBODY
+    assert by_key["K3"].get("PPMPerson") is None
+    assert rows[0]["PPMPerson"] == USERS[0]["email"]  # the caller's rows are left as they were
+
+    server.stats.reset()
+    again = sink.upsert(STAFFED, rows)
+    assert again.writes == 0 and again.unchanged == 20
+    assert server.stats.count("POST", "ensure_user") == 0  # cached on the sink
+    assert server.stats.count("POST", "batch") == 0
+
+
+def test_changed_person_is_one_merge_and_a_new_sink_needs_one_lookup(
+    hub, connect, server: SandboxServer, tenant: Tenant
+) -> None:
+    sink = SharePointListSink(hub)
+    sink.ensure_list(STAFFED)
+    rows = _rows()[:2]
+    sink.upsert(STAFFED, rows)
+    rows[0]["PPMPerson"] = USERS[1]["email"]
+    server.stats.reset()
+
+    report = SharePointListSink(connect("/sites/hub")).upsert(STAFFED, rows)
+
+    assert report.changed == {"K0": ["PPMPerson"]}
+    assert server.stats.count("MERGE", "item", in_batch=True) == 1
+    assert server.stats.count("GET", "site_users") == 1
+    assert server.stats.count("POST", "ensure_user") == 0
+    lst = tenant.sites["/sites/hub"].list_by_title("Staffed")
+    k0 = next(it for it in lst.items.values() if it.values["ProjectKey"] == "K0")
+    assert k0.values["PPMPerson"] == tenant.user_by_login(USERS[1]["email"]).id
+
+
+def test_dry_run_never_calls_ensure_user(hub, server: SandboxServer) -> None:
+    sink = SharePointListSink(hub)
+    sink.ensure_list(STAFFED)
+    server.stats.reset()
+
+    report = sink.upsert(STAFFED, _rows(), dry_run=True)
+
+    assert len(report.added) == 20
+    assert server.stats.count("POST", "ensure_user") == 0
+    assert server.stats.count("POST", "batch") == 0

@@ -1,0 +1,36 @@
+"""The raw-record cache: atomic page checkpoints, merges of split queries, changes, site tokens."""
+
+from __future__ import annotations
+
+from c3po_sync.sources.base import RawRecord
+from c3po_sync.sources.incremental import Page, Schema
+from c3po_sync.state.raw_cache import RawCache
+from c3po_sync.state.store import StateStore
+
+SCHEMA = Schema("guid", [{"internal_name": "Title", "title": "Title", "kind": "Text"}], "UTC")
+
+
+def test_pages_merges_changes_and_restart() -> None:
+    with StateStore("sqlite://") as store:
+        cache = RawCache(store)
+        cache.begin_full("k", ["Title"], SCHEMA)
+        cache.save_page(
+            "k", Page([RawRecord(1, {"Title": "a"}), RawRecord(2, {"Title": "b"})], {"after": 2})
+        )
+        state = cache.state("k")
+        assert state is not None and not state.complete and state.position == {"after": 2}
+        cache.save_page(
+            "k",
+            Page([RawRecord(2, {"Owner": "x"}), RawRecord(9, {"Owner": "y"})], None, merge=True),
+        )
+        assert [r.values for r in cache.records("k")] == [
+            {"Title": "a"},
+            {"Title": "b", "Owner": "x"},
+        ]
+        assert cache.state("k").complete  # type: ignore[union-attr]
+        cache.apply_changes("k", [RawRecord(3, {"Title": "c"}, etag='"1"')], {1}, None)
+        assert [r.item_id for r in cache.records("k")] == [2, 3] and cache.max_item_id("k") == 3
+        cache.set_site_token("/sites/X", "1;1;g;1;5")
+        assert cache.site_token("/sites/x") == "1;1;g;1;5"
+        cache.begin_full("k", ["Title"], SCHEMA)
+        assert cache.records("k") == [] and not cache.state("k").complete  # type: ignore[union-attr]
