@@ -17,7 +17,9 @@ def register(app: typer.Typer) -> None:
 
 
 def bench(
-    quick: Annotated[bool, typer.Option(help="A small tenant that runs in under a minute.")] = False,
+    quick: Annotated[
+        bool, typer.Option(help="A small tenant that runs in under a minute.")
+    ] = False,
     latency: Annotated[
         float | None,
         typer.Option(help="Seconds of latency per request (default 0.1; 0.02 with --quick)."),

@@ -33,12 +33,16 @@ def _write(tmp_path: Path, text: str) -> Path:
     return p
 
 
-def test_missing_env_var_names_file_and_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_env_var_names_file_and_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("NOPE_URL", raising=False)
     p = _write(tmp_path, "tenant:\n  base_url: ${NOPE_URL}\n")
     with pytest.raises(ConfigError) as e:
         load_settings(p)
-    assert str(p) in str(e.value) and "tenant.base_url" in str(e.value) and "NOPE_URL" in str(e.value)
+    assert (
+        str(p) in str(e.value) and "tenant.base_url" in str(e.value) and "NOPE_URL" in str(e.value)
+    )
 
 
 def test_unknown_key_is_located(tmp_path: Path) -> None:
@@ -53,7 +57,9 @@ def test_bad_url_and_bad_hub(tmp_path: Path) -> None:
         load_settings(_write(tmp_path, "tenant:\n  base_url: city.sharepoint.com/sites/x\n"))
     with pytest.raises(ConfigError, match="hub_site"):
         load_settings(
-            _write(tmp_path, "tenant:\n  base_url: https://c.sharepoint.com\nhub_site: sites/c3po\n")
+            _write(
+                tmp_path, "tenant:\n  base_url: https://c.sharepoint.com\nhub_site: sites/c3po\n"
+            )
         )
 
 

@@ -7,6 +7,7 @@ import pytest
 from c3po_sync.sandbox.faults import FaultConfig
 from c3po_sync.sandbox.routes import ROUTES
 from c3po_sync.sandbox.server import SandboxServer
+
 from .helpers import duplicate_keys, end_state, env_int
 
 pytestmark = pytest.mark.faults
@@ -36,11 +37,11 @@ def matrix(seed: int) -> FaultConfig:
 @pytest.fixture(scope="module")
 def clean_state(tmp_path_factory):
     """The state a clean run (no faults) ends in, run twice as the faulty runs are."""
-    from .helpers import Env, tenant_dict
-
     import c3po_sync.bench.workspace as ws
     from c3po_sync.sandbox.model import Tenant
     from c3po_sync.sandbox.server import SandboxServer
+
+    from .helpers import Env, tenant_dict
 
     data = tenant_dict()
     tenant = Tenant.from_dict(data)

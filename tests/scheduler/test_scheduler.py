@@ -112,7 +112,11 @@ def test_next_run_time_honours_the_time_zone() -> None:
     from c3po_sync.config.jobs import Job
 
     job = Job.model_validate(
-        {"id": "x", "steps": ["sync"], "schedule": {"cron": "0 2 * * *", "timezone": "Europe/Paris"}}
+        {
+            "id": "x",
+            "steps": ["sync"],
+            "schedule": {"cron": "0 2 * * *", "timezone": "Europe/Paris"},
+        }
     )
     now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     nxt = next_run_time(job, now)
