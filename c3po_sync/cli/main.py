@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from c3po_sync import __version__
@@ -297,9 +298,8 @@ def findings(
     for col in ("recommendation", "severity", "project_key", "ppm", "message"):
         t.add_column(col)
     for r in df.itertuples():
-        t.add_row(
-            str(r.recommendation), str(r.severity), str(r.project_key), str(r.ppm), str(r.message)
-        )
+        cells = (r.recommendation, r.severity, r.project_key, r.ppm, r.message)
+        t.add_row(*(escape(str(c)) for c in cells))
     console.print(t)
 
 
@@ -408,10 +408,11 @@ def sandbox_serve(
     p503: Annotated[float, typer.Option(help="Probability of a 503.")] = 0.0,
     p_drop: Annotated[float, typer.Option(help="Probability of a dropped connection.")] = 0.0,
 ) -> None:
-    """Serve the SharePoint sandbox until interrupted.
+    """Serve the SharePoint sandbox until interrupted (Ctrl-C or SIGTERM).
 
     Example: c3po-sync sandbox serve --port 0
     """
+    import signal
     import threading
 
     from c3po_sync.sandbox.demo import load_demo_tenant
@@ -426,8 +427,10 @@ def sandbox_serve(
     console.print(f"SharePoint sandbox at {server.url}  (Ctrl-C to stop)")
     console.print(f"  export C3PO_SANDBOX_URL={server.url}")
     sys.stdout.flush()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        threading.Event().wait()
+        stop.wait()
     except KeyboardInterrupt:
         pass
     finally:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from c3po_sync.logs import redact
 from c3po_sync.pipeline.result import RunResult
 
 RECOMMENDATIONS: dict[int, str] = {
-    0: "Data quality (sources the run could not read)",
+    0: "Data quality",
     1: "Updated technology policy and guidelines",
     2: "Charter names all users and stakeholders",
     3: "Waterfall or Agile chosen before procurement",
@@ -35,7 +36,7 @@ def render_result(result: RunResult, console: Console) -> None:
     reads.add_column("items", justify="right")
     reads.add_column("problem")
     for s in result.sources:
-        reads.add_row(s.source, str(s.records), s.error or "")
+        reads.add_row(escape(s.source), str(s.records), escape(s.error or ""))
     if result.sources:
         console.print(reads)
         console.print(
@@ -56,11 +57,7 @@ def render_result(result: RunResult, console: Console) -> None:
             f"{result.reopened} re-opened since the last run"
         )
     for w in result.writes:
-        verb = "would write" if w.dry_run else "wrote"
-        console.print(
-            f"{w.list_title}: {verb} {len(w.added)} added, {len(w.changed)} changed, "
-            f"{len(w.marked)} marked gone, {w.unchanged} unchanged"
-        )
+        console.print(w.describe(), markup=False)
     if result.workbook:
         console.print(f"workbook: {result.workbook}")
     if result.uploaded_to:

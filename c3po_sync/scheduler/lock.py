@@ -55,11 +55,44 @@ def lock_engine(url: str) -> Engine:
     return engine
 
 
+def parse_holder(holder: str) -> tuple[str, int] | None:
+    """``(host, pid)`` from a holder id ``host:pid:nonce``; None if it is not in that shape."""
+    host, sep, rest = holder.rpartition(":")  # the nonce
+    host, sep2, pid = host.rpartition(":")
+    if not (sep and sep2 and host and pid.isdigit()):
+        return None
+    return host, int(pid)
+
+
+def pid_is_dead(pid: int) -> bool:
+    """True only if no process ``pid`` exists here (or it is a zombie nobody reaped yet).
+
+    A process of another user answers ``PermissionError``: alive. A recycled pid looks alive,
+    which only means waiting for the lease to expire, as before.
+    """
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:  # Linux: a killed child its parent has not waited for yet is state Z
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return f.read().rpartition(")")[2].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
 class JobLock:
     """A lease on one job: acquired atomically, renewed by a heartbeat, expiring if not renewed.
 
     A holder that crashes stops renewing, so after ``ttl`` seconds the lease expires and the
-    next run takes it over; a live holder renews every ``ttl / 3`` seconds.
+    next run takes it over; a live holder renews every ``ttl / 3`` seconds. A holder on this
+    host whose process is gone (SIGKILL, OOM kill, power cut of a container) is taken over at
+    once: waiting out its lease would only make the next run fail "already running". Holders
+    on other hosts cannot be probed, so for them the lease expiry stays the only way.
     """
 
     def __init__(
@@ -74,13 +107,14 @@ class JobLock:
         self.clock = clock
         self.job = job
         self.ttl = ttl
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.host = socket.gethostname()
+        self.holder = f"{self.host}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._stop = threading.Event()
         self._beat: threading.Thread | None = None
         self.held = False
 
     def acquire(self) -> bool:
-        """Takes the lease if it is free or expired; False if a live holder has it."""
+        """Takes the lease if it is free, expired or its holder died here; False otherwise."""
         now = self.clock()
         values = {"holder": self.holder, "acquired_at": now, "expires_at": now + self.ttl}
         try:
@@ -98,9 +132,42 @@ class JobLock:
             self.held = res.rowcount == 1
             if self.held:
                 log.warning("job %s: took over an expired lock", self.job)
+            else:
+                self.held = self._take_over_dead_holder(values)
         if self.held:
             self._start_heartbeat()
         return self.held
+
+    def _take_over_dead_holder(self, values: dict[str, object]) -> bool:
+        """Replaces a lease whose holder process on this host no longer exists."""
+        info = self.holder_info()
+        if info is None:
+            return False
+        holder = str(info["holder"])
+        parsed = parse_holder(holder)
+        if parsed is None or parsed[0] != self.host or parsed[1] == os.getpid():
+            return False
+        if not pid_is_dead(parsed[1]):
+            return False
+        # Compare-and-set on the dead holder: of several contenders only one replaces it.
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                update(job_locks)
+                .where(job_locks.c.job == self.job, job_locks.c.holder == holder)
+                .values(**values)
+            )
+        if res.rowcount != 1:
+            return False
+        left = float(info["expires_at"]) - self.clock()
+        log.warning(
+            "job %s: took over the lock of %s: process %d on this host is gone "
+            "(killed?) %.0fs before its lease would have expired",
+            self.job,
+            holder,
+            parsed[1],
+            left,
+        )
+        return True
 
     def holder_info(self) -> dict[str, object] | None:
         with self.engine.connect() as conn:

@@ -61,6 +61,8 @@ FINDINGS_LIST = ListSpec(
         ColumnSpec("State", "State", "Choice", choices=("Open", "Resolved")),
         ColumnSpec("FirstSeen", "First Seen", "DateTime", date_only=True),
         ColumnSpec("ResolvedAt", "Resolved At", "DateTime", date_only=True),
+        ColumnSpec("TimesReopened", "Times Reopened", "Number"),
+        ColumnSpec("ReopenedAt", "Reopened At", "DateTime", date_only=True),
         ColumnSpec("Link", "Link", "URL"),
         ColumnSpec("AuditorNote", "Auditor Note", "Note", owned=False),
     ),
@@ -230,6 +232,8 @@ def findings_rows(history: pd.DataFrame, tz: ZoneInfo) -> list[dict[str, Any]]:
                 "State": "Resolved" if resolved else "Open",
                 "FirstSeen": sp_date(f.get("first_seen"), tz),
                 "ResolvedAt": sp_date(f.get("resolved_at"), tz) if resolved else None,
+                "TimesReopened": float(_clean(f.get("times_reopened")) or 0),
+                "ReopenedAt": sp_date(f.get("reopened_at"), tz),
                 "Link": _url(f.get("source_url"), "Open the item"),
             }
         )
