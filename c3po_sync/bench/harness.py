@@ -178,6 +178,8 @@ class Bench:
         snap = self.server.stats.snapshot()
         row = Row(name, classify(snap), snap["total"], sum(snap["batch_operations"].values()),
                   out["wall_s"], out["cpu_s"], out["peak_rss_mb"], detail=out)  # fmt: skip
+        row.detail["routes"] = snap["requests"]
+        row.detail["batch_routes"] = snap["batch_operations"]
         if out.get("outcome") not in ("ok", None):
             self.say(f"  {name}: outcome {out.get('outcome')}: {out.get('error')}")
         return row, out

@@ -7,6 +7,18 @@ from typing import Literal
 
 import pandas as pd
 
+# The canonical vocabularies: mappings translate each site's words into these.
+PHASES: tuple[str, ...] = (
+    "Initiation",
+    "Chartering",
+    "Procurement",
+    "Execution",
+    "Release",
+    "Sustain",
+    "Closed",
+)
+STATUSES: tuple[str, ...] = ("Green", "Yellow", "Red")
+
 ColumnType = Literal["str", "float", "bool", "date", "datetime", "list", "int"]
 
 _DTYPES: dict[str, str] = {

@@ -9,17 +9,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from c3po_sync.model.schema import PHASES
 from c3po_sync.rules.registry import SEVERITIES, Severity, all_rules
 
-DEFAULT_PHASES = [
-    "Initiation",
-    "Chartering",
-    "Procurement",
-    "Execution",
-    "Release",
-    "Sustain",
-    "Closed",
-]
+DEFAULT_PHASES = list(PHASES)
 
 # Document types a phase can require; they match DOCUMENTS.doc_type in the canonical schema.
 REQUIRABLE_DOC_TYPES: dict[str, str] = {

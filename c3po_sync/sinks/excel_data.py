@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from c3po_sync.model.schema import PHASES, STATUSES
 from c3po_sync.model.tables import CanonicalTables
 
 RECOMMENDATIONS: dict[int, str] = {
@@ -24,16 +25,8 @@ RECOMMENDATIONS: dict[int, str] = {
 """Short names of the November 2019 Technology Deployments Audit recommendations."""
 
 DATA_QUALITY_REC = 0
-PHASE_ORDER = (
-    "Initiation",
-    "Chartering",
-    "Procurement",
-    "Execution",
-    "Release",
-    "Sustain",
-    "Closed",
-)
-STATUS_ORDER = ("Green", "Yellow", "Red")
+PHASE_ORDER = PHASES
+STATUS_ORDER = STATUSES
 INACTIVE_PHASES = frozenset({"closed"})
 MAX_ACTIVE_PER_PPM = 4
 RESOLVED_WINDOW_DAYS = 30

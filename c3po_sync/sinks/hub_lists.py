@@ -9,13 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from c3po_sync.model.schema import PHASES, STATUSES
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.rules.config import REQUIRABLE_DOC_TYPES, RulesConfig
 from c3po_sync.sinks.base import ColumnSpec, ListSpec
 from c3po_sync.sinks.excel_data import support_status
-
-PHASES = ("Initiation", "Chartering", "Procurement", "Execution", "Release", "Sustain", "Closed")
-STATUSES = ("Green", "Yellow", "Red")
 
 PORTFOLIO = ListSpec(
     title="C3PO Portfolio",

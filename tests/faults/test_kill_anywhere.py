@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-
-from c3po_sync.config.settings import load_settings
 
 from .helpers import duplicate_keys, end_state, env_int
 
@@ -25,16 +22,6 @@ CLI = Path(sys.executable).with_name("c3po-sync")
 def _cmd(env) -> list[str]:
     return [str(CLI), "run", "nightly", "--config", str(env.config),
             "--today", env.today.isoformat()]  # fmt: skip
-
-
-def _expire_lease(config: Path) -> None:
-    """What waiting out the killed holder's lease (scheduler/lock.py ttl) would do, at once."""
-    db = Path(load_settings(config).resolved_state_url.removeprefix("sqlite:///"))
-    if db.exists():
-        with sqlite3.connect(db) as conn:
-            tables = {r[0] for r in conn.execute("select name from sqlite_master")}
-            if "job_locks" in tables:
-                conn.execute("delete from job_locks")
 
 
 def test_killed_runs_end_like_an_uninterrupted_run(make_env) -> None:
@@ -52,7 +39,6 @@ def test_killed_runs_end_like_an_uninterrupted_run(make_env) -> None:
         time.sleep(rng.uniform(0, duration))
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-        _expire_lease(env.config)
     final = subprocess.run(_cmd(env), capture_output=True, text=True, timeout=300)
     assert final.returncode == 0, final.stdout[-2000:] + final.stderr[-2000:]
     subprocess.run(_cmd(env), check=True, capture_output=True, timeout=300)
