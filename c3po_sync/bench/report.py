@@ -27,56 +27,120 @@ def rows_table(rep: BenchReport) -> list[str]:
     ]
     for r in rep.rows:
         speed = r.baseline_wall_s / r.wall_s if r.baseline_wall_s is not None and r.wall_s else None
+        base = _f(r.baseline_requests, "≥ {}" if r.detail.get("baseline_lower_bound") else "{}")
         out.append(
             f"| {r.name} | {r.total} | {_kinds(r)} | {r.batch_ops} | {r.wall_s:.2f} "
             f"| {r.cpu_s:.2f} | {r.peak_mb:.0f} | {_f(r.minimum, '{}')} "
-            f"| {_f(r.vs_minimum)} | {_f(r.baseline_requests, '{}')} "
+            f"| {_f(r.vs_minimum)} | {base} "
             f"| {_f(r.baseline_wall_s)} | {_f(r.fewer_than_baseline, '{:.1f}')} "
             f"| {_f(speed, '{:.1f}×')} |"
         )
     return out
 
 
+MIN_ROUTES = {"GET fields", "GET items", "POST get_items", "POST batch"}
+
+
+def _extras(r: Row, allowed: set[str]) -> str:
+    """The requests a row sent beyond the kinds its minimum counts, largest first."""
+    routes: dict[str, int] = r.detail.get("routes") or {}
+    extra = sorted(((n, k) for k, n in routes.items() if k not in allowed), reverse=True)
+    return ", ".join(f"{k} ×{n}" for n, k in extra) or "none"
+
+
+def _full_notes(rep: BenchReport, full: Row) -> tuple[str, str]:
+    lists = rep.facts.get("source_lists", 0)
+    routes: dict[str, int] = full.detail.get("routes") or {}
+    pages = routes.get("GET items", 0) + routes.get("POST get_items", 0)
+    ratio_note = (
+        f"list item pages {pages} vs {(full.minimum or 0) - lists} at 5,000 rows; requests beyond "
+        f"pages/schema/batches: {_extras(full, MIN_ROUTES)}"
+    )
+    if full.vs_minimum is not None and full.vs_minimum > 1.05:
+        ratio_note += (
+            ". To meet it: put every per-site GET (change token, site users, schema) in the "
+            "site's one read $batch, so a site costs 1 + its pages"
+        )
+    crit = full.detail.get("critical_path_wall_s") or 0
+    wall_note = (
+        f"critical path = ⌈requests ÷ min(4 workers, sites)⌉ × latency = {crit:.1f}s; the row "
+        f"also spends {full.cpu_s:.1f} CPU s parsing, normalizing and saving "
+        f"{rep.facts.get('items', 0):,} items on a shared 2-core machine"
+    )
+    if crit and full.wall_s > 1.2 * crit:
+        wall_note += (
+            ". To meet it: overlap normalize and the state save with the reads (per site as "
+            "its pages arrive) and cut CPU per row (faster JSON, fewer DataFrame copies)"
+        )
+    return ratio_note, wall_note
+
+
+def _write_target(w: Row) -> tuple[str, str, str, bool]:
+    batches = w.requests.get("batches", 0)
+    rows, per_list = w.detail.get("rows_written") or 0, w.detail.get("per_list_minimum")
+    ok = w.minimum is not None and batches <= w.minimum
+    reads = w.total - batches - w.requests.get("writes", 0)
+    note = (
+        f"one $batch per hub list: Σ⌈rows per list ÷ 100⌉ = {per_list} "
+        f"({'met' if per_list is not None and batches <= per_list else 'not met'}); "
+        f"{reads} reads of the hub lists and schema to diff against (keeps human edits)"
+    )
+    if w.requests.get("writes"):
+        note += f"; {w.requests['writes']} provisioning writes (lists, columns: first run only)"
+    if not ok:
+        note += (
+            ". To meet it: pack the operations of several hub lists into one $batch "
+            "(one site, so SharePoint accepts them in one changeset)"
+        )
+    measured = f"{batches} batches vs {w.minimum} ({rows} rows); {w.total} requests in all"
+    return f"{w.name}: batches at the minimum", measured, note, ok
+
+
 def targets(rep: BenchReport) -> list[tuple[str, str, str, bool | None]]:
-    """(target, measured, comment, met) for each target of the issue."""
+    """(target, measured, note, met) for each target of the issue; notes say why and how."""
     by = {r.name: r for r in rep.rows}
     full, idle = by.get("full sync"), by.get("idle incremental sync")
+    w0 = by.get("write-back, nothing changed")
     w1, w2 = by.get("write-back, first run"), by.get("write-back after 1% change")
     nightly = by.get("nightly job (after another 1%)")
     out: list[tuple[str, str, str, bool | None]] = []
     sites = rep.facts.get("source_sites", 0)
     if full and full.vs_minimum is not None:
-        out.append(("full sync requests ≤ 1.05 × minimum", f"{full.vs_minimum:.2f}×"
-                    f" ({full.total} vs {full.minimum})", "", full.vs_minimum <= 1.05))  # fmt: skip
+        ratio_note, wall_note = _full_notes(rep, full)
+        measured = f"{full.vs_minimum:.2f}× ({full.total} vs {full.minimum})"
+        ok_ratio = full.vs_minimum <= 1.05
+        out.append(("full sync requests ≤ 1.05 × minimum", measured, ratio_note, ok_ratio))
         crit = full.detail.get("critical_path_wall_s") or 0
-        ok = crit and full.wall_s <= 1.2 * crit
+        ok = bool(crit) and full.wall_s <= 1.2 * crit
         out.append(("full-sync wall ≤ 1.2 × critical path × latency",
-                    f"{full.wall_s:.1f}s vs {crit:.1f}s", "critical path = ⌈requests ÷ "
-                    "min(4 workers, sites)⌉ round trips", bool(ok)))  # fmt: skip
+                    f"{full.wall_s:.1f}s vs {1.2 * crit:.1f}s", wall_note, ok))  # fmt: skip
     if idle:
         writes = idle.requests.get("writes", 0) + idle.requests.get("batches", 0)
         ok = idle.total <= sites and writes == 0
-        out.append(
-            (
-                "idle sync ≤ 1 request per site, no writes",
-                f"{idle.total} requests for {sites} sites, {writes} writes",
-                "",
-                ok,
-            )
-        )
+        note = "" if ok else f"requests: {_extras(idle, set())}"
+        measured = f"{idle.total} requests for {sites} sites, {writes} writes"
+        out.append(("idle sync ≤ 1 request per site, no writes", measured, note, ok))
+    if w0:
+        writes = w0.requests.get("writes", 0) + w0.batch_ops
+        measured = f"{writes} writes; {w0.total} requests (reads to diff)"
+        out.append(("write-back, second run, nothing changed: no writes", measured, "", not writes))
     for w in (w1, w2):
         if w:
-            batches = w.requests.get("batches", 0)
-            ok = w.minimum is not None and batches <= max(w.minimum, 0)
-            out.append((f"{w.name}: batches at the minimum",
-                        f"{batches} batches vs {w.minimum} ({w.detail.get('rows_written')} rows);"
-                        f" {w.total} requests in all", "", ok))  # fmt: skip
+            out.append(_write_target(w))
     for r in (full, nightly):
         if r and r.fewer_than_baseline is not None:
             x = r.fewer_than_baseline
-            out.append(
-                (f"≥ 20 × fewer requests than the baseline ({r.name})", f"{x:.1f}×", "", x >= 20)
+            lower = r.detail.get("baseline_lower_bound")
+            bound = " (read phase only: a lower bound)" if lower else ""
+            note = (
+                f"baseline {r.baseline_requests}{bound}"
+                f" vs ours {r.total}; the baseline pages 100 rows and walks library folders "
+                f"(2 requests a folder), we page 5,000 rows, so the ratio grows with list size"
             )
+            if r is nightly:
+                note += f"; ours: {_extras(r, set())}"
+            out.append((f"≥ 20 × fewer requests than the baseline ({r.name})",
+                        f"{'≥ ' if lower else ''}{x:.1f}×", note, x >= 20))  # fmt: skip
     secs = rep.facts.get("normalize_rules_rollup_s")
     if secs is not None:
         out.append(("normalize + rules + rollup ≤ 10 s", f"{secs:.1f}s (nightly)", "", secs <= 10))

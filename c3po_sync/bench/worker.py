@@ -1,12 +1,18 @@
-"""One benchmark row in its own process, so CPU seconds and peak memory are that row's alone."""
+"""One benchmark row in its own process, so CPU seconds and peak memory are that row's alone.
+
+``--serve`` keeps one interpreter with the imports done and forks a child per row: the child's
+CPU counters start at zero (fork resets them), and no row pays Python's start-up again.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import time
+import traceback
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -61,11 +67,11 @@ def run_product(config: Path, job: str, today: date) -> dict[str, Any]:
     }
 
 
-def run_baseline(config: Path, today: date) -> dict[str, Any]:
+def run_baseline(config: Path, today: date, *, write: bool = True) -> dict[str, Any]:
     from c3po_sync.m365.naive_baseline import run_naive_job
 
     _start()
-    return run_naive_job(config, today)
+    return run_naive_job(config, today, write=write)
 
 
 _MARK: dict[str, Any] = {}
@@ -77,21 +83,71 @@ def _start() -> None:
     _MARK["ru"] = resource.getrusage(resource.RUSAGE_SELF)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--config", type=Path, required=True)
-    parser.add_argument("--job", default="nightly", help="a job id, or 'baseline'")
-    parser.add_argument("--today", type=date.fromisoformat, default=date.today())
-    args = parser.parse_args(argv)
-    if args.job == "baseline":
-        out = run_baseline(args.config, args.today)
+def run_row(config: Path, job: str, today: date) -> None:
+    """Runs one row in this process and prints its figures on one ``BENCH-RESULT`` line."""
+    if job in ("baseline", "baseline-read"):
+        out = run_baseline(config, today, write=job == "baseline")
     else:
-        out = run_product(args.config, args.job, args.today)
+        out = run_product(config, job, today)
     wall = time.perf_counter() - _MARK["t0"]
     after, before = resource.getrusage(resource.RUSAGE_SELF), _MARK["ru"]
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     out.update(wall_s=wall, cpu_s=cpu, peak_rss_mb=after.ru_maxrss / 1024)
     sys.stdout.write("BENCH-RESULT " + json.dumps(out, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def _preload() -> None:
+    """Imports what every row needs, so forked rows start warm (and the parent stays idle)."""
+    import c3po_sync.m365.naive_baseline  # noqa: F401
+    import c3po_sync.pipeline.steps.rollup  # noqa: F401
+    import c3po_sync.wiring  # noqa: F401
+    from c3po_sync.config.settings import load_settings  # noqa: F401
+    from c3po_sync.pipeline.prepare import prepare_run  # noqa: F401
+
+
+def serve() -> None:
+    """Reads one JSON request a line from stdin, forks a child per request, reports its end.
+
+    The server process has no threads, so forking it is safe; each child exits after its row.
+    """
+    _preload()
+    sys.stdout.write("BENCH-READY\n")
+    sys.stdout.flush()
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        req = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                run_row(Path(req["config"]), req["job"], date.fromisoformat(req["today"]))
+            except BaseException:
+                traceback.print_exc(file=sys.stderr)
+                code = 1
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        sys.stdout.write(f"BENCH-EXIT {os.waitstatus_to_exitcode(status)}\n")
+        sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--serve", action="store_true", help="fork a row per stdin line")
+    parser.add_argument("--config", type=Path)
+    parser.add_argument("--job", default="nightly", help="a job id, 'baseline' or 'baseline-read'")
+    parser.add_argument("--today", type=date.fromisoformat, default=date.today())
+    args = parser.parse_args(argv)
+    if args.serve:
+        serve()
+    elif args.config is None:
+        parser.error("--config is required without --serve")
+    else:
+        run_row(args.config, args.job, args.today)
 
 
 if __name__ == "__main__":

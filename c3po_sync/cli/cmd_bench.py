@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -29,7 +31,17 @@ def bench(
     documents: Annotated[int | None, typer.Option(help="Documents across all sites.")] = None,
     assets: Annotated[int | None, typer.Option(help="IT assets.")] = None,
     seed: Annotated[int, typer.Option(help="Generator and change seed.")] = 7,
-    baseline: Annotated[bool, typer.Option(help="Also run the naive baseline.")] = True,
+    baseline: Annotated[
+        str,
+        typer.Option(
+            help="Naive baseline: 'all' (its two runs), 'ratio' (its read phase once: enough "
+            "for the full-sync ratio on big tenants) or 'none'."
+        ),
+    ] = "all",
+    from_json: Annotated[
+        Path | None,
+        typer.Option("--from-json", help="Re-render --out from a saved --json-out; no run."),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option(help="Write the markdown table here, e.g. docs/benchmarks.md.")
     ] = None,
@@ -47,8 +59,16 @@ def bench(
     """
     from dataclasses import replace
 
-    from c3po_sync.bench.harness import DEFAULT_SIZE, QUICK_SIZE, Bench
-    from c3po_sync.bench.report import render
+    from c3po_sync.bench.harness import BASELINE_SCOPES, DEFAULT_SIZE, QUICK_SIZE, Bench
+    from c3po_sync.bench.report import load_report, render
+
+    if baseline not in BASELINE_SCOPES:
+        scopes = ", ".join(BASELINE_SCOPES)
+        raise typer.BadParameter(f"use one of {scopes}", param_hint="--baseline")
+    if from_json is not None:
+        saved = load_report(from_json.read_text(encoding="utf-8"))
+        _emit(render(saved, saved.facts.get("command", "c3po-sync bench")), out)
+        return
 
     size = QUICK_SIZE if quick else DEFAULT_SIZE
     size = replace(
@@ -61,15 +81,28 @@ def bench(
     args = ["c3po-sync bench"] + (["--quick"] if quick else [])
     args += [f"--latency {lat}", f"--sites {size.sites}", f"--projects {size.projects}",
              f"--documents {size.documents}", f"--assets {size.assets}"]  # fmt: skip
+    args += [] if baseline == "all" else [f"--baseline {baseline}"]
     with tempfile.TemporaryDirectory(prefix="c3po-bench-") as tmp:
         folder = workdir or Path(tmp)
+        partial = json_out.with_suffix(".partial.json") if json_out else None
         run = Bench(size, folder, latency_s=lat, seed=seed, baseline=baseline,
-                    progress=lambda m: console.print(f"[dim]{m}[/dim]"))  # fmt: skip
+                    progress=_progress(), checkpoint=partial)  # fmt: skip
         report = run.run()
-    text = render(report, " ".join(args))
-    console.print(text, markup=False, highlight=False)
+    report.facts["command"] = " ".join(args)
     if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(report.to_json(), encoding="utf-8")
+    _emit(render(report, " ".join(args)), out)
+
+
+def _progress() -> Callable[[str], None]:
+    """Progress lines with the elapsed time, so a long run's log shows where the time went."""
+    t0 = time.perf_counter()
+    return lambda m: console.print(f"[dim]{time.perf_counter() - t0:7.1f}s {m}[/dim]")
+
+
+def _emit(text: str, out: Path | None) -> None:
+    console.print(text, markup=False, highlight=False)
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(_document(text), encoding="utf-8")

@@ -7,20 +7,36 @@ operation; we need per-operation ETags and per-operation outcomes (412 → re-re
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import requests
 from requests import Response
 
-from c3po_sync.m365.errors import BatchResponseError
+from c3po_sync.m365.errors import BatchResponseError, BatchThrottledError
+from c3po_sync.m365.retry import parse_retry_after
+
+if TYPE_CHECKING:
+    from c3po_sync.m365.http import SiteConnection
+
+logger = logging.getLogger(__name__)
 
 CRLF = "\r\n"
 MAX_OPERATIONS = 100
 _STATUS_LINE = re.compile(r"^HTTP/1\.\d\s+(\d{3})")
+
+# A `$batch` that fails like this after it went out may or may not have been applied.
+UNKNOWN_OUTCOME = (
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.Timeout,
+    BatchResponseError,
+)
 
 
 @dataclass
@@ -49,6 +65,18 @@ class SubResponse:
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
+
+    def error(self) -> tuple[str, str]:
+        """SharePoint's error code and message from the part's body, if it has them."""
+        try:
+            error = (self.json() or {}).get("error", {})
+        except (ValueError, AttributeError):
+            return "", self.body.decode("utf-8", "replace")[:200]
+        message = error.get("message", "") if isinstance(error, dict) else ""
+        if isinstance(message, dict):
+            message = message.get("value", "")
+        code = error.get("code", "") if isinstance(error, dict) else ""
+        return str(code), str(message)
 
 
 def build_batch(ops: list[BatchOp]) -> tuple[str, bytes]:
@@ -110,3 +138,74 @@ def parse_batch_response(response: Response) -> list[SubResponse]:
                 raise BatchResponseError("$batch part without a payload")
             results.append(_parse_part(payload))
     return results
+
+
+def send_batch(
+    conn: SiteConnection, ops: list[BatchOp], failed: dict[str, str], conflicts: list[BatchOp]
+) -> list[BatchOp]:
+    """Sends one batch; resends throttled operations alone; collects 412s and failures.
+
+    Returns the operations whose outcome is unknown: the connection dropped or the answer
+    was cut off or unreadable after the request went out, so the server may have applied
+    them. Those are never re-sent blindly (see ``SharePointListSink._send``).
+    """
+    pending = list(ops)
+    unknown: list[BatchOp] = []
+
+    def attempt() -> None:
+        nonlocal pending
+        content_type, body = build_batch(pending)
+        try:
+            response = conn.send_once(
+                "POST",
+                conn.api("$batch"),
+                route="$batch",
+                data=body,
+                headers={"Content-Type": content_type},
+            )
+            subs = parse_batch_response(response)
+            if len(subs) != len(pending):
+                raise BatchResponseError(
+                    f"{conn.site_path}: $batch of {len(pending)} operations got {len(subs)} answers"
+                )
+        except UNKNOWN_OUTCOME as exc:
+            logger.warning(
+                "%s: $batch of %d operation(s): %s: %s; outcome unknown",
+                conn.site_path,
+                len(pending),
+                type(exc).__name__,
+                exc,
+            )
+            unknown.extend(pending)
+            pending = []
+            return
+        throttled: list[BatchOp] = []
+        wait: float | None = None
+        for op, sub in zip(pending, subs, strict=True):
+            if sub.ok:
+                continue
+            if sub.status == 412:
+                conflicts.append(op)
+            elif sub.status in (429, 503, 504):
+                throttled.append(op)
+                delay = parse_retry_after(sub.headers.get("retry-after"))
+                wait = max(wait or 0.0, delay or 0.0) if delay is not None else wait
+            else:
+                code, message = sub.error()
+                failed[op.key] = f"HTTP {sub.status} {code}: {message}".strip()
+                logger.error(
+                    "%s: %s %s (key %s) failed: HTTP %s %s %s",
+                    conn.site_path,
+                    op.method,
+                    op.url,
+                    op.key,
+                    sub.status,
+                    code,
+                    message,
+                )
+        pending = throttled
+        if throttled:
+            raise BatchThrottledError(conn.site_path, len(throttled), wait)
+
+    conn.retry(attempt, route="$batch")
+    return unknown

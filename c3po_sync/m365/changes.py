@@ -8,7 +8,13 @@ from typing import Any
 from c3po_sync.m365.errors import SharePointRequestError
 from c3po_sync.m365.http import SiteConnection, list_path
 from c3po_sync.m365.odata import item_results
-from c3po_sync.sources.incremental import ChangeTokenExpiredError, ListChanges, SiteChanges
+from c3po_sync.m365.read_batch import prefetch
+from c3po_sync.sources.incremental import (
+    ChangeTokenExpiredError,
+    ListChanges,
+    PrefetchPlan,
+    SiteChanges,
+)
 
 ADD, UPDATE, DELETE, RESTORE, SYSTEM_UPDATE = 1, 2, 3, 7, 15
 MAX_FETCH_LIMIT = 2000
@@ -138,11 +144,34 @@ class SiteChangeFeed:
         self.fetch_limit = min(fetch_limit, MAX_FETCH_LIMIT)
 
     def current_token(self) -> str:
-        d = self.conn.get_json(
-            self.conn.api("site?$select=CurrentChangeToken"), route="site change token"
-        )
+        d = self.conn.get_json(self.token_url(), route="site change token")
         token = d.get("CurrentChangeToken") if isinstance(d, dict) else None
         return str(token.get("StringValue") if isinstance(token, dict) else token)
+
+    def token_url(self) -> str:
+        return self.conn.api("site?$select=CurrentChangeToken")
+
+    def prefetch(self, plans: list[PrefetchPlan], *, token: bool) -> None:
+        """Sends the site token GET (if asked) and the GETs the sources will start with in one
+        ``$batch``; the readers' own ``get_json`` calls are then answered from it.
+
+        Each source names its GETs with ``prefetch_urls(plan)``; shared ones (site users, time
+        zone) with ``shared_urls()``.
+        """
+        urls = [self.token_url()] if token else []
+        shared: set[str] = set()
+        for plan in plans:
+            source = plan.source
+            named = getattr(source, "prefetch_urls", None)
+            if named is not None:
+                urls.extend(named(plan))
+            common = getattr(source, "shared_urls", None)
+            if common is not None:
+                shared.update(common())
+        prefetch(self.conn, urls, shared=shared)
+
+    def discard_prefetched(self) -> None:
+        self.conn.discard_prefetched()
 
     def changes_since(self, token: str) -> SiteChanges:
         result = SiteChanges(token=token)

@@ -100,6 +100,9 @@ class SiteConnection:
         self.session = session
         self.policy = policy
         self.routes: Counter[str] = Counter()  # attempts per route label, retries included
+        # Answers a read $batch fetched ahead for the readers (m365/read_batch.py); valid for
+        # one site sync only, so each prefetch starts empty and the sync discards them.
+        self._prefetched: dict[str, Any] = {}
 
     @classmethod
     def open(
@@ -118,6 +121,16 @@ class SiteConnection:
     def requests_sent(self) -> int:
         """HTTP requests on the wire so far (contextinfo and retries included)."""
         return self.session.total if self.session is not None else sum(self.routes.values())
+
+    def stash(self, url: str, value: Any, *, shared: bool = False) -> None:
+        """An answer fetched ahead for ``get_json(url)``: used once, or by every reader if shared.
+
+        Shared answers (site users, time zone) serve every reader of the site during one sync.
+        """
+        self._prefetched[url] = (value, shared)
+
+    def discard_prefetched(self) -> None:
+        self._prefetched.clear()
 
     def api(self, path: str) -> str:
         return f"{self.site_url}/_api/{path.lstrip('/')}"
@@ -159,7 +172,16 @@ class SiteConnection:
         return self.retry(lambda: self.send_once(method, url, route=route, **kwargs), route=route)
 
     def get_json(self, url: str, *, route: str) -> Any:
-        """GET a verbose OData resource and return what is inside ``d``."""
+        """GET a verbose OData resource and return what is inside ``d``.
+
+        Answered from the prefetched answers of the site's read ``$batch`` when it holds one.
+        """
+        ahead = self._prefetched.get(url)
+        if ahead is not None:
+            value, shared = ahead
+            if not shared:
+                del self._prefetched[url]
+            return value
         return payload(self.send("GET", url, route=route), self.site_path, route)
 
     def post_json(self, url: str, body: Any, *, route: str) -> Any:

@@ -20,11 +20,13 @@ from c3po_sync.m365.schema import (
     fetch_list_id,
     fields_from_json,
     fields_to_json,
+    fields_url,
     resolve_field,
     site_time_zone,
+    time_zone_url,
 )
 from c3po_sync.sources.base import RawRecord, SourceBatch, SourceRef
-from c3po_sync.sources.incremental import Page, Schema
+from c3po_sync.sources.incremental import Page, PrefetchPlan, Schema
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +138,19 @@ class SharePointLibrarySource:
             self.time_zone = site_time_zone(self.conn)
         return Schema(list_id, fields_to_json(fields), self.time_zone)
 
+    def prefetch_urls(self, plan: PrefetchPlan) -> list[str]:
+        """The GETs a read of this library starts with (fields, site users), for the batch.
+
+        The CAML pages themselves are POSTs and are not batched.
+        """
+        urls = [fields_url(self.conn, self.ref.list_title), self._users_url()]
+        if self.time_zone is None:
+            urls.append(time_zone_url(self.conn))
+        return urls
+
+    def shared_urls(self) -> list[str]:
+        return [self._users_url(), time_zone_url(self.conn)]
+
     def resolved_columns(self, columns: list[str], schema: Schema) -> list[str]:
         return self._names(columns, fields_from_json(schema.fields), quiet=True)[0]
 
@@ -231,10 +246,11 @@ class SharePointLibrarySource:
             item_id=item_id, values=values, etag=etag_of(raw), modified=raw.get("Modified"), url=url
         )
 
+    def _users_url(self) -> str:
+        return self.conn.api("Web/SiteUsers?$select=Id,Title,Email")
+
     def _site_users(self) -> dict[int, dict[str, Any]]:
-        d = self.conn.get_json(
-            self.conn.api("Web/SiteUsers?$select=Id,Title,Email"), route="site users"
-        )
+        d = self.conn.get_json(self._users_url(), route="site users")
         return {
             int(u["Id"]): {"Title": u.get("Title"), "EMail": u.get("Email") or u.get("EMail")}
             for u in item_results(d)

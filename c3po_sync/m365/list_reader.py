@@ -25,11 +25,13 @@ from c3po_sync.m365.schema import (
     fetch_list_id,
     fields_from_json,
     fields_to_json,
+    fields_url,
     resolve_field,
     site_time_zone,
+    time_zone_url,
 )
 from c3po_sync.sources.base import RawRecord, SourceBatch, SourceRef
-from c3po_sync.sources.incremental import Page, Schema, id_ranges
+from c3po_sync.sources.incremental import Page, PrefetchPlan, Schema, id_ranges
 
 logger = logging.getLogger(__name__)
 
@@ -209,6 +211,26 @@ class SharePointListSource:
             self.time_zone = site_time_zone(self.conn)
         return Schema(list_id, fields_to_json(fields), self.time_zone)
 
+    def prefetch_urls(self, plan: PrefetchPlan) -> list[str]:
+        """The GETs this sync starts with, for the site's read ``$batch``: the fields, and the
+        first page of each ID re-read as the cached schema builds it (if the fresh schema
+        resolves the columns otherwise, the URL differs and that answer goes unused).
+        """
+        urls = [fields_url(self.conn, self.ref.list_title)]
+        if self.time_zone is None:
+            urls.append(time_zone_url(self.conn))
+        if plan.schema is not None and plan.ids:
+            fields = fields_from_json(plan.schema.fields)
+            wanted = list(dict.fromkeys(_resolve_all(fields, plan.columns)))  # as _wanted()
+            queries = plan_queries(wanted)
+            for group in queries:
+                for flt in id_filters(plan.ids):
+                    urls.append(self._items_url(group, flt))
+        return urls
+
+    def shared_urls(self) -> list[str]:
+        return [time_zone_url(self.conn)]
+
     def resolved_columns(self, columns: list[str], schema: Schema) -> list[str]:
         fields = fields_from_json(schema.fields)
         return [f.internal_name for f in fields if f in _resolve_all(fields, columns)]
@@ -260,9 +282,7 @@ class SharePointListSource:
         filters = [None] if ids is None else id_filters(ids)
         for index, group in enumerate(plan_queries(wanted)):
             for flt in filters:
-                url = items_url(self.conn, self.ref.list_title, group, self.page_size)
-                if flt:
-                    url += f"&$filter={quote(flt, safe='')}"
+                url = self._items_url(group, flt)
                 for rows in iter_pages(
                     self.conn, url, page_size=self.page_size, max_pages=self.max_pages, route=route
                 ):
@@ -278,6 +298,10 @@ class SharePointListSource:
                         else:
                             record.values.update(values)
         return [by_id[i] for i in sorted(by_id)]
+
+    def _items_url(self, group: list[ListField], flt: str | None) -> str:
+        url = items_url(self.conn, self.ref.list_title, group, self.page_size)
+        return f"{url}&$filter={quote(flt, safe='')}" if flt else url
 
     def _record(self, item_id: int, raw: dict[str, Any], values: dict[str, Any]) -> RawRecord:
         folder = raw.get("FileDirRef")

@@ -3,29 +3,30 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
-from c3po_sync.m365.batch import MAX_OPERATIONS, BatchOp, build_batch, parse_batch_response
+from c3po_sync.m365.batch import MAX_OPERATIONS, BatchOp, send_batch
 from c3po_sync.m365.errors import (
-    BatchResponseError,
-    BatchThrottledError,
     ListNotFoundError,
     M365Error,
     SchemaError,
     VersionConflictError,
 )
-from c3po_sync.m365.http import SiteConnection, error_details, list_path
+from c3po_sync.m365.http import SiteConnection, list_path
 from c3po_sync.m365.list_reader import iter_pages
 from c3po_sync.m365.odata import comparable, etag_of, item_id_of, unwrap, wire_value
 from c3po_sync.m365.people import PeopleResolver
 from c3po_sync.m365.provision import ListProvisioner
-from c3po_sync.m365.retry import parse_retry_after
 from c3po_sync.sinks.base import ColumnSpec, ListSpec, WriteReport
 
 logger = logging.getLogger(__name__)
 
 MAX_CONFLICT_ATTEMPTS = 3
+MAX_REPLAN_ROUNDS = 4  # re-reads after batches whose outcome was lost, before giving up
+KEYS_PER_FILTER = 20  # `Key eq '..' or ...` terms per re-read request (URL length)
 
 
 @dataclass
@@ -33,6 +34,20 @@ class SharePointWriteReport(WriteReport):
     """``WriteReport`` plus what only SharePoint can go wrong with."""
 
     duplicates: dict[str, list[int]] = field(default_factory=dict)  # key -> ids left alone
+    recycled: dict[str, list[int]] = field(default_factory=dict)  # key -> extra ids we removed
+    replans: int = 0  # batches whose answer was lost, re-read and re-planned
+
+    def describe(self, examples: int = 3) -> str:
+        """The base line, plus duplicate keys healed or left for a person, when there were any."""
+        line = super().describe(examples)
+        if self.recycled:
+            verb = "would recycle" if self.dry_run else "recycled"
+            n = sum(len(ids) for ids in self.recycled.values())
+            line += f"; {verb} {n} duplicate item(s) of {len(self.recycled)} key(s)"
+        if self.duplicates:
+            line += f"; {len(self.duplicates)} duplicate key(s) a person edited, left alone"
+        return line
+
     conflicts: int = 0  # 412s re-read and re-applied
     failed: dict[str, str] = field(default_factory=dict)  # key -> error
 
@@ -50,6 +65,14 @@ class _Existing:
     item_id: int
     etag: str | None
     values: dict[str, Any]
+    notes: bool = False  # a column the service does not own has a value
+    author: Any = None
+    editor: Any = None
+
+    @property
+    def touched(self) -> bool:
+        """A person put something in it: a note, or an edit by someone other than its author."""
+        return self.notes or self.editor != self.author
 
 
 class SharePointListSink:
@@ -83,39 +106,17 @@ class SharePointListSink:
         marks = self._check_marks(spec, owned, mark_missing or {})
         incoming = self._resolve_people(owned, self._index_rows(spec, rows), dry_run=dry_run)
         try:
-            existing = self._read_existing(spec, owned, report)
+            existing = self._read_existing(spec, owned, report, dry_run=dry_run)
         except ListNotFoundError:
             if not dry_run:
                 raise
             existing = {}  # a dry run before provisioning: every row would be added
 
-        ops: list[BatchOp] = []
-        for key, row in incoming.items():
-            current = existing.get(key)
-            if current is None:
-                body = {
-                    owned[n].wire_name: wire_value(owned[n].kind, v)
-                    for n, v in row.items()
-                    if n in owned and v not in (None, "")
-                }
-                report.added.append(key)
-                ops.append(BatchOp("POST", self._items_url(spec), body, key, kind="add"))
-                continue
-            changes = self._diff(owned, current.values, row)
-            if changes:
-                report.changed[key] = sorted(changes)
-                ops.append(self._merge(spec, key, current, changes, "update", row))
-            else:
-                report.unchanged += 1
-        for key, current in existing.items():
-            if key in incoming or not marks:
-                continue
-            changes = self._diff(owned, current.values, marks)
-            if changes:
-                report.marked.append(key)
-                ops.append(self._merge(spec, key, current, changes, "mark", marks))
+        ops = self._plan(spec, owned, incoming, existing, marks, report)
         if not dry_run and ops:
-            self._send(spec, owned, ops, report)
+            items = len(existing) + len(report.added)
+            pages = max(1, math.ceil(items / self.page_size))
+            self._send(spec, owned, ops, report, incoming=incoming, marks=marks, pages=pages)
         report.requests = self.conn.requests_sent - start
         logger.info(
             "%s/%s: %s%d added, %d changed, %d marked, %d unchanged in %d requests",
@@ -135,6 +136,53 @@ class SharePointListSink:
                 report,
             )
         return report
+
+    def _plan(
+        self,
+        spec: ListSpec,
+        owned: dict[str, ColumnSpec],
+        incoming: dict[str, dict[str, Any]],
+        existing: dict[str, _Existing],
+        marks: dict[str, Any],
+        report: SharePointWriteReport | None,
+        keys: set[str] | None = None,
+    ) -> list[BatchOp]:
+        """The writes that make ``existing`` match ``incoming`` (and ``marks`` for the rest).
+
+        ``keys`` limits planning to those keys (a re-plan); ``report`` is None then, since the
+        writes were already counted when first planned.
+        """
+        ops: list[BatchOp] = []
+        for key, row in incoming.items():
+            if keys is not None and key not in keys:
+                continue
+            current = existing.get(key)
+            if current is None:
+                body = {
+                    owned[n].wire_name: wire_value(owned[n].kind, v)
+                    for n, v in row.items()
+                    if n in owned and v not in (None, "")
+                }
+                if report is not None:
+                    report.added.append(key)
+                ops.append(BatchOp("POST", self._items_url(spec), body, key, kind="add"))
+                continue
+            changes = self._diff(owned, current.values, row)
+            if changes:
+                if report is not None:
+                    report.changed[key] = sorted(changes)
+                ops.append(self._merge(spec, key, current, changes, "update", row))
+            elif report is not None:
+                report.unchanged += 1
+        for key, current in existing.items():
+            if key in incoming or not marks or (keys is not None and key not in keys):
+                continue
+            changes = self._diff(owned, current.values, marks)
+            if changes:
+                if report is not None:
+                    report.marked.append(key)
+                ops.append(self._merge(spec, key, current, changes, "mark", marks))
+        return ops
 
     # ---- reading and diffing ----------------------------------------------------------------
 
@@ -181,23 +229,65 @@ class SharePointListSink:
         return incoming
 
     def _read_existing(
-        self, spec: ListSpec, owned: dict[str, ColumnSpec], report: SharePointWriteReport
+        self,
+        spec: ListSpec,
+        owned: dict[str, ColumnSpec],
+        report: SharePointWriteReport,
+        *,
+        dry_run: bool,
     ) -> dict[str, _Existing]:
-        """One paged read (by ID) of Id, ETag, key and owned columns; duplicates keep lowest Id."""
-        select = ",".join(["Id", *(c.wire_name for c in owned.values())])
+        """One paged read (by ID) of Id, ETag, key and owned columns; heals duplicate keys."""
         url = self.conn.api(
-            f"{list_path(spec.title)}/items?$select={select}&$top={self.page_size}&$orderby=ID"
+            f"{list_path(spec.title)}/items?$select={self._select(spec, owned)}"
+            f"&$top={self.page_size}&$orderby=ID"
         )
-        existing: dict[str, _Existing] = {}
+        rows = self._collect(spec, owned, url, route=f"items of '{spec.title}'")
+        return self._dedupe(spec, rows, report, dry_run=dry_run)
+
+    def _read_keys(
+        self, spec: ListSpec, owned: dict[str, ColumnSpec], keys: set[str], pages: int
+    ) -> dict[str, list[_Existing]]:
+        """The items of ``keys`` now: filtered by the (indexed) key, or one full paged read.
+
+        Filtering costs one request per ``KEYS_PER_FILTER`` keys; a full read ``pages``
+        requests. The cheaper one is used.
+        """
+        route = f"items of '{spec.title}' by key"
+        select = self._select(spec, owned)
+        base = f"{list_path(spec.title)}/items?$select={select}&$top={self.page_size}"
+        if math.ceil(len(keys) / KEYS_PER_FILTER) > pages:
+            rows = self._collect(spec, owned, self.conn.api(base + "&$orderby=ID"), route=route)
+            return {k: v for k, v in rows.items() if k in keys}
+        key_wire = owned[spec.key_column].wire_name
+        ordered = sorted(keys)
+        rows: dict[str, list[_Existing]] = {}
+        for i in range(0, len(ordered), KEYS_PER_FILTER):
+            terms = " or ".join(
+                f"{key_wire} eq {odata_literal(k)}" for k in ordered[i : i + KEYS_PER_FILTER]
+            )
+            url = self.conn.api(f"{base}&$filter={quote(terms, safe='')}")
+            for key, found in self._collect(spec, owned, url, route=route).items():
+                rows.setdefault(key, []).extend(found)
+        for found in rows.values():
+            found.sort(key=lambda e: e.item_id)
+        return rows
+
+    def _select(self, spec: ListSpec, owned: dict[str, ColumnSpec]) -> str:
+        humans = [c.wire_name for c in spec.columns if c.internal_name not in owned]
+        return ",".join(["Id", "AuthorId", "EditorId", *(c.wire_name for c in owned.values())]
+                        + humans)  # fmt: skip
+
+    def _collect(
+        self, spec: ListSpec, owned: dict[str, ColumnSpec], url: str, *, route: str
+    ) -> dict[str, list[_Existing]]:
+        """Items by key, each key's items in ID order; items without a key are logged."""
+        humans = [c.wire_name for c in spec.columns if c.internal_name not in owned]
+        found: dict[str, list[_Existing]] = {}
         for rows in iter_pages(
-            self.conn,
-            url,
-            page_size=self.page_size,
-            max_pages=1000,
-            route=f"items of '{spec.title}'",
+            self.conn, url, page_size=self.page_size, max_pages=1000, route=route
         ):
             for raw in rows:
-                key = _key(raw.get(spec.key_column))
+                key = _key(raw.get(owned[spec.key_column].wire_name))
                 item_id = item_id_of(raw)
                 if key is None:
                     logger.warning(
@@ -207,13 +297,69 @@ class SharePointListSink:
                         item_id,
                     )
                     continue
-                if key in existing:  # pages come in ID order, so the first seen is the lowest
-                    report.duplicates.setdefault(key, []).append(item_id)
+                notes = any(unwrap(raw.get(h)) not in (None, "") for h in humans)
+                found.setdefault(key, []).append(
+                    _Existing(
+                        item_id,
+                        etag_of(raw),
+                        _values(raw, owned),
+                        notes,
+                        raw.get("AuthorId"),
+                        raw.get("EditorId"),
+                    )
+                )
+        for items in found.values():
+            items.sort(key=lambda e: e.item_id)
+        return found
+
+    def _dedupe(
+        self,
+        spec: ListSpec,
+        found: dict[str, list[_Existing]],
+        report: SharePointWriteReport,
+        *,
+        dry_run: bool,
+    ) -> dict[str, _Existing]:
+        """One item per key. Extra items a lost batch answer or a killed run left are recycled
+        when only the service ever wrote them; an item a person touched is kept and reported.
+
+        The kept item is the lowest Id a person touched, else the lowest Id. An extra item is
+        the service's own duplicate when it has no value in a non-owned column and was
+        created and last edited by the kept item's author (the service never edits extras).
+        Recycled items stay restorable from the site's recycle bin.
+        """
+        existing: dict[str, _Existing] = {}
+        for key, items in found.items():
+            keep = next((e for e in items if e.touched), items[0])
+            existing[key] = keep
+            for extra in items:
+                if extra is keep:
                     continue
-                existing[key] = _Existing(item_id, etag_of(raw), _values(raw, owned))
+                if extra.touched or extra.author != keep.author or extra.author is None:
+                    report.duplicates.setdefault(key, []).append(extra.item_id)
+                    continue
+                report.recycled.setdefault(key, []).append(extra.item_id)
+                if not dry_run:
+                    self.conn.send(
+                        "POST",
+                        self._item_url(spec, extra.item_id) + "/recycle",
+                        route=f"recycle item {extra.item_id} of '{spec.title}'",
+                    )
+        for key, ids in report.recycled.items():
+            logger.warning(
+                "%s/%s: key %r was also on items %s that only this service wrote; %s them "
+                "(kept item %d)",
+                self.conn.site_path,
+                spec.title,
+                key,
+                ids,
+                "would recycle" if dry_run else "recycled",
+                existing[key].item_id,
+            )
         for key, ids in report.duplicates.items():
             logger.warning(
-                "%s/%s: key %r is on items %s; kept item %d, the others are left alone",
+                "%s/%s: key %r is also on items %s that a person edited; kept item %d, "
+                "the others are left alone",
                 self.conn.site_path,
                 spec.title,
                 key,
@@ -287,67 +433,61 @@ class SharePointListSink:
         owned: dict[str, ColumnSpec],
         ops: list[BatchOp],
         report: SharePointWriteReport,
+        *,
+        incoming: dict[str, dict[str, Any]],
+        marks: dict[str, Any],
+        pages: int,
     ) -> None:
-        type_name = self._entity_type(spec)
+        """Sends ``ops`` in batches; a batch whose answer was lost is re-read and re-planned.
+
+        Re-sending such a batch would post its adds twice when the server had applied it.
+        Instead its keys are read back and only what is still missing or different is sent
+        again (MERGEs carry fresh ETags then).
+        """
+        conflicts: list[BatchOp] = []
+        unknown = self._send_batches(spec, ops, report, conflicts)
+        for _round in range(MAX_REPLAN_ROUNDS):
+            if not unknown:
+                break
+            keys = {op.key for op in unknown}
+            report.replans += 1
+            logger.warning(
+                "%s/%s: the answer to a $batch of %d write(s) was lost; re-reading %d key(s) "
+                "and re-planning instead of re-sending",
+                self.conn.site_path,
+                spec.title,
+                len(unknown),
+                len(keys),
+            )
+            fresh = self._dedupe(
+                spec, self._read_keys(spec, owned, keys, pages), report, dry_run=False
+            )
+            ops = self._plan(spec, owned, incoming, fresh, marks, None, keys=keys)
+            unknown = self._send_batches(spec, ops, report, conflicts)
+        for op in unknown:
+            report.failed[op.key] = (
+                f"the answer to its $batch was lost {MAX_REPLAN_ROUNDS + 1} times; "
+                "the next run re-reads and completes it"
+            )
+        for op in conflicts:
+            if op.key not in report.failed:
+                self._resolve_conflict(spec, owned, op, report)
+
+    def _send_batches(
+        self,
+        spec: ListSpec,
+        ops: list[BatchOp],
+        report: SharePointWriteReport,
+        conflicts: list[BatchOp],
+    ) -> list[BatchOp]:
+        """Sends ``ops`` in batches of ``batch_size``; returns the ops with unknown outcome."""
+        type_name = self._entity_type(spec) if ops else ""
         for op in ops:
             op.body["__metadata"] = {"type": type_name}
-        conflicts: list[BatchOp] = []
+        unknown: list[BatchOp] = []
         for i in range(0, len(ops), self.batch_size):
-            conflicts += self._send_batch(ops[i : i + self.batch_size], report)
-        for op in conflicts:
-            self._resolve_conflict(spec, owned, op, report)
-
-    def _send_batch(self, ops: list[BatchOp], report: SharePointWriteReport) -> list[BatchOp]:
-        """Sends one batch; resends throttled operations alone; returns the 412 ones."""
-        pending = list(ops)
-        conflicts: list[BatchOp] = []
-
-        def attempt() -> None:
-            nonlocal pending
-            content_type, body = build_batch(pending)
-            response = self.conn.send_once(
-                "POST",
-                self.conn.api("$batch"),
-                route="$batch",
-                data=body,
-                headers={"Content-Type": content_type},
-            )
-            subs = parse_batch_response(response)
-            if len(subs) != len(pending):
-                raise BatchResponseError(
-                    f"{self.conn.site_path}: $batch of {len(pending)} operations got "
-                    f"{len(subs)} answers"
-                )
-            throttled: list[BatchOp] = []
-            wait: float | None = None
-            for op, sub in zip(pending, subs, strict=True):
-                if sub.ok:
-                    continue
-                if sub.status == 412:
-                    conflicts.append(op)
-                elif sub.status in (429, 503, 504):
-                    throttled.append(op)
-                    delay = parse_retry_after(sub.headers.get("retry-after"))
-                    wait = max(wait or 0.0, delay or 0.0) if delay is not None else wait
-                else:
-                    code, message = error_details(_FakeResponse(sub.body))
-                    report.failed[op.key] = f"HTTP {sub.status} {code}: {message}".strip()
-                    logger.error(
-                        "%s: %s %s (key %s) failed: HTTP %s %s %s",
-                        self.conn.site_path,
-                        op.method,
-                        op.url,
-                        op.key,
-                        sub.status,
-                        code,
-                        message,
-                    )
-            pending = throttled
-            if throttled:
-                raise BatchThrottledError(self.conn.site_path, len(throttled), wait)
-
-        self.conn.retry(attempt, route="$batch")
-        return conflicts
+            unknown += send_batch(self.conn, ops[i : i + self.batch_size], report.failed, conflicts)
+        return unknown
 
     def _resolve_conflict(
         self,
@@ -392,19 +532,6 @@ class SharePointListSink:
         )
 
 
-class _FakeResponse:
-    """Lets ``error_details`` read a batch sub-response body."""
-
-    def __init__(self, body: bytes) -> None:
-        self.content = body
-        self.text = body.decode("utf-8", "replace")
-
-    def json(self) -> Any:
-        import json
-
-        return json.loads(self.text)
-
-
 def _key(value: Any) -> str | None:
     value = unwrap(value)
     if value is None:
@@ -415,3 +542,8 @@ def _key(value: Any) -> str | None:
 
 def _values(raw: dict[str, Any], owned: dict[str, ColumnSpec]) -> dict[str, Any]:
     return {name: unwrap(raw.get(column.wire_name)) for name, column in owned.items()}
+
+
+def odata_literal(value: str) -> str:
+    """A string as an OData literal: quoted, inner single quotes doubled (no filter injection)."""
+    return "'" + value.replace("'", "''") + "'"

@@ -59,7 +59,7 @@ def fetch_fields_and_list_id(
     SharePoint addresses a list's field as ``…/Web/Lists(guid'<list>')/Fields(guid'<field>')``;
     the change log names lists by that GUID.
     """
-    url: str | None = conn.api(f"{list_path(list_title)}/Fields?$select={FIELD_SELECT}")
+    url: str | None = fields_url(conn, list_title)
     fields: list[ListField] = []
     list_id: str | None = None
     pages = 0
@@ -81,6 +81,14 @@ def fetch_fields_and_list_id(
             )
         url = d.get("__next") if isinstance(d, dict) else None
     return fields, list_id
+
+
+def fields_url(conn: SiteConnection, list_title: str) -> str:
+    return conn.api(f"{list_path(list_title)}/Fields?$select={FIELD_SELECT}")
+
+
+def time_zone_url(conn: SiteConnection) -> str:
+    return conn.api("Web/RegionalSettings/TimeZone")
 
 
 def fetch_list_id(conn: SiteConnection, list_title: str) -> str:
@@ -114,7 +122,7 @@ def resolve_field(fields: list[ListField], name: str) -> ListField | None:
 def site_time_zone(conn: SiteConnection, default: str = "UTC") -> str:
     """The site's IANA time zone from RegionalSettings, or ``default`` if it cannot be told."""
     try:
-        d: Any = conn.get_json(conn.api("Web/RegionalSettings/TimeZone"), route="time zone")
+        d: Any = conn.get_json(time_zone_url(conn), route="time zone")
     except SharePointRequestError as exc:
         if exc.transient:
             raise

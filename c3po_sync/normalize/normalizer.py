@@ -135,6 +135,7 @@ def _keyed(
             q.add(batch, rec.item_id, rule.column, raw, "no project key; row dropped")
             return False
         row["project_key"] = key
+        row["_key_raw"] = raw  # what SharePoint sent, for reports; Table.frame drops it
         return True
 
     return extra
@@ -154,7 +155,7 @@ def _dedupe_projects(
                 batch,
                 row["source_item_id"],
                 m.key.column if m.key else "project_key",
-                key,
+                row.get("_key_raw", key),
                 f"duplicate project key {key!r}: kept {w['source_site']}/{w['source_list']} "
                 f"item {w['source_item_id']}; dropped {row['source_site']}/{row['source_list']} "
                 f"item {row['source_item_id']}",
@@ -220,6 +221,40 @@ def _document_frame(
     return df
 
 
+def _report_unknown_keys(
+    known: KnownKeys,
+    documents: pd.DataFrame,
+    assets: list[dict[str, Any]],
+    pairs: list[tuple[SourceBatch, SourceMapping]],
+    q: _Quarantine,
+) -> None:
+    """A key that names no project (deleted, mistyped) is kept as typed but reported, located."""
+    if not known:
+        return
+    by_source = {(b.ref.site, b.ref.list_title): (b, m) for b, m in pairs}
+    docs = documents[documents["project_key"].notna()]
+    orphan_docs = docs[~known.known(docs["project_key"]).astype(bool)]
+    orphan_assets = [
+        a
+        for a in assets
+        if a.get("project_key") and not known.canon.get(str(a["project_key"]).casefold())
+    ]
+    rows = [
+        (r["source_site"], r["source_list"], r["source_item_id"], r["project_key"])
+        for r in orphan_docs.to_dict("records")
+    ] + [
+        (a["source_site"], a["source_list"], a["source_item_id"], a["project_key"])
+        for a in assets
+        if a in orphan_assets
+    ]
+    for site, lst, item_id, key in rows:
+        batch, m = by_source[(site, lst)]
+        column = m.key.column if m.key else "project_key"
+        if m.target == "assets" and "project_key" in m.fields:
+            column = m.fields["project_key"].column
+        q.add(batch, int(item_id), column, key, f"project key {key!r} matches no project")
+
+
 def _pair(batches: list[SourceBatch], mappings: list[SourceMapping]):
     by_key = {m.match_key: (i, m) for i, m in enumerate(mappings)}
     pairs = []
@@ -265,6 +300,7 @@ def normalize(batches: list[SourceBatch], mappings: list[SourceMapping]) -> Cano
     ]
     doc_frames = [f for f in doc_frames if not f.empty]
     documents = pd.concat(doc_frames, ignore_index=True) if doc_frames else DOCUMENTS.empty()
+    _report_unknown_keys(known, documents, rows["assets"], pairs, q)
     if q.rows:
         log.info("normalize: %d values quarantined", len(q.rows))
     return CanonicalTables(

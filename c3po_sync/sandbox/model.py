@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from c3po_sync.sandbox.errors import ListAlreadyExists, ListNotFound, UserNotFound
+from c3po_sync.sandbox.errors import BadRequest, ListAlreadyExists, ListNotFound, UserNotFound
 from c3po_sync.sandbox.model_changes import SCOPE_SITE, Change, ChangeLog, make_token
 from c3po_sync.sandbox.model_fields import FIELD_TYPE_KIND, Field, FieldKind
 from c3po_sync.sandbox.model_files import FileBlob, SiteFilesMixin
@@ -115,12 +115,32 @@ class Site(SiteFilesMixin):
         *,
         url: str | None = None,
         id: str | None = None,
+        record: bool = True,
     ) -> SPList:
         if title.lower() in self.lists:
             raise ListAlreadyExists()
         lst = SPList(self, title, base_template, url=url, id=id, description=description)
         self.lists[title.lower()] = lst
+        if record:
+            self.record_schema_change("list", 1, lst)
         return lst
+
+    def rename_list(self, lst: SPList, title: str) -> SPList:
+        """A new list title (its URL stays), logged as an SP.ChangeList Update."""
+        if not title.strip():
+            raise BadRequest("The list title cannot be empty.")
+        if title.lower() != lst.title.lower() and title.lower() in self.lists:
+            raise ListAlreadyExists()
+        del self.lists[lst.title.lower()]
+        lst.title = title
+        self.lists[title.lower()] = lst
+        self.record_schema_change("list", 2, lst)
+        return lst
+
+    def delete_list(self, lst: SPList) -> None:
+        """Removes a list, logged as an SP.ChangeList DeleteObject."""
+        self.lists.pop(lst.title.lower(), None)
+        self.record_schema_change("list", 3, lst)
 
     def ensure_user(self, login_or_email: str) -> User:
         """The tenant user for an e-mail or claims login (`i:0#.f|membership|x@y`)."""
@@ -141,6 +161,25 @@ class Site(SiteFilesMixin):
         )
         return self.change_log.record(change)
 
+    def record_schema_change(
+        self, kind: str, change_type: int, lst: SPList, field_id: str | None = None
+    ) -> Change:
+        """An SP.ChangeList (list added, renamed, deleted) or SP.ChangeField (column added,
+        updated, deleted) entry, as SharePoint logs them for `List`/`Field` change queries."""
+        change = Change(
+            change_type,
+            0,
+            lst.id,
+            self.web_id,
+            self.id,
+            self.tenant.now(),
+            0,
+            kind=kind,
+            field_id=field_id,
+            title=lst.title,
+        )
+        return self.change_log.record(change)
+
     def current_change_token(self) -> str:
         return make_token(SCOPE_SITE, self.id, self.tenant.now(), self.change_log.last_number)
 
@@ -152,6 +191,7 @@ class Site(SiteFilesMixin):
         kinds: set[str] | None = None,
         *,
         scope: int = SCOPE_SITE,
+        objects: set[str] | None = None,
     ) -> list[Change]:
         """Site (scope 1) or web (scope 2) changes of all lists."""
         guid = self.id if scope == SCOPE_SITE else self.web_id
@@ -164,6 +204,7 @@ class Site(SiteFilesMixin):
             token_end=token_end,
             fetch_limit=min(fetch_limit or 1000, 2000),
             kinds=kinds,
+            objects=objects,
         )
 
 

@@ -18,6 +18,9 @@ CHANGE_TYPES = {
     15: "SystemUpdate",
 }
 CHANGE_TYPE_BY_NAME = {v.lower(): k for k, v in CHANGE_TYPES.items()}
+# SP.ChangeQuery's `Move` flag means both halves of a move.
+CHANGE_TYPE_BY_NAME["move"] = 5
+OBJECT_KINDS = {"item": "item", "list": "list", "field": "field"}  # ChangeQuery flag -> kind
 SCOPE_SITE, SCOPE_WEB, SCOPE_LIST = 1, 2, 3
 _EPOCH_TICKS = 621355968000000000
 
@@ -46,6 +49,9 @@ class Change:
     token: str = ""  # list-scope token; get_changes on a site returns site-scope tokens
     unique_id: str | None = None
     server_relative_url: str | None = None
+    kind: str = "item"  # item | list | field: SP.ChangeItem, SP.ChangeList, SP.ChangeField
+    field_id: str | None = None
+    title: str | None = None  # a list's title, for SP.ChangeList
 
 
 @dataclass
@@ -100,8 +106,13 @@ class ChangeLog:
         token_end: str | None,
         fetch_limit: int,
         kinds: set[str] | None,
+        objects: set[str] | None = None,
     ) -> list[Change]:
-        """Changes strictly after token_start (up to token_end), each with a token of `scope`."""
+        """Changes strictly after token_start (up to token_end), each with a token of `scope`.
+
+        `kinds`: change-type flags (`Add`, `Update`, `Move`…); `objects`: object-type flags
+        (`Item`, `List`, `Field`); None means every kind / items only.
+        """
         start = 0
         if token_start:
             parsed = parse_token(token_start)
@@ -121,6 +132,10 @@ class ChangeLog:
             if kinds
             else None
         )
+        if wanted is not None and 5 in wanted and any(k.lower() == "move" for k in kinds or ()):
+            wanted.add(6)  # `Move` asks for MoveAway and MoveInto
+        objs = {OBJECT_KINDS[o.lower()] for o in objects or () if o.lower() in OBJECT_KINDS}
+        objs = objs or {"item"}
         out: list[Change] = []
         for ch in self._after(start):
             if end is not None and ch.change_number > end:
@@ -128,6 +143,8 @@ class ChangeLog:
             if list_id is not None and ch.list_id != list_id:
                 continue
             if wanted is not None and ch.change_type not in wanted:
+                continue
+            if ch.kind not in objs:
                 continue
             tok = (
                 ch.token

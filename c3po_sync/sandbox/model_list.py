@@ -187,7 +187,7 @@ class SPList:
                 return fld
         raise FieldNotFound(f"Field with id '{wanted}' does not exist in list '{self.title}'.")
 
-    def update_field(self, fld: Field, props: dict[str, Any]) -> Field:
+    def update_field(self, fld: Field, props: dict[str, Any], *, record: bool = True) -> Field:
         """MERGE on an SP.Field: Title, Indexed, Required, Hidden, Choices; 400 on unknown names."""
         changes: dict[str, Any] = {}
         for prop, value in props.items():
@@ -219,13 +219,30 @@ class SPList:
                 )
         if fld.builtin and fld.read_only and set(changes) - {"indexed"}:
             raise BadRequest(f"The field '{fld.internal_name}' is read-only.")
-        for attr, value in changes.items():
+        changed = {a: v for a, v in changes.items() if getattr(fld, a) != v}
+        for attr, value in changed.items():
             setattr(fld, attr, value)
         self._field_index = None
+        if changed and record:
+            self.site.record_schema_change("field", 2, self, fld.id)
         return fld
 
+    def delete_field(self, fld: Field) -> None:
+        """Removes a custom column (built-in ones cannot go), logged as SP.ChangeField Delete."""
+        if fld.builtin:
+            raise BadRequest(f"The field '{fld.internal_name}' cannot be deleted.")
+        self.fields = [f for f in self.fields if f is not fld]
+        self._field_index = None
+        self.site.record_schema_change("field", 3, self, fld.id)
+
     def add_field(
-        self, title: str, kind: str, *, internal_name: str | None = None, **opts: Any
+        self,
+        title: str,
+        kind: str,
+        *,
+        internal_name: str | None = None,
+        record: bool = True,
+        **opts: Any,
     ) -> Field:
         """Create a custom column; the internal name comes from the title as in SharePoint."""
         if kind not in FIELD_TYPE_KIND:
@@ -246,6 +263,8 @@ class SPList:
         )
         self.fields.append(fld)
         self._field_index = None
+        if record:
+            self.site.record_schema_change("field", 1, self, fld.id)
         return fld
 
     # -- items -------------------------------------------------------------------------------------
@@ -406,8 +425,10 @@ class SPList:
         token_end: str | None = None,
         fetch_limit: int = 1000,
         kinds: set[str] | None = None,
+        objects: set[str] | None = None,
     ) -> list[Change]:
         return self.site.change_log.query(
+            objects=objects,
             scope=SCOPE_LIST,
             scope_guid=self.id,
             list_id=self.id,

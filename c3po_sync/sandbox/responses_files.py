@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING, Any
 
-from c3po_sync.sandbox.errors import BadRequest
+from c3po_sync.sandbox.errors import BadRequest, FileNotFound
 from c3po_sync.sandbox.responses import (
     Reply,
     apply_select,
@@ -52,10 +52,39 @@ def resolve_file(call: Call) -> tuple[Any, Any]:
 
 
 def resolve_folder(call: Call) -> tuple[Any, str]:
-    lst, folder = call.site.folder(
-        _path_arg(call, "getfolderbyserverrelativeurl", "getfolderbyserverrelativepath")
-    )
-    return lst, folder
+    """The folder a path names: by URL, by UniqueId (``GetFolderById``) or a list's
+    ``RootFolder``, followed by any ``Folders('name')`` / ``Folders/GetByUrl('name')`` steps."""
+    names = [s.name for s in call.segments]
+    if "getfolderbyid" in names:
+        url = _folder_url_by_id(call, str(call.segment("getfolderbyid").arg()))
+        start = names.index("getfolderbyid") + 1
+    elif "rootfolder" in names:
+        url = resolve_list(call).root_folder
+        start = names.index("rootfolder") + 1
+    else:
+        url = _path_arg(call, "getfolderbyserverrelativeurl", "getfolderbyserverrelativepath")
+        start = next(i for i, n in enumerate(names) if n.startswith("getfolderbyserver")) + 1
+    for seg in call.segments[start:]:
+        if seg.name == "folders" and seg.has_parens and seg.args:
+            url = f"{url.rstrip('/')}/{seg.arg()}"
+        elif seg.name == "getbyurl":
+            url = (
+                _absolute(call, seg.arg())
+                if str(seg.arg()).startswith("/")
+                else (f"{url.rstrip('/')}/{seg.arg()}")
+            )
+    return call.site.folder(url)
+
+
+def _folder_url_by_id(call: Call, unique_id: str) -> str:
+    key = unique_id.strip("{}").lower()
+    for lst in call.site.lists.values():
+        if lst.id == key:
+            return lst.root_folder
+        for item in lst.items.values():
+            if item.fs_obj_type == 1 and (item.guid or "").lower() == key:
+                return item.file_ref
+    raise FileNotFound(f"File Not Found. Folder with id '{unique_id}' does not exist.")
 
 
 def _resource_path(url: str) -> dict:

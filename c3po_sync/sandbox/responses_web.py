@@ -199,7 +199,18 @@ def lists(call: Call) -> Reply:
 
 
 def get_list(call: Call) -> Reply:
+    """GET a list; MERGE its Title (a rename, logged) or DELETE it (logged), 204 as SPO."""
     lst = resolve_list(call)
+    if call.request.method in ("MERGE", "PATCH"):
+        body = call.request.json()
+        if "Title" in body:
+            call.site.rename_list(lst, str(body.get("Title") or ""))
+        if "Description" in body:
+            lst.description = str(body.get("Description") or "")
+        return empty_reply(204)
+    if call.request.method == "DELETE":
+        call.site.delete_list(lst)
+        return empty_reply(204)
     return json_reply(call.request, {"d": list_entity(call, lst, call.request.option("$select"))})
 
 
@@ -264,6 +275,9 @@ def get_field(call: Call) -> Reply:
         fld = lst.field(str(seg.arg()))
     if call.request.method in ("MERGE", "PATCH"):
         lst.update_field(fld, call.request.json())
+        return empty_reply(204)
+    if call.request.method == "DELETE":
+        lst.delete_field(fld)
         return empty_reply(204)
     return json_reply(
         call.request, {"d": field_entity(call, lst, fld, call.request.option("$select"))}
@@ -384,43 +398,57 @@ def _change_args(call: Call) -> dict:
     query = call.request.json().get("query") or {}
     start = (query.get("ChangeTokenStart") or {}).get("StringValue")
     end = (query.get("ChangeTokenEnd") or {}).get("StringValue")
-    kinds = {
-        k
-        for k in (
-            "Add",
-            "Update",
-            "DeleteObject",
-            "Rename",
-            "Restore",
-            "SystemUpdate",
-            "MoveAway",
-            "MoveInto",
-        )
-        if query.get(k)
-    }
+    # Flags SharePoint does not know, or the sandbox does not log (Alert, Web, User, …), are
+    # ignored as SharePoint ignores object types it has no changes of.
+    kinds = {k for k in _CHANGE_TYPE_FLAGS if query.get(k) is True}
+    objects = {k for k in ("Item", "List", "Field") if query.get(k) is True}
     limit = int(query.get("FetchLimit") or 1000)
     return {
         "token_start": start,
         "token_end": end,
         "fetch_limit": min(max(limit, 1), 2000),
         "kinds": kinds,
+        "objects": objects,
     }
 
 
+_CHANGE_TYPE_FLAGS = (
+    "Add",
+    "Update",
+    "DeleteObject",
+    "Rename",
+    "Restore",
+    "SystemUpdate",
+    "Move",
+    "MoveAway",
+    "MoveInto",
+)
+
+
 def change_entity(change: Any) -> dict:
+    """An SP.ChangeItem, SP.ChangeList or SP.ChangeField, by what the change was made to."""
+    kind = getattr(change, "kind", "item")
     props: dict[str, Any] = {
-        "__metadata": {"type": "SP.ChangeItem"},
+        "__metadata": {"type": _CHANGE_CLASSES.get(kind, "SP.ChangeItem")},
         "ChangeToken": change_token(change.token),
         "ChangeType": change.change_type,
         "SiteId": change.site_id,
         "Time": iso(change.time),
-        "ItemId": change.item_id,
-        "ListId": change.list_id,
-        "WebId": change.web_id,
     }
+    if kind == "field":
+        props["FieldId"] = change.field_id
+    elif kind == "list":
+        props["Title"] = getattr(change, "title", None)
+    else:
+        props["ItemId"] = change.item_id
+    props["ListId"] = change.list_id
+    props["WebId"] = change.web_id
     if getattr(change, "unique_id", None):
         props["UniqueId"] = change.unique_id
     return props
+
+
+_CHANGE_CLASSES = {"item": "SP.ChangeItem", "list": "SP.ChangeList", "field": "SP.ChangeField"}
 
 
 def list_changes(call: Call) -> Reply:

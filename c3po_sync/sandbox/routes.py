@@ -138,7 +138,10 @@ def parse_segment(text: str) -> Segment:
 _MACROS = {
     "{list}": r"(?:web/)?(?:lists/(?:getbytitle|getbyid)\(\)|lists\(\))",
     "{item}": r"(?:items\(\)|getitembyid\(\)|items/getbyid\(\))",
-    "{folder}": r"(?:web/)?(?:getfolderbyserverrelativeurl|getfolderbyserverrelativepath)\(\)",
+    # A folder by URL, by UniqueId, or a library's RootFolder, then any Folders('name') steps.
+    "{folder}": r"(?:(?:web/)?(?:getfolderbyserverrelativeurl|getfolderbyserverrelativepath"
+    r"|getfolderbyid)\(\)|(?:web/)?(?:lists/(?:getbytitle|getbyid)\(\)|lists\(\))/rootfolder)"
+    r"(?:/folders\(\)|/folders/getbyurl\(\))*",
     "{file}": r"(?:web/)?(?:getfilebyserverrelativeurl|getfilebyserverrelativepath"
     r"|getfilebyid)\(\)",
     "{field}": r"(?:fields/(?:getbytitle|getbyinternalnameortitle|getbyid)\(\)|fields\(\))",
@@ -153,9 +156,9 @@ ROUTES: list[tuple[str, set[str], str, Handler]] = [
     ("site", {"GET"}, r"site", web.get_site),
     ("web_changes", {"POST"}, r"(?:web|site)/getchanges", web.site_changes),
     ("lists", {"GET", "POST"}, r"web/lists", web.lists),
-    ("list", {"GET"}, r"{list}", web.get_list),
+    ("list", {"GET", "MERGE", "PATCH", "DELETE"}, r"{list}", web.get_list),
     ("fields", {"GET", "POST"}, r"{list}/fields", web.fields),
-    ("field", {"GET", "MERGE", "PATCH"}, r"{list}/{field}", web.get_field),
+    ("field", {"GET", "MERGE", "PATCH", "DELETE"}, r"{list}/{field}", web.get_field),
     ("field_add", {"POST"}, r"{list}/fields/addfield", web.add_field),
     ("field_xml", {"POST"}, r"{list}/fields/createfieldasxml", web.add_field_xml),
     ("ensure_user", {"POST"}, r"web/ensureuser\(\)", web.ensure_user),
@@ -173,8 +176,8 @@ ROUTES: list[tuple[str, set[str], str, Handler]] = [
     ("file_add", {"POST"}, r"{folder}/files/add\(\)", files.add_file),
     ("folder_files", {"GET"}, r"{folder}/files", files.folder_files),
     ("folder_folders", {"GET"}, r"{folder}/folders", files.folder_folders),
-    ("folder", {"GET"}, r"{folder}", files.get_folder),
     ("list_root_folder", {"GET"}, r"{list}/rootfolder", files.list_root_folder),
+    ("folder", {"GET"}, r"{folder}", files.get_folder),
     ("file", {"GET", "DELETE"}, r"{file}", files.get_file),
     ("file_content", {"GET"}, r"{file}/\$value", files.file_content),
     ("file_item", {"GET"}, r"{file}/listitemallfields", files.file_item),

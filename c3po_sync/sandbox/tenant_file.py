@@ -192,6 +192,7 @@ def tenant_from_dict(data: dict, *, source: str = "<dict>", **opts: Any) -> Tena
                 ldata.get("description", ""),
                 url=ldata.get("url"),
                 id=ldata.get("id"),
+                record=False,
             )
             for fi, f in enumerate(ldata.get("fields") or []):
                 opts_f = {k: f[k] for k in _FIELD_OPTS if k in f}
@@ -209,6 +210,7 @@ def tenant_from_dict(data: dict, *, source: str = "<dict>", **opts: Any) -> Tena
                     f.get("title") or decode_internal_name(name),
                     f.get("kind", "Text"),
                     internal_name=name,
+                    record=False,
                     **opts_f,
                 )
                 if f.get("id"):
@@ -313,6 +315,9 @@ def _load_changes(ld: _Loader, site: Any, raw: dict | None, swhere: str) -> None
             0,
             unique_id=c.get("unique_id"),
             server_relative_url=c.get("url"),
+            kind=str(c.get("object") or "item"),
+            field_id=c.get("field_id"),
+            title=lst.title,
         )
         log_.last_number = int(c["number"]) - 1
         log_.record(ch)

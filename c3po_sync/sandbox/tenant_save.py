@@ -146,6 +146,8 @@ def tenant_to_dict(tenant: Tenant) -> dict:
                 "time": _iso(c.time),
                 **({"unique_id": c.unique_id} if c.unique_id else {}),
                 **({"url": c.server_relative_url} if c.server_relative_url else {}),
+                **({"object": c.kind} if c.kind != "item" else {}),
+                **({"field_id": c.field_id} if c.field_id else {}),
             }
             for c in site.change_log.changes
             if c.list_id in titles

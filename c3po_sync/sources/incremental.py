@@ -79,6 +79,20 @@ class Page:
     merge: bool = False
 
 
+@dataclass
+class PrefetchPlan:
+    """What a source will read first this sync: its schema, and the items it will re-read.
+
+    ``schema`` is the cached one (None on a first read); ``ids`` the changed items (None for a
+    full read). A feed that can batch reads uses it to send those GETs in one round trip.
+    """
+
+    source: IncrementalSource
+    columns: list[str]
+    schema: Schema | None
+    ids: list[int] | None
+
+
 class ChangeFeed(Protocol):
     """A site's change log."""
 
@@ -177,10 +191,27 @@ def sync_site(
     if not sources:
         return result
     feed = sources[0][0].change_feed()
+    try:
+        _sync_sources(site, sources, cache, feed, result)
+    finally:
+        discard = getattr(feed, "discard_prefetched", None)
+        if discard is not None:
+            discard()  # prefetched answers are good for this sync only
+    return result
+
+
+def _sync_sources(
+    site: str,
+    sources: list[tuple[IncrementalSource, list[str]]],
+    cache: SourceCache,
+    feed: ChangeFeed,
+    result: SiteSyncResult,
+) -> None:
     token = cache.site_token(site)
     changes: SiteChanges | None = None
     restart = False
     if token is None:
+        _prefetch(feed, _plans(sources, cache, None), token=True)
         token = feed.current_token()
         cache.set_site_token(site, token)  # before any page: changes during the read replay
     else:
@@ -195,9 +226,12 @@ def sync_site(
                     exc,
                     source.ref,
                 )
+            _prefetch(feed, [PrefetchPlan(s, c, None, None) for s, c in sources], token=True)
             token = feed.current_token()
             cache.set_site_token(site, token)
             restart = True
+        else:
+            _prefetch(feed, _plans(sources, cache, changes), token=False)
     for source, columns in sources:
         key = source_key(source.ref)
         try:
@@ -219,7 +253,32 @@ def sync_site(
             result.errors[key] = exc
     if changes is not None and not result.errors:
         cache.set_site_token(site, changes.token)
-    return result
+
+
+def _prefetch(feed: ChangeFeed, plans: list[PrefetchPlan], *, token: bool) -> None:
+    """Lets a feed that can (m365: one read ``$batch``) fetch token and schemas in one go."""
+    prefetch = getattr(feed, "prefetch", None)
+    if prefetch is not None and (plans or token):
+        prefetch(plans, token=token)
+
+
+def _plans(
+    sources: list[tuple[IncrementalSource, list[str]]],
+    cache: SourceCache,
+    changes: SiteChanges | None,
+) -> list[PrefetchPlan]:
+    """The sources whose schema ``_bring_up_to_date`` will read (mirrors its tests)."""
+    plans: list[PrefetchPlan] = []
+    for source, columns in sources:
+        state = cache.state(source_key(source.ref))
+        if state is None or state.columns != columns:
+            plans.append(PrefetchPlan(source, columns, None, None))
+        elif changes is not None and (state.complete or state.position is not None):
+            delta = changes.for_list(state.schema.list_id)
+            if changes.schema_touched(state.schema.list_id) or delta.changed or delta.deleted:
+                ids = sorted(delta.changed) if state.complete else None
+                plans.append(PrefetchPlan(source, columns, state.schema, ids))
+    return plans
 
 
 def _bring_up_to_date(

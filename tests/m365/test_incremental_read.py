@@ -135,9 +135,14 @@ def test_edits_adds_deletes_match_a_fresh_full_read(
     )
 
     assert not result.errors and not result.full_reads
-    assert server.stats.count("GET", "fields") == 2  # changed lists re-check their schema
-    assert server.stats.count("GET", "items") == 1  # one ID-filtered re-read
-    assert server.stats.count("POST", "get_items") == 1  # one CAML <In> re-read, no folders
+    # One read $batch: both changed lists re-check their schema, the site users and the
+    # ID-filtered re-read of the list ride along; then one CAML <In> re-read, no folders.
+    assert server.stats.count("POST", "batch") == 1
+    assert server.stats.count("GET", "fields", in_batch=True) == 2
+    assert server.stats.count("GET", "items", in_batch=True) == 1
+    assert server.stats.count("GET", "fields") == server.stats.count("GET", "items") == 0
+    assert server.stats.count("POST", "get_items") == 1
+    assert server.stats.total == 3  # getChanges, the read $batch, GetItems
     fresh_projects = _projects(connect(SITE)).read(PROJECT_COLUMNS)
     fresh_docs = _docs(connect(SITE)).read(["DocType"])
     got = result.batches
@@ -217,7 +222,8 @@ def test_over_threshold_list_is_read_and_reread_by_id_without_throttling(
 
     assert not result.errors
     assert server.stats.statuses.get(500, 0) == 0
-    assert server.stats.count("GET", "items") == 1
+    assert server.stats.count("GET", "items", in_batch=True) == 1  # beside the fields GET
+    assert server.stats.statuses.get(400, 0) == 0
     closed = [r for r in result.batches[source_key(ref)].records if r.values["Status"] == "Closed"]
     assert len(closed) == 3_000 + 2  # ids 6 and 4000 were Open; 5, 7 and 5999 already Closed
 
@@ -240,3 +246,29 @@ def test_change_rows_are_classified_per_list_and_schema() -> None:
     assert changes.for_list("b").changed == {2}
     assert changes.schema_changed == {"c"} and changes.all_schemas_changed
     assert id_ranges([7, 1, 2, 3, 9, 8]) == [(1, 3), (7, 9)]
+
+
+def test_idle_site_notices_a_deleted_column_from_the_change_log(
+    tenant: Tenant, connect, server: SandboxServer, cache: RawCache
+) -> None:
+    conn = connect(SITE)
+    sync_site(SITE, [(_projects(conn), PROJECT_COLUMNS), (_docs(conn), ["DocType"])], cache)
+    projects = tenant.sites[SITE].list_by_title("Projects")
+    projects.update_field(projects.field("Phase"), {"Title": "Stage"})  # SP.ChangeField Update
+    projects.delete_field(projects.field("Budget"))  # SP.ChangeField DeleteObject
+
+    server.stats.reset()
+    conn2 = connect(SITE)
+    result = sync_site(
+        SITE, [(_projects(conn2), PROJECT_COLUMNS), (_docs(conn2), ["DocType"])], cache
+    )
+
+    # No item changed: the field entries alone make the list's schema be read again (one
+    # GET beside the change log); the library, untouched, costs nothing.
+    assert server.stats.total == 2 and server.stats.count("GET", "fields") == 1
+    fields = {f.internal_name: f.title for f in result.batches[source_key(projects_ref())].fields}
+    assert "Budget" not in fields and fields["Phase"] == "Stage"
+
+
+def projects_ref() -> SourceRef:
+    return SourceRef(SITE, "Projects")

@@ -157,7 +157,9 @@ def test_mark_missing_must_name_owned_columns(hub, spec: ListSpec, make_rows) ->
         sink.upsert(spec, make_rows(1), mark_missing={"PPMComment": "gone"})
 
 
-def test_duplicate_keys_keep_lowest_id(hub, tenant: Tenant, spec: ListSpec, make_rows) -> None:
+def test_duplicate_keys_only_the_service_wrote_are_recycled(
+    hub, tenant: Tenant, spec: ListSpec, make_rows
+) -> None:
     sink = SharePointListSink(hub)
     sink.ensure_list(spec)
     lst = _hub_list(tenant)
@@ -166,10 +168,10 @@ def test_duplicate_keys_keep_lowest_id(hub, tenant: Tenant, spec: ListSpec, make
 
     report = sink.upsert(spec, make_rows(1))
 
-    assert report.duplicates == {"P000": [high]}
+    assert report.recycled == {"P000": [high]} and report.duplicates == {}
     assert report.changed["P000"]
     assert lst.items[low].values["Title"] == "Project 0"
-    assert lst.items[high].values["Title"] == "older"
+    assert high not in lst.items
 
 
 def test_dry_run_writes_nothing(hub, server: SandboxServer, spec: ListSpec, make_rows) -> None:
