@@ -114,9 +114,7 @@ class SharePointListSink:
 
         ops = self._plan(spec, owned, incoming, existing, marks, report)
         if not dry_run and ops:
-            items = len(existing) + len(report.added)
-            pages = max(1, math.ceil(items / self.page_size))
-            self._send(spec, owned, ops, report, incoming=incoming, marks=marks, pages=pages)
+            self._send(spec, owned, ops, report)
         report.requests = self.conn.requests_sent - start
         logger.info(
             "%s/%s: %s%d added, %d changed, %d marked, %d unchanged in %d requests",
@@ -165,7 +163,9 @@ class SharePointListSink:
                 }
                 if report is not None:
                     report.added.append(key)
-                ops.append(BatchOp("POST", self._items_url(spec), body, key, kind="add"))
+                ops.append(
+                    BatchOp("POST", self._items_url(spec), body, key, kind="add", desired=row)
+                )
                 continue
             changes = self._diff(owned, current.values, row)
             if changes:
@@ -433,17 +433,16 @@ class SharePointListSink:
         owned: dict[str, ColumnSpec],
         ops: list[BatchOp],
         report: SharePointWriteReport,
-        *,
-        incoming: dict[str, dict[str, Any]],
-        marks: dict[str, Any],
-        pages: int,
     ) -> None:
         """Sends ``ops`` in batches; a batch whose answer was lost is re-read and re-planned.
 
         Re-sending such a batch would post its adds twice when the server had applied it.
         Instead its keys are read back and only what is still missing or different is sent
-        again (MERGEs carry fresh ETags then).
+        again (MERGEs carry fresh ETags then). Each op carries the row it wants (``desired``),
+        so the re-plan needs nothing else.
         """
+        known = len(report.added) + len(report.changed) + len(report.marked) + report.unchanged
+        pages = max(1, math.ceil(known / self.page_size))
         conflicts: list[BatchOp] = []
         unknown = self._send_batches(spec, ops, report, conflicts)
         for _round in range(MAX_REPLAN_ROUNDS):
@@ -462,6 +461,8 @@ class SharePointListSink:
             fresh = self._dedupe(
                 spec, self._read_keys(spec, owned, keys, pages), report, dry_run=False
             )
+            incoming = {op.key: op.desired for op in unknown if op.kind != "mark"}
+            marks = next((op.desired for op in unknown if op.kind == "mark"), {})
             ops = self._plan(spec, owned, incoming, fresh, marks, None, keys=keys)
             unknown = self._send_batches(spec, ops, report, conflicts)
         for op in unknown:

@@ -10,6 +10,9 @@ ColumnKind = Literal[
 ]
 
 
+TEXT_MAX = 255  # SharePoint's limit for a single line of text
+
+
 @dataclass(frozen=True)
 class ColumnSpec:
     """A consolidated list column; only ``owned`` columns are ever written by the service."""
@@ -41,6 +44,15 @@ class ListSpec:
     @property
     def owned_columns(self) -> tuple[ColumnSpec, ...]:
         return tuple(c for c in self.columns if c.owned)
+
+    def fit(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The row cut to what SharePoint stores: a single-line text column holds 255 characters,
+        and a longer value would fail the whole write on the real service."""
+        kinds = {c.internal_name: c.kind for c in self.columns}
+        return {
+            k: v[:TEXT_MAX] if kinds.get(k) == "Text" and isinstance(v, str) else v
+            for k, v in row.items()
+        }
 
 
 @dataclass

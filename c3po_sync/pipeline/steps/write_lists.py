@@ -31,12 +31,13 @@ def plan_hub_writes(ctx: RunContext) -> list[tuple[ListSpec, list[dict[str, Any]
     history = ctx.findings_history()
     open_findings = history[history["status"] != "resolved"] if len(history) else history
     rules = ctx.inputs.rules
-    return [
+    plan = [
         (PORTFOLIO, portfolio_rows(tables, open_findings, ctx.tz), PORTFOLIO_GONE),
         (FINDINGS_LIST, findings_rows(history, ctx.tz), FINDING_GONE),
         (KNOWLEDGE, knowledge_rows(tables, rules, ctx.tz), KNOWLEDGE_GONE),
         (ASSET_INVENTORY, asset_rows(tables, rules, ctx.inputs.today, ctx.tz), ASSET_GONE),
     ]
+    return [(spec, [spec.fit(r) for r in rows], gone) for spec, rows, gone in plan]
 
 
 def run_write_lists(ctx: RunContext) -> None:
