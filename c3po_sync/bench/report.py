@@ -117,7 +117,9 @@ def targets(rep: BenchReport) -> list[tuple[str, str, str, bool | None]]:
     if idle:
         writes = idle.requests.get("writes", 0) + idle.requests.get("batches", 0)
         ok = idle.total <= sites and writes == 0
-        note = "" if ok else f"requests: {_extras(idle, set())}"
+        note = f"no reads; {idle.cpu_s:.1f} CPU s rebuilding the tables from the raw cache"
+        if not ok:
+            note = f"requests: {_extras(idle, set())}"
         measured = f"{idle.total} requests for {sites} sites, {writes} writes"
         out.append(("idle sync ≤ 1 request per site, no writes", measured, note, ok))
     if w0:
@@ -143,23 +145,39 @@ def targets(rep: BenchReport) -> list[tuple[str, str, str, bool | None]]:
                         f"{'≥ ' if lower else ''}{x:.1f}×", note, x >= 20))  # fmt: skip
     secs = rep.facts.get("normalize_rules_rollup_s")
     if secs is not None:
-        out.append(("normalize + rules + rollup ≤ 10 s", f"{secs:.1f}s (nightly)", "", secs <= 10))
-    peak = max((r.peak_mb for r in rep.rows), default=0)
-    out.append(("peak memory ≤ 400 MB", f"{peak:.0f} MB (max RSS of any row)", "", peak <= 400))
+        steps = rep.facts.get("nightly_steps_s", {})
+        note = "nightly step walls: " + ", ".join(
+            f"{k} {steps.get(k, 0):.1f}s" for k in ("normalize", "evaluate", "rollup")
+        )
+        if secs > 10:
+            note += ". To meet it: profile the slowest step (the rollup writes every sheet anew)"
+        target = "normalize + rules + rollup ≤ 10 s"
+        out.append((target, f"{secs:.1f}s (nightly)", note, secs <= 10))
+    top = max(rep.rows, key=lambda r: r.peak_mb, default=None)
+    peak = top.peak_mb if top else 0.0
+    note = f"highest in '{top.name}'" if top else ""
+    base_peaks = [b.get("peak_rss_mb", 0) for b in rep.facts.get("baseline", {}).values()]
+    if base_peaks:
+        note += f"; the baseline's process peaked at {max(base_peaks):.0f} MB"
+    if peak > 400:
+        note += ". To meet it: normalize and save per source instead of all tables at once"
+    out.append(("peak memory ≤ 400 MB", f"{peak:.0f} MB (max RSS of any row)", note, peak <= 400))
     return out
 
 
 def render(rep: BenchReport, command: str) -> str:
     s = rep.size
+    run_date = rep.facts.get("run_date") or date.today().isoformat()
     lines = [
         f"Size: {s.sites} portfolio sites, {s.projects:,} projects, {s.documents:,} documents, "
         f"{s.assets:,} assets ({rep.facts.get('items', 0):,} items in "
         f"{rep.facts.get('source_lists', 0)} source lists on {rep.facts.get('source_sites', 0)} "
         f"sites); latency {rep.latency_s * 1000:.0f} ms per request; seed {rep.seed}.",
         f"Machine: {platform.machine()}, Python {platform.python_version()}, run on "
-        f"{date.today().isoformat()}; sandbox generate {rep.setup.get('generate_s', 0):.1f}s, "
+        f"{run_date}; sandbox generate {rep.setup.get('generate_s', 0):.1f}s, "
         f"load {rep.setup.get('load_s', 0):.1f}s (not in the rows).",
         f"Command: `{command}`",
+        *_baseline_scope(rep),
         "",
         *rows_table(rep),
         "",
@@ -173,6 +191,28 @@ def render(rep: BenchReport, command: str) -> str:
         lines += ["", "Nightly step wall seconds: " + ", ".join(
             f"{k} {v:.2f}" for k, v in steps.items())]  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def _baseline_scope(rep: BenchReport) -> list[str]:
+    """Says plainly when the baseline ran its read phase only, and what the rest would cost."""
+    if rep.facts.get("baseline_scope") != "ratio":
+        return []
+    runs = list(rep.facts.get("baseline", {}).values())
+    if not runs:
+        return []
+    run = runs[0]
+    reads, wall = run["read_requests"], run["read_wall_s"]
+    rows = sum(run.get("tables", {}).values())
+    total = 2 * reads + rows
+    per = wall / reads if reads else 0.0
+    return [
+        "",
+        f"Baseline: its read phase only (`--baseline ratio`): {reads:,} requests in {wall:.0f}s. "
+        f"Its two full runs would be about {total:,} requests (two full reads plus one "
+        f"`add_item()` per row written, {rows:,} rows), ≈ {total * per / 60:.0f} min at the "
+        f"{per:.3f}s a request measured here; the ratios the issue asks for (full sync, "
+        "nightly) need its read phase only, and its nightly figure is then a lower bound (≥).",
+    ]
 
 
 def load_report(text: str) -> BenchReport:

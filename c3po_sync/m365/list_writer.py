@@ -6,7 +6,6 @@ import logging
 import math
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 from c3po_sync.m365.batch import MAX_OPERATIONS, BatchOp, send_batch
 from c3po_sync.m365.errors import (
@@ -16,8 +15,8 @@ from c3po_sync.m365.errors import (
     VersionConflictError,
 )
 from c3po_sync.m365.http import SiteConnection, list_path
-from c3po_sync.m365.list_reader import iter_pages
-from c3po_sync.m365.odata import comparable, etag_of, item_id_of, unwrap, wire_value
+from c3po_sync.m365.list_dedupe import ExistingItem, KeyedItems, key_of, owned_values
+from c3po_sync.m365.odata import comparable, etag_of, wire_value
 from c3po_sync.m365.people import PeopleResolver
 from c3po_sync.m365.provision import ListProvisioner
 from c3po_sync.sinks.base import ColumnSpec, ListSpec, WriteReport
@@ -26,7 +25,6 @@ logger = logging.getLogger(__name__)
 
 MAX_CONFLICT_ATTEMPTS = 3
 MAX_REPLAN_ROUNDS = 4  # re-reads after batches whose outcome was lost, before giving up
-KEYS_PER_FILTER = 20  # `Key eq '..' or ...` terms per re-read request (URL length)
 
 
 @dataclass
@@ -36,6 +34,8 @@ class SharePointWriteReport(WriteReport):
     duplicates: dict[str, list[int]] = field(default_factory=dict)  # key -> ids left alone
     recycled: dict[str, list[int]] = field(default_factory=dict)  # key -> extra ids we removed
     replans: int = 0  # batches whose answer was lost, re-read and re-planned
+    conflicts: int = 0  # 412s re-read and re-applied
+    failed: dict[str, str] = field(default_factory=dict)  # key -> error
 
     def describe(self, examples: int = 3) -> str:
         """The base line, plus duplicate keys healed or left for a person, when there were any."""
@@ -48,9 +48,6 @@ class SharePointWriteReport(WriteReport):
             line += f"; {len(self.duplicates)} duplicate key(s) a person edited, left alone"
         return line
 
-    conflicts: int = 0  # 412s re-read and re-applied
-    failed: dict[str, str] = field(default_factory=dict)  # key -> error
-
 
 class UpsertError(M365Error):
     """Some writes failed for good; ``report`` says what was done and what failed."""
@@ -58,21 +55,6 @@ class UpsertError(M365Error):
     def __init__(self, message: str, report: SharePointWriteReport) -> None:
         super().__init__(message)
         self.report = report
-
-
-@dataclass
-class _Existing:
-    item_id: int
-    etag: str | None
-    values: dict[str, Any]
-    notes: bool = False  # a column the service does not own has a value
-    author: Any = None
-    editor: Any = None
-
-    @property
-    def touched(self) -> bool:
-        """A person put something in it: a note, or an edit by someone other than its author."""
-        return self.notes or self.editor != self.author
 
 
 class SharePointListSink:
@@ -105,8 +87,9 @@ class SharePointListSink:
             owned[spec.key_column] = ColumnSpec(spec.key_column, spec.key_column, "Text")
         marks = self._check_marks(spec, owned, mark_missing or {})
         incoming = self._resolve_people(owned, self._index_rows(spec, rows), dry_run=dry_run)
+        items = KeyedItems(self.conn, spec, owned, page_size=self.page_size)
         try:
-            existing = self._read_existing(spec, owned, report, dry_run=dry_run)
+            existing = items.dedupe(items.read_all(), report, dry_run=dry_run)
         except ListNotFoundError:
             if not dry_run:
                 raise
@@ -140,27 +123,19 @@ class SharePointListSink:
         spec: ListSpec,
         owned: dict[str, ColumnSpec],
         incoming: dict[str, dict[str, Any]],
-        existing: dict[str, _Existing],
+        existing: dict[str, ExistingItem],
         marks: dict[str, Any],
         report: SharePointWriteReport | None,
-        keys: set[str] | None = None,
     ) -> list[BatchOp]:
         """The writes that make ``existing`` match ``incoming`` (and ``marks`` for the rest).
 
-        ``keys`` limits planning to those keys (a re-plan); ``report`` is None then, since the
-        writes were already counted when first planned.
+        ``report`` is None for a re-plan: its writes were counted when first planned.
         """
         ops: list[BatchOp] = []
         for key, row in incoming.items():
-            if keys is not None and key not in keys:
-                continue
             current = existing.get(key)
             if current is None:
-                body = {
-                    owned[n].wire_name: wire_value(owned[n].kind, v)
-                    for n, v in row.items()
-                    if n in owned and v not in (None, "")
-                }
+                body = _body(owned, {n: v for n, v in row.items() if v not in (None, "")})
                 if report is not None:
                     report.added.append(key)
                 ops.append(
@@ -171,20 +146,20 @@ class SharePointListSink:
             if changes:
                 if report is not None:
                     report.changed[key] = sorted(changes)
-                ops.append(self._merge(spec, key, current, changes, "update", row))
+                ops.append(self._merge(spec, key, owned, current, changes, "update", row))
             elif report is not None:
                 report.unchanged += 1
         for key, current in existing.items():
-            if key in incoming or not marks or (keys is not None and key not in keys):
+            if key in incoming or not marks:
                 continue
             changes = self._diff(owned, current.values, marks)
             if changes:
                 if report is not None:
                     report.marked.append(key)
-                ops.append(self._merge(spec, key, current, changes, "mark", marks))
+                ops.append(self._merge(spec, key, owned, current, changes, "mark", marks))
         return ops
 
-    # ---- reading and diffing ----------------------------------------------------------------
+    # ---- checking and diffing ---------------------------------------------------------------
 
     def _check_marks(
         self, spec: ListSpec, owned: dict[str, ColumnSpec], marks: dict[str, Any]
@@ -220,153 +195,13 @@ class SharePointListSink:
     def _index_rows(self, spec: ListSpec, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         incoming: dict[str, dict[str, Any]] = {}
         for row in rows:
-            key = _key(row.get(spec.key_column))
+            key = key_of(row.get(spec.key_column))
             if key is None:
                 raise SchemaError(f"{spec.title}: a row has no value for key {spec.key_column!r}")
             if key in incoming:
                 raise SchemaError(f"{spec.title}: key {key!r} appears twice in the rows to write")
             incoming[key] = row
         return incoming
-
-    def _read_existing(
-        self,
-        spec: ListSpec,
-        owned: dict[str, ColumnSpec],
-        report: SharePointWriteReport,
-        *,
-        dry_run: bool,
-    ) -> dict[str, _Existing]:
-        """One paged read (by ID) of Id, ETag, key and owned columns; heals duplicate keys."""
-        url = self.conn.api(
-            f"{list_path(spec.title)}/items?$select={self._select(spec, owned)}"
-            f"&$top={self.page_size}&$orderby=ID"
-        )
-        rows = self._collect(spec, owned, url, route=f"items of '{spec.title}'")
-        return self._dedupe(spec, rows, report, dry_run=dry_run)
-
-    def _read_keys(
-        self, spec: ListSpec, owned: dict[str, ColumnSpec], keys: set[str], pages: int
-    ) -> dict[str, list[_Existing]]:
-        """The items of ``keys`` now: filtered by the (indexed) key, or one full paged read.
-
-        Filtering costs one request per ``KEYS_PER_FILTER`` keys; a full read ``pages``
-        requests. The cheaper one is used.
-        """
-        route = f"items of '{spec.title}' by key"
-        select = self._select(spec, owned)
-        base = f"{list_path(spec.title)}/items?$select={select}&$top={self.page_size}"
-        if math.ceil(len(keys) / KEYS_PER_FILTER) > pages:
-            rows = self._collect(spec, owned, self.conn.api(base + "&$orderby=ID"), route=route)
-            return {k: v for k, v in rows.items() if k in keys}
-        key_wire = owned[spec.key_column].wire_name
-        ordered = sorted(keys)
-        rows: dict[str, list[_Existing]] = {}
-        for i in range(0, len(ordered), KEYS_PER_FILTER):
-            terms = " or ".join(
-                f"{key_wire} eq {odata_literal(k)}" for k in ordered[i : i + KEYS_PER_FILTER]
-            )
-            url = self.conn.api(f"{base}&$filter={quote(terms, safe='')}")
-            for key, found in self._collect(spec, owned, url, route=route).items():
-                rows.setdefault(key, []).extend(found)
-        for found in rows.values():
-            found.sort(key=lambda e: e.item_id)
-        return rows
-
-    def _select(self, spec: ListSpec, owned: dict[str, ColumnSpec]) -> str:
-        humans = [c.wire_name for c in spec.columns if c.internal_name not in owned]
-        return ",".join(["Id", "AuthorId", "EditorId", *(c.wire_name for c in owned.values())]
-                        + humans)  # fmt: skip
-
-    def _collect(
-        self, spec: ListSpec, owned: dict[str, ColumnSpec], url: str, *, route: str
-    ) -> dict[str, list[_Existing]]:
-        """Items by key, each key's items in ID order; items without a key are logged."""
-        humans = [c.wire_name for c in spec.columns if c.internal_name not in owned]
-        found: dict[str, list[_Existing]] = {}
-        for rows in iter_pages(
-            self.conn, url, page_size=self.page_size, max_pages=1000, route=route
-        ):
-            for raw in rows:
-                key = _key(raw.get(owned[spec.key_column].wire_name))
-                item_id = item_id_of(raw)
-                if key is None:
-                    logger.warning(
-                        "%s/%s: item %d has no key; left alone",
-                        self.conn.site_path,
-                        spec.title,
-                        item_id,
-                    )
-                    continue
-                notes = any(unwrap(raw.get(h)) not in (None, "") for h in humans)
-                found.setdefault(key, []).append(
-                    _Existing(
-                        item_id,
-                        etag_of(raw),
-                        _values(raw, owned),
-                        notes,
-                        raw.get("AuthorId"),
-                        raw.get("EditorId"),
-                    )
-                )
-        for items in found.values():
-            items.sort(key=lambda e: e.item_id)
-        return found
-
-    def _dedupe(
-        self,
-        spec: ListSpec,
-        found: dict[str, list[_Existing]],
-        report: SharePointWriteReport,
-        *,
-        dry_run: bool,
-    ) -> dict[str, _Existing]:
-        """One item per key. Extra items a lost batch answer or a killed run left are recycled
-        when only the service ever wrote them; an item a person touched is kept and reported.
-
-        The kept item is the lowest Id a person touched, else the lowest Id. An extra item is
-        the service's own duplicate when it has no value in a non-owned column and was
-        created and last edited by the kept item's author (the service never edits extras).
-        Recycled items stay restorable from the site's recycle bin.
-        """
-        existing: dict[str, _Existing] = {}
-        for key, items in found.items():
-            keep = next((e for e in items if e.touched), items[0])
-            existing[key] = keep
-            for extra in items:
-                if extra is keep:
-                    continue
-                if extra.touched or extra.author != keep.author or extra.author is None:
-                    report.duplicates.setdefault(key, []).append(extra.item_id)
-                    continue
-                report.recycled.setdefault(key, []).append(extra.item_id)
-                if not dry_run:
-                    self.conn.send(
-                        "POST",
-                        self._item_url(spec, extra.item_id) + "/recycle",
-                        route=f"recycle item {extra.item_id} of '{spec.title}'",
-                    )
-        for key, ids in report.recycled.items():
-            logger.warning(
-                "%s/%s: key %r was also on items %s that only this service wrote; %s them "
-                "(kept item %d)",
-                self.conn.site_path,
-                spec.title,
-                key,
-                ids,
-                "would recycle" if dry_run else "recycled",
-                existing[key].item_id,
-            )
-        for key, ids in report.duplicates.items():
-            logger.warning(
-                "%s/%s: key %r is also on items %s that a person edited; kept item %d, "
-                "the others are left alone",
-                self.conn.site_path,
-                spec.title,
-                key,
-                ids,
-                existing[key].item_id,
-            )
-        return existing
 
     @staticmethod
     def _diff(
@@ -386,22 +221,16 @@ class SharePointListSink:
         self,
         spec: ListSpec,
         key: str,
-        current: _Existing,
+        owned: dict[str, ColumnSpec],
+        current: ExistingItem,
         changes: dict[str, Any],
         kind: str,
         desired: dict[str, Any],
     ) -> BatchOp:
-        columns = {c.internal_name: c for c in spec.columns}
-        body = {
-            (columns[n].wire_name if n in columns else n): wire_value(
-                columns[n].kind if n in columns else "Text", v
-            )
-            for n, v in changes.items()
-        }
         return BatchOp(
             "MERGE",
             self._item_url(spec, current.item_id),
-            body,
+            _body(owned, changes),
             key,
             item_id=current.item_id,
             etag=current.etag or "*",
@@ -442,7 +271,8 @@ class SharePointListSink:
         so the re-plan needs nothing else.
         """
         known = len(report.added) + len(report.changed) + len(report.marked) + report.unchanged
-        pages = max(1, math.ceil(known / self.page_size))
+        pages = max(1, math.ceil(known / self.page_size))  # what a full re-read would cost
+        items = KeyedItems(self.conn, spec, owned, page_size=self.page_size)
         conflicts: list[BatchOp] = []
         unknown = self._send_batches(spec, ops, report, conflicts)
         for _round in range(MAX_REPLAN_ROUNDS):
@@ -458,12 +288,10 @@ class SharePointListSink:
                 len(unknown),
                 len(keys),
             )
-            fresh = self._dedupe(
-                spec, self._read_keys(spec, owned, keys, pages), report, dry_run=False
-            )
+            fresh = items.dedupe(items.read_keys(keys, pages), report, dry_run=False)
             incoming = {op.key: op.desired for op in unknown if op.kind != "mark"}
             marks = next((op.desired for op in unknown if op.kind == "mark"), {})
-            ops = self._plan(spec, owned, incoming, fresh, marks, None, keys=keys)
+            ops = self._plan(spec, owned, incoming, fresh, marks, None)
             unknown = self._send_batches(spec, ops, report, conflicts)
         for op in unknown:
             report.failed[op.key] = (
@@ -511,11 +339,11 @@ class SharePointListSink:
                 self._item_url(spec, op.item_id) + f"?$select={select}",
                 route=f"item {op.item_id} of '{spec.title}'",
             )
-            fresh = _values(raw, owned)
+            fresh = owned_values(raw, owned)
             changes = self._diff(owned, fresh, wanted)
             if not changes:
                 return
-            body = {owned[n].wire_name: wire_value(owned[n].kind, v) for n, v in changes.items()}
+            body = _body(owned, changes)
             body["__metadata"] = {"type": self._entity_type(spec)}
             try:
                 self.conn.send(
@@ -533,18 +361,8 @@ class SharePointListSink:
         )
 
 
-def _key(value: Any) -> str | None:
-    value = unwrap(value)
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _values(raw: dict[str, Any], owned: dict[str, ColumnSpec]) -> dict[str, Any]:
-    return {name: unwrap(raw.get(column.wire_name)) for name, column in owned.items()}
-
-
-def odata_literal(value: str) -> str:
-    """A string as an OData literal: quoted, inner single quotes doubled (no filter injection)."""
-    return "'" + value.replace("'", "''") + "'"
+def _body(owned: dict[str, ColumnSpec], values: dict[str, Any]) -> dict[str, Any]:
+    """The wire body of owned ``values`` (by internal name); other columns are never written."""
+    return {
+        owned[n].wire_name: wire_value(owned[n].kind, v) for n, v in values.items() if n in owned
+    }

@@ -7,7 +7,21 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Integer, String, Table, Text, delete, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Integer,
+    String,
+    Table,
+    Text,
+    delete,
+    event,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy.schema import CreateColumn
 
 from c3po_sync.sinks.base import WriteReport
 from c3po_sync.state.tables import UTCDateTime, metadata
@@ -32,11 +46,35 @@ write_runs = Table(
     Column("marked_keys", Text, nullable=False),  # JSON list
     Column("failed_keys", Text, nullable=False),  # JSON object: key -> error
     Column("recorded_at", UTCDateTime, nullable=False),
+    # Added after the first release: server defaults fill the rows of older databases.
+    Column("recycled", Integer, nullable=False, server_default="0"),  # duplicate items removed
+    Column("recycled_keys", Text, nullable=False, server_default="{}"),  # JSON: key -> item ids
+    Column("replans", Integer, nullable=False, server_default="0"),  # lost $batch answers re-read
 )
+_KEYS = ("added_keys", "changed_keys", "marked_keys", "failed_keys", "recycled_keys")
+
+
+@event.listens_for(metadata, "after_create")
+def _add_missing_columns(_target: object, connection: Connection, **_kw: Any) -> None:
+    """Brings a ``write_runs`` table made by an older version up to date on open.
+
+    ``create_all`` creates missing tables but never alters one that exists; new columns are
+    only ever added, with a server default, so an ``ADD COLUMN`` is the whole migration.
+    """
+    found = inspect(connection)
+    if not found.has_table(write_runs.name):
+        return
+    have = {c["name"] for c in found.get_columns(write_runs.name)}
+    for column in write_runs.columns:
+        if column.name not in have:
+            ddl = CreateColumn(column).compile(dialect=connection.dialect)
+            connection.execute(text(f"ALTER TABLE {write_runs.name} ADD COLUMN {ddl}"))
 
 
 def _row(run_id: int, report: WriteReport) -> dict[str, Any]:
+    # SharePoint's report adds these; the core never imports m365, so they are read by name.
     failed: dict[str, str] = dict(getattr(report, "failed", {}) or {})
+    recycled: dict[str, list[int]] = dict(getattr(report, "recycled", {}) or {})
     changed = dict(sorted(report.changed.items())[:MAX_KEYS_KEPT])
     return {
         "run_id": run_id,
@@ -54,6 +92,9 @@ def _row(run_id: int, report: WriteReport) -> dict[str, Any]:
         "marked_keys": json.dumps(report.marked[:MAX_KEYS_KEPT]),
         "failed_keys": json.dumps(failed),
         "recorded_at": datetime.now(UTC),
+        "recycled": sum(len(ids) for ids in recycled.values()),
+        "recycled_keys": json.dumps(dict(sorted(recycled.items())[:MAX_KEYS_KEPT])),
+        "replans": int(getattr(report, "replans", 0) or 0),
     }
 
 
@@ -85,13 +126,13 @@ class WriteLogMixin:
             )
             out = [dict(r._mapping) for r in rows]
         for r in out:
-            for name in ("added_keys", "changed_keys", "marked_keys", "failed_keys"):
+            for name in _KEYS:
                 r[name] = json.loads(r[name])
         return out
 
     def write_history(self, list_title: str, limit: int = 20) -> list[dict[str, Any]]:
         """The most recent write runs of one list, newest first (counts only)."""
-        cols = [c for c in write_runs.c if not c.name.endswith("_keys")]
+        cols = [c for c in write_runs.c if c.name not in _KEYS]
         with self._read() as conn:  # type: ignore[attr-defined]
             rows = conn.execute(
                 select(*cols)

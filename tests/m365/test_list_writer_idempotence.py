@@ -9,7 +9,8 @@ import pytest
 
 from c3po_sync.m365.auth import StaticTokenProvider
 from c3po_sync.m365.http import SiteConnection
-from c3po_sync.m365.list_writer import SharePointListSink, UpsertError, odata_literal
+from c3po_sync.m365.list_dedupe import odata_literal
+from c3po_sync.m365.list_writer import SharePointListSink, UpsertError
 from c3po_sync.sandbox.faults import FaultConfig
 from c3po_sync.sandbox.model import Tenant
 from c3po_sync.sandbox.server import SandboxServer
@@ -237,3 +238,32 @@ def test_dry_run_reports_duplicates_it_would_recycle(
 def _hub_list_after_provision(hub: SiteConnection, tenant: Tenant, spec: ListSpec):
     SharePointListSink(hub).ensure_list(spec)
     return _hub_list(tenant, spec.title)
+
+
+def test_replan_after_a_recycle_and_a_kept_duplicate_reports_each_once(
+    spec: ListSpec, make_rows
+) -> None:
+    """The re-read after a lost answer covers other keys than the first read healed."""
+    tenant, server = _serve(_LoseBatchReplies)
+    server.lose = 0  # type: ignore[attr-defined]
+    try:
+        sink = _sink(server)
+        sink.ensure_list(spec)
+        sink.upsert(spec, make_rows(2))
+        lst = _hub_list(tenant)
+        extra = lst.add_item({"ProjectKey": "P000", "Title": "Project 0"}).id
+        person = tenant.user_by_login("sam.chen@example.gov")
+        by_person = lst.add_item({"ProjectKey": "P001", "Title": "typed in"}, editor=person).id
+        rows = make_rows(3)
+        rows[1]["Phase"] = "Run"
+        server.lose = 1  # type: ignore[attr-defined]
+
+        report = sink.upsert(spec, rows)  # P000 unchanged; the P001 and P002 writes are lost
+
+        assert report.replans == 1 and not report.failed
+        assert report.recycled == {"P000": [extra]} and extra not in lst.items
+        assert report.duplicates == {"P001": [by_person]} and by_person in lst.items
+        assert report.added == ["P002"] and sorted(report.changed) == ["P001"]
+        assert _keys(tenant) == Counter({"P000": 1, "P001": 2, "P002": 1})
+    finally:
+        server.stop()
