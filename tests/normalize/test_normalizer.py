@@ -154,7 +154,7 @@ def test_duplicate_keys_keep_the_first_source_and_name_both(demo_mappings):
         "/sites/ppm-planning",
         9,
         "Key",
-        "BODYCAM",
+        "bodycam",  # as SharePoint sent it, so the report points at the cell
     )
     assert q.reason == (
         "duplicate project key 'BODYCAM': kept /sites/ppm-community/Projects item 2; "
