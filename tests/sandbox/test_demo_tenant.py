@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
+from .tenant_values import column_values, value_ok
+
 DEMO = Path(__file__).resolve().parents[2] / "c3po_sync" / "sandbox" / "tenants" / "demo.yaml"
 ANCHOR = date(2026, 11, 1)
 DEPTS = "MultiChoice"
@@ -534,56 +536,17 @@ def test_every_gap_is_seeded_and_the_rest_is_compliant_for_its_phase(demo: dict)
 def test_every_value_is_valid_for_its_field(demo: dict) -> None:
     emails = {u["email"] for u in demo["users"]}
     known_mess = {("/sites/ppm-planning", 7, "RAG")}  # FIRERMS "Amber"
-    for site in demo["sites"]:
-        for lst in site["lists"]:
-            fields = {f["name"]: f for f in lst["fields"]}
-            rows = [(it["id"], it) for it in lst.get("items") or []]
-            rows += [(f["path"], f.get("values") or {}) for f in lst.get("files") or []]
-            for rid, row in rows:
-                for name, value in row.items():
-                    if name in (
-                        "id",
-                        "Title",
-                        "created",
-                        "modified",
-                        "author",
-                        "editor",
-                        "version",
-                    ):
-                        continue
-                    ok = _value_ok(fields[name], value, emails)
-                    assert ok or (site["url"], rid, name) in known_mess, (
-                        site["url"],
-                        rid,
-                        name,
-                        value,
-                    )
+    for site, _title, rid, fld, value in column_values(demo):
+        ok = value_ok(fld, value, emails)
+        assert ok or (site, rid, fld["name"]) in known_mess, (site, rid, fld["name"], value)
+    for s in demo["sites"]:
+        for lst in s["lists"]:
             for it in lst.get("items") or []:
                 assert it["author"] in emails and it["editor"] in emails
                 assert it["created"] <= it["modified"] and it["version"] >= 1
                 assert it["modified"] < datetime(2026, 11, 1, 7, tzinfo=it["modified"].tzinfo)
             for f in lst.get("files") or []:
                 assert f["author"] in emails and f["size"] > 0
-
-
-def _value_ok(fld: dict, value: Any, emails: set[str]) -> bool:
-    kind = fld["kind"]
-    if value is None:
-        return True
-    checks = {
-        "Text": lambda v: isinstance(v, str),
-        "Note": lambda v: isinstance(v, str),
-        "Number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-        "Currency": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-        "Boolean": lambda v: isinstance(v, bool),
-        "DateTime": lambda v: isinstance(v, date),
-        "Choice": lambda v: v in fld["choices"],
-        "MultiChoice": lambda v: isinstance(v, list) and set(v) <= set(fld["choices"]),
-        "User": lambda v: v in emails,
-        "URL": lambda v: v["url"].startswith("https://"),
-        "TaxonomyFieldType": lambda v: bool(v["label"] and v["term_guid"]),
-    }
-    return checks[kind](value)
 
 
 @pytest.mark.skipif(
