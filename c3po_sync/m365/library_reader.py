@@ -8,21 +8,16 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import quoteattr
 
-from c3po_sync.m365.changes import SiteChangeFeed
 from c3po_sync.m365.errors import PagingLoopError
 from c3po_sync.m365.http import SiteConnection, list_path
-from c3po_sync.m365.list_reader import DEFAULT_PAGE_SIZE
 from c3po_sync.m365.odata import PERSON_KINDS, etag_of, item_id_of, item_results, unwrap
+from c3po_sync.m365.reader_base import DEFAULT_PAGE_SIZE, SharePointReader
 from c3po_sync.m365.schema import (
     ListField,
     fetch_fields,
-    fetch_fields_and_list_id,
-    fetch_list_id,
     fields_from_json,
-    fields_to_json,
     fields_url,
     resolve_field,
-    site_time_zone,
     time_zone_url,
 )
 from c3po_sync.sources.base import RawRecord, SourceBatch, SourceRef
@@ -72,7 +67,7 @@ def view_xml(
     )
 
 
-class SharePointLibrarySource:
+class SharePointLibrarySource(SharePointReader):
     """The read port for one document library: one POST per ``page_size`` rows, none per folder.
 
     Person columns (``Editor`` and requested User columns) come back from GetItems as ids; they
@@ -89,13 +84,8 @@ class SharePointLibrarySource:
         time_zone: str | None = None,
         server_folder_filter: bool = False,
     ) -> None:
-        self.ref = ref
-        self.conn = conn
-        self.page_size = page_size
-        self.max_pages = max_pages
-        self.time_zone = time_zone
+        super().__init__(ref, conn, page_size=page_size, max_pages=max_pages, time_zone=time_zone)
         self.server_folder_filter = server_folder_filter
-        self.item_requests = 0
 
     def read(self, columns: list[str]) -> SourceBatch:
         """A whole read in one go, nothing cached (the incremental path is ``iter_full``)."""
@@ -104,14 +94,7 @@ class SharePointLibrarySource:
         records: list[RawRecord] = []
         for page in self._pages(names, kinds, None, None):
             records.extend(page.records)
-        if self.time_zone is None:
-            self.time_zone = site_time_zone(self.conn)
-        return SourceBatch(
-            ref=self.ref,
-            fields=[f.info() for f in fields],
-            records=records,
-            time_zone=self.time_zone,
-        )
+        return self._batch(fields, records)
 
     def _names(
         self, columns: list[str], fields: list[ListField], *, quiet: bool = False
@@ -130,14 +113,6 @@ class SharePointLibrarySource:
 
     # --- incremental port (sources.incremental.IncrementalSource) ----------------------------
 
-    def fetch_schema(self) -> Schema:
-        fields, list_id = fetch_fields_and_list_id(self.conn, self.ref.list_title)
-        if not list_id:
-            list_id = fetch_list_id(self.conn, self.ref.list_title)
-        if self.time_zone is None:
-            self.time_zone = site_time_zone(self.conn)
-        return Schema(list_id, fields_to_json(fields), self.time_zone)
-
     def prefetch_urls(self, plan: PrefetchPlan) -> list[str]:
         """The GETs a read of this library starts with (fields, site users), for the batch.
 
@@ -153,9 +128,6 @@ class SharePointLibrarySource:
 
     def resolved_columns(self, columns: list[str], schema: Schema) -> list[str]:
         return self._names(columns, fields_from_json(schema.fields), quiet=True)[0]
-
-    def change_feed(self) -> SiteChangeFeed:
-        return SiteChangeFeed(self.conn)
 
     def iter_full(
         self, columns: list[str], schema: Schema, position: dict[str, Any] | None

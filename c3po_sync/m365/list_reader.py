@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from c3po_sync.m365.changes import SiteChangeFeed
 from c3po_sync.m365.errors import PagingLoopError
 from c3po_sync.m365.http import SiteConnection, list_path
 from c3po_sync.m365.odata import (
@@ -18,24 +17,20 @@ from c3po_sync.m365.odata import (
     item_results,
     unwrap,
 )
+from c3po_sync.m365.reader_base import SharePointReader
 from c3po_sync.m365.schema import (
     ListField,
     fetch_fields,
-    fetch_fields_and_list_id,
-    fetch_list_id,
     fields_from_json,
-    fields_to_json,
     fields_url,
     resolve_field,
-    site_time_zone,
     time_zone_url,
 )
-from c3po_sync.sources.base import RawRecord, SourceBatch, SourceRef
+from c3po_sync.sources.base import RawRecord, SourceBatch
 from c3po_sync.sources.incremental import Page, PrefetchPlan, Schema, id_ranges
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PAGE_SIZE = 5000
 MAX_LOOKUPS_PER_QUERY = 12  # SharePoint's lookup column threshold
 MAX_ID_TERMS = 40  # ID terms per $filter: keeps URLs well under SharePoint's limits
 _BASE_SELECT = ("Id", "Modified", "FileDirRef")
@@ -145,43 +140,17 @@ def _strip_paging(url: str) -> str:
     return f"{base}?{'&'.join(kept)}"
 
 
-class SharePointListSource:
+class SharePointListSource(SharePointReader):
     """The read port for one SharePoint list.
 
-    ``time_zone``: the site's IANA zone if the caller knows it; otherwise it is read once from
-    the site's RegionalSettings (falling back to UTC where that route is not served).
     Requested columns missing from the list are skipped with a warning and reported through
     ``SourceBatch.fields`` so drift checking can name them.
     """
 
-    def __init__(
-        self,
-        ref: SourceRef,
-        conn: SiteConnection,
-        *,
-        page_size: int = DEFAULT_PAGE_SIZE,
-        max_pages: int = 1000,
-        time_zone: str | None = None,
-    ) -> None:
-        self.ref = ref
-        self.conn = conn
-        self.page_size = page_size
-        self.max_pages = max_pages
-        self.time_zone = time_zone
-        self.item_requests = 0  # item page requests of the last read (retries excluded)
-
     def read(self, columns: list[str]) -> SourceBatch:
         """A whole read in one go, nothing cached (the incremental path is ``iter_full``)."""
         fields = fetch_fields(self.conn, self.ref.list_title)
-        records = self.read_items(self._wanted(columns, fields))
-        if self.time_zone is None:
-            self.time_zone = site_time_zone(self.conn)
-        return SourceBatch(
-            ref=self.ref,
-            fields=[f.info() for f in fields],
-            records=records,
-            time_zone=self.time_zone,
-        )
+        return self._batch(fields, self.read_items(self._wanted(columns, fields)))
 
     def _wanted(self, columns: list[str], fields: list[ListField]) -> list[ListField]:
         wanted: list[ListField] = []
@@ -201,15 +170,6 @@ class SharePointListSource:
         return self._collect(wanted, None)
 
     # --- incremental port (sources.incremental.IncrementalSource) ----------------------------
-
-    def fetch_schema(self) -> Schema:
-        """The list's fields and GUID (one request) and the site's time zone (cached)."""
-        fields, list_id = fetch_fields_and_list_id(self.conn, self.ref.list_title)
-        if not list_id:
-            list_id = fetch_list_id(self.conn, self.ref.list_title)
-        if self.time_zone is None:
-            self.time_zone = site_time_zone(self.conn)
-        return Schema(list_id, fields_to_json(fields), self.time_zone)
 
     def prefetch_urls(self, plan: PrefetchPlan) -> list[str]:
         """The GETs this sync starts with, for the site's read ``$batch``: the fields, and the
@@ -234,9 +194,6 @@ class SharePointListSource:
     def resolved_columns(self, columns: list[str], schema: Schema) -> list[str]:
         fields = fields_from_json(schema.fields)
         return [f.internal_name for f in fields if f in _resolve_all(fields, columns)]
-
-    def change_feed(self) -> SiteChangeFeed:
-        return SiteChangeFeed(self.conn)
 
     def iter_full(
         self, columns: list[str], schema: Schema, position: dict[str, Any] | None
