@@ -23,7 +23,7 @@ import pandas as pd
 from c3po_sync.config.settings import load_settings
 from c3po_sync.m365.auth import StaticTokenProvider
 from c3po_sync.m365.context import CountingSession, make_context
-from c3po_sync.normalize import load_mappings, normalize, required_columns
+from c3po_sync.normalize import load_mappings, normalize, source_columns
 from c3po_sync.normalize.mapping import SourceMapping
 from c3po_sync.rules import evaluate, load_rules_config
 from c3po_sync.sources.base import FieldInfo, RawRecord, SourceBatch
@@ -82,7 +82,7 @@ class NaiveBaseline:
         fields = lst.fields.get().execute_query()
         infos = [FieldInfo(f.internal_name, f.title, f.type_as_string or "") for f in fields]
         kinds = {i.internal_name: i.kind for i in infos}
-        columns = list(dict.fromkeys(c.split("/")[0] for c in required_columns(mapping)))
+        columns = source_columns(mapping)
         columns = [c for c in columns if c in kinds]
         select, expand = ["Id", "Modified"], []
         for c in columns:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from c3po_sync.normalize.columns import check_drift, expand_columns, required_columns
+from c3po_sync.normalize.columns import (
+    check_drift,
+    expand_columns,
+    required_columns,
+    source_columns,
+)
 from c3po_sync.normalize.errors import MappingError, SchemaDriftError, TransformError
 from c3po_sync.normalize.loader import load_mappings
 from c3po_sync.normalize.mapping import SourceMapping
@@ -18,4 +23,5 @@ __all__ = [
     "load_mappings",
     "normalize",
     "required_columns",
+    "source_columns",
 ]

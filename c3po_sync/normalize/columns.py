@@ -52,6 +52,12 @@ def required_columns(m: SourceMapping) -> list[str]:
     return out
 
 
+def source_columns(m: SourceMapping) -> list[str]:
+    """The internal names a source reads, plain: readers expand person and lookup columns by
+    the kind the list's schema gives them, so they need no ``Col/Sub`` spelling."""
+    return list(mapped_columns(m))
+
+
 def expand_columns(m: SourceMapping) -> list[str]:
     """The columns to $expand: person and lookup columns, and ContentType when classifying by it."""
     return [col for col, sub in mapped_columns(m).items() if sub]

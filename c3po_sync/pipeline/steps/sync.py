@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from c3po_sync.normalize import SchemaDriftError, check_drift, normalize, required_columns
+from c3po_sync.normalize import SchemaDriftError, check_drift, normalize, source_columns
 from c3po_sync.normalize.mapping import SourceMapping
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.pipeline.result import SourceOutcome
@@ -65,11 +65,6 @@ def run_sync(ctx: RunContext) -> None:
 Outcome = tuple[SourceBatch | None, SourceOutcome]
 
 
-def _columns(mapping: SourceMapping) -> list[str]:
-    # Sources expand person and lookup columns by their kind; they take plain names.
-    return list(dict.fromkeys(c.split("/")[0] for c in required_columns(mapping)))
-
-
 def _read_site(
     ctx: RunContext, cache: RawCache, items: list[tuple[int, SourceMapping]]
 ) -> dict[int, Outcome]:
@@ -90,7 +85,7 @@ def _read_site(
         return out
     site = sources[0][1].ref.site
     try:
-        synced = sync_site(site, [(s, _columns(m)) for _, m, s in sources], cache)
+        synced = sync_site(site, [(s, source_columns(m)) for _, m, s in sources], cache)
     except Exception as e:  # the change log itself failed: every source of the site fails
         return out | {i: _failed(m, e) for i, m, _ in sources}
     for i, mapping, _source in sources:
@@ -104,7 +99,7 @@ def _read_site(
 
 def _read_one(source: Source, mapping: SourceMapping) -> Outcome:
     try:
-        batch = source.read(_columns(mapping))
+        batch = source.read(source_columns(mapping))
     except Exception as e:  # one source failing must not stop the others
         return _failed(mapping, e)
     return _checked(mapping, batch)
