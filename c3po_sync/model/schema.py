@@ -18,6 +18,7 @@ PHASES: tuple[str, ...] = (
     "Closed",
 )
 STATUSES: tuple[str, ...] = ("Green", "Yellow", "Red")
+LIFECYCLE_STAGES: tuple[str, ...] = ("Planned", "In Service", "Retiring", "Retired")
 
 ColumnType = Literal["str", "float", "bool", "date", "datetime", "list", "int"]
 
@@ -202,6 +203,14 @@ QUARANTINE = Table(
         Column("column", "str", "internal column name"),
         Column("raw_value", "str", "the value as SharePoint sent it (truncated)"),
         Column("reason", "str", "why it could not be normalized"),
+        Column("field", "str", "canonical field the value was for (blank for a whole row)"),
+        Column(
+            "problem",
+            "str",
+            "kind of problem, for grouping: invalid, ambiguous, out_of_range, unknown_value "
+            "(kept as typed), unrepresentable, invalid_key, duplicate_key, missing_key, "
+            "required, shifted_columns, unknown_key",
+        ),
     ),
     key=("source_site", "source_list", "source_item_id", "column"),
 )

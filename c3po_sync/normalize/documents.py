@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from c3po_sync.normalize.mapping import DOC_TYPES, ClassifyRule, SourceMapping
+from c3po_sync.normalize.mapping import DOC_TYPES, ClassifyRule, SourceMapping, StatusReportRule
 
 
 def slug(s: str) -> str:
@@ -155,3 +157,46 @@ class Classifier:
                     types[i] = next((t for test, t in tests if test(name or "")), None)
             doc_type = pd.Series(types, index=df.index, dtype=object)
         return doc_type.fillna(self.rule.default), problems
+
+
+_NAME_DATE = re.compile(r"(?<!\d)(\d{4})-?(\d{2})(?:-?(\d{2}))?(?!\d)")
+
+
+def _date_in_name(name: Any) -> date | None:
+    """The first plausible date in a file name: 2026-10-14, 20261014, or 2026-10 (the 1st)."""
+    if not isinstance(name, str):
+        return None
+    for m in _NAME_DATE.finditer(name):
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3] or 1))
+        except ValueError:
+            continue
+    return None
+
+
+def status_report_rows(
+    rule: StatusReportRule, docs: pd.DataFrame, tz: ZoneInfo
+) -> list[dict[str, Any]]:
+    """status_reports rows for a library's documents classified ``status_report``."""
+    picked = docs[(docs["doc_type"] == "status_report").fillna(False).astype(bool)]
+    picked = picked[picked["project_key"].notna()]
+    rows = []
+    for r in picked.to_dict("records"):
+        when = None
+        for source in rule.date_from:
+            if source == "name":
+                when = _date_in_name(r.get("name"))
+            elif isinstance(r.get("source_modified"), pd.Timestamp):
+                when = r["source_modified"].tz_convert(tz).date()
+            if when is not None:
+                break
+        rows.append(
+            {
+                "project_key": r["project_key"],
+                "report_date": when,
+                "status": None,
+                "summary": r.get("name"),
+                **{c: r.get(c) for c in r if c.startswith("source_")},
+            }
+        )
+    return rows

@@ -57,8 +57,21 @@ class SchemaDriftError(NormalizeError):
 
 
 class TransformError(NormalizeError):
-    """One value could not be turned into its canonical form; it goes to quarantine, not up."""
+    """One value could not be turned into its canonical form; it goes to quarantine, not up.
 
-    def __init__(self, reason: str) -> None:
+    ``problem`` is a short category (invalid, ambiguous, out_of_range, unknown_value, ...) so
+    the data-quality views can group a whole column's problems together.
+    """
+
+    def __init__(self, reason: str, problem: str = "invalid") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.problem = problem
+
+
+class UnknownValue(TransformError):
+    """A choice value no mapping knows: it is kept as typed and reported, never made missing."""
+
+    def __init__(self, reason: str, value: str) -> None:
+        super().__init__(reason, "unknown_value")
+        self.value = value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,7 +31,7 @@ _BY_RULE: dict[str, str] = {
     "project_key": "set it with `key:` (the project key rule)",
     "doc_type": "set it with `classify:`",
 }
-_DOC_ONLY = ("link", "library_url", "classify")
+_DOC_ONLY = ("link", "library_url", "classify", "status_reports")
 
 
 def _hint(word: str, choices: list[str] | tuple[str, ...]) -> str:
@@ -76,6 +77,7 @@ def _check_field(m: SourceMapping, name: str, spec: FieldSpec, at: str) -> list[
         problems.append(f"{at}: `name_fallback` applies only to transform 'person'")
     if spec.separator != ";" and transform != "multi":
         problems.append(f"{at}: `separator` applies only to transform 'multi'")
+    problems += _check_options(spec, transform, at)
     if spec.allowed:
         folded = {a.casefold() for a in spec.allowed}
         for src, dst in spec.synonyms.items():
@@ -84,6 +86,48 @@ def _check_field(m: SourceMapping, name: str, spec: FieldSpec, at: str) -> list[
                     f"{at}.synonyms.{src}: {dst!r} is not an allowed value"
                     + _hint(dst, spec.allowed)
                 )
+    return problems
+
+
+_OPTION_TRANSFORMS: dict[str, tuple[str, ...]] = {
+    "formats": ("date",),
+    "excel_serial": ("date",),
+    "exponent": ("number", "currency", "int"),
+    "percent": ("number",),
+    "minimum": ("number", "currency", "int"),
+    "maximum": ("number", "currency", "int"),
+}
+_OPTION_NAMES = {"minimum": "min", "maximum": "max"}
+_PROBE = datetime(2001, 2, 13, 14, 5, 6)
+
+
+def _check_format(fmt: str) -> str | None:
+    """Why a strptime format cannot read dates, or None: it must name day, month and year."""
+    if "%" not in fmt:
+        return "not a strptime format (write e.g. %d/%m/%Y)"
+    try:
+        back = datetime.strptime(_PROBE.strftime(fmt), fmt)
+    except ValueError as exc:
+        return f"not a usable date format: {exc}"
+    if back.date() != _PROBE.date():
+        return "does not name day, month and year (e.g. %d/%m/%Y)"
+    return None
+
+
+def _check_options(spec: FieldSpec, transform: str, at: str) -> list[str]:
+    """Value-format options apply to their transforms only, and must be usable."""
+    problems = []
+    for opt, transforms in _OPTION_TRANSFORMS.items():
+        if getattr(spec, opt) not in (None, False, []) and transform not in transforms:
+            name = _OPTION_NAMES.get(opt, opt)
+            problems.append(f"{at}.{name}: applies only to transform {' or '.join(transforms)}")
+    for i, fmt in enumerate(spec.formats):
+        why = _check_format(fmt)
+        if why:
+            problems.append(f"{at}.formats[{i}]: {fmt!r} {why}")
+    lo, hi = spec.minimum, spec.maximum
+    if lo is not None and hi is not None and lo > hi:
+        problems.append(f"{at}.min: {lo} is above max {hi}")
     return problems
 
 
@@ -159,6 +203,7 @@ def _load_file(path: Path) -> tuple[list[SourceMapping], list[str]]:
     for i, m in enumerate(parsed.sources):
         at = f"sources[{i}]"
         m._origin = f"{path}: {at}"
+        m._file = f"{path.parent.name}/{path.name}" if path.parent.name else path.name
         problems += [f"{path}: {p}" for p in validate_source(m, at)]
     return list(parsed.sources), problems
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import fnmatch
+import math
 import re
+import unicodedata
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from c3po_sync.normalize.errors import TransformError
+from c3po_sync.normalize.safety import ZERO_WIDTH, fold_key, key_problem
 from c3po_sync.sources.base import SourceRef
 
 TARGETS: tuple[str, ...] = ("projects", "documents", "status_reports", "assets")
@@ -51,6 +55,13 @@ class FieldSpec(_Strict):
     separator: str = Field(default=";", min_length=1)  # multi, from a delimited string
     terms: dict[str, str] = Field(default_factory=dict)  # taxonomy: TermGuid -> label
     name_fallback: bool = False  # person: the display name when the account has no e-mail
+    formats: list[str] = Field(default_factory=list)  # date: strptime formats, tried in order
+    excel_serial: bool = False  # date: numbers are Excel (1900) serial dates
+    exponent: bool = False  # number, currency, int: accept 1.2E+06
+    percent: bool = False  # number: "45%" gives 0.45
+    minimum: float | None = Field(default=None, alias="min")  # number, currency, int
+    maximum: float | None = Field(default=None, alias="max")
+    required: bool = False  # an empty value is reported as a data-quality problem
 
     @model_validator(mode="before")
     @classmethod
@@ -81,16 +92,39 @@ class KeyRule(_Strict):
                 raise ValueError(f"not a regular expression: {exc}") from exc
         return v
 
-    def clean(self, raw: Any) -> str | None:
-        """The key as compared and stored, or None when there is none."""
+    def parse(self, raw: Any) -> str | None:
+        """The key as compared and stored, or None when there is none.
+
+        Keys are compared after NFKC with zero-width characters and outer whitespace removed
+        (``fold_key``), so look-alike keys are one key and are reported as duplicates.
+
+        Raises:
+            TransformError: a key that cannot be represented (non-finite number, control
+                character, lone surrogate, longer than SharePoint's 255 UTF-16 units); it is
+                reported, never cut or altered.
+        """
         if raw is None or isinstance(raw, bool | dict | list):
             return None
-        s = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
-        if self.strip:
-            s = s.strip()
+        if isinstance(raw, float):
+            if not math.isfinite(raw):
+                raise TransformError(f"project key {raw!r} is not a finite number", "invalid_key")
+            s = str(int(raw)) if raw.is_integer() else repr(raw)
+        else:
+            s = str(raw)
+        s = fold_key(s) if self.strip else ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", s))
         if self.upper:
             s = s.upper()
+        problem = key_problem(s)
+        if problem:
+            raise TransformError(problem, "invalid_key")
         return s or None
+
+    def clean(self, raw: Any) -> str | None:
+        """``parse`` for contexts that cannot report (document linking): a bad key is no key."""
+        try:
+            return self.parse(raw)
+        except TransformError:
+            return None
 
 
 class PatternRule(_Strict):
@@ -129,6 +163,19 @@ class ClassifyRule(_Strict):
     default: str = "other"
 
 
+class StatusReportRule(_Strict):
+    """Documents classified ``status_report`` also become rows of the status_reports table.
+
+    ``date_from`` is tried in order: ``name`` reads a date in the file name (2026-10-14,
+    20261014, or 2026-10 = the 1st of the month), ``modified`` the file's last-modified date in
+    the site's time zone. Status freshness (R9) then uses the latest report as evidence.
+    """
+
+    date_from: list[Literal["name", "modified"]] = Field(
+        default_factory=lambda: ["name", "modified"], min_length=1
+    )
+
+
 class SourceMapping(_Strict):
     """One source list or library and how its rows become rows of one canonical table."""
 
@@ -143,8 +190,10 @@ class SourceMapping(_Strict):
     link: list[LinkMethod] = Field(default_factory=list)  # documents: ordered linking rules
     library_url: str | None = None  # documents: library root folder, when not the first segment
     classify: ClassifyRule | None = None  # documents
+    status_reports: StatusReportRule | None = None  # documents: status reports -> status_reports
 
     _origin: str = PrivateAttr(default="")
+    _file: str = PrivateAttr(default="")
 
     @field_validator("site")
     @classmethod
@@ -162,6 +211,11 @@ class SourceMapping(_Strict):
     def origin(self) -> str:
         """Where the mapping was declared (``file: sources[i]``), for located messages."""
         return self._origin or str(self.ref)
+
+    @property
+    def file(self) -> str:
+        """The mapping file this source was read from (for "map it in <file>" hints)."""
+        return self._file or "mappings/"
 
     @property
     def match_key(self) -> tuple[str, str]:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,55 +13,49 @@ import pandas as pd
 
 from c3po_sync.model.schema import DOCUMENTS, TABLES
 from c3po_sync.model.tables import CanonicalTables
-from c3po_sync.normalize.documents import Classifier, KnownKeys, is_file, link
+from c3po_sync.normalize.dates import parse_datetime
+from c3po_sync.normalize.documents import (
+    Classifier,
+    KnownKeys,
+    is_file,
+    link,
+    status_report_rows,
+)
 from c3po_sync.normalize.errors import TransformError
 from c3po_sync.normalize.loader import effective_transform
 from c3po_sync.normalize.mapping import SourceMapping
-from c3po_sync.normalize.transforms import Transform, build_transform, parse_datetime
+from c3po_sync.normalize.quarantine import Quarantine, raw_text
+from c3po_sync.normalize.safety import convert
+from c3po_sync.normalize.shifted import Slot, order_slots, shift_evidence
+from c3po_sync.normalize.transforms import build_transform
 from c3po_sync.sources.base import RawRecord, SourceBatch
 
 log = logging.getLogger(__name__)
 
-RAW_LIMIT = 200
+_raw_text = raw_text  # the name tests/faults imports
 
 
-def _raw_text(v: Any) -> str | None:
-    if v is None:
-        return None
-    s = v if isinstance(v, str) else json.dumps(v, default=str, ensure_ascii=False)
-    return s if len(s) <= RAW_LIMIT else s[: RAW_LIMIT - 1] + "…"
-
-
-@dataclass
-class _Quarantine:
-    rows: list[dict[str, Any]] = field(default_factory=list)
-
-    def add(self, batch: SourceBatch, item_id: int, column: str, raw: Any, reason: str) -> None:
-        self.rows.append(
-            {
-                "source_site": batch.ref.site,
-                "source_list": batch.ref.list_title,
-                "source_item_id": item_id,
-                "column": column,
-                "raw_value": _raw_text(raw),
-                "reason": reason,
-            }
-        )
-
-
-def _compile(m: SourceMapping, tz: ZoneInfo) -> list[tuple[str, str, Transform]]:
+def _compile(m: SourceMapping, tz: ZoneInfo) -> list[Slot]:
     out = []
     for name, spec in m.fields.items():
+        transform = effective_transform(m, name, spec)
         fn = build_transform(
-            effective_transform(m, name, spec),
+            transform,
             tz,
             synonyms=spec.synonyms,
             allowed=spec.allowed,
             separator=spec.separator,
             terms=spec.terms,
             name_fallback=spec.name_fallback,
+            formats=spec.formats,
+            excel_serial=spec.excel_serial,
+            exponent=spec.exponent,
+            percent=spec.percent,
+            minimum=spec.minimum,
+            maximum=spec.maximum,
+            where=f" for {name} (map it in {m.file})",
         )
-        out.append((name, spec.column, fn))
+        out.append(Slot(name, spec.column, transform, fn))
     return out
 
 
@@ -81,12 +73,18 @@ def _source_cols(batch: SourceBatch, rec: RawRecord) -> dict[str, Any]:
 def _rows(
     batch: SourceBatch,
     m: SourceMapping,
-    q: _Quarantine,
+    q: Quarantine,
     extra: Callable[[RawRecord, dict[str, Any]], bool] | None = None,
 ) -> list[dict[str, Any]]:
-    """Transforms every record; ``extra`` fills rule-driven fields and may drop the row."""
+    """Transforms every record; ``extra`` fills rule-driven fields and may drop the row.
+
+    Every problem is located in ``q`` and the rest of the row goes on; a row whose misfits
+    suggest shifted columns is reported once and not used (see ``shifted``).
+    """
     tz = ZoneInfo(m.time_zone or batch.time_zone or "UTC")
-    fields = _compile(m, tz)
+    slots = _compile(m, tz)
+    ordered = order_slots(slots, [f.internal_name for f in batch.fields])
+    required = [(n, s.column) for n, s in m.fields.items() if s.required]
     records = sorted(batch.records, key=lambda r: r.item_id)
     out = []
     for rec in records:
@@ -94,28 +92,37 @@ def _rows(
         if m.kind == "library" and not is_file(values):
             continue
         row = _source_cols(batch, rec)
+        found: list[tuple[str, Any, str, str, str]] = []  # column, raw, reason, problem, field
         try:
             row["source_modified"] = parse_datetime(rec.modified)
         except TransformError as exc:
             row["source_modified"] = None
-            q.add(batch, rec.item_id, "Modified", rec.modified, f"source_modified: {exc.reason}")
-        for name, column, fn in fields:
-            raw = values.get(column)
-            if raw is None:
-                row[name] = None
-                continue
-            try:
-                row[name] = fn(raw)
-            except TransformError as exc:
-                row[name] = None
-                q.add(batch, rec.item_id, column, raw, f"{name}: {exc.reason}")
+            found.append(
+                ("Modified", rec.modified, f"source_modified: {exc.reason}", exc.problem, "")
+            )
+        for slot in slots:
+            raw = values.get(slot.column)
+            row[slot.name], err = (None, None) if raw is None else convert(slot.fn, raw)
+            if err is not None:
+                reason = f"{slot.name}: {err.reason}"
+                found.append((slot.column, raw, reason, err.problem, slot.name))
+        shift = shift_evidence(ordered, values, {c for c, *_ in found if c != "Modified"})
+        if shift:
+            q.add(batch, rec.item_id, "(row)", None, shift, "shifted_columns")
+            continue
+        for column, raw, reason, problem, name in found:
+            q.add(batch, rec.item_id, column, raw, reason, problem, name)
+        for name, column in required:
+            if row.get(name) is None and not any(c == column for c, *_ in found):
+                why = f"{name}: required value missing"
+                q.add(batch, rec.item_id, column, None, why, "required", name)
         if extra is None or extra(rec, row):
             out.append(row)
     return out
 
 
 def _keyed(
-    batch: SourceBatch, m: SourceMapping, q: _Quarantine, required: bool
+    batch: SourceBatch, m: SourceMapping, q: Quarantine, required: bool
 ) -> Callable[[RawRecord, dict[str, Any]], bool]:
     rule = m.key
     pattern = re.compile(rule.pattern) if rule and rule.pattern else None
@@ -124,15 +131,23 @@ def _keyed(
         if rule is None:
             return True
         raw = rec.values.get(rule.column)
-        key = rule.clean(raw)
+        try:
+            key = rule.parse(raw)
+        except TransformError as exc:
+            q.add(batch, rec.item_id, rule.column, raw, exc.reason, exc.problem, "project_key")
+            key = None
+            if required:
+                return False
         if key and pattern is not None and not pattern.fullmatch(key):
             reason = f"project key {key!r} does not match {rule.pattern!r}"
-            q.add(batch, rec.item_id, rule.column, raw, reason)
+            q.add(batch, rec.item_id, rule.column, raw, reason, "invalid_key", "project_key")
             key = None
             if required:
                 return False
         if not key and required:
-            q.add(batch, rec.item_id, rule.column, raw, "no project key; row dropped")
+            q.add(
+                batch, rec.item_id, rule.column, raw, "no project key; row dropped", "missing_key"
+            )
             return False
         row["project_key"] = key
         row["_key_raw"] = raw  # what SharePoint sent, for reports; Table.frame drops it
@@ -142,7 +157,7 @@ def _keyed(
 
 
 def _dedupe_projects(
-    rows: list[tuple[SourceBatch, SourceMapping, dict[str, Any]]], q: _Quarantine
+    rows: list[tuple[SourceBatch, SourceMapping, dict[str, Any]]], q: Quarantine
 ) -> list[dict]:
     """The first row for a key wins (mapping order, then item id); the others are quarantined."""
     first: dict[str, dict[str, Any]] = {}
@@ -159,6 +174,8 @@ def _dedupe_projects(
                 f"duplicate project key {key!r}: kept {w['source_site']}/{w['source_list']} "
                 f"item {w['source_item_id']}; dropped {row['source_site']}/{row['source_list']} "
                 f"item {row['source_item_id']}",
+                "duplicate_key",
+                "project_key",
             )
             continue
         first[key] = row
@@ -167,7 +184,7 @@ def _dedupe_projects(
 
 
 def _document_frame(
-    batch: SourceBatch, m: SourceMapping, q: _Quarantine, known: KnownKeys
+    batch: SourceBatch, m: SourceMapping, q: Quarantine, known: KnownKeys
 ) -> pd.DataFrame:
     """Per-record values first, then linking and classification column-wise over the batch."""
     mapped = set(m.fields)
@@ -187,7 +204,7 @@ def _document_frame(
             size = v.get("File_x0020_Size")
             try:
                 row["size"] = None if size in (None, "") else int(size)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 row["size"] = None
                 q.add(batch, rec.item_id, "File_x0020_Size", size, "size: not a whole number")
         aux.append(
@@ -226,7 +243,7 @@ def _report_unknown_keys(
     documents: pd.DataFrame,
     assets: list[dict[str, Any]],
     pairs: list[tuple[SourceBatch, SourceMapping]],
-    q: _Quarantine,
+    q: Quarantine,
 ) -> None:
     """A key that names no project (deleted, mistyped) is kept as typed but reported, located."""
     if not known:
@@ -252,7 +269,14 @@ def _report_unknown_keys(
         column = m.key.column if m.key else "project_key"
         if m.target == "assets" and "project_key" in m.fields:
             column = m.fields["project_key"].column
-        q.add(batch, int(item_id), column, key, f"project key {key!r} matches no project")
+        q.add(
+            batch,
+            int(item_id),
+            column,
+            key,
+            f"project key {key!r} matches no project",
+            "unknown_key",
+        )
 
 
 def _pair(batches: list[SourceBatch], mappings: list[SourceMapping]):
@@ -273,7 +297,7 @@ def normalize(batches: list[SourceBatch], mappings: list[SourceMapping]) -> Cano
 
     Projects are built first so documents can be linked by name against the known keys.
     """
-    q = _Quarantine()
+    q = Quarantine()
     rows: dict[str, list[dict[str, Any]]] = {"projects": [], "status_reports": [], "assets": []}
     project_rows: list[tuple[SourceBatch, SourceMapping, dict[str, Any]]] = []
     pairs = _pair(batches, mappings)
@@ -295,10 +319,17 @@ def normalize(batches: list[SourceBatch], mappings: list[SourceMapping]) -> Cano
             rows[m.target] += built
     rows["projects"] = _dedupe_projects(project_rows, q)
     known = KnownKeys(r["project_key"] for r in rows["projects"])
-    doc_frames = [
-        _document_frame(batch, m, q, known) for batch, m in pairs if m.target == "documents"
-    ]
-    doc_frames = [f for f in doc_frames if not f.empty]
+    doc_frames = []
+    for batch, m in pairs:
+        if m.target != "documents":
+            continue
+        frame = _document_frame(batch, m, q, known)
+        if frame.empty:
+            continue
+        doc_frames.append(frame)
+        if m.status_reports is not None:
+            tz = ZoneInfo(m.time_zone or batch.time_zone or "UTC")
+            rows["status_reports"] += status_report_rows(m.status_reports, frame, tz)
     documents = pd.concat(doc_frames, ignore_index=True) if doc_frames else DOCUMENTS.empty()
     _report_unknown_keys(known, documents, rows["assets"], pairs, q)
     if q.rows:

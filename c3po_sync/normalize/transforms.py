@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from c3po_sync.normalize.errors import TransformError
+from c3po_sync.normalize.dates import make_date, make_datetime
+from c3po_sync.normalize.errors import TransformError, UnknownValue
+from c3po_sync.normalize.numbers import make_currency, make_int, make_number, with_range
 
 Transform = Callable[[Any], Any]
 """A compiled transform: raw value -> canonical value (None when empty); raises TransformError."""
@@ -89,73 +87,6 @@ def _text(v: Any) -> str | None:
     return str(v).strip()
 
 
-_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?$|^[+-]?\.\d+$")
-
-
-def _number(v: Any) -> float | None:
-    if _is_empty(v):
-        return None
-    if isinstance(v, bool):
-        raise TransformError("expected a number, got a boolean")
-    if isinstance(v, int | float):
-        return float(v)
-    if isinstance(v, str):
-        s = v.strip()
-        if _NUMBER.match(s):
-            return float(s.replace(",", ""))
-    raise TransformError(f"not a number: {v!r}")
-
-
-_CURRENCY = re.compile(
-    r"""^\s*(?P<neg1>-|\()?\s*(?:USD|US\$|\$)?\s*(?P<neg2>-)?\s*
-    (?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)\s*
-    (?P<suf>k|thousand|m|mm|mil|million|b|bn|billion)?\s*(?:USD)?\s*(?P<close>\))?\s*$""",
-    re.IGNORECASE | re.VERBOSE,
-)
-_MULTIPLIERS = {
-    None: 1,
-    "k": 1_000,
-    "thousand": 1_000,
-    "m": 1_000_000,
-    "mm": 1_000_000,
-    "mil": 1_000_000,
-    "million": 1_000_000,
-    "b": 1_000_000_000,
-    "bn": 1_000_000_000,
-    "billion": 1_000_000_000,
-}
-
-
-def _currency(v: Any) -> float | None:
-    """Accepts what people type into a Text "Cost" column: $1,200,000 · 1.2M · $950K · (1,000)."""
-    if _is_empty(v):
-        return None
-    if isinstance(v, bool):
-        raise TransformError("expected an amount, got a boolean")
-    if isinstance(v, int | float):
-        return float(v)
-    if isinstance(v, str):
-        m = _CURRENCY.match(v)
-        if m and (m["neg1"] == "(") == bool(m["close"]):
-            suf = m["suf"].lower() if m["suf"] else None
-            try:
-                amount = Decimal(m["num"].replace(",", "")) * _MULTIPLIERS[suf]
-            except InvalidOperation as exc:  # pragma: no cover - the regex admits only digits
-                raise TransformError(f"not an amount: {v!r}") from exc
-            negative = m["neg1"] in ("-", "(") or m["neg2"] == "-"
-            return float(-amount if negative else amount)
-    raise TransformError(f"not an amount: {v!r} (expected e.g. $1,200,000, 1.2M or $950K)")
-
-
-def _int(v: Any) -> int | None:
-    f = _number(v)
-    if f is None:
-        return None
-    if not f.is_integer():
-        raise TransformError(f"not a whole number: {v!r}")
-    return int(f)
-
-
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 
@@ -176,61 +107,12 @@ def _bool(v: Any) -> bool | None:
     raise TransformError(f"not a yes/no value: {v!r}")
 
 
-@lru_cache(maxsize=65536)
-def _parse_instant(s: str) -> datetime | date:
-    s = s.strip()
-    if len(s) == 10:
-        return date.fromisoformat(s)
-    dt = datetime.fromisoformat(s.replace("Z", "+00:00") if s.endswith("Z") else s)
-    if dt.tzinfo is None:  # SharePoint sends UTC; a bare timestamp means UTC too
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+def make_choice(synonyms: dict[str, str], allowed: Iterable[str], where: str = "") -> Transform:
+    """Maps synonyms (case- and space-insensitive) onto canonical values.
 
-
-def _instant(v: Any) -> datetime | date:
-    if isinstance(v, datetime):
-        return v if v.tzinfo else v.replace(tzinfo=UTC)
-    if isinstance(v, date):
-        return v
-    if isinstance(v, str):
-        try:
-            return _parse_instant(v)
-        except ValueError as exc:
-            raise TransformError(f"not an ISO date: {v!r}") from exc
-    raise TransformError(f"expected an ISO date string, got {type(v).__name__}")
-
-
-def make_date(tz: ZoneInfo) -> Transform:
-    """Date-only columns arrive as the UTC instant of site-local midnight; take the local date."""
-
-    @lru_cache(maxsize=65536)
-    def local_date(s: str) -> date:
-        inst = _instant(s)
-        return inst.astimezone(tz).date() if isinstance(inst, datetime) else inst
-
-    def convert(v: Any) -> date | None:
-        if _is_empty(v):
-            return None
-        if isinstance(v, str):
-            return local_date(v)
-        inst = _instant(v)
-        return inst.astimezone(tz).date() if isinstance(inst, datetime) else inst
-
-    return convert
-
-
-def parse_datetime(v: Any) -> datetime | None:
-    """An ISO instant as a UTC datetime (also used for the records' ``Modified``)."""
-    if _is_empty(v):
-        return None
-    inst = _instant(v)
-    if not isinstance(inst, datetime):
-        return datetime(inst.year, inst.month, inst.day, tzinfo=UTC)
-    return inst
-
-
-def make_choice(synonyms: dict[str, str], allowed: Iterable[str]) -> Transform:
-    """Maps synonyms (case- and space-insensitive) onto canonical values; unknown values fail."""
+    An unknown value is kept as typed and reported (``UnknownValue``), never made missing: a
+    rule that needs it can then say "unknown", and the report says where to map it (``where``).
+    """
     allowed = list(allowed)
     canon = {_fold(a): a for a in allowed}
     syn = {_fold(k): canon.get(_fold(val), val) for k, val in synonyms.items()}
@@ -246,7 +128,9 @@ def make_choice(synonyms: dict[str, str], allowed: Iterable[str]) -> Transform:
             return s
         if f in canon:
             return canon[f]
-        raise TransformError(f"unknown choice {s!r} (allowed: {', '.join(allowed)})")
+        raise UnknownValue(
+            f"unknown value {s!r}{where}; kept as typed (allowed: {', '.join(allowed)})", s
+        )
 
     return convert
 
@@ -390,11 +274,7 @@ def _lookup(v: Any) -> str | None:
 
 _SIMPLE: dict[str, Transform] = {
     "text": _text,
-    "number": _number,
-    "currency": _currency,
-    "int": _int,
     "bool": _bool,
-    "datetime": parse_datetime,
     "person": _person,
     "person_name": _person_name,
     "people": _people,
@@ -412,16 +292,35 @@ def build_transform(
     separator: str = ";",
     terms: dict[str, str] | None = None,
     name_fallback: bool = False,
+    formats: Iterable[str] = (),
+    excel_serial: bool = False,
+    exponent: bool = False,
+    percent: bool = False,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    where: str = "",
 ) -> Transform:
-    """Compiles one transform with its options; the mapping loader has already checked the name."""
+    """Compiles one transform with its options; the mapping loader has already checked them.
+
+    ``where`` ("for lifecycle_stage (map it in mappings/x.yaml)") goes into unknown-choice
+    reports so the PPM knows which file to edit.
+    """
     if name == "person" and name_fallback:
         return _person_or_name
     if name in _SIMPLE:
         return _SIMPLE[name]
     if name == "date":
-        return make_date(tz)
+        return make_date(tz, formats, excel_serial)
+    if name == "datetime":
+        return make_datetime(tz)
+    if name == "number":
+        return with_range(make_number(exponent, percent), minimum, maximum)
+    if name == "currency":
+        return with_range(make_currency(exponent), minimum, maximum)
+    if name == "int":
+        return with_range(make_int(exponent), minimum, maximum)
     if name == "choice":
-        return make_choice(synonyms or {}, allowed)
+        return make_choice(synonyms or {}, allowed, where)
     if name == "multi":
         return make_multi(separator)
     if name == "taxonomy":

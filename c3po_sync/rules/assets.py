@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from c3po_sync.model.schema import LIFECYCLE_STAGES
 from c3po_sync.rules.registry import RuleContext, blank, hits, no_hits, rule
+from c3po_sync.rules.unknown import unknown_note, unread
 
 RETIRED = "retired"
 IN_SERVICE = "in service"
@@ -54,11 +56,12 @@ def _label(ctx: RuleContext) -> pd.Series:
 def asset_owner_missing(ctx: RuleContext) -> pd.DataFrame:
     a = ctx.tables.assets
     mask = _live(ctx) & blank(a["owner"])
-    return _asset_hits(
-        ctx,
-        mask,
-        "Asset without owner: " + _label(ctx) + "; name the asset owner in the IT Asset Inventory",
+    fix = "; name the asset owner in the IT Asset Inventory"
+    note = unknown_note(unread(ctx, a, "owner"), "owner")
+    messages = ("Asset without owner: " + _label(ctx) + fix).where(
+        note.isna(), "Asset " + _label(ctx) + ": " + note + fix
     )
+    return _asset_hits(ctx, mask, messages)
 
 
 @rule(
@@ -66,19 +69,31 @@ def asset_owner_missing(ctx: RuleContext) -> pd.DataFrame:
     recommendation=10,
     severity="medium",
     entity="asset",
-    description="an asset has no lifecycle stage",
+    description="an asset has no lifecycle stage, or one outside Planned, In Service, Retiring, "
+    "Retired (then the finding says the stage is unknown, not missing)",
     near_miss="any stage set, even Planned",
 )
 def asset_lifecycle_missing(ctx: RuleContext) -> pd.DataFrame:
     a = ctx.tables.assets
-    mask = blank(a["lifecycle_stage"])
-    return _asset_hits(
-        ctx,
-        mask,
-        "Asset without lifecycle stage: "
-        + _label(ctx)
-        + "; set Planned, In Service, Retiring or Retired",
+    missing = blank(a["lifecycle_stage"])
+    known = {s.casefold() for s in LIFECYCLE_STAGES}
+    unknown = ~missing & ~_stage(ctx).isin(list(known)).fillna(False).astype(bool)
+    fix = "; set " + ", ".join(LIFECYCLE_STAGES[:-1]) + " or " + LIFECYCLE_STAGES[-1]
+    unreadable = unknown_note(unread(ctx, a, "lifecycle_stage"), "lifecycle stage")
+    messages = ("Asset without lifecycle stage: " + _label(ctx) + fix).where(
+        unreadable.isna(), "Asset " + _label(ctx) + ": " + unreadable + fix
     )
+    messages = messages.where(
+        ~unknown,
+        "Asset lifecycle stage unknown: "
+        + _label(ctx)
+        + " has stage '"
+        + a["lifecycle_stage"].astype("string")
+        + "', which is not a lifecycle stage"
+        + fix
+        + " (or map the value in mappings/)",
+    )
+    return _asset_hits(ctx, missing | unknown, messages)
 
 
 @rule(
@@ -99,15 +114,14 @@ def asset_dates_missing(ctx: RuleContext) -> pd.DataFrame:
     which[no_acq & no_eos] = "acquired and end-of-support dates"
     which[no_acq & ~no_eos] = "acquired date"
     which[~no_acq & no_eos] = "end-of-support date"
-    return _asset_hits(
-        ctx,
-        mask,
-        "Asset dates missing: "
-        + _label(ctx)
-        + " has no "
-        + which
-        + "; complete its lifecycle dates",
-    )
+    messages = "Asset dates missing: " + _label(ctx) + " has no " + which
+    notes = [
+        unknown_note(unread(ctx, a, "acquired"), "acquired date"),
+        unknown_note(unread(ctx, a, "end_of_support"), "end-of-support date"),
+    ]
+    for note in notes:  # a date that was there but unreadable is unknown, not missing
+        messages = messages.where(note.isna(), "Asset " + _label(ctx) + ": " + note)
+    return _asset_hits(ctx, mask, messages + "; complete its lifecycle dates")
 
 
 @rule(
@@ -149,7 +163,10 @@ def asset_review_overdue(ctx: RuleContext) -> pd.DataFrame:
     age = ctx.days_since(a["last_reviewed"])
     mask = _live(ctx) & (age.isna() | (age > interval)).fillna(True).astype(bool)
     when = pd.to_datetime(a["last_reviewed"], errors="coerce").dt.strftime("%Y-%m-%d")
-    detail = ("last reviewed " + when + f" (over {interval} days ago)").fillna("never reviewed")
+    detail = ("last reviewed " + when + f" (over {interval} days ago)").fillna(
+        unknown_note(unread(ctx, a, "last_reviewed"), "last review date")
+    )
+    detail = detail.fillna("never reviewed")
     return _asset_hits(
         ctx,
         mask,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from c3po_sync.rules.registry import RuleContext, hits, no_hits, rule
+from c3po_sync.rules.unknown import unknown_note, unread
 
 
 @rule(
@@ -12,7 +13,7 @@ from c3po_sync.rules.registry import RuleContext, hits, no_hits, rule
     recommendation=9,
     severity="medium",
     description="active project whose last status (status_date or latest status report) is "
-    "more than reporting_window_days (60) old, or missing",
+    "more than reporting_window_days (60) old, or missing (or unreadable: then it says unknown)",
     near_miss="status exactly 60 days old; a Closed project; a status date in the future "
     "(that is DQ-status-date-future instead)",
 )
@@ -39,7 +40,8 @@ def status_stale(ctx: RuleContext) -> pd.DataFrame:
         + " ("
         + age[mask].astype("Int64").astype(str)
         + f" days ago, window {window})"
-    ).fillna("no status date recorded")
+    ).fillna(unknown_note(unread(ctx, bad, "status_date"), "status date"))
+    detail = detail.fillna("no status date recorded")
     return hits(
         bad,
         "project_key",

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from c3po_sync.model.schema import PHASES, STATUSES
+from c3po_sync.model.schema import LIFECYCLE_STAGES, PHASES, STATUSES
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.rules.config import REQUIRABLE_DOC_TYPES, RulesConfig
 from c3po_sync.sinks.base import ColumnSpec, ListSpec
@@ -98,7 +98,6 @@ KNOWLEDGE = ListSpec(
 )
 
 ASSET_KINDS = ("Application", "Server", "Network", "Endpoint", "Cloud Service")
-LIFECYCLE_STAGES = ("Planned", "In Service", "Retiring", "Retired")
 SUPPORT_STATES = (
     "Supported",
     "Ends within 12 months",

@@ -112,14 +112,16 @@ def test_bad_values_are_quarantined_and_the_rest_of_the_row_kept(demo_mappings):
     )
     assert cost.reason.startswith("budget: not an amount: 'TBD'")
     assert quarantine_for(q, 7, "Health").reason == (
-        "status: unknown choice 'Blue' (allowed: Green, Yellow, Red)"
+        "status: unknown value 'Blue' for status (map it in mappings/ppm-finance.yaml); "
+        "kept as typed (allowed: Green, Yellow, Red)"
     )
     ppm = q[(q.source_item_id == 7) & (q.column == "PPM")]
     assert set(ppm.reason.str.split(":").str[0]) == {"ppm"}  # ppm_name still has the name
     raw = quarantine_for(q, 8, "Cost").raw_value
     assert len(raw) == 200 and raw.startswith("xxx")
     fms = out.projects.set_index("project_key").loc["FMS"]
-    assert pd.isna(fms.budget) and pd.isna(fms.status) and pd.isna(fms.ppm)
+    assert pd.isna(fms.budget) and pd.isna(fms.ppm)
+    assert fms.status == "Blue"  # an unknown choice is kept as typed, and reported
     assert fms.ppm_name == "All Staff"
     assert fms.title == "Project FMS" and fms.phase == "Execution"  # the rest is kept
 
@@ -365,8 +367,10 @@ def test_demo_tenant_normalizes_with_its_seeded_problems(demo_mappings):
     assert p.index.is_unique
     assert p.loc["TMS", "budget"] == 2_000_000.0 and pd.isna(p.loc["TMS", "ppm"])
     assert (p.budget == 1_200_000.0).any()  # the "1.2M" typed by hand
-    assert set(p.status.dropna()) <= {"Green", "Yellow", "Red"}
-    assert set(p.phase.dropna()) <= {
+    q = out.quarantine
+    kept = set(q[q.problem == "unknown_value"].raw_value)  # unknown choices: kept, reported
+    assert set(p.status.dropna()) <= {"Green", "Yellow", "Red"} | kept
+    assert set(p.phase.dropna()) <= kept | {
         "Initiation",
         "Chartering",
         "Procurement",
@@ -375,9 +379,8 @@ def test_demo_tenant_normalizes_with_its_seeded_problems(demo_mappings):
         "Sustain",
         "Closed",
     }
-    q = out.quarantine
     assert q.reason.str.startswith("duplicate project key").sum() >= 1
-    assert q.reason.str.contains("unknown choice").sum() >= 1
+    assert q.reason.str.contains("unknown value").sum() >= 1
     docs = out.documents
     assert docs.project_key.notna().mean() > 0.9
     assert docs.name.str.contains("=HYPERLINK").any()
@@ -516,3 +519,41 @@ def test_demo_governance_columns_become_one_canonical_form(demo_mappings):
         "Julia Moss (AssetWorks Consultant)",
     ]
     assert p.loc["PARKRES", "key_vendor_staff"] == ["Dana Whitfield (Salesforce CSM)"]
+
+
+def test_shipped_mappings_fill_status_reports_from_the_libraries(demo_mappings):
+    out = normalize(_demo_batches(demo_mappings), demo_mappings)
+    r = out.status_reports
+    assert len(r) >= 5  # the demo run used to show "status_reports 0"
+    assert r.project_key.notna().all() and r.report_date.notna().all()
+    sj = r[r.project_key == "SJ311"].sort_values("summary")
+    assert sj.report_date.tolist()[-1] == date(2026, 10, 1)  # "SJ311 Status Report 2026-10.docx"
+
+
+def test_status_report_date_falls_back_to_the_files_local_modified_date(tmp_path):
+    (tmp_path / "m.yaml").write_text(
+        textwrap.dedent(
+            """\
+            sources:
+              - {site: /sites/x, list: Projects, target: projects, key: Code}
+              - site: /sites/x
+                list: Docs
+                kind: library
+                target: documents
+                link: [folder]
+                classify: {patterns: [{glob: "*status*", doc_type: status_report}]}
+                status_reports: {date_from: [name, modified]}
+            """
+        )
+    )
+    ms = load_mappings(tmp_path / "m.yaml")
+    d = doc(1, "/sites/x/Docs/SJ311/status update.docx")
+    d.modified = "2026-10-02T03:00:00Z"  # 1 October in Pacific time
+    out = normalize(
+        [
+            batch(SourceRef("/sites/x", "Projects"), [RawRecord(1, {"Code": "SJ311"})]),
+            batch(SourceRef("/sites/x", "Docs", "library"), [d]),
+        ],
+        ms,
+    )
+    assert out.status_reports.report_date.tolist() == [date(2026, 10, 1)]
