@@ -408,6 +408,9 @@ cmd_report.register(app)
 from c3po_sync.cli import cmd_bench  # noqa: E402
 
 cmd_bench.register(app)
+from c3po_sync.cli import cmd_quarantine  # noqa: E402
+
+cmd_quarantine.register(app)
 
 
 def main() -> None:

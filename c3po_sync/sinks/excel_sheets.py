@@ -9,6 +9,7 @@ import pandas as pd
 from openpyxl.worksheet.worksheet import Worksheet
 
 from c3po_sync.model.tables import CanonicalTables
+from c3po_sync.normalize.quarantine import sort_for_fixing
 from c3po_sync.sinks import excel_data as d
 from c3po_sync.sinks.excel_format import (
     CURRENCY,
@@ -291,21 +292,27 @@ def assets_sheet(ws: Worksheet, assets: pd.DataFrame, today: date) -> None:
 
 
 def quarantine_sheet(ws: Worksheet, quarantine: pd.DataFrame) -> None:
-    """Values that could not be normalized, located to the cell so a PPM can fix them."""
-    q = quarantine
+    """Values that could not be normalized, located to the cell so a PPM can fix them; grouped
+    by site, list and column with the column's count, so a whole column is fixed at once."""
+    q = sort_for_fixing(quarantine)
+    problem = q["problem"] if "problem" in q else pd.Series(pd.NA, index=q.index)
     cols = [
         Col("Site"),
         Col("List"),
-        Col("Item id", INTEGER),
         Col("Column"),
+        Col("Problems in column", INTEGER),
+        Col("Problem"),
+        Col("Item id", INTEGER),
         Col("Raw value", width=40, wrap=True),
         Col("Reason", width=60, wrap=True),
     ]
     data = [
         d.py_values(q["source_site"], "text"),
         d.py_values(q["source_list"], "text"),
-        d.py_values(q["source_item_id"], "int"),
         d.py_values(q["column"], "text"),
+        d.py_values(q["column_count"], "int"),
+        d.py_values(problem.astype("string"), "text"),
+        d.py_values(q["source_item_id"], "int"),
         d.py_values(q["raw_value"], "text"),
         d.py_values(q["reason"], "text"),
     ]
