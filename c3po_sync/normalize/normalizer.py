@@ -25,8 +25,8 @@ from c3po_sync.normalize.errors import TransformError
 from c3po_sync.normalize.loader import effective_transform
 from c3po_sync.normalize.mapping import SourceMapping
 from c3po_sync.normalize.quarantine import Quarantine, raw_text
-from c3po_sync.normalize.safety import convert
-from c3po_sync.normalize.shifted import Slot, order_slots, shift_evidence
+from c3po_sync.normalize.safety import convert, raw_problem, text_problem
+from c3po_sync.normalize.shifted import ShiftDetector, Slot
 from c3po_sync.normalize.transforms import build_transform
 from c3po_sync.sources.base import RawRecord, SourceBatch
 
@@ -83,9 +83,11 @@ def _rows(
     """
     tz = ZoneInfo(m.time_zone or batch.time_zone or "UTC")
     slots = _compile(m, tz)
-    ordered = order_slots(slots, [f.internal_name for f in batch.fields])
     required = [(n, s.column) for n, s in m.fields.items() if s.required]
     records = sorted(batch.records, key=lambda r: r.item_id)
+    shifts = ShiftDetector(
+        slots, [f.internal_name for f in batch.fields], [r.values for r in records]
+    )
     out = []
     for rec in records:
         values = rec.values
@@ -106,7 +108,7 @@ def _rows(
             if err is not None:
                 reason = f"{slot.name}: {err.reason}"
                 found.append((slot.column, raw, reason, err.problem, slot.name))
-        shift = shift_evidence(ordered, values, {c for c, *_ in found if c != "Modified"})
+        shift = shifts.evidence(values, {c for c, *_ in found if c != "Modified"})
         if shift:
             q.add(batch, rec.item_id, "(row)", None, shift, "shifted_columns")
             continue
@@ -196,6 +198,12 @@ def _document_frame(
         v = rec.values
         file_ref = v.get("FileRef") or None
         name = v.get("FileLeafRef") or (posixpath.basename(file_ref) if file_ref else None)
+        for column, raw in (("FileRef", file_ref), ("FileLeafRef", name)):
+            bad = raw_problem(raw) or (text_problem(raw) if isinstance(raw, str) else None)
+            if bad or (raw is not None and not isinstance(raw, str)):
+                why = f"document {column}: {bad or 'not text'}; document not used"
+                q.add(batch, rec.item_id, column, raw, why, "unrepresentable", "path")
+                return False
         if "path" not in mapped:
             row["path"] = file_ref
         if "name" not in mapped:
@@ -204,9 +212,12 @@ def _document_frame(
             size = v.get("File_x0020_Size")
             try:
                 row["size"] = None if size in (None, "") else int(size)
+                if row["size"] is not None and not 0 <= row["size"] < 2**63:
+                    raise OverflowError("out of range")
             except (TypeError, ValueError, OverflowError):
                 row["size"] = None
-                q.add(batch, rec.item_id, "File_x0020_Size", size, "size: not a whole number")
+                why = "size: not a whole number of bytes"
+                q.add(batch, rec.item_id, "File_x0020_Size", size, why, "invalid", "size")
         aux.append(
             {
                 "path": file_ref,

@@ -1,15 +1,24 @@
 """Rows whose values sit one column over: reported once as "columns appear shifted".
 
-A list filled from a CSV or an Excel paste with one stray delimiter holds rows whose every value
-sits in its neighbour's column: a date in Budget, an amount in Phase, a name in the key. Read
-cell by cell, such a row is a junk project plus a handful of unrelated errors (and often a
-duplicate key). When several values of a row fail their own column but read cleanly in the
-same neighbouring column, the row is reported once, as shifted, and not used.
+A list filled from a CSV or an Excel paste with one stray delimiter holds rows whose values sit
+in their neighbour's column: a date in Budget, an amount in Status, a name in the key. Read cell
+by cell, such a row is a junk project plus a handful of unrelated errors (and often a duplicate
+key). When several values of a row fail their own column but look like the same neighbouring
+column (one step left or right in the list's own column order), the row is reported once, as
+shifted, and not used.
+
+"Look like" is judged two ways, because most neighbours of a mapped column are not mapped: the
+neighbour's transform accepts the value (mapped, discriminating neighbours), or the value has
+the *shape* (date, number, text) that the neighbour's values have in most rows of the batch.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from c3po_sync.normalize.safety import convert
@@ -19,11 +28,21 @@ from c3po_sync.normalize.transforms import Transform
 PERMISSIVE = frozenset({"text", "multi", "url", "taxonomy", "lookup", "person_name"})
 MIN_MISFITS = 3
 MIN_WITNESSES = 2
+MAJORITY = 0.6
+
+_DATE = re.compile(
+    r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T][\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?$|^\d{8}$"
+)
+_NUMBER = re.compile(
+    r"^[-+(]?\s*(?:USD|\$)?\s*-?\s*[\d.,]+(?:[eE][+-]?\d+)?\s*"
+    r"(?:k|m|mm|mil|million|b|bn|billion|%)?\s*\)?$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
 class Slot:
-    """One mapped field in the source's column order."""
+    """One mapped field: canonical name, source column, transform name and compiled transform."""
 
     name: str
     column: str
@@ -31,44 +50,92 @@ class Slot:
     fn: Transform
 
 
-def order_slots(slots: list[Slot], column_order: list[str]) -> list[Slot]:
-    """The mapped fields in the list's own column order (mapping order for unknown columns)."""
-    pos = {c: i for i, c in enumerate(column_order)}
-    seen: dict[str, Slot] = {}
-    for s in slots:
-        seen.setdefault(s.column, s)  # one slot per source column (ppm and ppm_name share one)
-    indexed = list(enumerate(seen.values()))
-    indexed.sort(key=lambda p: pos.get(p[1].column, len(pos) + p[0]))
-    return [s for _, s in indexed]
-
-
-def _fits(slot: Slot, raw: Any) -> bool:
-    if slot.transform in PERMISSIVE:
-        return False
-    value, err = convert(slot.fn, raw)
-    return err is None and value is not None
-
-
-def shift_evidence(ordered: list[Slot], values: dict[str, Any], misfits: set[str]) -> str | None:
-    """A one-line description of the shift when the row's misfits suggest one, else None.
-
-    ``misfits`` are the columns whose value failed (or was unknown) in their own column.
-    """
-    if len(misfits) < MIN_MISFITS:
+def shape(v: Any) -> str | None:
+    """A coarse kind of a raw value: date, number, bool, text, object; None when empty."""
+    if v is None or (isinstance(v, str) and not v.strip()):
         return None
-    for step in (1, -1):
-        witnesses = []
-        for i, slot in enumerate(ordered):
-            j = i + step
-            if slot.column not in misfits or not 0 <= j < len(ordered):
-                continue
-            raw = values.get(slot.column)
-            if raw is not None and _fits(ordered[j], raw):
-                witnesses.append(f"{slot.column}={raw!r} reads as {ordered[j].name}")
-        if len(witnesses) >= MIN_WITNESSES:
-            side = "right" if step == 1 else "left"
-            return (
-                f"columns appear shifted ({len(misfits)} values do not fit their columns; "
-                f"they read as the column to the {side}: {'; '.join(witnesses[:3])}); row not used"
-            )
-    return None
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, int | float):
+        return "number"
+    if isinstance(v, dict | list | tuple):
+        return "object"
+    s = str(v).strip()
+    if _DATE.match(s):
+        return "date"
+    if _NUMBER.match(s) and any(c.isdigit() for c in s):
+        return "number"
+    return "text"
+
+
+def column_order(field_names: list[str], records: Iterable[dict[str, Any]]) -> list[str]:
+    """The list's own column order: its fields as the source reports them, else the records'."""
+    if field_names:
+        return list(field_names)
+    seen: dict[str, None] = {}
+    for values in records:
+        seen.update(dict.fromkeys(values))
+    return list(seen)
+
+
+def profiles(columns: list[str], records: list[dict[str, Any]]) -> dict[str, str | None]:
+    """The shape most of each column's values have (None without a clear majority)."""
+    out: dict[str, str | None] = {}
+    for col in columns:
+        shapes = Counter(s for s in (shape(r.get(col)) for r in records) if s is not None)
+        total = sum(shapes.values())
+        top = shapes.most_common(1)
+        out[col] = top[0][0] if top and total and top[0][1] / total >= MAJORITY else None
+    return out
+
+
+class ShiftDetector:
+    """Judges, row by row, whether a row's misfits are explained by a one-column shift."""
+
+    def __init__(
+        self, slots: list[Slot], field_names: list[str], records: list[dict[str, Any]]
+    ) -> None:
+        self.order = column_order(field_names, records)
+        self.order += [s.column for s in slots if s.column not in self.order]
+        self.pos = {c: i for i, c in enumerate(self.order)}
+        self.slot = {s.column: s for s in reversed(slots)}  # first slot of a shared column
+        self._records = records
+
+    @cached_property
+    def profile(self) -> dict[str, str | None]:
+        """Column shapes, computed only once a row has enough misfits to need them."""
+        return profiles(self.order, self._records)
+
+    def _looks_like(self, column: str, raw: Any) -> bool:
+        slot = self.slot.get(column)
+        if slot is not None and slot.transform not in PERMISSIVE:
+            value, err = convert(slot.fn, raw)
+            if err is None and value is not None:
+                return True
+        want = self.profile.get(column)
+        return want is not None and want != "text" and shape(raw) == want
+
+    def evidence(self, values: dict[str, Any], misfits: set[str]) -> str | None:
+        """One line describing the shift when the row's misfits suggest one, else None."""
+        if len(misfits) < MIN_MISFITS:
+            return None
+        for step in (-1, 1):
+            witnesses = []
+            for column in sorted(misfits, key=lambda c: self.pos.get(c, 0)):
+                j = self.pos.get(column, -10) + step
+                if not 0 <= j < len(self.order):
+                    continue
+                raw = values.get(column)
+                own = self.profile.get(column)
+                if raw is None or (own is not None and shape(raw) == own and own != "text"):
+                    continue
+                if self._looks_like(self.order[j], raw):
+                    witnesses.append(f"{column}={raw!r} looks like {self.order[j]}")
+            if len(witnesses) >= MIN_WITNESSES:
+                side = "left" if step == -1 else "right"
+                return (
+                    f"columns appear shifted ({len(misfits)} values do not fit their columns "
+                    f"and look like the column to their {side}: {'; '.join(witnesses[:3])}); "
+                    "row not used"
+                )
+        return None

@@ -120,3 +120,38 @@ def test_a_key_too_long_is_reported_never_cut(outcome):
     assert not (p.project_key == "X" * 255).any()
     q = outcome.quarantine
     assert q.reason.str.contains("SharePoint allows 255").sum() == 2
+
+
+def test_hostile_document_cells_are_located_and_the_library_goes_on(tmp_path):
+    path = tmp_path / "docs.yaml"
+    path.write_text(
+        "sources:\n"
+        "  - {site: /sites/x, list: Projects, target: projects, key: Code}\n"
+        "  - {site: /sites/x, list: Docs, kind: library, target: documents, link: [folder]}\n",
+        encoding="utf-8",
+    )
+    ms = load_mappings(path)
+
+    def doc(i: int, ref: str, size: Any = "10") -> RawRecord:
+        leaf = ref.rsplit("/", 1)[1]
+        values = {"FileRef": ref, "FileLeafRef": leaf, "FSObjType": 0, "File_x0020_Size": size}
+        return RawRecord(i, values, modified=GOOD_STAMP)
+
+    docs = [
+        doc(1, "/sites/x/Docs/SJ311/ok.docx"),
+        doc(2, "/sites/x/Docs/SJ311/bad\ud800.docx"),
+        doc(3, "/sites/x/Docs/SJ311/huge.docx", size="9" * 401),
+        doc(4, "/sites/x/Docs/SJ311/inf.docx", size=float("inf")),
+    ]
+    out = normalize(
+        [
+            SourceBatch(SourceRef("/sites/x", "Projects"), [], [RawRecord(1, {"Code": "SJ311"})]),
+            SourceBatch(SourceRef("/sites/x", "Docs", "library"), [], docs),
+        ],
+        ms,
+    )
+    assert out.documents.name.tolist() == ["ok.docx", "huge.docx", "inf.docx"]
+    assert out.documents["size"].isna().tolist() == [False, True, True]
+    q = out.quarantine.set_index("source_item_id")
+    assert q.loc[2, "column"] == "FileRef" and "surrogate" in q.loc[2, "reason"]
+    assert q.loc[3, "column"] == q.loc[4, "column"] == "File_x0020_Size"
