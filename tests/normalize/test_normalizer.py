@@ -557,3 +557,10 @@ def test_status_report_date_falls_back_to_the_files_local_modified_date(tmp_path
         ms,
     )
     assert out.status_reports.report_date.tolist() == [date(2026, 10, 1)]
+
+
+def test_shipped_mappings_never_let_a_negative_budget_reach_a_sum(demo_mappings):
+    out = normalize([batch(FIN, [fin_item(1, "BTA", Cost="(250,000)")])], demo_mappings)
+    assert pd.isna(out.projects.budget.iloc[0])
+    q = quarantine_for(out.quarantine, 1, "Cost")
+    assert q.problem == "out_of_range" and "below the allowed minimum 0" in q.reason
