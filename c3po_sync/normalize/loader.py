@@ -96,6 +96,7 @@ _OPTION_TRANSFORMS: dict[str, tuple[str, ...]] = {
     "percent": ("number",),
     "minimum": ("number", "currency", "int"),
     "maximum": ("number", "currency", "int"),
+    "unit": ("currency",),
 }
 _OPTION_NAMES = {"minimum": "min", "maximum": "max"}
 _PROBE = datetime(2001, 2, 13, 14, 5, 6)

@@ -14,6 +14,8 @@ from c3po_sync.normalize.errors import TransformError
 from c3po_sync.normalize.safety import ZERO_WIDTH, fold_key, key_problem
 from c3po_sync.sources.base import SourceRef
 
+_WHOLE = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
+
 TARGETS: tuple[str, ...] = ("projects", "documents", "status_reports", "assets")
 LinkMethod = Literal["column", "folder", "name"]
 
@@ -61,6 +63,8 @@ class FieldSpec(_Strict):
     percent: bool = False  # number: "45%" gives 0.45
     minimum: float | None = Field(default=None, alias="min")  # number, currency, int
     maximum: float | None = Field(default=None, alias="max")
+    # currency: what a bare amount counts ("15.297" in a $ millions column is 15,297,000)
+    unit: Literal["ones", "thousands", "millions", "billions"] | None = None
     required: bool = False  # an empty value is reported as a data-quality problem
 
     @model_validator(mode="before")
@@ -76,6 +80,8 @@ class KeyRule(_Strict):
     upper: bool = True
     strip: bool = True
     pattern: str | None = None  # a key must fully match this regex, else the row is quarantined
+    # The key is a whole number as a spreadsheet writes it: "1,944" and 1944 are the key "1944".
+    integer: bool = False
 
     @model_validator(mode="before")
     @classmethod
@@ -112,12 +118,28 @@ class KeyRule(_Strict):
         else:
             s = str(raw)
         s = fold_key(s) if self.strip else ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", s))
+        if self.integer and s:
+            s = self._whole_number(s, raw)
         if self.upper:
             s = s.upper()
         problem = key_problem(s)
         if problem:
             raise TransformError(problem, "invalid_key")
         return s or None
+
+    @staticmethod
+    def _whole_number(s: str, raw: Any) -> str:
+        """``integer: true``: the digits of a non-negative whole number, grouping commas removed.
+
+        Only the comma grouping a spreadsheet adds ("1,944") is dropped; anything else that is
+        not a whole number ("19.44", "1,94", "-3") is an invalid key, never rounded or cut.
+        """
+        if not _WHOLE.fullmatch(s):
+            raise TransformError(
+                f"project key {raw!r} is not a whole number (the key is `integer: true`)",
+                "invalid_key",
+            )
+        return str(int(s.replace(",", "")))
 
     def clean(self, raw: Any) -> str | None:
         """``parse`` for contexts that cannot report (document linking): a bad key is no key."""

@@ -53,6 +53,7 @@ def _compile(m: SourceMapping, tz: ZoneInfo) -> list[Slot]:
             percent=spec.percent,
             minimum=spec.minimum,
             maximum=spec.maximum,
+            unit=spec.unit,
             where=f" for {name} (map it in {m.file})",
         )
         out.append(Slot(name, spec.column, transform, fn))

@@ -21,10 +21,11 @@ _DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+"
 _EXP = r"(?:[eE][+-]?\d+)"
 _NUMBER = re.compile(rf"^[+-]?(?:{_DIGITS})$")
 _NUMBER_EXP = re.compile(rf"^[+-]?(?:{_DIGITS}){_EXP}?$")
+_SUFFIX = r"k|thousand|m|mm|mil|million|b|bn|billion"
 _CURRENCY = re.compile(
     rf"""^\s*(?P<neg1>-|\()?\s*(?:USD|US\$|\$)?\s*(?P<neg2>-)?\s*
     (?P<num>(?:{_DIGITS})(?P<exp>{_EXP})?)\s*
-    (?P<suf>k|thousand|m|mm|mil|million|b|bn|billion)?\s*(?:USD)?\s*(?P<close>\))?\s*$""",
+    (?:(?P<suf>{_SUFFIX})|\(\s*\$?\s*(?P<psuf>{_SUFFIX})\s*\))?\s*(?:USD)?\s*(?P<close>\))?\s*$""",
     re.IGNORECASE | re.VERBOSE,
 )
 _MULTIPLIERS = {
@@ -38,6 +39,14 @@ _MULTIPLIERS = {
     "b": 1_000_000_000,
     "bn": 1_000_000_000,
     "billion": 1_000_000_000,
+}
+# A column's unit (mapping option ``unit``): what a bare amount in it counts. Feeds such as the
+# U.S. IT Dashboard write costs in $ millions ("15.297" is $15,297,000).
+UNITS: dict[str, int] = {
+    "ones": 1,
+    "thousands": 1_000,
+    "millions": 1_000_000,
+    "billions": 1_000_000_000,
 }
 
 
@@ -104,20 +113,29 @@ def make_number(exponent: bool = False, percent: bool = False) -> Transform:
     return convert
 
 
-def make_currency(exponent: bool = False) -> Transform:
-    """What people type into a Text "Cost" column: $1,200,000 · 1.2M · $3.5 million · (1,000)."""
+def make_currency(exponent: bool = False, unit: str | None = None) -> Transform:
+    """What people type into a Text "Cost" column: $1,200,000 · 1.2M · $3.5 million · (1,000)
+    · 2.306 ($m).
+
+    ``unit`` (``thousands``, ``millions``, ...) is what a bare amount counts, for columns kept
+    in $ millions: ``15.297`` (text or number) is 15,297,000. An amount that names its own unit
+    (``1.2M``, ``$950K``, ``2.306 ($m)``) is read in that unit, never scaled twice.
+    """
+    scale = UNITS[unit or "ones"]
 
     def convert(v: Any) -> float | None:
         if _is_empty(v):
             return None
         f = _plain(v, "an amount")
         if f is not None:
-            return f
+            # repr is the shortest text of the float: 15.297 scales to 15297000, not ...0002
+            return f if scale == 1 else to_float(Decimal(repr(f)) * scale, v)
         m = _CURRENCY.match(v)
         if m and (m["neg1"] == "(") == bool(m["close"]) and (exponent or not m["exp"]):
-            suf = m["suf"].lower() if m["suf"] else None
+            suf = m["suf"] or m["psuf"]
+            mult = _MULTIPLIERS[suf.lower()] if suf else scale
             try:
-                amount = Decimal(m["num"].replace(",", "")) * _MULTIPLIERS[suf]
+                amount = Decimal(m["num"].replace(",", "")) * mult
             except InvalidOperation as exc:  # pragma: no cover - the regex admits only digits
                 raise TransformError(f"not an amount: {v!r}") from exc
             negative = m["neg1"] in ("-", "(") or m["neg2"] == "-"

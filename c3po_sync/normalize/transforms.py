@@ -298,6 +298,7 @@ def build_transform(
     percent: bool = False,
     minimum: float | None = None,
     maximum: float | None = None,
+    unit: str | None = None,
     where: str = "",
 ) -> Transform:
     """Compiles one transform with its options; the mapping loader has already checked them.
@@ -316,7 +317,7 @@ def build_transform(
     if name == "number":
         return with_range(make_number(exponent, percent), minimum, maximum)
     if name == "currency":
-        return with_range(make_currency(exponent), minimum, maximum)
+        return with_range(make_currency(exponent, unit), minimum, maximum)
     if name == "int":
         return with_range(make_int(exponent), minimum, maximum)
     if name == "choice":

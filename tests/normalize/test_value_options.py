@@ -43,6 +43,8 @@ def _load(tmp_path: Path, extra: str):
         ("start_date: {column: S, exponent: true}", "start_date.exponent: applies only"),
         ("start_date: {column: S, excel_serial: yes please}", "excel_serial"),
         ("budget: {column: B, transform: currency, min: lots}", "budget.min"),
+        ("budget: {column: B, transform: currency, unit: lakhs}", "budget.unit"),
+        ("start_date: {column: S, unit: millions}", "start_date.unit: applies only"),
     ],
 )
 def test_a_bad_value_option_fails_at_load_naming_file_and_key(tmp_path, extra, problem):
@@ -69,6 +71,39 @@ def test_negative_and_absurd_budgets_are_quarantined_never_summed(tmp_path):
     assert out.projects.budget.sum() == 1_200_000.0
     q = out.quarantine
     assert q[q.problem == "out_of_range"].source_item_id.tolist() == [2, 3]
+
+
+def test_a_column_in_millions_scales_bare_amounts_once(tmp_path):
+    extra = "budget: {column: B, transform: currency, unit: millions, min: 0, max: 1.0e10}"
+    recs = [
+        RawRecord(1, {"Code": "AA", "Title": "a", "B": "15.297"}),
+        RawRecord(2, {"Code": "BB", "Title": "b", "B": 0.179}),  # a number on the wire
+        RawRecord(3, {"Code": "CC", "Title": "c", "B": "242.985 ($m)"}),  # names its unit
+        RawRecord(4, {"Code": "DD", "Title": "d", "B": "$950K"}),  # names another unit
+        RawRecord(5, {"Code": "EE", "Title": "e", "B": "119098.812"}),  # in $ thousands: absurd
+    ]
+    out = _run(tmp_path, extra, recs)
+    assert out.projects.budget.tolist()[:4] == [15_297_000.0, 179_000.0, 242_985_000.0, 950_000.0]
+    q = out.quarantine
+    assert q[["source_item_id", "problem"]].values.tolist() == [[5, "out_of_range"]]
+
+
+def test_an_integer_key_drops_grouping_commas_only(tmp_path):
+    path = tmp_path / "x.yaml"
+    path.write_text(
+        "sources:\n  - {site: /sites/x, list: Projects, target: projects,\n"
+        "     key: {column: Code, integer: true}, fields: {title: Title}}\n"
+    )
+    recs = [
+        RawRecord(1, {"Code": "1,944", "Title": "a"}),
+        RawRecord(2, {"Code": 656.0, "Title": "b"}),
+        RawRecord(3, {"Code": "19.44", "Title": "c"}),
+        RawRecord(4, {"Code": "1944", "Title": "d"}),  # the same key as item 1
+    ]
+    out = normalize([SourceBatch(REF, [], recs)], load_mappings(path))
+    assert out.projects.project_key.tolist() == ["1944", "656"]
+    q = out.quarantine.set_index("source_item_id")
+    assert q.loc[3, "problem"] == "invalid_key" and q.loc[4, "problem"] == "duplicate_key"
 
 
 def test_required_columns_and_key_pattern_are_reported(tmp_path):
