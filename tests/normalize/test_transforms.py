@@ -41,6 +41,8 @@ def t(name: str, **opts):
         ("-$250", -250.0),
         ("USD 12.50", 12.5),
         ("$.5K", 500.0),
+        ("2.306 ($m)", 2_306_000.0),  # the unit in parentheses, as a $ M column's header says
+        ("(2.306 ($m))", -2_306_000.0),
         ("", None),
         (None, None),
     ],
@@ -49,7 +51,9 @@ def test_currency_accepts_typed_amounts(raw, expected):
     assert t("currency")(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["TBD", "1,20,000", "$1.2.3", "(100", "12 apples", True, {"x": 1}])
+@pytest.mark.parametrize(
+    "raw", ["TBD", "1,20,000", "$1.2.3", "(100", "12 apples", "2 ($x)", "2 ($m", True, {"x": 1}]
+)
 def test_currency_rejects_what_is_not_an_amount(raw):
     with pytest.raises(TransformError):
         t("currency")(raw)
