@@ -28,6 +28,8 @@ console = Console()
 err = Console(stderr=True)
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG, EXIT_PARTIAL, EXIT_FAILED = 0, 1, 2, 3, 4
+# Tenant unreachable, authentication refused or hub unreachable: nothing was recorded.
+EXIT_UNREACHABLE = 5
 
 ConfigOpt = Annotated[
     Path, typer.Option("--config", "-c", help="Settings file, e.g. config/sandbox.yaml.")
@@ -90,7 +92,8 @@ def _main(
     ] = None,
 ) -> None:
     """Exit codes: 0 ok, 1 findings over --fail-on-findings, 2 configuration error,
-    3 partial failure (a source failed, or the run was interrupted), 4 total failure."""
+    3 partial failure (a source failed, or the run was interrupted), 4 total failure,
+    5 tenant or hub unreachable or authentication refused (nothing recorded)."""
     _setup_logging(verbose, log_json, log_file)
 
 
@@ -146,7 +149,8 @@ def run(
 
     SIGTERM or Ctrl-C lets the running step finish, then records the run as interrupted.
     Exit codes: 0 ok, 1 findings over --fail-on-findings, 2 config error, 3 partial or
-    interrupted, 4 failed (or the job is already running elsewhere).
+    interrupted, 4 failed (or the job is already running elsewhere), 5 tenant or hub
+    unreachable or authentication refused (no finding or snapshot recorded).
 
     Example: c3po-sync run nightly --config config/sandbox.yaml --fail-on-findings 50
     """
@@ -186,6 +190,8 @@ def run(
 
 def exit_code_for(result, fail_on_findings: int | None = None) -> int:  # noqa: ANN001
     """The documented exit code for a finished run (docs/admin-guide.md, "Exit codes")."""
+    if getattr(result, "failure", None):
+        return EXIT_UNREACHABLE
     if result.outcome == "failed":
         return EXIT_FAILED
     if result.outcome in ("partial", "interrupted"):
@@ -209,6 +215,7 @@ def _report(result, as_json: bool, fail_on_findings: int | None = None) -> None:
             "workbook": str(result.workbook) if result.workbook else None,
             "uploaded_to": result.uploaded_to,
             "error": result.error,
+            "failure": result.failure,
             "errors": [s.error for s in result.failed_sources],
         }
         console.print_json(json.dumps(payload, default=str))

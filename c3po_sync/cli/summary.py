@@ -44,6 +44,12 @@ def render_result(result: RunResult, console: Console) -> None:
             + ", ".join(f"{k} {v}" for k, v in result.tables.items())
             + f"; {result.quarantined} values quarantined"
         )
+    for st in result.stale:
+        console.print(
+            f"[yellow]kept as last read:[/yellow] {escape(st.label)} ({st.carried} rows), "
+            f"{escape(st.note())}",
+            highlight=False,
+        )
     if result.findings_by_recommendation or result.opened or result.resolved:
         ft = Table(title="Open findings by audit recommendation", show_edge=False)
         ft.add_column("rec", justify="right")
@@ -65,7 +71,8 @@ def render_result(result: RunResult, console: Console) -> None:
     console.print(f"HTTP requests to SharePoint: {result.requests}")
     if result.error:
         color = "yellow" if result.outcome == "interrupted" else "red"
-        console.print(f"[{color}]error: {redact(result.error)}[/{color}]")
+        kind = f" ({result.failure})" if result.failure else ""
+        console.print(f"[{color}]error{kind}: {escape(redact(result.error))}[/{color}]")
 
 
 class StepProgress(logging.Handler):

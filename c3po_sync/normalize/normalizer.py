@@ -6,7 +6,7 @@ import json
 import logging
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -268,10 +268,14 @@ def _pair(batches: list[SourceBatch], mappings: list[SourceMapping]):
     return [(b, m) for _, b, m in pairs]
 
 
-def normalize(batches: list[SourceBatch], mappings: list[SourceMapping]) -> CanonicalTables:
+def normalize(
+    batches: list[SourceBatch], mappings: list[SourceMapping], known_keys: Iterable[str] = ()
+) -> CanonicalTables:
     """Builds the canonical tables from one run's batches; never raises on a bad value.
 
     Projects are built first so documents can be linked by name against the known keys.
+    ``known_keys``: projects kept from a source not re-read this run (pipeline.carry), which
+    documents and assets may still name.
     """
     q = _Quarantine()
     rows: dict[str, list[dict[str, Any]]] = {"projects": [], "status_reports": [], "assets": []}
@@ -294,7 +298,7 @@ def normalize(batches: list[SourceBatch], mappings: list[SourceMapping]) -> Cano
         else:
             rows[m.target] += built
     rows["projects"] = _dedupe_projects(project_rows, q)
-    known = KnownKeys(r["project_key"] for r in rows["projects"])
+    known = KnownKeys([*(r["project_key"] for r in rows["projects"]), *known_keys])
     doc_frames = [
         _document_frame(batch, m, q, known) for batch, m in pairs if m.target == "documents"
     ]

@@ -13,6 +13,7 @@ from c3po_sync.config.jobs import Job
 from c3po_sync.config.settings import Settings
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.normalize.mapping import SourceMapping
+from c3po_sync.pipeline.carry import StaleSource, load_stale
 from c3po_sync.pipeline.ports import Ports
 from c3po_sync.pipeline.result import RunResult
 from c3po_sync.rules import RulesConfig
@@ -46,6 +47,8 @@ class RunContext:
     source_findings: list[dict] = field(default_factory=list)
     findings: pd.DataFrame | None = None
     history: pd.DataFrame | None = None
+    # Sources not re-read this run (set by sync; loaded from the store for jobs that do not sync).
+    stale: list[StaleSource] | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -65,6 +68,12 @@ class RunContext:
                 )
             self.tables = self.store.load_snapshot(run)
         return self.tables
+
+    def stale_sources(self) -> list[StaleSource]:
+        """What this run's data could not re-read; the newest sync's for jobs that do not sync."""
+        if self.stale is None:
+            self.stale = load_stale(self.store)
+        return self.stale
 
     def findings_history(self) -> pd.DataFrame:
         if self.history is None:

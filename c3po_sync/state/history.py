@@ -53,7 +53,12 @@ def _binds(finding_id: str, current: dict[str, dict]) -> dict:
 
 
 def record(
-    conn: Connection, run_id: int, frame: pd.DataFrame, at: datetime, resolve_missing: bool
+    conn: Connection,
+    run_id: int,
+    frame: pd.DataFrame,
+    at: datetime,
+    resolve_missing: bool,
+    protect: set[str] | None = None,
 ) -> FindingsDelta:
     """Applies one run's findings inside the caller's transaction.
 
@@ -75,8 +80,9 @@ def record(
     opened = sorted(k for k in current if k not in known)
     reopened = sorted(k for k in current if known.get(k) == "resolved")
     still_open = sorted(k for k in current if known.get(k) == "open")
+    keep = protect or set()
     resolved = (
-        sorted(k for k, s in known.items() if s == "open" and k not in current)
+        sorted(k for k, s in known.items() if s == "open" and k not in current and k not in keep)
         if resolve_missing
         else []
     )

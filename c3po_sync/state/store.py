@@ -269,7 +269,12 @@ class StateStore(WriteLogMixin):
     # --- findings history ---------------------------------------------------------------------
 
     def record_findings(
-        self, run_id: int, findings: pd.DataFrame, at: datetime, resolve_missing: bool = True
+        self,
+        run_id: int,
+        findings: pd.DataFrame,
+        at: datetime,
+        resolve_missing: bool = True,
+        protect: Iterable[str] = (),
     ) -> FindingsDelta:
         """Opens, keeps, resolves and reopens findings against this run's FINDINGS frame.
 
@@ -279,9 +284,10 @@ class StateStore(WriteLogMixin):
             at: when the run observed them (aware datetime).
             resolve_missing: False for a partial run, so findings it could not re-check are
                 not wrongly marked resolved.
+            protect: finding ids whose evidence was not re-read this run; they never resolve.
         """
         with self._write() as conn:
-            return history.record(conn, run_id, findings, at, resolve_missing)
+            return history.record(conn, run_id, findings, at, resolve_missing, set(protect))
 
     def findings(self, status: str | None = None) -> pd.DataFrame:
         """All findings ever seen (or only ``open``/``resolved``), FINDINGS plus history columns."""

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from c3po_sync.model.schema import FINDINGS
+from c3po_sync.pipeline.carry import finding_sources
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.rules import evaluate
 from c3po_sync.rules.history import project_history
@@ -24,9 +25,18 @@ def run_evaluate(ctx: RunContext) -> None:
     if ctx.source_findings:
         findings = pd.concat([findings, FINDINGS.frame(ctx.source_findings)], ignore_index=True)
     ctx.findings = findings
-    # A source that could not be read was not re-checked: its findings must not look resolved.
+    # A finding resolves only on evidence: its source was read and the condition is gone.
+    # Findings resting on a source not re-read keep their state; a source never read at all
+    # (nothing kept of it) leaves every open finding as it is.
+    stale = ctx.stale_sources()
+    known = ctx.findings_history()
+    protect = set(finding_sources(known, tables, stale)) if len(known) else set()
     delta = ctx.store.record_findings(
-        result.run_id, findings, datetime.now(UTC), resolve_missing=not result.failed_sources
+        result.run_id,
+        findings,
+        datetime.now(UTC),
+        resolve_missing=all(s.since is not None for s in stale),
+        protect=protect,
     )
     result.opened = len(delta.opened)
     result.resolved = len(delta.resolved)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from c3po_sync.pipeline.carry import stale_projects
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.rules.deltas import compute_deltas
 from c3po_sync.sinks.excel_rollup import build_rollup, save_rollup, scorecard
@@ -60,6 +61,10 @@ def build_and_upload(
         "items_read": result.items_read,
         "changes_since": since,
     }
+    stale = ctx.stale_sources()
+    if stale:  # said on the summary sheet, and beside each project it concerns
+        run_info["not_re-read"] = "; ".join(f"{s.label}: {s.note()}" for s in stale)
+    marks = {k: s.note() for k, s in stale_projects(tables, stale).items()}
     previous = timeline.bookmark_scores(timeline.bookmark(ctx.store, bookmark))
     wb = build_rollup(
         tables,
@@ -68,6 +73,7 @@ def build_and_upload(
         run_info=run_info,
         previous_scores=previous,
         changes=changes,
+        not_reread=marks,
     )
     if ctx.dry_run:
         return changes
