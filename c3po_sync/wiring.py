@@ -20,6 +20,7 @@ from c3po_sync.pipeline.ports import Ports
 from c3po_sync.pipeline.result import RunResult
 from c3po_sync.pipeline.runner import JobRunner
 from c3po_sync.sources.base import Source, SourceRef
+from c3po_sync.state.dry_run import dry_run_store
 from c3po_sync.state.store import StateStore
 
 
@@ -93,8 +94,14 @@ class SharePointPorts:
 
 
 def run_prepared(inputs: RunInputs) -> RunResult:
-    """Runs a validated job against the configured tenant, recording it in the state store."""
+    """Runs a validated job against the configured tenant, recording it in the state store.
+
+    A dry run records nothing: it works on a throw-away copy of the store (state.dry_run).
+    """
     settings = inputs.settings
+    if inputs.dry_run:
+        with dry_run_store(settings.resolved_state_url) as scratch:
+            return JobRunner(inputs, SharePointPorts(settings).ports(), scratch).run()
     store = StateStore(settings.resolved_state_url)
     try:
         return JobRunner(inputs, SharePointPorts(settings).ports(), store).run()

@@ -216,6 +216,8 @@ def _report(result, as_json: bool, fail_on_findings: int | None = None) -> None:
             "uploaded_to": result.uploaded_to,
             "error": result.error,
             "failure": result.failure,
+            "dry_run": result.dry_run,
+            "planned": result.planned,
             "errors": [s.error for s in result.failed_sources],
         }
         console.print_json(json.dumps(payload, default=str))

@@ -64,6 +64,8 @@ def render_result(result: RunResult, console: Console) -> None:
         )
     for w in result.writes:
         console.print(w.describe(), markup=False)
+    for line in result.planned:
+        console.print(line, markup=False, highlight=False)
     if result.workbook:
         console.print(f"workbook: {result.workbook}")
     if result.uploaded_to:

@@ -43,6 +43,8 @@ class RunResult:
     failure: str | None = None
     # Sources not re-read this run whose last good rows were kept (pipeline.carry.StaleSource).
     stale: list[Any] = field(default_factory=list)
+    # What a dry run would have done besides the list writes (workbook, upload).
+    planned: list[str] = field(default_factory=list)
 
     @property
     def items_read(self) -> int:

@@ -11,7 +11,12 @@ import pandas as pd
 from c3po_sync.pipeline.carry import stale_projects
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.rules.deltas import compute_deltas
-from c3po_sync.sinks.excel_rollup import build_rollup, save_rollup, scorecard
+from c3po_sync.sinks.excel_rollup import (
+    build_rollup,
+    rollup_file_name,
+    save_rollup,
+    scorecard,
+)
 from c3po_sync.state import timeline
 from c3po_sync.state.store import RunNotFoundError
 
@@ -75,7 +80,11 @@ def build_and_upload(
         changes=changes,
         not_reread=marks,
     )
-    if ctx.dry_run:
+    if ctx.dry_run:  # say what would be saved and uploaded; touch neither
+        name = rollup_file_name(ctx.inputs.today, prefix)
+        out_dir = settings.resolve(settings.output_dir)
+        result.planned.append(f"would save workbook: {out_dir / name}")
+        result.planned.append(f"would upload it to the hub library {settings.rollups_library!r}")
         return changes
     out_dir: Path = settings.resolve(settings.output_dir)
     path = save_rollup(wb, out_dir, today=ctx.inputs.today, prefix=prefix)
