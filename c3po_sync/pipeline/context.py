@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -33,6 +33,22 @@ class RunInputs:
     dry_run: bool = False
     # Polled between steps: True asks the run to stop cleanly (SIGTERM, scheduler shutdown).
     should_stop: Callable[[], bool] = field(default=lambda: False, repr=False)
+    # The run's one clock (aware, UTC): first seen, resolved, last read and the report all use
+    # it, so a run "as of" another date never records a finding seen after it (issue 11).
+    as_of: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.as_of is None:
+            self.as_of = run_clock(self.today, ZoneInfo(self.settings.time_zone))
+
+
+def run_clock(today: date, tz: ZoneInfo, now: datetime | None = None) -> datetime:
+    """The instant a run is "as of": now when ``today`` is today in the site's zone, else
+    noon of ``today`` there (whose UTC date is ``today`` in every zone within 12 hours)."""
+    now = now or datetime.now(UTC)
+    if now.astimezone(tz).date() == today:
+        return now
+    return datetime.combine(today, time(12, 0), tzinfo=tz).astimezone(UTC)
 
 
 @dataclass
@@ -57,6 +73,12 @@ class RunContext:
     @property
     def dry_run(self) -> bool:
         return self.inputs.dry_run
+
+    @property
+    def as_of(self) -> datetime:
+        """The run's one clock (RunInputs.as_of)."""
+        assert self.inputs.as_of is not None  # set in RunInputs.__post_init__
+        return self.inputs.as_of
 
     def current_tables(self) -> CanonicalTables:
         """This run's tables, or the last synced snapshot for jobs that do not sync."""

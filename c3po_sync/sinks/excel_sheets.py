@@ -149,8 +149,9 @@ def findings_sheet(ws: Worksheet, findings: pd.DataFrame, today: date) -> None:
         d.py_values(f["message"], "text"),
         first_seen,
         resolved,
+        # Never negative: first seen is a UTC instant, today a local date (issue 11).
         [
-            None if s is None else ((r.date() if r else today) - s.date()).days
+            None if s is None else max(0, ((r.date() if r else today) - s.date()).days)
             for s, r in zip(first_seen, resolved, strict=True)
         ],
         d.py_values(f["finding_id"], "text"),

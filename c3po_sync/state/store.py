@@ -184,8 +184,13 @@ class StateStore(WriteLogMixin):
 
     # --- snapshots ----------------------------------------------------------------------------
 
-    def save_snapshot(self, run_id: int, tables: CanonicalTables) -> None:
-        """Stores the run's canonical tables, replacing any earlier save of the same run."""
+    def save_snapshot(
+        self, run_id: int, tables: CanonicalTables, at: datetime | None = None
+    ) -> None:
+        """Stores the run's canonical tables, replacing any earlier save of the same run.
+
+        ``at``: the run's "as of" instant (one clock per run); now when not given.
+        """
         batches = {
             name: frame_to_rows(TABLES[name], getattr(tables, name)) for name in SNAPSHOT_TABLES
         }
@@ -195,7 +200,7 @@ class StateStore(WriteLogMixin):
             conn.execute(delete(t.snapshots).where(t.snapshots.c.run_id == run_id))
             conn.execute(
                 t.snapshots.insert(),
-                {"run_id": run_id, "saved_at": _now(), "counts": json.dumps(counts)},
+                {"run_id": run_id, "saved_at": at or _now(), "counts": json.dumps(counts)},
             )
             for name, rows in batches.items():
                 if rows:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pandas as pd
 
 from c3po_sync.model.schema import FINDINGS
@@ -34,7 +32,7 @@ def run_evaluate(ctx: RunContext) -> None:
     delta = ctx.store.record_findings(
         result.run_id,
         findings,
-        datetime.now(UTC),
+        ctx.as_of,
         resolve_missing=all(s.since is not None for s in stale),
         protect=protect,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -61,7 +60,7 @@ def build_and_upload(
     run_info = {
         "run_id": result.run_id,
         "job": result.job,
-        "generated_at": datetime.now(ctx.tz).isoformat(timespec="minutes"),
+        "generated_at": ctx.as_of.astimezone(ctx.tz).isoformat(timespec="minutes"),
         "sites_read": len(result.sites),
         "items_read": result.items_read,
         "changes_since": since,

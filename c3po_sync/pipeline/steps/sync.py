@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 
 from c3po_sync.normalize import SchemaDriftError, check_drift, normalize, source_columns
 from c3po_sync.normalize.mapping import SourceMapping
@@ -71,8 +70,8 @@ def run_sync(ctx: RunContext) -> None:
         "assets": len(tables.assets),
     }
     result.quarantined = len(tables.quarantine)
-    ctx.store.save_snapshot(result.run_id, tables)
-    record_reads(ctx.store, [m.ref for m in used], datetime.now(UTC))
+    ctx.store.save_snapshot(result.run_id, tables, at=ctx.as_of)
+    record_reads(ctx.store, [m.ref for m in used], ctx.as_of)
     save_stale(ctx.store, stale)
 
 
