@@ -40,6 +40,7 @@ class JobRunner:
 
     def run(self) -> RunResult:
         job = self.inputs.job
+        self.store.mark_dead_runs()  # a run killed earlier is "died", never left "running"
         run_id = self.store.start_run(job.id, self.inputs.trigger)
         result = RunResult(run_id=run_id, job=job.id, dry_run=self.inputs.dry_run)
         ctx = RunContext(self.inputs, self.ports, self.store, result)
