@@ -15,6 +15,7 @@ from c3po_sync.m365 import (
     StaticTokenProvider,
     TokenProvider,
 )
+from c3po_sync.m365.list_rows import read_list_rows
 from c3po_sync.pipeline.context import RunInputs
 from c3po_sync.pipeline.ports import Ports
 from c3po_sync.pipeline.result import RunResult
@@ -90,6 +91,7 @@ class SharePointPorts:
             list_sink=SharePointListSink(hub, page_size=self.settings.read.page_size),
             file_sink=SharePointFileSink(hub),
             request_count=self.requests_sent,
+            read_rows=lambda spec: read_list_rows(hub, spec, self.settings.read.page_size),
         )
 
 

@@ -144,6 +144,14 @@ def run(
             "--fail-on-findings", help="Exit 1 if more than N findings are open after the run."
         ),
     ] = None,
+    adopt_history: Annotated[
+        bool,
+        typer.Option(
+            "--adopt-history",
+            help="After restoring an older state backup: adopt the findings history recorded "
+            "on the hub (an empty state store always does).",
+        ),
+    ] = False,
 ) -> None:
     """Run one job now against the configured tenant (locked: never twice at once).
 
@@ -173,6 +181,7 @@ def run(
     except ValueError as e:  # --today not a date
         raise _fail_config(f"--today: {e}") from None
     inputs.should_stop = STOP.is_set
+    inputs.adopt_history = adopt_history
     install_stop_handlers()
     try:
         with StepProgress(err, enabled=not as_json):

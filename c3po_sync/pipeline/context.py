@@ -36,6 +36,9 @@ class RunInputs:
     # The run's one clock (aware, UTC): first seen, resolved, last read and the report all use
     # it, so a run "as of" another date never records a finding seen after it (issue 11).
     as_of: datetime | None = None
+    # Re-read the hub's findings history and adopt it (after restoring an older state backup);
+    # a store with no findings history at all always does.
+    adopt_history: bool = False
 
     def __post_init__(self) -> None:
         if self.as_of is None:

@@ -333,6 +333,11 @@ class StateStore(WriteLogMixin):
         with self._write() as conn:
             return history.record(conn, run_id, findings, at, resolve_missing, set(protect))
 
+    def adopt_findings(self, records: list[dict[str, Any]]) -> list[str]:
+        """Adopts the hub's findings history (state.history.adopt); returns the ids taken in."""
+        with self._write() as conn:
+            return history.adopt(conn, records)
+
     def findings(self, status: str | None = None) -> pd.DataFrame:
         """All findings ever seen (or only ``open``/``resolved``), FINDINGS plus history columns."""
         if status not in (None, "open", "resolved"):
