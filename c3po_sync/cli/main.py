@@ -74,6 +74,13 @@ def _config_errors() -> tuple[type[BaseException], ...]:
     return (ConfigError, MappingError, RulesConfigError)
 
 
+def _print_json(value: object) -> None:
+    """Every JSON output goes through the one masking function (logs.redact)."""
+    from c3po_sync.logs import redact
+
+    console.print_json(redact(json.dumps(value, default=str)))
+
+
 def _fail_config(e: BaseException | str) -> typer.Exit:
     from c3po_sync.logs import redact
 
@@ -122,7 +129,7 @@ def validate(
 
     report = validate_all(config)
     if as_json:
-        console.print_json(json.dumps(report.as_dict(), default=str))
+        _print_json(report.as_dict())
     else:
         report.render(console, err)
     if report.problems:
@@ -229,7 +236,7 @@ def _report(result, as_json: bool, fail_on_findings: int | None = None) -> None:
             "planned": result.planned,
             "errors": [s.error for s in result.failed_sources],
         }
-        console.print_json(json.dumps(payload, default=str))
+        _print_json(payload)
     else:
         render_result(result, console)
         if code == EXIT_FINDINGS:
@@ -307,7 +314,7 @@ def findings(
             df = df[df[col].fillna("").str.lower() == val.lower()]
     if as_json:
         for rec in df.to_dict("records"):
-            console.print_json(json.dumps(rec, default=str))
+            _print_json(rec)
         return
     t = Table(title=f"{len(df)} open findings")
     for col in ("recommendation", "severity", "project_key", "ppm", "message"):
@@ -340,7 +347,7 @@ def runs(
     if job is not None:
         rows = [r for r in rows if r["job"] == job][:limit]
     if as_json:
-        console.print_json(json.dumps(rows, default=str))
+        _print_json(rows)
         return
     t = Table(title="Runs")
     for col in ("run", "job", "trigger", "started", "finished", "outcome", "items", "error"):
@@ -390,7 +397,7 @@ def jobs(
     except _config_errors() as e:
         raise _fail_config(e) from None
     if as_json:
-        console.print_json(json.dumps(rows, default=str))
+        _print_json(rows)
         return
     t = Table(title="Jobs")
     for col in ("job", "steps", "schedule", "time zone", "next run"):

@@ -36,7 +36,7 @@ def render_result(result: RunResult, console: Console) -> None:
     reads.add_column("items", justify="right")
     reads.add_column("problem")
     for s in result.sources:
-        reads.add_row(escape(s.source), str(s.records), escape(s.error or ""))
+        reads.add_row(escape(s.source), str(s.records), escape(redact(s.error or "")))
     if result.sources:
         console.print(reads)
         console.print(

@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, inspect, select
 from sqlalchemy.engine import make_url
 
+from c3po_sync.logs import redact
 from c3po_sync.state import tables as t
 from c3po_sync.state.store import StateStore
 
@@ -72,4 +73,4 @@ def _copy_into(url: str, copy: Path) -> None:
     finally:
         engine.dispose()
         target.dispose()
-    log.info("dry run: working on a copy of %s", parsed.render_as_string(hide_password=True))
+    log.info("dry run: working on a copy of %s", redact(str(url)))

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -14,8 +15,10 @@ from sqlalchemy import Connection, create_engine, delete, event, func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import StaticPool
 
+from c3po_sync.logs import redact
 from c3po_sync.model.schema import TABLES
 from c3po_sync.model.tables import CanonicalTables
+from c3po_sync.private_files import private_file
 from c3po_sync.state import (
     history,
     raw_tables,  # noqa: F401 (registers the raw-cache tables)
@@ -90,7 +93,10 @@ class StateStore(WriteLogMixin):
 
     def __init__(self, url: str = "sqlite:///c3po-state.db") -> None:
         self.url = url
-        if make_url(url).get_backend_name() == "sqlite":
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database not in (None, "", ":memory:"):
+                private_file(Path(parsed.database))  # findings and tokens: owner only
             self.engine = _sqlite_engine(url)
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
@@ -125,7 +131,7 @@ class StateStore(WriteLogMixin):
                 )
             elif found > t.SCHEMA_VERSION:
                 raise StateStoreError(
-                    f"{self.engine.url.render_as_string(hide_password=True)}: schema version "
+                    f"{self._where()}: schema version "
                     f"{found} is newer than this C3PO Sync understands ({t.SCHEMA_VERSION})"
                 )
 
@@ -437,7 +443,7 @@ class StateStore(WriteLogMixin):
                 conn.execute(delete(t.written).where(cond, t.written.c.item_key.in_(chunk)))
 
     def _where(self) -> str:
-        return self.engine.url.render_as_string(hide_password=True)
+        return redact(self.engine.url.render_as_string(hide_password=False))
 
 
 def _chunks(items: list) -> Iterator[list]:
