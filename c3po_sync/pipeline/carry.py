@@ -209,7 +209,7 @@ def finding_sources(
         src = (
             projects.get(f.project_key) if isinstance(f.project_key, str) else None
         ) or entities.get(ent)
-        if src is None and f.entity_kind == "source":
+        if src is None and isinstance(f.entity_kind, str) and f.entity_kind == "source":
             src = by_label.get(ent.casefold())
         if src is not None:
             out[str(f.finding_id)] = src

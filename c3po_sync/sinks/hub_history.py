@@ -49,13 +49,16 @@ def findings_from_hub(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         resolved = r.get("State") == "Resolved" and resolved_at is not None
         link = r.get("Link")
         entity = str(fid).partition(":")[2] or None
+        kind = "project" if entity and entity == r.get("ProjectKey") else None
+        if str(r["RuleId"]).startswith("DQ-source"):
+            kind = "source"  # pipeline.steps.sync.source_finding
         out.append(
             {
                 "finding_id": str(fid),
                 "rule_id": str(r["RuleId"]),
                 "recommendation": _number(r.get("Recommendation")),
                 "severity": r.get("Severity"),
-                "entity_kind": "project" if entity and entity == r.get("ProjectKey") else None,
+                "entity_kind": kind,
                 "entity_key": entity,
                 "project_key": r.get("ProjectKey"),
                 "ppm": r.get("PPM"),
