@@ -18,6 +18,8 @@ from c3po_sync.state.store import StateStore
 
 from .helpers import HUB_URL, Env, canonical, end_state, findings, hub_rows
 
+pytestmark = pytest.mark.faults
+
 SITE = "/sites/ppm-finance"
 
 
@@ -147,3 +149,42 @@ def test_an_unreachable_hub_fails_the_run_as_such(make_env) -> None:
     env.server.faults = _down(HUB_URL)
     failed = env.run()
     assert failed.outcome == "failed" and failed.failure == "hub-unreachable", failed.error
+
+
+def test_a_person_deleting_and_editing_findings_rows_during_a_run(make_env) -> None:
+    """Hub rows deleted or hand-resolved while the job writes: the next run restores the
+    auditors' record from the evidence; nothing is resolved or removed that was not."""
+    env = make_env("humans")
+    assert env.run().outcome == "ok"
+    before = end_state(env)
+    hub = env.tenant.site_for_path(HUB_URL + "/_api/web")[0]
+    findings_list = hub.list_by_title("C3PO Compliance Findings")
+    ids = sorted(findings_list.items)
+    gone, edited = ids[0], ids[1]
+    original = env.server.handle
+    fired: list[int] = []
+
+    def person_then_handle(request):  # type: ignore[no-untyped-def]
+        if not fired and request.method == "POST" and request.path.startswith(HUB_URL):
+            fired.append(1)
+            with env.tenant.lock:
+                findings_list.update_item(edited, {"State": "Resolved", "FirstSeen": None})
+                findings_list.delete_item(gone)
+        return original(request)
+
+    env.server.handle = person_then_handle  # type: ignore[method-assign]
+    try:
+        env.run()  # may finish or give up on the changed rows; either way nothing is lost
+    except Exception:  # noqa: BLE001, S110 - the next run must repair it
+        pass
+    finally:
+        env.server.handle = original  # type: ignore[method-assign]
+    assert fired
+    after = env.run()
+    assert after.outcome == "ok" and after.resolved == 0
+    assert findings(env.config) == before["findings"]
+    assert (
+        hub_rows(env.tenant)["C3PO Compliance Findings"]
+        == (before["hub"]["C3PO Compliance Findings"])
+    )
+    _never_gone(env)
