@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 
 from c3po_sync.config.settings import load_settings
+from c3po_sync.pipeline.steps.council_report import deltas_between
 from c3po_sync.sandbox.faults import FaultConfig
 from c3po_sync.sinks.hub_lists import HUB_LISTS
 from c3po_sync.state.store import StateStore
@@ -89,6 +90,12 @@ def test_a_site_down_keeps_its_rows_and_marks_them(make_env) -> None:
     col = rows[at].index("Not re-read since")
     notes = {r[0]: r[col] for r in rows[at + 1 :] if r[0]}
     assert len(notes) == counts[1]
+    # Deltas never report the site's projects as a change.
+    with StateStore(load_settings(env.config).resolved_state_url) as store:
+        changes, _, _ = deltas_between(store, since_run=first.run_id, to_run=second.run_id)
+    assert changes.empty, changes
+    sheet = openpyxl.load_workbook(second.workbook)["Changes since last report"]
+    assert not any("removed" in str(c.value) for r in sheet.iter_rows() for c in r)
     assert {k for k, v in notes.items() if v} == {r["ProjectKey"] for r in marked}
 
     env.server.faults = FaultConfig()
