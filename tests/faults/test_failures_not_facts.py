@@ -123,39 +123,39 @@ def test_a_renamed_list_is_a_finding_and_loses_nothing(make_env) -> None:
     _never_gone(env)
 
 
-@pytest.mark.parametrize("failure", ["tenant-unreachable", "auth-refused"])
-def test_a_run_level_failure_records_nothing(make_env, failure: str) -> None:
-    env = make_env(f"run-level-{failure}")
+def test_run_level_failures_record_nothing(make_env) -> None:
+    """Tenant down, token refused, hub down: each fails the run (exit 5) and records nothing."""
+    env = make_env("run-level")
     assert env.run().outcome == "ok"
     before = end_state(env)
     with StateStore(load_settings(env.config).resolved_state_url) as store:
         snapshot = store.latest_snapshot_run()
-    if failure == "auth-refused":
-        env.server.token_validator = lambda _token: False
-    else:
-        env.server.faults = _down()
-    failed = env.run()
-    assert failed.outcome == "failed" and failed.failure == failure, failed.error
-    assert "no source could be read" in (failed.error or "")
-    with StateStore(load_settings(env.config).resolved_state_url) as store:
-        assert store.latest_snapshot_run() == snapshot  # no snapshot of the failed run
-        assert store.get_run(failed.run_id)["outcome"] == "failed"
-    assert findings(env.config) == before["findings"]  # no finding opened, none resolved
-    assert not _events(env, failed.run_id)
 
-    env.server.token_validator = None
+    def refuse(_token: str) -> bool:
+        return False
+
+    for failure, faults, validator in (
+        ("tenant-unreachable", _down(), None),
+        ("auth-refused", FaultConfig(), refuse),
+    ):
+        env.server.faults, env.server.token_validator = faults, validator
+        failed = env.run()
+        assert failed.outcome == "failed" and failed.failure == failure, failed.error
+        assert "no source could be read" in (failed.error or "")
+        with StateStore(load_settings(env.config).resolved_state_url) as store:
+            assert store.latest_snapshot_run() == snapshot  # no snapshot of the failed run
+            assert store.get_run(failed.run_id)["outcome"] == "failed"
+        assert findings(env.config) == before["findings"]  # none opened, none resolved
+        assert not _events(env, failed.run_id)
+
+    env.server.faults, env.server.token_validator = _down(HUB_URL), None
+    failed = env.run()
+    assert failed.outcome == "failed" and failed.failure == "hub-unreachable", failed.error
+
     env.server.faults = FaultConfig()
     good = env.run()
     assert good.outcome == "ok" and good.resolved == good.opened == 0
-    assert end_state(env)["findings"] == before["findings"]
-
-
-def test_an_unreachable_hub_fails_the_run_as_such(make_env) -> None:
-    env = make_env("hub-down")
-    assert env.run().outcome == "ok"
-    env.server.faults = _down(HUB_URL)
-    failed = env.run()
-    assert failed.outcome == "failed" and failed.failure == "hub-unreachable", failed.error
+    assert end_state(env) == before
 
 
 def test_a_person_deleting_and_editing_findings_rows_during_a_run(make_env) -> None:
