@@ -336,6 +336,7 @@ def runs(
 
     Example: c3po-sync runs --limit 5 --json
     """
+    from c3po_sync.logs import redact
     from c3po_sync.state.store import StateStore
 
     try:
@@ -361,7 +362,7 @@ def runs(
             f"{r['finished_at']:%Y-%m-%d %H:%M:%S}" if r["finished_at"] else "",
             r["outcome"],
             str(r["counts"].get("items_read", "")),
-            (r["error"] or "")[:80],
+            escape(redact(r["error"] or "")[:80]),
         )
     console.print(t)
 
