@@ -9,6 +9,8 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from c3po_sync.private_files import private_file
+
 _SECRET_PATTERNS = [
     re.compile(
         r"-----BEGIN (?:[A-Z ]*)PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.S
@@ -19,6 +21,8 @@ _SECRET_PATTERNS = [
         r"|passphrase|secret|private_key|api[_-]?key)[\"']?\s*[:=]\s*[\"']?)"
         r"[^\s\"'&,}]+"
     ),
+    # Credentials in a URL: scheme://user:secret@host -> scheme://user:***@host
+    re.compile(r"(?i)(\b[a-z][a-z0-9+.\-]*://[^\s:/@'\"]*:)[^\s@/'\"]+(?=@)"),
     # A JWT anywhere (three base64url parts, the first a JSON header)
     re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
 ]
@@ -40,7 +44,8 @@ def _masked(m: re.Match[str]) -> str:
 
 
 def redact(text: str) -> str:
-    """Masks private keys, bearer tokens, JWTs, secret-looking pairs and secret env values."""
+    """Masks private keys, bearer tokens, JWTs, secret-looking pairs, credentials in URLs
+    and secret env values: the one masking function for logs and every output."""
     for secret in _env_secrets():
         text = text.replace(secret, "***")
     for pat in _SECRET_PATTERNS:
@@ -89,7 +94,7 @@ def configure_logging(
     handler.setLevel(level)
     handlers: list[logging.Handler] = [handler]
     if file is not None:
-        file.parent.mkdir(parents=True, exist_ok=True)
+        private_file(file)  # 0600 in a 0700 folder: logs name projects, sites and people
         fh = logging.FileHandler(file, encoding="utf-8")
         fh.setFormatter(formatter)
         fh.setLevel(file_level if file_level is not None else level)

@@ -15,11 +15,13 @@ from c3po_sync.m365 import (
     StaticTokenProvider,
     TokenProvider,
 )
+from c3po_sync.m365.list_rows import read_list_rows
 from c3po_sync.pipeline.context import RunInputs
 from c3po_sync.pipeline.ports import Ports
 from c3po_sync.pipeline.result import RunResult
 from c3po_sync.pipeline.runner import JobRunner
 from c3po_sync.sources.base import Source, SourceRef
+from c3po_sync.state.dry_run import dry_run_store
 from c3po_sync.state.store import StateStore
 
 
@@ -89,12 +91,19 @@ class SharePointPorts:
             list_sink=SharePointListSink(hub, page_size=self.settings.read.page_size),
             file_sink=SharePointFileSink(hub),
             request_count=self.requests_sent,
+            read_rows=lambda spec: read_list_rows(hub, spec, self.settings.read.page_size),
         )
 
 
 def run_prepared(inputs: RunInputs) -> RunResult:
-    """Runs a validated job against the configured tenant, recording it in the state store."""
+    """Runs a validated job against the configured tenant, recording it in the state store.
+
+    A dry run records nothing: it works on a throw-away copy of the store (state.dry_run).
+    """
     settings = inputs.settings
+    if inputs.dry_run:
+        with dry_run_store(settings.resolved_state_url) as scratch:
+            return JobRunner(inputs, SharePointPorts(settings).ports(), scratch).run()
     store = StateStore(settings.resolved_state_url)
     try:
         return JobRunner(inputs, SharePointPorts(settings).ports(), store).run()

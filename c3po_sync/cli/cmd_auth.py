@@ -110,9 +110,11 @@ def auth_test(
     }
     bad = [r for r in results if r.status != "ok" and (r.site, r.target) not in hub_missing_ok]
     if as_json:
-        console.print_json(json.dumps([asdict(r) for r in results]))
+        console.print_json(redact(json.dumps([asdict(r) for r in results])))
     else:
-        t = Table(title=f"Reach of the identity ({s.tenant.auth.mode}) on {s.tenant.base_url}")
+        t = Table(
+            title=f"Reach of the identity ({s.tenant.auth.mode}) on {redact(s.tenant.base_url)}"
+        )
         for col in ("site", "list", "status", "detail"):
             t.add_column(col, overflow="fold")
         colors = {"ok": "green", "missing": "yellow", "denied": "red", "error": "red"}

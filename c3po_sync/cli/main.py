@@ -28,6 +28,8 @@ console = Console()
 err = Console(stderr=True)
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG, EXIT_PARTIAL, EXIT_FAILED = 0, 1, 2, 3, 4
+# Tenant unreachable, authentication refused or hub unreachable: nothing was recorded.
+EXIT_UNREACHABLE = 5
 
 ConfigOpt = Annotated[
     Path, typer.Option("--config", "-c", help="Settings file, e.g. config/sandbox.yaml.")
@@ -72,6 +74,13 @@ def _config_errors() -> tuple[type[BaseException], ...]:
     return (ConfigError, MappingError, RulesConfigError)
 
 
+def _print_json(value: object) -> None:
+    """Every JSON output goes through the one masking function (logs.redact)."""
+    from c3po_sync.logs import redact
+
+    console.print_json(redact(json.dumps(value, default=str)))
+
+
 def _fail_config(e: BaseException | str) -> typer.Exit:
     from c3po_sync.logs import redact
 
@@ -90,7 +99,8 @@ def _main(
     ] = None,
 ) -> None:
     """Exit codes: 0 ok, 1 findings over --fail-on-findings, 2 configuration error,
-    3 partial failure (a source failed, or the run was interrupted), 4 total failure."""
+    3 partial failure (a source failed, or the run was interrupted), 4 total failure,
+    5 tenant or hub unreachable or authentication refused (nothing recorded)."""
     _setup_logging(verbose, log_json, log_file)
 
 
@@ -119,7 +129,7 @@ def validate(
 
     report = validate_all(config)
     if as_json:
-        console.print_json(json.dumps(report.as_dict(), default=str))
+        _print_json(report.as_dict())
     else:
         report.render(console, err)
     if report.problems:
@@ -141,12 +151,21 @@ def run(
             "--fail-on-findings", help="Exit 1 if more than N findings are open after the run."
         ),
     ] = None,
+    adopt_history: Annotated[
+        bool,
+        typer.Option(
+            "--adopt-history",
+            help="After restoring an older state backup: adopt the findings history recorded "
+            "on the hub (an empty state store always does).",
+        ),
+    ] = False,
 ) -> None:
     """Run one job now against the configured tenant (locked: never twice at once).
 
     SIGTERM or Ctrl-C lets the running step finish, then records the run as interrupted.
     Exit codes: 0 ok, 1 findings over --fail-on-findings, 2 config error, 3 partial or
-    interrupted, 4 failed (or the job is already running elsewhere).
+    interrupted, 4 failed (or the job is already running elsewhere), 5 tenant or hub
+    unreachable or authentication refused (no finding or snapshot recorded).
 
     Example: c3po-sync run nightly --config config/sandbox.yaml --fail-on-findings 50
     """
@@ -169,6 +188,7 @@ def run(
     except ValueError as e:  # --today not a date
         raise _fail_config(f"--today: {e}") from None
     inputs.should_stop = STOP.is_set
+    inputs.adopt_history = adopt_history
     install_stop_handlers()
     try:
         with StepProgress(err, enabled=not as_json):
@@ -186,6 +206,8 @@ def run(
 
 def exit_code_for(result, fail_on_findings: int | None = None) -> int:  # noqa: ANN001
     """The documented exit code for a finished run (docs/admin-guide.md, "Exit codes")."""
+    if getattr(result, "failure", None):
+        return EXIT_UNREACHABLE
     if result.outcome == "failed":
         return EXIT_FAILED
     if result.outcome in ("partial", "interrupted"):
@@ -209,9 +231,12 @@ def _report(result, as_json: bool, fail_on_findings: int | None = None) -> None:
             "workbook": str(result.workbook) if result.workbook else None,
             "uploaded_to": result.uploaded_to,
             "error": result.error,
+            "failure": result.failure,
+            "dry_run": result.dry_run,
+            "planned": result.planned,
             "errors": [s.error for s in result.failed_sources],
         }
-        console.print_json(json.dumps(payload, default=str))
+        _print_json(payload)
     else:
         render_result(result, console)
         if code == EXIT_FINDINGS:
@@ -289,7 +314,7 @@ def findings(
             df = df[df[col].fillna("").str.lower() == val.lower()]
     if as_json:
         for rec in df.to_dict("records"):
-            console.print_json(json.dumps(rec, default=str))
+            _print_json(rec)
         return
     t = Table(title=f"{len(df)} open findings")
     for col in ("recommendation", "severity", "project_key", "ppm", "message"):
@@ -311,6 +336,7 @@ def runs(
 
     Example: c3po-sync runs --limit 5 --json
     """
+    from c3po_sync.logs import redact
     from c3po_sync.state.store import StateStore
 
     try:
@@ -322,7 +348,7 @@ def runs(
     if job is not None:
         rows = [r for r in rows if r["job"] == job][:limit]
     if as_json:
-        console.print_json(json.dumps(rows, default=str))
+        _print_json(rows)
         return
     t = Table(title="Runs")
     for col in ("run", "job", "trigger", "started", "finished", "outcome", "items", "error"):
@@ -336,7 +362,7 @@ def runs(
             f"{r['finished_at']:%Y-%m-%d %H:%M:%S}" if r["finished_at"] else "",
             r["outcome"],
             str(r["counts"].get("items_read", "")),
-            (r["error"] or "")[:80],
+            escape(redact(r["error"] or "")[:80]),
         )
     console.print(t)
 
@@ -372,7 +398,7 @@ def jobs(
     except _config_errors() as e:
         raise _fail_config(e) from None
     if as_json:
-        console.print_json(json.dumps(rows, default=str))
+        _print_json(rows)
         return
     t = Table(title="Jobs")
     for col in ("job", "steps", "schedule", "time zone", "next run"):

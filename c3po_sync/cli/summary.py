@@ -36,13 +36,19 @@ def render_result(result: RunResult, console: Console) -> None:
     reads.add_column("items", justify="right")
     reads.add_column("problem")
     for s in result.sources:
-        reads.add_row(escape(s.source), str(s.records), escape(s.error or ""))
+        reads.add_row(escape(s.source), str(s.records), escape(redact(s.error or "")))
     if result.sources:
         console.print(reads)
         console.print(
             f"{len(result.sites)} sites, {result.items_read} items read; canonical tables: "
             + ", ".join(f"{k} {v}" for k, v in result.tables.items())
             + f"; {result.quarantined} values quarantined"
+        )
+    for st in result.stale:
+        console.print(
+            f"[yellow]kept as last read:[/yellow] {escape(st.label)} ({st.carried} rows), "
+            f"{escape(st.note())}",
+            highlight=False,
         )
     if result.findings_by_recommendation or result.opened or result.resolved:
         ft = Table(title="Open findings by audit recommendation", show_edge=False)
@@ -58,6 +64,8 @@ def render_result(result: RunResult, console: Console) -> None:
         )
     for w in result.writes:
         console.print(w.describe(), markup=False)
+    for line in result.planned:
+        console.print(line, markup=False, highlight=False)
     if result.workbook:
         console.print(f"workbook: {result.workbook}")
     if result.uploaded_to:
@@ -65,7 +73,8 @@ def render_result(result: RunResult, console: Console) -> None:
     console.print(f"HTTP requests to SharePoint: {result.requests}")
     if result.error:
         color = "yellow" if result.outcome == "interrupted" else "red"
-        console.print(f"[{color}]error: {redact(result.error)}[/{color}]")
+        kind = f" ({result.failure})" if result.failure else ""
+        console.print(f"[{color}]error{kind}: {escape(redact(result.error))}[/{color}]")
 
 
 class StepProgress(logging.Handler):

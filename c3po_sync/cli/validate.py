@@ -108,7 +108,7 @@ def validate_all(config: Path) -> ValidationReport:
         return report  # the other files are found through the settings
     auth = s.tenant.auth
     report.summary = {
-        "tenant": s.tenant.base_url,
+        "tenant": _mask_url(s.tenant.base_url),
         "hub_site": s.hub_site,
         "auth": _masked_auth(auth),
         "state_url": _mask_url(s.resolved_state_url),
@@ -160,12 +160,9 @@ def _masked_auth(auth: Any) -> dict[str, Any]:
 
 
 def _mask_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
+    from c3po_sync.logs import redact
 
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "***"
+    return redact(url)
 
 
 def _check_url(report: ValidationReport, config: Path, key: str, url: str) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from c3po_sync.m365.errors import TokenError
+from c3po_sync.private_files import private_dir
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ class FileTokenCache:
         with self._lock:
             if not self.cache.has_state_changed:
                 return
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.path.parent)
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(self.cache.serialize())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -304,10 +304,14 @@ def _pair(batches: list[SourceBatch], mappings: list[SourceMapping]):
     return [(b, m) for _, b, m in pairs]
 
 
-def normalize(batches: list[SourceBatch], mappings: list[SourceMapping]) -> CanonicalTables:
+def normalize(
+    batches: list[SourceBatch], mappings: list[SourceMapping], known_keys: Iterable[str] = ()
+) -> CanonicalTables:
     """Builds the canonical tables from one run's batches; never raises on a bad value.
 
     Projects are built first so documents can be linked by name against the known keys.
+    ``known_keys``: projects kept from a source not re-read this run (pipeline.carry), which
+    documents and assets may still name.
     """
     q = Quarantine()
     rows: dict[str, list[dict[str, Any]]] = {"projects": [], "status_reports": [], "assets": []}
@@ -330,7 +334,7 @@ def normalize(batches: list[SourceBatch], mappings: list[SourceMapping]) -> Cano
         else:
             rows[m.target] += built
     rows["projects"] = _dedupe_projects(project_rows, q)
-    known = KnownKeys(r["project_key"] for r in rows["projects"])
+    known = KnownKeys([*(r["project_key"] for r in rows["projects"]), *known_keys])
     doc_frames = []
     for batch, m in pairs:
         if m.target != "documents":

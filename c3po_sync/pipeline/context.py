@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -13,6 +13,7 @@ from c3po_sync.config.jobs import Job
 from c3po_sync.config.settings import Settings
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.normalize.mapping import SourceMapping
+from c3po_sync.pipeline.carry import StaleSource, load_stale
 from c3po_sync.pipeline.ports import Ports
 from c3po_sync.pipeline.result import RunResult
 from c3po_sync.rules import RulesConfig
@@ -32,6 +33,25 @@ class RunInputs:
     dry_run: bool = False
     # Polled between steps: True asks the run to stop cleanly (SIGTERM, scheduler shutdown).
     should_stop: Callable[[], bool] = field(default=lambda: False, repr=False)
+    # The run's one clock (aware, UTC): first seen, resolved, last read and the report all use
+    # it, so a run "as of" another date never records a finding seen after it (issue 11).
+    as_of: datetime | None = None
+    # Re-read the hub's findings history and adopt it (after restoring an older state backup);
+    # a store with no findings history at all always does.
+    adopt_history: bool = False
+
+    def __post_init__(self) -> None:
+        if self.as_of is None:
+            self.as_of = run_clock(self.today, ZoneInfo(self.settings.time_zone))
+
+
+def run_clock(today: date, tz: ZoneInfo, now: datetime | None = None) -> datetime:
+    """The instant a run is "as of": now when ``today`` is today in the site's zone, else
+    noon of ``today`` there (whose UTC date is ``today`` in every zone within 12 hours)."""
+    now = now or datetime.now(UTC)
+    if now.astimezone(tz).date() == today:
+        return now
+    return datetime.combine(today, time(12, 0), tzinfo=tz).astimezone(UTC)
 
 
 @dataclass
@@ -46,6 +66,8 @@ class RunContext:
     source_findings: list[dict] = field(default_factory=list)
     findings: pd.DataFrame | None = None
     history: pd.DataFrame | None = None
+    # Sources not re-read this run (set by sync; loaded from the store for jobs that do not sync).
+    stale: list[StaleSource] | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -54,6 +76,12 @@ class RunContext:
     @property
     def dry_run(self) -> bool:
         return self.inputs.dry_run
+
+    @property
+    def as_of(self) -> datetime:
+        """The run's one clock (RunInputs.as_of)."""
+        assert self.inputs.as_of is not None  # set in RunInputs.__post_init__
+        return self.inputs.as_of
 
     def current_tables(self) -> CanonicalTables:
         """This run's tables, or the last synced snapshot for jobs that do not sync."""
@@ -65,6 +93,12 @@ class RunContext:
                 )
             self.tables = self.store.load_snapshot(run)
         return self.tables
+
+    def stale_sources(self) -> list[StaleSource]:
+        """What this run's data could not re-read; the newest sync's for jobs that do not sync."""
+        if self.stale is None:
+            self.stale = load_stale(self.store)
+        return self.stale
 
     def findings_history(self) -> pd.DataFrame:
         if self.history is None:

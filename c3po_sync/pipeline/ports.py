@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from c3po_sync.sinks.base import FileSink, ListSink
+from c3po_sync.sinks.base import FileSink, ListSink, ListSpec
 from c3po_sync.sources.base import Source, SourceRef
 
 
@@ -18,3 +18,5 @@ class Ports:
     file_sink: FileSink
     request_count: Callable[[], int] = field(default=lambda: 0)
     close: Callable[[], None] = field(default=lambda: None)
+    # Reads back a hub list's rows (owned columns by internal name); None: no hub to read.
+    read_rows: Callable[[ListSpec], list[dict]] | None = None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from c3po_sync.config.errors import ConfigError
 from c3po_sync.config.jobs import Job, load_jobs
@@ -41,7 +42,8 @@ def prepare_run(
         settings=settings,
         mappings=mappings,
         rules=rules,
-        today=today or date.today(),
+        # The site's date, not the machine's: one clock per run (RunInputs.as_of).
+        today=today or datetime.now(ZoneInfo(settings.time_zone)).date(),
         trigger=trigger,
         dry_run=dry_run,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from c3po_sync.sinks.base import WriteReport
 
@@ -15,6 +16,8 @@ class SourceOutcome:
     source: str
     records: int = 0
     error: str | None = None
+    # data (list/column changed: a finding), auth or unreachable (no finding: rows kept)
+    kind: str | None = None
 
 
 @dataclass
@@ -36,6 +39,12 @@ class RunResult:
     requests: int = 0
     error: str | None = None
     dry_run: bool = False
+    # Run-level failure (tenant-unreachable, auth-refused, hub-unreachable): nothing recorded.
+    failure: str | None = None
+    # Sources not re-read this run whose last good rows were kept (pipeline.carry.StaleSource).
+    stale: list[Any] = field(default_factory=list)
+    # What a dry run would have done besides the list writes (workbook, upload).
+    planned: list[str] = field(default_factory=list)
 
     @property
     def items_read(self) -> int:
@@ -50,6 +59,7 @@ class RunResult:
         return {
             "sources": len(self.sources),
             "failed_sources": len(self.failed_sources),
+            "not_reread": {s.label: s.note() for s in self.stale},
             "items_read": self.items_read,
             "tables": self.tables,
             "quarantined": self.quarantined,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from c3po_sync.config.jobs import Step
 from c3po_sync.pipeline.context import RunContext, RunInputs
+from c3po_sync.pipeline.failures import RunLevelError
 from c3po_sync.pipeline.ports import Ports
 from c3po_sync.pipeline.result import RunResult
 from c3po_sync.pipeline.steps.council_report import run_council_report
@@ -39,6 +40,7 @@ class JobRunner:
 
     def run(self) -> RunResult:
         job = self.inputs.job
+        self.store.mark_dead_runs()  # a run killed earlier is "died", never left "running"
         run_id = self.store.start_run(job.id, self.inputs.trigger)
         result = RunResult(run_id=run_id, job=job.id, dry_run=self.inputs.dry_run)
         ctx = RunContext(self.inputs, self.ports, self.store, result)
@@ -54,6 +56,13 @@ class JobRunner:
                 STEPS[step](ctx)
             else:
                 result.outcome = "partial" if result.failed_sources else "ok"
+        except RunLevelError as e:
+            # Tenant, token or hub: nothing about the data is known, nothing is recorded as a
+            # fact; the caller reports it with its own exit code.
+            result.outcome = "failed"
+            result.failure = e.kind
+            result.error = str(e)
+            log.error("run %s failed: %s", run_id, e)
         except Exception as e:
             result.outcome = "failed"
             result.error = f"{type(e).__name__}: {e}"

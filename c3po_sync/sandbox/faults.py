@@ -25,7 +25,9 @@ class FaultConfig:
     `retry_after_s` goes verbatim into `Retry-After`: an int of seconds or an HTTP date string.
     `in_batch` also applies 429/503 to single operations inside a `$batch`, which the 3.3.0
     client retries alone. `throttle_first` deterministically throttles the next N matching
-    requests (for tests that must see exactly one retry).
+    requests (for tests that must see exactly one retry). `sites` limits the faults to requests
+    under those server-relative site paths (e.g. `{"/sites/ppm-finance"}`): one site down while
+    the rest of the tenant answers, as SharePoint does when one site collection is unavailable.
     """
 
     latency_s: float = 0.0
@@ -40,6 +42,7 @@ class FaultConfig:
     in_batch: bool = False
     health_score: int | None = None
     throttle_first: int = 0
+    sites: frozenset[str] | set[str] | None = None
     _rng: random.Random = field(init=False, repr=False, compare=False)
     _lock: threading.Lock = field(init=False, repr=False, compare=False)
 
@@ -59,12 +62,17 @@ class FaultConfig:
             or self.throttle_first
         ) or (self.health_score is not None)
 
-    def applies_to(self, route: str) -> bool:
+    def applies_to(self, route: str, path: str = "") -> bool:
+        if self.sites is not None:
+            low = path.casefold()
+            if not any(low == s.casefold() or low.startswith(s.casefold().rstrip("/") + "/")
+                       for s in self.sites):  # fmt: skip
+                return False
         return self.routes is None or route in self.routes
 
-    def decide(self, route: str, *, inner: bool = False) -> str:
+    def decide(self, route: str, *, inner: bool = False, path: str = "") -> str:
         """Pick the outcome of one request; sleeps for the configured latency first."""
-        if not self.applies_to(route):
+        if not self.applies_to(route, path):
             return PASS
         if self.latency_s and not inner:
             time.sleep(self.latency_s)

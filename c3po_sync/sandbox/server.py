@@ -218,7 +218,8 @@ class SandboxServer:
         if not _authorized(request, self.token_validator):
             self.stats.record(request.method, route, 401)
             return _unauthorized(self.tenant), False, False
-        outcome = fault_cfg.decide(route) if fault_cfg.active else faults.PASS
+        active = fault_cfg.active
+        outcome = fault_cfg.decide(route, path=request.path) if active else faults.PASS
         if outcome != faults.PASS:
             self.stats.record_fault(outcome)
         if outcome in (faults.THROTTLE, faults.UNAVAILABLE):
@@ -241,7 +242,9 @@ class SandboxServer:
         def execute(sub: Request) -> Reply:
             sub_route = routes.route_name(sub, self.tenant)
             outcome = (
-                self.faults.decide(sub_route, inner=True) if self.faults.active else faults.PASS
+                self.faults.decide(sub_route, inner=True, path=sub.path)
+                if self.faults.active
+                else faults.PASS
             )
             if outcome in (faults.THROTTLE, faults.UNAVAILABLE):
                 self.stats.record_fault(outcome)

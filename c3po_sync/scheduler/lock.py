@@ -26,6 +26,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
+from c3po_sync.state.liveness import parse_holder, pid_is_dead
+
+__all__ = ["JobLock", "JobLockedError", "lock_engine", "parse_holder", "pid_is_dead"]
+
 log = logging.getLogger(__name__)
 
 metadata = MetaData()
@@ -53,36 +57,6 @@ def lock_engine(url: str) -> Engine:
         engine = create_engine(url, pool_pre_ping=True)
     metadata.create_all(engine)
     return engine
-
-
-def parse_holder(holder: str) -> tuple[str, int] | None:
-    """``(host, pid)`` from a holder id ``host:pid:nonce``; None if it is not in that shape."""
-    host, sep, rest = holder.rpartition(":")  # the nonce
-    host, sep2, pid = host.rpartition(":")
-    if not (sep and sep2 and host and pid.isdigit()):
-        return None
-    return host, int(pid)
-
-
-def pid_is_dead(pid: int) -> bool:
-    """True only if no process ``pid`` exists here (or it is a zombie nobody reaped yet).
-
-    A process of another user answers ``PermissionError``: alive. A recycled pid looks alive,
-    which only means waiting for the lease to expire, as before.
-    """
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    try:  # Linux: a killed child its parent has not waited for yet is state Z
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
-            return f.read().rpartition(")")[2].split()[0] == "Z"
-    except (OSError, IndexError):
-        return False
 
 
 class JobLock:

@@ -65,6 +65,8 @@ def run_locked(inputs: RunInputs) -> RunResult:
     """Runs a job under its database lock; raises JobLockedError if it is already running."""
     from c3po_sync.wiring import run_prepared  # the adapters are chosen at the edge
 
+    if inputs.dry_run:  # writes nothing, so it needs no lock (and must not write one)
+        return run_prepared(inputs)
     settings = inputs.settings
     engine = lock_engine(settings.resolved_lock_url)
     try:

@@ -64,6 +64,7 @@ def build_rollup(
     run_info: Mapping[str, Any],
     previous_scores: Mapping[int, float] | None = None,
     changes: pd.DataFrame | None = None,
+    not_reread: Mapping[str, str] | None = None,
 ) -> Workbook:
     """Builds the rollup workbook from one run's canonical tables and findings.
 
@@ -76,6 +77,8 @@ def build_rollup(
         previous_scores: the previous rollup's :func:`scorecard`, for the trend column.
         changes: deltas since the last report (project_key, change, before, after); None means
             there was no previous report.
+        not_reread: project key -> "not re-read since <time>: <reason>" for projects kept
+            from the last read of a source this run could not read.
 
     Every string from the data is written as literal text (never a formula); no cell in the
     workbook is a formula.
@@ -98,7 +101,7 @@ def build_rollup(
     excel_summary.summary_sheet(
         summary, tables, state, today=today, run_info=run_info, generated=stamp
     )
-    excel_sheets.portfolio_sheet(sheets["Portfolio"], tables, open_f, today)
+    excel_sheets.portfolio_sheet(sheets["Portfolio"], tables, open_f, today, not_reread)
     excel_summary.scorecard_sheet(
         sheets["Audit scorecard"],
         excel_data.scorecard_counts(tables, state),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -35,9 +36,18 @@ def _days_since(days: list[date | None], today: date) -> list[int | None]:
 
 
 def portfolio_sheet(
-    ws: Worksheet, tables: CanonicalTables, open_findings: pd.DataFrame, today: date
+    ws: Worksheet,
+    tables: CanonicalTables,
+    open_findings: pd.DataFrame,
+    today: date,
+    not_reread: Mapping[str, str] | None = None,
 ) -> None:
-    """Every project, one row each, with document and open-finding counts beside it."""
+    """Every project, one row each, with document and open-finding counts beside it.
+
+    ``not_reread``: project key -> "not re-read since <time>: <reason>" for rows kept from
+    the last read of a source this run could not read (issue 11).
+    """
+    not_reread = not_reread or {}
     p = tables.projects
     docs = tables.documents
     keys = p["project_key"].astype("string")
@@ -75,6 +85,7 @@ def portfolio_sheet(
         Col("Open findings", INTEGER),
         Col("Source site"),
         Col("Source list"),
+        Col("Not re-read since", width=40),
     ]
     data = [
         key_list,
@@ -101,6 +112,7 @@ def portfolio_sheet(
         [int(finding_counts.get(k, 0)) if k is not None else 0 for k in key_list],
         d.py_values(p["source_site"], "text"),
         d.py_values(p["source_list"], "text"),
+        [not_reread.get(k) if k is not None else None for k in key_list],
     ]
     first, last = write_table(
         ws, "tblPortfolio", cols, data, links={1: d.py_values(p["source_url"], "text")}
@@ -138,8 +150,9 @@ def findings_sheet(ws: Worksheet, findings: pd.DataFrame, today: date) -> None:
         d.py_values(f["message"], "text"),
         first_seen,
         resolved,
+        # Never negative: first seen is a UTC instant, today a local date (issue 11).
         [
-            None if s is None else ((r.date() if r else today) - s.date()).days
+            None if s is None else max(0, ((r.date() if r else today) - s.date()).days)
             for s, r in zip(first_seen, resolved, strict=True)
         ],
         d.py_values(f["finding_id"], "text"),

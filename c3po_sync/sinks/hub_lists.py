@@ -15,6 +15,11 @@ from c3po_sync.rules.config import REQUIRABLE_DOC_TYPES, RulesConfig
 from c3po_sync.sinks.base import ColumnSpec, ListSpec
 from c3po_sync.sinks.excel_data import support_status
 
+# A row whose source could not be re-read this run keeps its last good values and says since
+# when and why (issue 11); blank on rows read this run. One definition, on every hub list.
+NOT_REREAD_SINCE = ColumnSpec("NotRereadSince", "Not Re-read Since", "DateTime")
+NOT_REREAD_REASON = ColumnSpec("NotRereadReason", "Not Re-read Reason", "Text")
+
 PORTFOLIO = ListSpec(
     title="C3PO Portfolio",
     key_column="ProjectKey",
@@ -38,6 +43,8 @@ PORTFOLIO = ListSpec(
         ColumnSpec("OpenFindings", "Open Findings", "Number"),
         ColumnSpec("SourceItem", "Source Item", "URL"),
         ColumnSpec("InSource", "In Source", "Boolean"),
+        NOT_REREAD_SINCE,
+        NOT_REREAD_REASON,
         ColumnSpec("PPMComment", "PPM Comment", "Note", owned=False),
     ),
 )
@@ -62,6 +69,8 @@ FINDINGS_LIST = ListSpec(
         ColumnSpec("TimesReopened", "Times Reopened", "Number"),
         ColumnSpec("ReopenedAt", "Reopened At", "DateTime", date_only=True),
         ColumnSpec("Link", "Link", "URL"),
+        NOT_REREAD_SINCE,
+        NOT_REREAD_REASON,
         ColumnSpec("AuditorNote", "Auditor Note", "Note", owned=False),
     ),
 )
@@ -93,6 +102,8 @@ KNOWLEDGE = ListSpec(
         ColumnSpec("LastModified", "Last Modified", "DateTime"),
         ColumnSpec("SourceItem", "Project Item", "URL"),
         ColumnSpec("InSource", "In Source", "Boolean"),
+        NOT_REREAD_SINCE,
+        NOT_REREAD_REASON,
         ColumnSpec("AuditorNote", "Auditor Note", "Note", owned=False),
     ),
 )
@@ -133,15 +144,33 @@ ASSET_INVENTORY = ListSpec(
         ColumnSpec("NoOwner", "No Owner", "Boolean"),
         ColumnSpec("SourceItem", "Source Item", "URL"),
         ColumnSpec("InSource", "In Source", "Boolean"),
+        NOT_REREAD_SINCE,
+        NOT_REREAD_REASON,
         ColumnSpec("InventoryNote", "Inventory Note", "Note", owned=False),
     ),
 )
 
 HUB_LISTS: tuple[ListSpec, ...] = (PORTFOLIO, FINDINGS_LIST, KNOWLEDGE, ASSET_INVENTORY)
 PORTFOLIO_GONE: dict[str, Any] = {"InSource": False}
-FINDING_GONE: dict[str, Any] = {"State": "Resolved"}
+# A finding row the store does not know is left alone: a finding resolves only on evidence,
+# with its resolved time (issue 11); the history is adopted from the hub first (state.adopt).
+FINDING_GONE: dict[str, Any] = {}
 KNOWLEDGE_GONE: dict[str, Any] = {"InSource": False}
 ASSET_GONE: dict[str, Any] = {"InSource": False}
+
+
+def not_reread(stale: Any | None) -> dict[str, Any]:
+    """The two marking columns for a row: blank when read this run, else since when and why.
+
+    ``stale`` is a ``pipeline.carry.StaleSource`` (duck-typed: ``since`` and ``note()``).
+    """
+    if stale is None:
+        return {"NotRereadSince": None, "NotRereadReason": None}
+    since = stale.since
+    return {
+        "NotRereadSince": _instant(since),
+        "NotRereadReason": stale.note()[:255],
+    }
 
 
 def _clean(v: Any) -> Any:
@@ -173,9 +202,16 @@ def _url(url: Any, text: str) -> dict[str, str] | None:
 
 
 def portfolio_rows(
-    tables: CanonicalTables, findings: pd.DataFrame, tz: ZoneInfo
+    tables: CanonicalTables,
+    findings: pd.DataFrame,
+    tz: ZoneInfo,
+    stale: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per canonical project, with its count of open findings."""
+    """One row per canonical project, with its count of open findings.
+
+    ``stale``: project key -> the source not re-read that the row rests on.
+    """
+    stale = stale or {}
     open_counts: dict[str, int] = {}
     if len(findings):
         is_open = findings["status"] != "resolved" if "status" in findings else True
@@ -204,13 +240,20 @@ def portfolio_rows(
                 "OpenFindings": float(open_counts.get(key, 0)),
                 "SourceItem": _url(p["source_url"], f"{p['source_site']} / {p['source_list']}"),
                 "InSource": True,
+                **not_reread(stale.get(key)),
             }
         )
     return rows
 
 
-def findings_rows(history: pd.DataFrame, tz: ZoneInfo) -> list[dict[str, Any]]:
-    """One row per finding ever raised; resolved ones stay, with their resolution date."""
+def findings_rows(
+    history: pd.DataFrame, tz: ZoneInfo, stale: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """One row per finding ever raised; resolved ones stay, with their resolution date.
+
+    ``stale``: finding id -> the source not re-read that its evidence comes from.
+    """
+    stale = stale or {}
     rows = []
     for f in history.to_dict("records"):
         resolved = _clean(f.get("status")) == "resolved"
@@ -232,6 +275,7 @@ def findings_rows(history: pd.DataFrame, tz: ZoneInfo) -> list[dict[str, Any]]:
                 "TimesReopened": float(_clean(f.get("times_reopened")) or 0),
                 "ReopenedAt": sp_date(f.get("reopened_at"), tz),
                 "Link": _url(f.get("source_url"), "Open the item"),
+                **not_reread(None if resolved else stale.get(str(f["finding_id"]))),
             }
         )
     return rows
@@ -264,12 +308,17 @@ def _doc_link(doc: dict[str, Any]) -> dict[str, str] | None:
 
 
 def knowledge_rows(
-    tables: CanonicalTables, rules: RulesConfig, tz: ZoneInfo
+    tables: CanonicalTables,
+    rules: RulesConfig,
+    tz: ZoneInfo,
+    stale: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per project and document type its phase requires (``required_documents``).
 
     A project whose phase is blank or not in the configured order requires nothing yet.
+    ``stale``: project key -> the source not re-read that the row rests on.
     """
+    stale = stale or {}
     ranks = {p.casefold(): i for i, p in enumerate(rules.phases)}
     required = [(t, ranks[phase.casefold()], phase) for t, phase in rules.required_from().items()]
     latest = _latest_documents(tables)
@@ -303,15 +352,24 @@ def knowledge_rows(
                     "LastModified": _instant(doc["source_modified"]) if doc else None,
                     "SourceItem": _url(p["source_url"], f"{p['source_site']} / {p['source_list']}"),
                     "InSource": True,
+                    **not_reread(stale.get(key)),
                 }
             )
     return rows
 
 
 def asset_rows(
-    tables: CanonicalTables, rules: RulesConfig, today: date, tz: ZoneInfo
+    tables: CanonicalTables,
+    rules: RulesConfig,
+    today: date,
+    tz: ZoneInfo,
+    stale: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per asset with the lifecycle flags an auditor filters on (audit rec 10)."""
+    """One row per asset with the lifecycle flags an auditor filters on (audit rec 10).
+
+    ``stale``: asset id -> the source not re-read it was kept from.
+    """
+    stale = stale or {}
     assets = tables.assets
     if assets.empty:
         return []
@@ -357,6 +415,7 @@ def asset_rows(
                 "NoOwner": live and not _clean(a["owner"]),
                 "SourceItem": _url(a["source_url"], f"{a['source_site']} / {a['source_list']}"),
                 "InSource": True,
+                **not_reread(stale.get(str(a["asset_id"]))),
             }
         )
     return rows

@@ -6,6 +6,7 @@ import json
 import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, bindparam, select
@@ -53,7 +54,12 @@ def _binds(finding_id: str, current: dict[str, dict]) -> dict:
 
 
 def record(
-    conn: Connection, run_id: int, frame: pd.DataFrame, at: datetime, resolve_missing: bool
+    conn: Connection,
+    run_id: int,
+    frame: pd.DataFrame,
+    at: datetime,
+    resolve_missing: bool,
+    protect: set[str] | None = None,
 ) -> FindingsDelta:
     """Applies one run's findings inside the caller's transaction.
 
@@ -75,8 +81,9 @@ def record(
     opened = sorted(k for k in current if k not in known)
     reopened = sorted(k for k in current if known.get(k) == "resolved")
     still_open = sorted(k for k in current if known.get(k) == "open")
+    keep = protect or set()
     resolved = (
-        sorted(k for k, s in known.items() if s == "open" and k not in current)
+        sorted(k for k, s in known.items() if s == "open" and k not in current and k not in keep)
         if resolve_missing
         else []
     )
@@ -165,3 +172,63 @@ def load(conn: Connection, status: str | None) -> pd.DataFrame:
     for c in ("times_reopened", "first_run_id", "last_run_id"):
         hist[c] = hist[c].astype("Int64")
     return pd.concat([base, hist], axis=1)
+
+
+def _day(v: datetime | None) -> Any:
+    return None if v is None else v.date()
+
+
+def adopt(conn: Connection, records: list[dict]) -> list[str]:
+    """Takes in the hub's record of findings (``sinks.hub_history.findings_from_hub``).
+
+    A finding the store does not know is added as the hub has it (first seen, resolved,
+    re-opened); one it knows keeps the earlier first seen and the larger re-open count, and
+    takes the hub's state when the hub records a later transition (a store restored from an
+    older backup). Dates on the hub are days, so only a later *day* counts as later.
+    Returns the ids changed or added.
+    """
+    rows = {r.finding_id: r for r in conn.execute(select(t.findings))}
+    added, changed = [], []
+    for rec in records:
+        fid = rec["finding_id"]
+        row = rows.get(fid)
+        if row is None:
+            fields = {f: rec.get(f) for f in t.FINDING_FIELDS}
+            seen = max(d for d in (rec["first_seen"], rec["resolved_at"], rec["reopened_at"]) if d)
+            conn.execute(
+                t.findings.insert(),
+                {
+                    **fields,
+                    "finding_id": fid,
+                    "status": rec["status"],
+                    "first_seen": rec["first_seen"],
+                    "last_seen": seen,
+                    "resolved_at": rec["resolved_at"],
+                    "reopened_at": rec["reopened_at"],
+                    "times_reopened": rec["times_reopened"],
+                },
+            )
+            added.append(fid)
+            continue
+        values: dict[str, Any] = {}
+        if rec["first_seen"] < row.first_seen and _day(rec["first_seen"]) < _day(row.first_seen):
+            values["first_seen"] = rec["first_seen"]
+        if rec["times_reopened"] > (row.times_reopened or 0):
+            values["times_reopened"] = rec["times_reopened"]
+        known = max(d for d in (row.last_seen, row.resolved_at, row.reopened_at) if d)
+        if rec["status"] == "resolved" and row.status == "open":
+            if _day(rec["resolved_at"]) > _day(known):
+                values.update(status="resolved", resolved_at=rec["resolved_at"])
+        elif rec["status"] == "open" and row.status == "resolved":
+            if rec["reopened_at"] is not None and _day(rec["reopened_at"]) > _day(known):
+                values.update(status="open", resolved_at=None, reopened_at=rec["reopened_at"])
+        if values:
+            conn.execute(t.findings.update().where(t.findings.c.finding_id == fid).values(**values))
+            changed.append(fid)
+    if added or changed:
+        logger.warning(
+            "adopted the hub's findings history: %d finding(s) added, %d updated",
+            len(added),
+            len(changed),
+        )
+    return sorted(added + changed)

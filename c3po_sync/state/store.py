@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -14,20 +15,23 @@ from sqlalchemy import Connection, create_engine, delete, event, func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import StaticPool
 
+from c3po_sync.logs import redact
 from c3po_sync.model.schema import TABLES
 from c3po_sync.model.tables import CanonicalTables
+from c3po_sync.private_files import private_file
 from c3po_sync.state import (
     history,
     raw_tables,  # noqa: F401 (registers the raw-cache tables)
 )
 from c3po_sync.state import tables as t
 from c3po_sync.state.history import FindingsDelta
+from c3po_sync.state.runs import OUTCOMES, RunNotFoundError, RunsMixin
 from c3po_sync.state.serialize import frame_to_rows, rows_to_frame
 from c3po_sync.state.write_log import WriteLogMixin
 
 logger = logging.getLogger(__name__)
 
-OUTCOMES = ("running", "ok", "partial", "failed", "interrupted")
+__all__ = ["OUTCOMES", "RunNotFoundError", "SNAPSHOT_TABLES", "StateStore", "StateStoreError"]
 SNAPSHOT_TABLES = ("projects", "documents", "status_reports", "assets", "quarantine")
 _CHUNK = 500  # keeps IN (...) lists under every backend's bind-parameter limit
 BUSY_TIMEOUT_S = 30
@@ -35,10 +39,6 @@ BUSY_TIMEOUT_S = 30
 
 class StateStoreError(RuntimeError):
     """The state database is unusable (e.g. written by a newer C3PO Sync)."""
-
-
-class RunNotFoundError(LookupError):
-    """No run with that id; the message carries the id."""
 
 
 def _now() -> datetime:
@@ -77,7 +77,7 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-class StateStore(WriteLogMixin):
+class StateStore(RunsMixin, WriteLogMixin):
     """Everything a run must remember: what ran, what was seen, what was found and written.
 
     Every write happens in one transaction, so a run killed mid-write leaves the previous
@@ -86,7 +86,10 @@ class StateStore(WriteLogMixin):
 
     def __init__(self, url: str = "sqlite:///c3po-state.db") -> None:
         self.url = url
-        if make_url(url).get_backend_name() == "sqlite":
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database not in (None, "", ":memory:"):
+                private_file(Path(parsed.database))  # findings and tokens: owner only
             self.engine = _sqlite_engine(url)
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
@@ -121,71 +124,19 @@ class StateStore(WriteLogMixin):
                 )
             elif found > t.SCHEMA_VERSION:
                 raise StateStoreError(
-                    f"{self.engine.url.render_as_string(hide_password=True)}: schema version "
+                    f"{self._where()}: schema version "
                     f"{found} is newer than this C3PO Sync understands ({t.SCHEMA_VERSION})"
                 )
 
-    # --- runs ---------------------------------------------------------------------------------
-
-    def start_run(self, job: str, trigger: str) -> int:
-        """Records a run as ``running`` and returns its id."""
-        with self._write() as conn:
-            res = conn.execute(
-                t.runs.insert().values(
-                    job=job, trigger=trigger, started_at=_now(), outcome="running"
-                )
-            )
-            run_id = int(res.inserted_primary_key[0])
-        logger.info("run %d started: job=%s trigger=%s", run_id, job, trigger)
-        return run_id
-
-    def finish_run(
-        self,
-        run_id: int,
-        outcome: str,
-        counts: dict[str, Any] | None = None,
-        error: str | None = None,
-    ) -> None:
-        """Closes a run; calling it again overwrites the outcome (a retried finish is harmless)."""
-        if outcome not in OUTCOMES[1:]:
-            raise ValueError(f"run {run_id}: outcome {outcome!r} not in {OUTCOMES[1:]}")
-        with self._write() as conn:
-            res = conn.execute(
-                t.runs.update()
-                .where(t.runs.c.run_id == run_id)
-                .values(
-                    finished_at=_now(),
-                    outcome=outcome,
-                    counts=json.dumps(counts or {}, default=str),
-                    error=error,
-                )
-            )
-            if res.rowcount == 0:
-                raise RunNotFoundError(f"no run with id {run_id} in {self._where()}")
-        logger.info("run %d finished: %s", run_id, outcome)
-
-    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
-        """The most recent runs, newest first, with counts decoded."""
-        with self._read() as conn:
-            rows = conn.execute(select(t.runs).order_by(t.runs.c.run_id.desc()).limit(limit))
-            out = [dict(r._mapping) for r in rows]
-        for r in out:
-            r["counts"] = json.loads(r["counts"]) if r["counts"] else {}
-        return out
-
-    def get_run(self, run_id: int) -> dict[str, Any]:
-        with self._read() as conn:
-            row = conn.execute(select(t.runs).where(t.runs.c.run_id == run_id)).first()
-        if row is None:
-            raise RunNotFoundError(f"no run with id {run_id} in {self._where()}")
-        out = dict(row._mapping)
-        out["counts"] = json.loads(out["counts"]) if out["counts"] else {}
-        return out
-
     # --- snapshots ----------------------------------------------------------------------------
 
-    def save_snapshot(self, run_id: int, tables: CanonicalTables) -> None:
-        """Stores the run's canonical tables, replacing any earlier save of the same run."""
+    def save_snapshot(
+        self, run_id: int, tables: CanonicalTables, at: datetime | None = None
+    ) -> None:
+        """Stores the run's canonical tables, replacing any earlier save of the same run.
+
+        ``at``: the run's "as of" instant (one clock per run); now when not given.
+        """
         batches = {
             name: frame_to_rows(TABLES[name], getattr(tables, name)) for name in SNAPSHOT_TABLES
         }
@@ -195,7 +146,7 @@ class StateStore(WriteLogMixin):
             conn.execute(delete(t.snapshots).where(t.snapshots.c.run_id == run_id))
             conn.execute(
                 t.snapshots.insert(),
-                {"run_id": run_id, "saved_at": _now(), "counts": json.dumps(counts)},
+                {"run_id": run_id, "saved_at": at or _now(), "counts": json.dumps(counts)},
             )
             for name, rows in batches.items():
                 if rows:
@@ -269,7 +220,12 @@ class StateStore(WriteLogMixin):
     # --- findings history ---------------------------------------------------------------------
 
     def record_findings(
-        self, run_id: int, findings: pd.DataFrame, at: datetime, resolve_missing: bool = True
+        self,
+        run_id: int,
+        findings: pd.DataFrame,
+        at: datetime,
+        resolve_missing: bool = True,
+        protect: Iterable[str] = (),
     ) -> FindingsDelta:
         """Opens, keeps, resolves and reopens findings against this run's FINDINGS frame.
 
@@ -279,9 +235,15 @@ class StateStore(WriteLogMixin):
             at: when the run observed them (aware datetime).
             resolve_missing: False for a partial run, so findings it could not re-check are
                 not wrongly marked resolved.
+            protect: finding ids whose evidence was not re-read this run; they never resolve.
         """
         with self._write() as conn:
-            return history.record(conn, run_id, findings, at, resolve_missing)
+            return history.record(conn, run_id, findings, at, resolve_missing, set(protect))
+
+    def adopt_findings(self, records: list[dict[str, Any]]) -> list[str]:
+        """Adopts the hub's findings history (state.history.adopt); returns the ids taken in."""
+        with self._write() as conn:
+            return history.adopt(conn, records)
 
     def findings(self, status: str | None = None) -> pd.DataFrame:
         """All findings ever seen (or only ``open``/``resolved``), FINDINGS plus history columns."""
@@ -382,7 +344,7 @@ class StateStore(WriteLogMixin):
                 conn.execute(delete(t.written).where(cond, t.written.c.item_key.in_(chunk)))
 
     def _where(self) -> str:
-        return self.engine.url.render_as_string(hide_password=True)
+        return redact(self.engine.url.render_as_string(hide_password=False))
 
 
 def _chunks(items: list) -> Iterator[list]:

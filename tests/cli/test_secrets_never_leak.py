@@ -102,3 +102,41 @@ def test_a_full_run_leaks_no_planted_secret(tmp_path: Path) -> None:
         texts.append(db.read_bytes().decode("latin-1"))
     leaks = [(i, _planted(t)) for i, t in enumerate(texts) if _planted(t)]
     assert leaks == []
+
+
+def test_credentials_in_urls_are_masked_everywhere() -> None:
+    """One masking function: a password in any URL, in any text, keeps its user and host."""
+    assert (
+        redact("postgresql://user:s3cret@db.city.gov/c3po")
+        == "postgresql://user:***@db.city.gov/c3po"
+    )
+    line = (
+        'state "postgresql+psycopg://svc:p%40ss:w0rd@h:5432/x" and https://a:b@t.sharepoint.com/s'
+    )
+    out = redact(line)
+    assert "s3cret" not in out and "p%40ss" not in out and "w0rd" not in out and ":b@" not in out
+    assert "svc:***@h:5432/x" in out and "https://a:***@t.sharepoint.com/s" in out
+    assert (
+        redact("https://tenant.sharepoint.com/sites/c3po")
+        == "https://tenant.sharepoint.com/sites/c3po"
+    )
+
+
+def test_validate_json_masks_a_database_password(tmp_path: Path) -> None:
+    cfg = tmp_path / "settings.yaml"
+    cfg.write_text(
+        "tenant:\n  base_url: http://127.0.0.1:1\n  auth:\n    mode: sandbox\n    token: t0k3n\n"
+        f"mappings_dir: {ROOT / 'mappings'}\nrules_file: {ROOT / 'config/rules.yaml'}\n"
+        f"jobs_dir: {ROOT / 'jobs'}\n"
+        "state_url: postgresql://c3po:Sup3rSecretPW@db.city.gov/c3po\n"
+        "scheduler:\n  job_store_url: postgresql://jobs:Sup3rSecretPW@db.city.gov/jobs\n"
+    )
+    from typer.testing import CliRunner
+
+    from c3po_sync.cli.main import app
+
+    result = CliRunner().invoke(app, ["validate", "--json", "--config", str(cfg)])
+    assert "Sup3rSecretPW" not in result.output
+    summary = json.loads(result.stdout)["summary"]
+    assert summary["state_url"] == "postgresql://c3po:***@db.city.gov/c3po"
+    assert summary["job_store_url"] == "postgresql://jobs:***@db.city.gov/jobs"

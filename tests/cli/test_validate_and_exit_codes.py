@@ -100,6 +100,9 @@ def test_exit_codes() -> None:
     assert exit_code_for(partial, fail_on_findings=0) == 3
     assert exit_code_for(RunResult(run_id=3, job="n", outcome="interrupted")) == 3
     assert exit_code_for(RunResult(run_id=4, job="n", outcome="failed")) == 4
+    for failure in ("tenant-unreachable", "auth-refused", "hub-unreachable"):
+        down = RunResult(run_id=5, job="n", outcome="failed", failure=failure)
+        assert exit_code_for(down) == 5
 
 
 def test_config_error_exit_2_masks_secrets(tmp_path: Path) -> None:

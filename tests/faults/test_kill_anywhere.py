@@ -47,3 +47,10 @@ def test_killed_runs_end_like_an_uninterrupted_run(make_env) -> None:
     assert state["findings"] == expected["findings"]
     assert state["canonical"] == expected["canonical"]
     assert state["hub"] == expected["hub"]
+    # No killed run is left "running": the next run found its process gone (issue 11).
+    from c3po_sync.config.settings import load_settings
+    from c3po_sync.state.store import StateStore
+
+    with StateStore(load_settings(env.config).resolved_state_url) as store:
+        outcomes = [r["outcome"] for r in store.runs(limit=1000)]
+    assert "running" not in outcomes, outcomes

@@ -104,12 +104,23 @@ def test_idle_second_run_costs_one_request_per_site_and_edits_match_a_full_read(
         found = store.findings(status="open")
     assert "DQ-source-unreadable:/sites/ppm-finance/Project List" in set(found.finding_id)
 
-    # A fresh full read of the same tenant into a new state store gives the same tables.
+    # The list not re-read keeps its last good rows (issue 11): the third run holds them, a
+    # fresh store has nothing to keep. Apart from those rows, a fresh full read of the same
+    # tenant into a new state store gives the same tables.
+    [stale] = third.stale
+    assert stale.label == "/sites/ppm-finance/Project List" and stale.carried > 0
+    assert third.tables["projects"] == first.tables["projects"] - 1  # the planning delete
     fresh_url = f"sqlite:///{tmp / 'fresh.db'}"
     monkeypatch.setenv("C3PO_STATE_URL", fresh_url)
     fresh = _run()
     assert {s.source for s in fresh.failed_sources} == set(errors)
-    assert fresh.tables == third.tables
+    assert fresh.tables["projects"] == third.tables["projects"] - stale.carried
     got, want = _snapshot(state_url, third.run_id), _snapshot(fresh_url, fresh.run_id)
+    # The finance library's documents still link to the kept projects in the third run; in
+    # the fresh one they (and assets naming them) name no known project. The rest is identical.
+    for q in (got, want):
+        q["quarantine"] = q["quarantine"][~q["quarantine"]["reason"].str.contains("no project")]
     for name in SNAPSHOT:
-        pd.testing.assert_frame_equal(got[name], want[name], check_like=True, obj=name)
+        a, b = (f[f["source_site"] != "/sites/ppm-finance"].reset_index(drop=True)
+                for f in (got[name], want[name]))  # fmt: skip
+        pd.testing.assert_frame_equal(a, b, check_like=True, obj=name)

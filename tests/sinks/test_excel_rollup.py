@@ -95,7 +95,7 @@ def test_portfolio_is_a_filtered_table_with_formats(data: bytes, tables: Canonic
     wb = openpyxl.load_workbook(io.BytesIO(data))
     ws = wb["Portfolio"]
     table = ws.tables["tblPortfolio"]
-    assert table.ref == f"A1:X{len(tables.projects) + 1}"
+    assert table.ref == f"A1:Y{len(tables.projects) + 1}"  # Y: "Not re-read since"
     assert table.autoFilter is not None
     assert ws.freeze_panes == "A2"
     budget = _column(ws, "Budget")[0]
@@ -232,7 +232,7 @@ def test_empty_tables_make_a_valid_workbook(tmp_path: Path) -> None:
     path = save_rollup(wb, tmp_path, today=TODAY)
     reloaded = openpyxl.load_workbook(path)
     assert reloaded.sheetnames == list(SHEETS)
-    assert reloaded["Portfolio"].tables["tblPortfolio"].ref == "A1:X2"
+    assert reloaded["Portfolio"].tables["tblPortfolio"].ref == "A1:Y2"
     assert len(pd.read_excel(path, sheet_name="Portfolio")) == 0
     note = reloaded["Changes since last report"]["A1"].value
     assert note.startswith("No previous report")

@@ -123,3 +123,18 @@ def test_naive_datetime_is_rejected(store):
     with pytest.raises(Exception, match="naive datetime"):
         store.record_findings(run_id, FINDINGS.frame([finding("R1-x", "A")]), datetime(2026, 1, 1))
     assert store.findings().empty  # the failed transaction left nothing behind
+
+
+def test_a_protected_finding_is_not_resolved_without_evidence(store):
+    """Its source was not re-read this run: missing from the rules' output is no evidence."""
+    a, b = finding("R7-charter-missing", "A"), finding("R9-status-stale", "B")
+    _run(store, [a, b], T0)
+    run_id = store.start_run("sync", "test")
+    delta = store.record_findings(
+        run_id, FINDINGS.frame([]), T0 + timedelta(days=1), protect={a["finding_id"]}
+    )
+    assert delta.resolved == [b["finding_id"]]
+    hist = store.findings().set_index("finding_id")
+    assert hist.at[a["finding_id"], "status"] == "open"
+    assert hist.at[b["finding_id"], "status"] == "resolved"
+    assert pd.notna(hist.at[b["finding_id"], "resolved_at"])

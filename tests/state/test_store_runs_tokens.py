@@ -136,3 +136,42 @@ def test_concurrent_writers_on_one_file_all_succeed(db_url):
         runs = s.runs(limit=100)
         assert len(runs) == 40 and all(r["outcome"] == "ok" for r in runs)
         assert len(s.get_written("L")) == 40
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has exited and been reaped."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_run_whose_process_is_gone_is_marked_died_not_left_running(store):
+    import json
+    import socket
+
+    from sqlalchemy import update
+
+    from c3po_sync.state import tables as t
+
+    killed, live, elsewhere = (store.start_run("nightly", "cron") for _ in range(3))
+    holders = {
+        killed: f"{socket.gethostname()}:{_dead_pid()}:run",  # SIGKILLed on this host
+        elsewhere: "another-host:1:run",  # cannot be probed: never called dead
+    }
+    with store.engine.begin() as conn:
+        for run_id, holder in holders.items():
+            conn.execute(
+                update(t.runs)
+                .where(t.runs.c.run_id == run_id)
+                .values(counts=json.dumps({"_process": holder}))
+            )
+    assert store.mark_dead_runs() == [killed]
+    assert store.get_run(killed)["outcome"] == "died"
+    assert store.get_run(killed)["finished_at"] is not None
+    assert "killed or power loss" in store.get_run(killed)["error"]
+    assert store.get_run(live)["outcome"] == "running"  # this very process: alive
+    assert store.get_run(elsewhere)["outcome"] == "running"
+    assert store.mark_dead_runs() == []  # idempotent

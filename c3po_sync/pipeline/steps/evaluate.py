@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pandas as pd
 
 from c3po_sync.model.schema import FINDINGS
+from c3po_sync.pipeline.carry import finding_sources
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.rules import evaluate
 from c3po_sync.rules.history import project_history
+from c3po_sync.sinks.hub_history import findings_from_hub
+from c3po_sync.sinks.hub_lists import FINDINGS_LIST
 from c3po_sync.state import timeline
 
 
@@ -24,9 +25,19 @@ def run_evaluate(ctx: RunContext) -> None:
     if ctx.source_findings:
         findings = pd.concat([findings, FINDINGS.frame(ctx.source_findings)], ignore_index=True)
     ctx.findings = findings
-    # A source that could not be read was not re-checked: its findings must not look resolved.
+    # A finding resolves only on evidence: its source was read and the condition is gone.
+    # Findings resting on a source not re-read keep their state; a source never read at all
+    # (nothing kept of it) leaves every open finding as it is.
+    stale = ctx.stale_sources()
+    adopt_hub_history(ctx)
+    known = ctx.findings_history()
+    protect = set(finding_sources(known, tables, stale)) if len(known) else set()
     delta = ctx.store.record_findings(
-        result.run_id, findings, datetime.now(UTC), resolve_missing=not result.failed_sources
+        result.run_id,
+        findings,
+        ctx.as_of,
+        resolve_missing=all(s.since is not None for s in stale),
+        protect=protect,
     )
     result.opened = len(delta.opened)
     result.resolved = len(delta.resolved)
@@ -34,3 +45,15 @@ def run_evaluate(ctx: RunContext) -> None:
     counts = findings.groupby("recommendation").size().to_dict() if len(findings) else {}
     result.findings_by_recommendation = {int(k): int(v) for k, v in sorted(counts.items())}
     ctx.history = ctx.store.findings()
+
+
+def adopt_hub_history(ctx: RunContext) -> None:
+    """The hub's Compliance Findings list is the auditors' record: a store that lost its
+    findings history (new or lost database) or was restored from a backup (``--adopt-history``)
+    takes first seen, resolved and re-opened from it before recording this run."""
+    read = ctx.ports.read_rows
+    if read is None or not (ctx.inputs.adopt_history or ctx.findings_history().empty):
+        return
+    adopted = ctx.store.adopt_findings(findings_from_hub(read(FINDINGS_LIST)))
+    if adopted:
+        ctx.history = None  # re-read with what was adopted

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
+from c3po_sync.pipeline.carry import stale_projects
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.rules.deltas import compute_deltas
-from c3po_sync.sinks.excel_rollup import build_rollup, save_rollup, scorecard
+from c3po_sync.sinks.excel_rollup import (
+    build_rollup,
+    rollup_file_name,
+    save_rollup,
+    scorecard,
+)
 from c3po_sync.state import timeline
 from c3po_sync.state.store import RunNotFoundError
 
@@ -55,11 +60,15 @@ def build_and_upload(
     run_info = {
         "run_id": result.run_id,
         "job": result.job,
-        "generated_at": datetime.now(ctx.tz).isoformat(timespec="minutes"),
+        "generated_at": ctx.as_of.astimezone(ctx.tz).isoformat(timespec="minutes"),
         "sites_read": len(result.sites),
         "items_read": result.items_read,
         "changes_since": since,
     }
+    stale = ctx.stale_sources()
+    if stale:  # said on the summary sheet, and beside each project it concerns
+        run_info["not_re-read"] = "; ".join(f"{s.label}: {s.note()}" for s in stale)
+    marks = {k: s.note() for k, s in stale_projects(tables, stale).items()}
     previous = timeline.bookmark_scores(timeline.bookmark(ctx.store, bookmark))
     wb = build_rollup(
         tables,
@@ -68,8 +77,13 @@ def build_and_upload(
         run_info=run_info,
         previous_scores=previous,
         changes=changes,
+        not_reread=marks,
     )
-    if ctx.dry_run:
+    if ctx.dry_run:  # say what would be saved and uploaded; touch neither
+        name = rollup_file_name(ctx.inputs.today, prefix)
+        out_dir = settings.resolve(settings.output_dir)
+        result.planned.append(f"would save workbook: {out_dir / name}")
+        result.planned.append(f"would upload it to the hub library {settings.rollups_library!r}")
         return changes
     out_dir: Path = settings.resolve(settings.output_dir)
     path = save_rollup(wb, out_dir, today=ctx.inputs.today, prefix=prefix)

@@ -7,9 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from c3po_sync.normalize import SchemaDriftError, check_drift, normalize, source_columns
 from c3po_sync.normalize.mapping import SourceMapping
+from c3po_sync.pipeline.carry import carry_over, merge, record_reads, save_stale
 from c3po_sync.pipeline.context import RunContext
-from c3po_sync.pipeline.result import SourceOutcome
-from c3po_sync.sources.base import Source, SourceBatch
+from c3po_sync.pipeline.failures import RUN_FAILURE_TEXT, RunLevelError, classify
+from c3po_sync.pipeline.result import RunResult, SourceOutcome
+from c3po_sync.sources.base import Source, SourceBatch, SourceRef
 from c3po_sync.sources.incremental import IncrementalSource, source_key, sync_site
 from c3po_sync.state.raw_cache import RawCache
 
@@ -41,17 +43,26 @@ def run_sync(ctx: RunContext) -> None:
     )
     batches: list[SourceBatch] = []
     used: list[SourceMapping] = []
+    failed: list[tuple[SourceRef, str]] = []
     for i, mapping in enumerate(mappings):
         batch, outcome = outcomes[i]
         result.sources.append(outcome)
         result.sites.add(mapping.ref.site)
         if batch is None:
-            ctx.source_findings.append(source_finding(mapping, outcome.error or ""))
+            failed.append((mapping.ref, outcome.error or "not read"))
+            if outcome.kind == "data":  # the list changed under its mapping: a PPM can fix it
+                ctx.source_findings.append(source_finding(mapping, outcome.error or ""))
         else:
             batches.append(batch)
             used.append(mapping)
-    tables = normalize(batches, used)
+    check_run_level(result)
+    # What could not be read keeps its last good rows (and says so), never "gone".
+    carried, stale = carry_over(ctx.store, result.run_id, failed)
+    fresh = normalize(batches, used, known_keys=carried.projects["project_key"].dropna())
+    tables = merge(fresh, carried)
     ctx.tables = tables
+    ctx.stale = stale
+    result.stale = stale
     result.tables = {
         "projects": len(tables.projects),
         "documents": len(tables.documents),
@@ -59,7 +70,23 @@ def run_sync(ctx: RunContext) -> None:
         "assets": len(tables.assets),
     }
     result.quarantined = len(tables.quarantine)
-    ctx.store.save_snapshot(result.run_id, tables)
+    ctx.store.save_snapshot(result.run_id, tables, at=ctx.as_of)
+    record_reads(ctx.store, [m.ref for m in used], ctx.as_of)
+    save_stale(ctx.store, stale)
+
+
+def check_run_level(result: RunResult) -> None:
+    """No source at all could be read, and not because of the data: the run fails as a whole.
+
+    A tenant that is down or a token that is refused says nothing about any project, so the
+    run records no snapshot and no finding (issue 11) and fails with its own exit code.
+    """
+    sources = result.sources
+    if not sources or any(s.error is None or s.kind == "data" for s in sources):
+        return
+    kind = "auth-refused" if all(s.kind == "auth" for s in sources) else "tenant-unreachable"
+    first = sources[0].error or ""
+    raise RunLevelError(kind, f"{RUN_FAILURE_TEXT[kind]} ({len(sources)} source(s); {first})")
 
 
 Outcome = tuple[SourceBatch | None, SourceOutcome]
@@ -111,14 +138,14 @@ def _checked(mapping: SourceMapping, batch: SourceBatch) -> Outcome:
         check_drift(mapping, batch.fields)
     except SchemaDriftError as e:
         log.error("%s", e)
-        return None, SourceOutcome(name, error=str(e))
+        return None, SourceOutcome(name, error=str(e), kind="data")
     return batch, SourceOutcome(name, records=len(batch.records))
 
 
 def _failed(mapping: SourceMapping, e: Exception) -> Outcome:
     name = str(mapping.ref)
     log.error("reading %s failed: %s: %s", name, type(e).__name__, e)
-    return None, SourceOutcome(name, error=f"{type(e).__name__}: {e}")
+    return None, SourceOutcome(name, error=f"{type(e).__name__}: {e}", kind=classify(e))
 
 
 def source_finding(mapping: SourceMapping, error: str) -> dict:

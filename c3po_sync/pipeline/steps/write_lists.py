@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from c3po_sync.pipeline.carry import finding_sources, stale_entities, stale_projects
 from c3po_sync.pipeline.context import RunContext
+from c3po_sync.pipeline.failures import RUN_FAILURE_TEXT, RunLevelError, classify
 from c3po_sync.sinks.base import ListSpec
 from c3po_sync.sinks.hub_lists import (
     ASSET_GONE,
@@ -31,19 +33,39 @@ def plan_hub_writes(ctx: RunContext) -> list[tuple[ListSpec, list[dict[str, Any]
     history = ctx.findings_history()
     open_findings = history[history["status"] != "resolved"] if len(history) else history
     rules = ctx.inputs.rules
+    tz, today = ctx.tz, ctx.inputs.today
+    # Rows resting on a source not re-read this run are kept and marked, never marked gone.
+    stale = ctx.stale_sources()
+    projects = stale_projects(tables, stale)
+    by_finding = finding_sources(history, tables, stale) if len(history) else {}
+    assets = stale_entities(tables, stale)
     plan = [
-        (PORTFOLIO, portfolio_rows(tables, open_findings, ctx.tz), PORTFOLIO_GONE),
-        (FINDINGS_LIST, findings_rows(history, ctx.tz), FINDING_GONE),
-        (KNOWLEDGE, knowledge_rows(tables, rules, ctx.tz), KNOWLEDGE_GONE),
-        (ASSET_INVENTORY, asset_rows(tables, rules, ctx.inputs.today, ctx.tz), ASSET_GONE),
+        (PORTFOLIO, portfolio_rows(tables, open_findings, tz, projects), PORTFOLIO_GONE),
+        (FINDINGS_LIST, findings_rows(history, tz, by_finding), FINDING_GONE),
+        (KNOWLEDGE, knowledge_rows(tables, rules, tz, projects), KNOWLEDGE_GONE),
+        (ASSET_INVENTORY, asset_rows(tables, rules, today, tz, assets), ASSET_GONE),
     ]
     return [(spec, [spec.fit(r) for r in rows], gone) for spec, rows, gone in plan]
+
+
+def hub_unreachable(exc: Exception, what: str) -> RunLevelError | None:
+    """The hub did not answer (down, token refused): a run-level failure, not a data problem."""
+    if getattr(exc, "report", None) is not None or classify(exc) == "data":
+        return None
+    return RunLevelError("hub-unreachable", f"{RUN_FAILURE_TEXT['hub-unreachable']} ({what}: "
+                         f"{type(exc).__name__}: {exc})")  # fmt: skip
 
 
 def run_write_lists(ctx: RunContext) -> None:
     sink = ctx.ports.list_sink
     for spec, rows, gone in plan_hub_writes(ctx):
-        sink.ensure_list(spec, dry_run=ctx.dry_run)
+        try:
+            sink.ensure_list(spec, dry_run=ctx.dry_run)
+        except Exception as exc:
+            run_level = hub_unreachable(exc, spec.title)
+            if run_level is not None:
+                raise run_level from exc
+            raise
         try:
             report = sink.upsert(spec, rows, mark_missing=gone, dry_run=ctx.dry_run)
         except Exception as exc:
@@ -51,6 +73,9 @@ def run_write_lists(ctx: RunContext) -> None:
             if partial is not None:
                 ctx.result.writes.append(partial)
                 ctx.store.record_writes(ctx.result.run_id, [partial])
+            run_level = hub_unreachable(exc, spec.title)
+            if run_level is not None:
+                raise run_level from exc
             raise
         ctx.result.writes.append(report)
         ctx.store.record_writes(ctx.result.run_id, [report])
