@@ -312,12 +312,33 @@ def add_field_xml(call: Call) -> Reply:
     fld = lst.add_field(
         title,
         kind,
-        internal_name=attrs.get("name"),
+        internal_name=_xml_internal_name(attrs, params.get("Options")),
         indexed=attrs.get("indexed", "").upper() == "TRUE",
         required=attrs.get("required", "").upper() == "TRUE",
         choices=choices,
     )
     return json_reply(call.request, {"d": field_entity(call, lst, fld)})
+
+
+#: SP.AddFieldOptions.AddFieldInternalNameHint: use the schema's `Name` as the internal name.
+ADD_FIELD_INTERNAL_NAME_HINT = 8
+
+
+def _xml_internal_name(attrs: dict[str, str], options: Any) -> str | None:
+    """The internal name SharePoint Online gives a `CreateFieldAsXml` column, or None to derive it.
+
+    SPO builds the internal name from `DisplayName` (spaces -> `_x0020_`, 32 characters) and
+    ignores `Name` unless the options carry `AddFieldInternalNameHint` (8): pnp/pnpcore#1317,
+    pnp/PnP#940, SharePoint/sp-dev-docs#3286 (`Name="PublishDate"` came back `Publish_x0020_Date`).
+    With no `DisplayName`, `Name` is the display name too, so it is used either way.
+    """
+    try:
+        flags = int(options or 0)
+    except (TypeError, ValueError) as exc:
+        raise BadRequest(f"The parameter 'Options' must be an integer, not {options!r}.") from exc
+    if flags & ADD_FIELD_INTERNAL_NAME_HINT or not attrs.get("displayname"):
+        return attrs.get("name")
+    return None
 
 
 def _add_field_from(lst: Any, body: dict) -> Any:

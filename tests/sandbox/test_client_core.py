@@ -77,7 +77,7 @@ def test_fields_list_get_and_add(sandbox):
     )
     phase = lst.fields.add_field(info).execute_query()
     assert phase.properties["InternalName"] == "Phase"
-    xml = '<Field Type="Number" Name="Score" DisplayName="Score Value" Indexed="TRUE"/>'
+    xml = '<Field Type="Number" Name="Score" DisplayName="Score" Indexed="TRUE"/>'
     score = lst.fields.create_field_as_xml(xml).execute_query()
     assert score.properties["Indexed"] is True and score.properties["InternalName"] == "Score"
 
