@@ -106,3 +106,19 @@ class UserNotFound(SandboxError):
 
     def __init__(self, message: str = "User cannot be found.") -> None:
         super().__init__(message)
+
+
+class InvalidTextValue(SandboxError):
+    """A single-line text value over 255 UTF-16 code units (see `model_limits.py` for evidence)."""
+
+    status = 500
+    code = "-2130575336, Microsoft.SharePoint.SPException"
+
+    def __init__(
+        self,
+        message: str = (
+            "Invalid text value.\n\nA text field contains invalid data. "
+            "Please check the value and try again."
+        ),
+    ) -> None:
+        super().__init__(message)

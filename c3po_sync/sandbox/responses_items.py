@@ -207,7 +207,8 @@ def validate_update(call: Call) -> Reply:
             prop, value = _form_value(call, fld, text)
             lst.update_item(item_id, {prop: value}, if_match=None)
         except Exception as exc:  # noqa: BLE001 - SharePoint reports every field failure in-band
-            result.update(HasException=True, ErrorCode=-2146232832, ErrorMessage=str(exc))
+            code = getattr(exc, "code", "-2146232832").split(",")[0]
+            result.update(HasException=True, ErrorCode=int(code), ErrorMessage=str(exc))
         results.append(result)
     return json_reply(call.request, operation("ValidateUpdateListItem", {"results": results}))
 

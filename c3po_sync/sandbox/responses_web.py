@@ -316,6 +316,7 @@ def add_field_xml(call: Call) -> Reply:
         indexed=attrs.get("indexed", "").upper() == "TRUE",
         required=attrs.get("required", "").upper() == "TRUE",
         choices=choices,
+        date_only=kind == "DateTime" and attrs.get("format", "").lower() == "dateonly",
     )
     return json_reply(call.request, {"d": field_entity(call, lst, fld)})
 
