@@ -33,8 +33,11 @@ class FieldNotFound(SandboxError):
 
 
 class ItemNotFound(SandboxError):
+    """SPO's code for a missing item, as recorded: fixtures/sharepoint-recorded/PnP.Core.Test/Base/
+    MockData/BatchClientTests/HandleBatchErrorsForLargeBatch-0-00009.response.json (404)."""
+
     status = 404
-    code = "-2147024809, System.ArgumentException"
+    code = "-2130575338, System.ArgumentException"
 
     def __init__(
         self, message: str = "Item does not exist. It may have been deleted by another user."
@@ -122,3 +125,10 @@ class InvalidTextValue(SandboxError):
         ),
     ) -> None:
         super().__init__(message)
+
+
+class LookupThresholdExceeded(SandboxError):
+    """More than 12 lookup-type columns in one query (`model_query.LOOKUP_THRESHOLD`)."""
+
+    status = 500
+    code = "-2147024749, Microsoft.SharePoint.SPQueryThrottledException"

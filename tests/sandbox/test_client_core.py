@@ -93,7 +93,7 @@ def test_ensure_field_creates_only_when_missing(sandbox):
     assert sandbox.stats.count("POST", "field_add") == 1
     with pytest.raises(ClientRequestException) as err:
         lst.fields.get_by_title("Nope").get().execute_query()
-    assert err.value.code == "-2147024809, System.ArgumentException"
+    assert err.value.code == "-2147024809, System.ArgumentException"  # a field, not an item
 
 
 def _items(ctx, **opts):
