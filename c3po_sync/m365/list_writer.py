@@ -20,6 +20,7 @@ from c3po_sync.m365.odata import comparable, etag_of, wire_value
 from c3po_sync.m365.people import PeopleResolver
 from c3po_sync.m365.provision import ListProvisioner
 from c3po_sync.sinks.base import ColumnSpec, ListSpec, WriteReport
+from c3po_sync.sinks.limits import fit_rows
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,10 @@ class SharePointListSink:
         if spec.key_column not in owned:
             owned[spec.key_column] = ColumnSpec(spec.key_column, spec.key_column, "Text")
         marks = self._check_marks(spec, owned, mark_missing or {})
+        rows, refused = fit_rows(spec, rows)
+        for value in refused:
+            logger.warning("%s/%s", self.conn.site_path, value.describe())
+        report.quarantined.extend(refused)
         incoming = self._resolve_people(owned, self._index_rows(spec, rows), dry_run=dry_run)
         items = KeyedItems(self.conn, spec, owned, page_size=self.page_size)
         try:

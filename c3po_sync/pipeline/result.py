@@ -58,5 +58,6 @@ class RunResult:
             "resolved": self.resolved,
             "reopened": self.reopened,
             "writes": {w.list_title: w.writes for w in self.writes},
+            "write_quarantined": sum(len(w.quarantined) for w in self.writes),
             "requests": self.requests,
         }

@@ -170,7 +170,7 @@ def sp_date(v: Any, tz: ZoneInfo) -> str | None:
 
 def _url(url: Any, text: str) -> dict[str, str] | None:
     url = _clean(url)
-    return {"Url": str(url), "Description": text[:255]} if url else None
+    return {"Url": str(url), "Description": text} if url else None  # the sink cuts what is long
 
 
 def portfolio_rows(
@@ -219,7 +219,7 @@ def findings_rows(history: pd.DataFrame, tz: ZoneInfo) -> list[dict[str, Any]]:
         rows.append(
             {
                 "FindingId": str(f["finding_id"]),
-                "Title": message[:255],
+                "Title": message,  # cut to SharePoint's limit by the sink (sinks/limits.py)
                 "RuleId": _clean(f["rule_id"]),
                 "Recommendation": float(f["recommendation"]),
                 "Severity": _clean(f["severity"]),

@@ -118,11 +118,12 @@ def test_write_report_describes_with_examples() -> None:
 
 
 def test_rows_are_cut_to_what_sharepoint_stores() -> None:
-    from c3po_sync.sinks.base import TEXT_MAX
     from c3po_sync.sinks.hub_lists import PORTFOLIO
+    from c3po_sync.sinks.limits import TEXT_MAX, fit_rows
 
     row = {"ProjectKey": "K", "Title": "x" * 1000, "PPMComment": "y" * 1000, "Budget": 1.0}
-    fitted = PORTFOLIO.fit(row)
+    (fitted,), refused = fit_rows(PORTFOLIO, [row])
     assert fitted["Title"] == "x" * TEXT_MAX
     assert fitted["PPMComment"] == "y" * 1000  # a Note column holds long text
     assert fitted["Budget"] == 1.0
+    assert refused == []

@@ -37,7 +37,7 @@ def plan_hub_writes(ctx: RunContext) -> list[tuple[ListSpec, list[dict[str, Any]
         (KNOWLEDGE, knowledge_rows(tables, rules, ctx.tz), KNOWLEDGE_GONE),
         (ASSET_INVENTORY, asset_rows(tables, rules, ctx.inputs.today, ctx.tz), ASSET_GONE),
     ]
-    return [(spec, [spec.fit(r) for r in rows], gone) for spec, rows, gone in plan]
+    return plan  # the sink fits each row to SharePoint's limits (sinks/limits.py)
 
 
 def run_write_lists(ctx: RunContext) -> None:
