@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from c3po_sync.sandbox import responses_files as files
+from c3po_sync.sandbox import responses_folders as folders
 from c3po_sync.sandbox import responses_items as items
 from c3po_sync.sandbox import responses_regional as regional
 from c3po_sync.sandbox import responses_web as web
@@ -140,7 +141,8 @@ _MACROS = {
     "{item}": r"(?:items\(\)|getitembyid\(\)|items/getbyid\(\))",
     # A folder by URL, by UniqueId, or a library's RootFolder, then any Folders('name') steps.
     "{folder}": r"(?:(?:web/)?(?:getfolderbyserverrelativeurl|getfolderbyserverrelativepath"
-    r"|getfolderbyid)\(\)|(?:web/)?(?:lists/(?:getbytitle|getbyid)\(\)|lists\(\))/rootfolder)"
+    r"|getfolderbyid)\(\)|(?:web/)?(?:lists/(?:getbytitle|getbyid)\(\)|lists\(\))/rootfolder"
+    r"|web/rootfolder|web(?=/folders\(\)))"
     r"(?:/folders\(\)|/folders/getbyurl\(\))*",
     "{file}": r"(?:web/)?(?:getfilebyserverrelativeurl|getfilebyserverrelativepath"
     r"|getfilebyid)\(\)",
@@ -176,6 +178,12 @@ ROUTES: list[tuple[str, set[str], str, Handler]] = [
     ("file_add", {"POST"}, r"{folder}/files/add\(\)", files.add_file),
     ("folder_files", {"GET"}, r"{folder}/files", files.folder_files),
     ("folder_folders", {"GET"}, r"{folder}/folders", files.folder_folders),
+    (
+        "folder_add",
+        {"POST"},
+        r"(?:{folder}|web)/folders/(?:add|addusingpath)\(\)",
+        folders.add_folder,
+    ),
     ("list_root_folder", {"GET"}, r"{list}/rootfolder", files.list_root_folder),
     ("folder", {"GET"}, r"{folder}", files.get_folder),
     ("file", {"GET", "DELETE"}, r"{file}", files.get_file),
