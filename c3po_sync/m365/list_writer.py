@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from c3po_sync.m365.batch import (
     MAX_OPERATIONS,
@@ -14,9 +15,9 @@ from c3po_sync.m365.batch import (
     BatchOutcomes,
     send_batch,
 )
+from c3po_sync.m365.dates import as_site_date, local_date
 from c3po_sync.m365.errors import (
     ListNotFoundError,
-    M365Error,
     SharePointRequestError,
     VersionConflictError,
 )
@@ -26,45 +27,19 @@ from c3po_sync.m365.list_rows import check_marks, index_rows, resolve_people
 from c3po_sync.m365.odata import comparable, etag_of, wire_value
 from c3po_sync.m365.people import PeopleResolver
 from c3po_sync.m365.provision import ListProvisioner
-from c3po_sync.m365.write_outcome import quarantine_refused
-from c3po_sync.sinks.base import ColumnSpec, ListSpec, WriteReport
+from c3po_sync.m365.schema import site_time_zone
+from c3po_sync.m365.write_outcome import (  # noqa: F401 - re-exported
+    SharePointWriteReport,
+    UpsertError,
+    quarantine_refused,
+)
+from c3po_sync.sinks.base import ColumnSpec, ListSpec
 from c3po_sync.sinks.limits import fit_rows
 
 logger = logging.getLogger(__name__)
 
 MAX_CONFLICT_ATTEMPTS = 3
 MAX_REPLAN_ROUNDS = 4  # re-reads after batches whose outcome was lost, before giving up
-
-
-@dataclass
-class SharePointWriteReport(WriteReport):
-    """``WriteReport`` plus what only SharePoint can go wrong with."""
-
-    duplicates: dict[str, list[int]] = field(default_factory=dict)  # key -> ids left alone
-    recycled: dict[str, list[int]] = field(default_factory=dict)  # key -> extra ids we removed
-    replans: int = 0  # batches whose answer was lost, re-read and re-planned
-    conflicts: int = 0  # 412s re-read and re-applied
-    failed: dict[str, str] = field(default_factory=dict)  # key -> error
-    gone: int = 0  # items a person deleted during the run: re-planned (re-added or dropped)
-
-    def describe(self, examples: int = 3) -> str:
-        """The base line, plus duplicate keys healed or left for a person, when there were any."""
-        line = super().describe(examples)
-        if self.recycled:
-            verb = "would recycle" if self.dry_run else "recycled"
-            n = sum(len(ids) for ids in self.recycled.values())
-            line += f"; {verb} {n} duplicate item(s) of {len(self.recycled)} key(s)"
-        if self.duplicates:
-            line += f"; {len(self.duplicates)} duplicate key(s) a person edited, left alone"
-        return line
-
-
-class UpsertError(M365Error):
-    """Some writes failed for good; ``report`` says what was done and what failed."""
-
-    def __init__(self, message: str, report: SharePointWriteReport) -> None:
-        super().__init__(message)
-        self.report = report
 
 
 class SharePointListSink:
@@ -78,6 +53,7 @@ class SharePointListSink:
         self.batch_size = min(batch_size, MAX_OPERATIONS)
         self._entity_types: dict[str, str] = {}
         self.people = PeopleResolver(conn)
+        self._tz: tzinfo | None = None
 
     def ensure_list(self, spec: ListSpec, *, dry_run: bool = False) -> list[str]:
         return ListProvisioner(self.conn).ensure(spec, dry_run=dry_run)
@@ -96,7 +72,7 @@ class SharePointListSink:
         if spec.key_column not in owned:
             owned[spec.key_column] = ColumnSpec(spec.key_column, spec.key_column, "Text")
         marks = check_marks(self.conn.site_path, spec, owned, mark_missing or {})
-        rows, refused = fit_rows(spec, rows)
+        rows, refused = fit_rows(spec, self._site_dates(spec, rows))
         for value in refused:
             logger.warning("%s/%s", self.conn.site_path, value.describe())
         report.quarantined.extend(refused)
@@ -175,19 +151,42 @@ class SharePointListSink:
 
     # ---- checking and diffing ---------------------------------------------------------------
 
-    @staticmethod
     def _diff(
-        owned: dict[str, ColumnSpec], current: dict[str, Any], wanted: dict[str, Any]
+        self, owned: dict[str, ColumnSpec], current: dict[str, Any], wanted: dict[str, Any]
     ) -> dict[str, Any]:
-        """Owned columns present in ``wanted`` whose value differs from ``current``."""
+        """Owned columns present in ``wanted`` whose value differs from ``current``.
+
+        Date-only columns compare calendar dates in the hub's time zone.
+        """
         changes: dict[str, Any] = {}
         for name, value in wanted.items():
             column = owned.get(name)
             if column is None:
                 continue  # not ours: never written
-            if comparable(column.kind, current.get(name)) != comparable(column.kind, value):
+            if column.date_only:
+                tz = self.time_zone()
+                if local_date(current.get(name), tz) != local_date(value, tz):
+                    changes[name] = value
+            elif comparable(column.kind, current.get(name)) != comparable(column.kind, value):
                 changes[name] = value
         return changes
+
+    def time_zone(self) -> tzinfo:
+        """The hub's regional time zone, read from the hub once (never assumed)."""
+        if self._tz is None:
+            self._tz = ZoneInfo(site_time_zone(self.conn))
+        return self._tz
+
+    def _site_dates(self, spec: ListSpec, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Date-only values as the hub stores them: midnight in its time zone, in UTC."""
+        names = [c.internal_name for c in spec.columns if c.date_only]
+        if not names or not rows:
+            return rows
+        tz = self.time_zone()
+        return [
+            {k: as_site_date(v, tz) if k in names and v is not None else v for k, v in r.items()}
+            for r in rows
+        ]
 
     def _merge(
         self,
