@@ -7,6 +7,7 @@ import json
 import logging
 import socket
 import ssl
+import sys
 import threading
 import uuid
 from collections import Counter
@@ -376,6 +377,11 @@ def main(argv: list[str] | None = None) -> None:
         "--tenant", default=None, help="tenant YAML file (default: the demo tenant)"
     )
     args = parser.parse_args(argv)
+    from c3po_sync.sandbox.serve_options import loopback_warning
+
+    warning = loopback_warning(args.host)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)  # noqa: T201 - command-line entry point
     server = SandboxServer(_demo_tenant(args.tenant), host=args.host, port=args.port)
     print(server.url, flush=True)  # noqa: T201 - this is the command-line entry point
     try:

@@ -69,3 +69,15 @@ def test_serve_refuses_bad_options_after_warning_on_stderr(tmp_path):
     )  # noqa: S104
     assert result.exit_code == 2
     assert "not loopback" in result.stderr and "need --strict-tokens" in result.stderr
+
+
+def test_python_m_server_warns_too(capsys, monkeypatch):
+    from c3po_sync.sandbox import server as server_mod
+
+    def refuse(*_a, **_k):
+        raise KeyboardInterrupt  # stop before binding: only the warning matters here
+
+    monkeypatch.setattr(server_mod, "_demo_tenant", refuse)
+    with pytest.raises(KeyboardInterrupt):
+        server_mod.main(["--host", "0.0.0.0"])  # noqa: S104
+    assert "not loopback" in capsys.readouterr().err
