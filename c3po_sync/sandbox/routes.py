@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from c3po_sync.sandbox import responses_fields as fields
 from c3po_sync.sandbox import responses_files as files
 from c3po_sync.sandbox import responses_folders as folders
 from c3po_sync.sandbox import responses_items as items
@@ -159,10 +160,10 @@ ROUTES: list[tuple[str, set[str], str, Handler]] = [
     ("web_changes", {"POST"}, r"(?:web|site)/getchanges", web.site_changes),
     ("lists", {"GET", "POST"}, r"web/lists", web.lists),
     ("list", {"GET", "MERGE", "PATCH", "DELETE"}, r"{list}", web.get_list),
-    ("fields", {"GET", "POST"}, r"{list}/fields", web.fields),
-    ("field", {"GET", "MERGE", "PATCH", "DELETE"}, r"{list}/{field}", web.get_field),
-    ("field_add", {"POST"}, r"{list}/fields/addfield", web.add_field),
-    ("field_xml", {"POST"}, r"{list}/fields/createfieldasxml", web.add_field_xml),
+    ("fields", {"GET", "POST"}, r"{list}/fields", fields.fields),
+    ("field", {"GET", "MERGE", "PATCH", "DELETE"}, r"{list}/{field}", fields.get_field),
+    ("field_add", {"POST"}, r"{list}/fields/addfield", fields.add_field),
+    ("field_xml", {"POST"}, r"{list}/fields/createfieldasxml", fields.add_field_xml),
     ("ensure_user", {"POST"}, r"web/ensureuser\(\)", web.ensure_user),
     ("site_users", {"GET"}, r"web/siteusers", web.site_users),
     ("site_user", {"GET"}, r"web/(?:siteusers/getbyid|getuserbyid)\(\)", web.site_user),
