@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from c3po_sync.sinks.base import WriteReport
+from c3po_sync.sources.reconcile import SourceDifference
 
 
 @dataclass
@@ -36,6 +37,8 @@ class RunResult:
     requests: int = 0
     error: str | None = None
     dry_run: bool = False
+    # reconcile jobs: per source, what a full read found that the incremental reads had missed
+    reconciled: list[SourceDifference] = field(default_factory=list)
 
     @property
     def items_read(self) -> int:
@@ -59,5 +62,6 @@ class RunResult:
             "reopened": self.reopened,
             "writes": {w.list_title: w.writes for w in self.writes},
             "write_quarantined": sum(len(w.quarantined) for w in self.writes),
+            "reconciled": {d.source: d.as_dict() for d in self.reconciled if d.count},
             "requests": self.requests,
         }
