@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from c3po_sync.bench.workspace import prepare_workspace
 from c3po_sync.config.errors import ConfigError
@@ -29,9 +30,10 @@ def test_the_reconcile_job_is_weekly_and_reads_in_full() -> None:
 
 
 def test_the_token_age_limit_stays_inside_sharepoints_retention(tmp_path: Path) -> None:
-    base = (ROOT / "config" / "sandbox.yaml").read_text(encoding="utf-8")
+    raw = yaml.safe_load((ROOT / "config" / "sandbox.yaml").read_text(encoding="utf-8"))
+    raw["read"]["max_token_age_days"] = 90
     path = tmp_path / "settings.yaml"
-    path.write_text(base + "\nread:\n  max_token_age_days: 90\n", encoding="utf-8")
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
         load_settings(path)
     assert "max_token_age_days" in str(caught.value)
