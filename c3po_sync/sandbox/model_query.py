@@ -209,6 +209,8 @@ def caml_query(
     pred = _fix_dates(lst, view.where) if view.where is not None else None
     check_threshold(lst, (fields_in(pred) if pred else set()) | {p for p, _ in view.order_by})
     check_lookup_threshold(lst, list(view.view_fields or []))
+    if view.row_limit is None or view.row_limit > MAX_TOP:
+        check_top(lst, MAX_TOP + 1)  # an unlimited or > 5,000-row view of a big list fails
     rows = filter_items(lst, rows, pred)
     if view.order_by:
         rows = sort_items(lst, rows, view.order_by)

@@ -92,3 +92,14 @@ def test_client_skip_fallback_still_terminates_because_next_is_sent(sandbox):
     items = client_for(sandbox).web.lists.get_by_title("Big").items.select(["Id"])
     items.get_all(page_size=100).execute_query()
     assert [it.id for it in items] == list(range(1, 251))
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # 3.3.0 threshold hints
+def test_caml_view_without_row_limit_on_a_list_over_the_threshold_fails(sandbox):
+    _big_list(sandbox, 5001)
+    lst = client_for(sandbox).web.lists.get_by_title("Big")
+    with pytest.raises(ClientRequestException) as err:
+        lst.get_items(CamlQuery(ViewXml="<View><Query></Query></View>")).execute_query()
+    assert err.value.code == VIEW_CODE
+    paged = CamlQuery(ViewXml="<View><RowLimit Paged='TRUE'>2000</RowLimit></View>")
+    assert len(lst.get_items(paged).execute_query()) == 2000
