@@ -86,3 +86,25 @@ def test_rows_deleted_during_the_run_are_replanned(deleting, spec, make_rows) ->
     assert sorted(items) == ["P000", "P001", "P002"]  # P001 re-added, P003's mark dropped
     assert items["P001"]["Title"] == "renamed"
     assert sink.upsert(spec, rows, mark_missing={"Phase": "Gone"}).writes == 0
+
+
+def test_a_value_the_server_refuses_with_500_is_quarantined_with_its_code(
+    hub, tenant, spec, make_rows
+) -> None:
+    """A person made ``Notes`` a single line of text; the service writes it as multi-line: the
+    server refuses the long value (500, -2130575336 "Invalid text value") for that row only."""
+    sink = SharePointListSink(hub)
+    sink.ensure_list(spec)
+    lst = tenant.sites["/sites/hub"].list_by_title(spec.title)
+    lst.delete_field(lst.field("Notes"))
+    lst.add_field("Notes", "Text", internal_name="Notes")
+    rows = make_rows(3)
+    rows[2]["Notes"] = "n" * 300
+
+    report = sink.upsert(spec, rows)
+
+    assert not report.failed and sorted(report.added) == ["P000", "P001"]
+    (refused,) = report.quarantined
+    assert refused.key == "P002" and "HTTP 500" in refused.reason
+    assert "-2130575336" in refused.reason
+    assert sorted(_keys(tenant, spec)) == ["P000", "P001"]
