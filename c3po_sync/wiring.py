@@ -15,7 +15,7 @@ from c3po_sync.m365 import (
     StaticTokenProvider,
     TokenProvider,
 )
-from c3po_sync.m365.list_rows import read_list_rows
+from c3po_sync.m365.list_readback import read_list_rows
 from c3po_sync.pipeline.context import RunInputs
 from c3po_sync.pipeline.ports import Ports
 from c3po_sync.pipeline.result import RunResult

@@ -33,6 +33,30 @@ def sandbox_serve(
     p429: Annotated[float, typer.Option(help="Probability of a 429 with Retry-After.")] = 0.0,
     p503: Annotated[float, typer.Option(help="Probability of a 503.")] = 0.0,
     p_drop: Annotated[float, typer.Option(help="Probability of a dropped connection.")] = 0.0,
+    tls_cert: Annotated[
+        Path | None, typer.Option(help="Serve HTTPS with this PEM certificate (with --tls-key).")
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="PEM private key for --tls-cert.")] = None,
+    tls_self_signed: Annotated[
+        bool, typer.Option(help="Serve HTTPS with a fresh self-signed certificate.")
+    ] = False,
+    strict_tokens: Annotated[
+        bool,
+        typer.Option(
+            help="Accept only access tokens issued by a local HTTPS token endpoint "
+            "(certificate apps, as Entra ID); otherwise any bearer token passes."
+        ),
+    ] = False,
+    client_id: Annotated[
+        str | None, typer.Option(help="App id to register with --strict-tokens.")
+    ] = None,
+    client_cert: Annotated[
+        Path | None, typer.Option(help="The app's PEM certificate, for --client-id.")
+    ] = None,
+    ru_per_minute: Annotated[
+        int | None,
+        typer.Option(help="Throttle each app to this many resource units a minute (SPO: 1200)."),
+    ] = None,
 ) -> None:
     """Serve the SharePoint sandbox until interrupted (Ctrl-C or SIGTERM).
 
@@ -44,14 +68,37 @@ def sandbox_serve(
     from c3po_sync.sandbox.demo import load_demo_tenant
     from c3po_sync.sandbox.faults import FaultConfig
     from c3po_sync.sandbox.model import Tenant
-    from c3po_sync.sandbox.server import SandboxServer
+    from c3po_sync.sandbox.serve_options import (
+        ServeOptionError,
+        ServeOptions,
+        build,
+        loopback_warning,
+    )
 
+    warning = loopback_warning(host)
+    if warning:
+        typer.echo(warning, err=True)
     t = Tenant.from_file(tenant) if tenant else load_demo_tenant()
     faults = FaultConfig(latency_s=latency, p429=p429, p503=p503, p_drop=p_drop)
-    server = SandboxServer(t, host=host, port=port, faults=faults)
-    server.start()
+    opts = ServeOptions(
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        tls_self_signed=tls_self_signed,
+        strict_tokens=strict_tokens,
+        client_id=client_id,
+        client_cert=client_cert,
+        ru_per_minute=ru_per_minute,
+    )
+    try:
+        served = build(t, host=host, port=port, faults=faults, opts=opts)
+    except ServeOptionError as exc:
+        typer.echo(f"sandbox serve: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    server = served.server
     console.print(f"SharePoint sandbox at {server.url}  (Ctrl-C to stop)")
     console.print(f"  export C3PO_SANDBOX_URL={server.url}")
+    for note in served.notes:
+        console.print(f"  {note}")
     sys.stdout.flush()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -60,7 +107,7 @@ def sandbox_serve(
     except KeyboardInterrupt:
         pass
     finally:
-        server.stop()
+        served.stop()
         if save_on_exit:
             t.save(save_on_exit)
             console.print(f"state saved to {save_on_exit}")

@@ -62,6 +62,19 @@ def render_result(result: RunResult, console: Console) -> None:
             f"findings: {result.opened} opened, {result.resolved} resolved, "
             f"{result.reopened} re-opened since the last run"
         )
+    if result.reconciled:
+        missed = [d for d in result.reconciled if d.count]
+        console.print(
+            f"reconcile: {len(result.reconciled)} source(s) read in full; "
+            + (
+                f"{len(missed)} had differences the incremental reads missed"
+                if missed
+                else "the incremental reads had missed nothing"
+            ),
+            markup=False,
+        )
+        for d in missed:
+            console.print("  " + d.describe(), markup=False)
     for w in result.writes:
         console.print(w.describe(), markup=False)
     for line in result.planned:

@@ -56,6 +56,9 @@ class Job(BaseModel):
     description: str = ""
     steps: tuple[Step, ...]
     schedule: Schedule | None = None
+    # The sync step also reads every source in full and reports what the incremental reads
+    # had missed (sources/reconcile.py); the weekly reconcile job sets it.
+    reconcile: bool = False
 
     @property
     def ordered_steps(self) -> list[Step]:

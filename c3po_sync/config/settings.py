@@ -109,6 +109,12 @@ class ReadSettings(_Strict):
     page_size: int = Field(5000, ge=1, le=5000, description="rows per list request")
     max_pages: int = Field(10_000, ge=1, description="cap per list (the $skip loop guard)")
     concurrency: int = Field(4, ge=1, le=32, description="sites read at once")
+    # SharePoint Online keeps a site's change log 60 days and answers an older token with no
+    # changes and no error (SharePoint/sp-dev-docs#10389): a site whose token is older than
+    # this is read in full instead. Below 60, with room for a missed week of runs.
+    max_token_age_days: int = Field(
+        45, ge=1, le=55, description="read a site in full when its change token is older"
+    )
 
 
 class Settings(_Strict):

@@ -140,10 +140,23 @@ def parse_batch_response(response: Response) -> list[SubResponse]:
     return results
 
 
-def send_batch(
-    conn: SiteConnection, ops: list[BatchOp], failed: dict[str, str], conflicts: list[BatchOp]
-) -> list[BatchOp]:
-    """Sends one batch; resends throttled operations alone; collects 412s and failures.
+@dataclass
+class BatchOutcomes:
+    """What came back for the operations of ``send_batch`` that did not simply succeed."""
+
+    failed: dict[str, str] = field(default_factory=dict)  # key -> error (auth: stops the list)
+    conflicts: list[BatchOp] = field(default_factory=list)  # 412: re-read and re-apply
+    gone: list[BatchOp] = field(default_factory=list)  # 404 on MERGE: a person deleted it
+    refused: list[tuple[BatchOp, str]] = field(default_factory=list)  # 400/500: that row only
+
+
+# A row's own refusal (a value SharePoint will not store): quarantine it, write the others.
+# 401/403 are the app's permissions and stop the list instead.
+ROW_REFUSALS = frozenset({400, 500})
+
+
+def send_batch(conn: SiteConnection, ops: list[BatchOp], out: BatchOutcomes) -> list[BatchOp]:
+    """Sends one batch; resends throttled operations alone; sorts the rest into ``out``.
 
     Returns the operations whose outcome is unknown: the connection dropped or the answer
     was cut off or unreadable after the request went out, so the server may have applied
@@ -185,14 +198,35 @@ def send_batch(
             if sub.ok:
                 continue
             if sub.status == 412:
-                conflicts.append(op)
-            elif sub.status in (429, 503, 504):
+                out.conflicts.append(op)
+                continue
+            if sub.status in (429, 503, 504):
                 throttled.append(op)
                 delay = parse_retry_after(sub.headers.get("retry-after"))
                 wait = max(wait or 0.0, delay or 0.0) if delay is not None else wait
+                continue
+            code, message = sub.error()
+            error = f"HTTP {sub.status} {code}: {message}".strip()
+            if sub.status == 404 and op.method == "MERGE":
+                out.gone.append(op)
+                logger.warning(
+                    "%s: item %s (key %s) was deleted during the run; re-planning it",
+                    conn.site_path,
+                    op.item_id,
+                    op.key,
+                )
+            elif sub.status in ROW_REFUSALS:
+                out.refused.append((op, error))
+                logger.error(
+                    "%s: SharePoint refused %s %s (key %s): %s; quarantined, the others go on",
+                    conn.site_path,
+                    op.method,
+                    op.url,
+                    op.key,
+                    error,
+                )
             else:
-                code, message = sub.error()
-                failed[op.key] = f"HTTP {sub.status} {code}: {message}".strip()
+                out.failed[op.key] = error
                 logger.error(
                     "%s: %s %s (key %s) failed: HTTP %s %s %s",
                     conn.site_path,

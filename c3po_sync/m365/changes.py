@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from c3po_sync.m365.errors import SharePointRequestError
@@ -173,6 +174,11 @@ class SiteChangeFeed:
     def discard_prefetched(self) -> None:
         self.conn.discard_prefetched()
 
+    @staticmethod
+    def token_time(token: str) -> datetime | None:
+        """When ``token`` was taken (read from the token itself), for the age check."""
+        return change_token_time(token)
+
     def changes_since(self, token: str) -> SiteChanges:
         result = SiteChanges(token=token)
         url = self.conn.api("site/getChanges")
@@ -191,6 +197,27 @@ class SiteChangeFeed:
                 result.token = str(last.get("StringValue", result.token))
             if len(rows) < self.fetch_limit:
                 return result
+
+
+_TICKS_EPOCH = datetime(1, 1, 1, tzinfo=UTC)
+
+
+def change_token_time(token: str) -> datetime | None:
+    """When a change token was taken: its 4th field is .NET ticks (100 ns since 0001-01-01 UTC),
+    e.g. ``1;3;<list guid>;638011601253170000;699157333`` (recorded in
+    fixtures/sharepoint-recorded/PnP.Core.Test/.../HandleBatchErrorsForLargeBatch-0-00003).
+
+    None when the token is not in that form.
+    """
+    parts = (token or "").split(";")
+    try:
+        ticks = int(parts[3])
+    except (IndexError, ValueError):
+        return None
+    try:
+        return _TICKS_EPOCH + timedelta(microseconds=ticks // 10)
+    except OverflowError:
+        return None
 
 
 def _is_token_error(exc: SharePointRequestError) -> bool:

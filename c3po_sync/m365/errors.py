@@ -75,5 +75,21 @@ class SchemaError(M365Error):
     """A requested column is missing from the list, or a spec does not fit the list."""
 
 
+class ProvisioningError(SchemaError):
+    """A column was created under another internal name than the one the service writes to."""
+
+    def __init__(self, site: str, list_title: str, column: str, expected: str, actual: str) -> None:
+        self.site = site
+        self.list_title = list_title
+        self.column = column
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"{site}/{list_title}: column {column!r} was created with internal name {actual!r}, "
+            f"expected {expected!r}; every write to it would fail. Delete the column (or rename "
+            "the clashing one) and provision again"
+        )
+
+
 class TokenError(M365Error):
     """The identity platform did not issue an access token."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from c3po_sync.m365.errors import SharePointRequestError
 from c3po_sync.m365.http import SiteConnection, list_path
 from c3po_sync.m365.list_reader import iter_pages
 from c3po_sync.m365.odata import etag_of, item_id_of, unwrap
@@ -141,11 +142,23 @@ class KeyedItems:
         return existing
 
     def _recycle(self, item_id: int) -> None:
-        self.conn.send(
-            "POST",
-            self.conn.api(f"{list_path(self.spec.title)}/items({item_id})/recycle"),
-            route=f"recycle item {item_id} of '{self.spec.title}'",
-        )
+        """Recycles an extra item; one already gone (a retry after a lost answer, or a person
+        deleted it meanwhile) is what was wanted, not an error."""
+        try:
+            self.conn.send(
+                "POST",
+                self.conn.api(f"{list_path(self.spec.title)}/items({item_id})/recycle"),
+                route=f"recycle item {item_id} of '{self.spec.title}'",
+            )
+        except SharePointRequestError as exc:
+            if exc.status != 404:
+                raise
+            logger.info(
+                "%s/%s: item %d was already gone when recycled",
+                self.conn.site_path,
+                self.spec.title,
+                item_id,
+            )
 
     def _fetch(self, url: str, route: str, into: dict[str, list[ExistingItem]]) -> None:
         """Adds the items of every page of ``url`` to ``into``, by key."""

@@ -12,6 +12,7 @@ from c3po_sync.m365.http import SiteConnection, list_path
 from c3po_sync.m365.odata import (
     LOOKUP_KINDS,
     PERSON_KINDS,
+    THRESHOLD_KINDS,
     etag_of,
     item_id_of,
     item_results,
@@ -49,10 +50,11 @@ def _select_parts(f: ListField) -> tuple[list[str], str | None]:
 def plan_queries(fields: list[ListField]) -> list[list[ListField]]:
     """Splits columns so no query carries more than 12 lookup-type columns.
 
+    Lookup-type: lookup, person and managed metadata, single or multi (``THRESHOLD_KINDS``).
     The first query carries all plain columns; later ones only lookups (merged by Id).
     """
-    plain = [f for f in fields if f.kind not in LOOKUP_KINDS]
-    lookups = [f for f in fields if f.kind in LOOKUP_KINDS]
+    plain = [f for f in fields if f.kind not in THRESHOLD_KINDS]
+    lookups = [f for f in fields if f.kind in THRESHOLD_KINDS]
     chunks = [
         lookups[i : i + MAX_LOOKUPS_PER_QUERY]
         for i in range(0, len(lookups), MAX_LOOKUPS_PER_QUERY)

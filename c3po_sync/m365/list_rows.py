@@ -1,27 +1,61 @@
-"""Reads back the rows the service keeps on a hub list (the auditors' record of findings)."""
+"""The rows an upsert is given, checked and keyed; person columns resolved to site user ids."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from c3po_sync.m365.errors import ListNotFoundError
-from c3po_sync.m365.http import SiteConnection
-from c3po_sync.m365.list_dedupe import KeyedItems
-from c3po_sync.sinks.base import ListSpec
+from c3po_sync.m365.errors import SchemaError
+from c3po_sync.m365.list_dedupe import key_of
+from c3po_sync.m365.people import PeopleResolver
+from c3po_sync.sinks.base import ColumnSpec, ListSpec
 
 
-def read_list_rows(conn: SiteConnection, spec: ListSpec, page_size: int = 5000) -> list[dict]:
-    """Every keyed item's owned values (one per key, the lowest Id); [] when the list is absent.
+def check_marks(
+    site: str, spec: ListSpec, owned: dict[str, ColumnSpec], marks: dict[str, Any]
+) -> dict[str, Any]:
+    """``mark_missing`` may only name owned columns: the service never writes any other."""
+    for name in marks:
+        if name not in owned:
+            raise SchemaError(
+                f"{site}/{spec.title}: mark_missing column {name!r} is not an "
+                f"owned column (owned: {', '.join(sorted(owned))})"
+            )
+    return marks
 
-    Person columns come back as their ``<Name>Id``; everything else as SharePoint sends it.
-    """
-    owned = {c.internal_name: c for c in spec.owned_columns}
-    items = KeyedItems(conn, spec, owned, page_size=page_size)
-    try:
-        found = items.read_all()
-    except ListNotFoundError:
-        return []
-    rows: list[dict[str, Any]] = []
-    for key, versions in sorted(found.items()):
-        rows.append({**versions[0].values, spec.key_column: key})
-    return rows
+
+def resolve_people(
+    people: PeopleResolver,
+    owned: dict[str, ColumnSpec],
+    incoming: dict[str, dict[str, Any]],
+    *,
+    dry_run: bool,
+) -> dict[str, dict[str, Any]]:
+    """Person columns come as e-mails; they are written (and compared) as site user ids."""
+    columns = [n for n, c in owned.items() if c.kind == "User"]
+    emails = {
+        str(row[n]) for row in incoming.values() for n in columns if row.get(n) not in (None, "")
+    }
+    if not emails:
+        return incoming
+    ids = people.resolve(emails, dry_run=dry_run)
+    resolved: dict[str, dict[str, Any]] = {}
+    for key, row in incoming.items():
+        row = dict(row)  # never change the caller's rows
+        for n in columns:
+            if row.get(n) not in (None, ""):
+                row[n] = ids.get(str(row[n]).strip().lower())
+        resolved[key] = row
+    return resolved
+
+
+def index_rows(spec: ListSpec, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The rows by key; a row without a key, or a key given twice, is a caller's error."""
+    incoming: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        key = key_of(row.get(spec.key_column))
+        if key is None:
+            raise SchemaError(f"{spec.title}: a row has no value for key {spec.key_column!r}")
+        if key in incoming:
+            raise SchemaError(f"{spec.title}: key {key!r} appears twice in the rows to write")
+        incoming[key] = row
+    return incoming

@@ -4,57 +4,42 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from c3po_sync.m365.batch import MAX_OPERATIONS, BatchOp, send_batch
+from c3po_sync.m365.batch import (
+    MAX_OPERATIONS,
+    ROW_REFUSALS,
+    BatchOp,
+    BatchOutcomes,
+    send_batch,
+)
+from c3po_sync.m365.dates import as_site_date, local_date
 from c3po_sync.m365.errors import (
     ListNotFoundError,
-    M365Error,
-    SchemaError,
+    SharePointRequestError,
     VersionConflictError,
 )
 from c3po_sync.m365.http import SiteConnection, list_path
-from c3po_sync.m365.list_dedupe import ExistingItem, KeyedItems, key_of, owned_values
+from c3po_sync.m365.list_dedupe import ExistingItem, KeyedItems, owned_values
+from c3po_sync.m365.list_rows import check_marks, index_rows, resolve_people
 from c3po_sync.m365.odata import comparable, etag_of, wire_value
 from c3po_sync.m365.people import PeopleResolver
 from c3po_sync.m365.provision import ListProvisioner
-from c3po_sync.sinks.base import ColumnSpec, ListSpec, WriteReport
+from c3po_sync.m365.schema import site_time_zone
+from c3po_sync.m365.write_outcome import (  # noqa: F401 - re-exported
+    SharePointWriteReport,
+    UpsertError,
+    quarantine_refused,
+)
+from c3po_sync.sinks.base import ColumnSpec, ListSpec
+from c3po_sync.sinks.limits import fit_rows
 
 logger = logging.getLogger(__name__)
 
 MAX_CONFLICT_ATTEMPTS = 3
 MAX_REPLAN_ROUNDS = 4  # re-reads after batches whose outcome was lost, before giving up
-
-
-@dataclass
-class SharePointWriteReport(WriteReport):
-    """``WriteReport`` plus what only SharePoint can go wrong with."""
-
-    duplicates: dict[str, list[int]] = field(default_factory=dict)  # key -> ids left alone
-    recycled: dict[str, list[int]] = field(default_factory=dict)  # key -> extra ids we removed
-    replans: int = 0  # batches whose answer was lost, re-read and re-planned
-    conflicts: int = 0  # 412s re-read and re-applied
-    failed: dict[str, str] = field(default_factory=dict)  # key -> error
-
-    def describe(self, examples: int = 3) -> str:
-        """The base line, plus duplicate keys healed or left for a person, when there were any."""
-        line = super().describe(examples)
-        if self.recycled:
-            verb = "would recycle" if self.dry_run else "recycled"
-            n = sum(len(ids) for ids in self.recycled.values())
-            line += f"; {verb} {n} duplicate item(s) of {len(self.recycled)} key(s)"
-        if self.duplicates:
-            line += f"; {len(self.duplicates)} duplicate key(s) a person edited, left alone"
-        return line
-
-
-class UpsertError(M365Error):
-    """Some writes failed for good; ``report`` says what was done and what failed."""
-
-    def __init__(self, message: str, report: SharePointWriteReport) -> None:
-        super().__init__(message)
-        self.report = report
 
 
 class SharePointListSink:
@@ -68,6 +53,7 @@ class SharePointListSink:
         self.batch_size = min(batch_size, MAX_OPERATIONS)
         self._entity_types: dict[str, str] = {}
         self.people = PeopleResolver(conn)
+        self._tz: tzinfo | None = None
 
     def ensure_list(self, spec: ListSpec, *, dry_run: bool = False) -> list[str]:
         return ListProvisioner(self.conn).ensure(spec, dry_run=dry_run)
@@ -85,8 +71,12 @@ class SharePointListSink:
         owned = {c.internal_name: c for c in spec.owned_columns}
         if spec.key_column not in owned:
             owned[spec.key_column] = ColumnSpec(spec.key_column, spec.key_column, "Text")
-        marks = self._check_marks(spec, owned, mark_missing or {})
-        incoming = self._resolve_people(owned, self._index_rows(spec, rows), dry_run=dry_run)
+        marks = check_marks(self.conn.site_path, spec, owned, mark_missing or {})
+        rows, refused = fit_rows(spec, self._site_dates(spec, rows))
+        for value in refused:
+            logger.warning("%s/%s", self.conn.site_path, value.describe())
+        report.quarantined.extend(refused)
+        incoming = resolve_people(self.people, owned, index_rows(spec, rows), dry_run=dry_run)
         items = KeyedItems(self.conn, spec, owned, page_size=self.page_size)
         try:
             existing = items.dedupe(items.read_all(), report, dry_run=dry_run)
@@ -161,61 +151,42 @@ class SharePointListSink:
 
     # ---- checking and diffing ---------------------------------------------------------------
 
-    def _check_marks(
-        self, spec: ListSpec, owned: dict[str, ColumnSpec], marks: dict[str, Any]
-    ) -> dict[str, Any]:
-        for name in marks:
-            if name not in owned:
-                raise SchemaError(
-                    f"{self.conn.site_path}/{spec.title}: mark_missing column {name!r} is not an "
-                    f"owned column (owned: {', '.join(sorted(owned))})"
-                )
-        return marks
-
-    def _resolve_people(
-        self, owned: dict[str, ColumnSpec], incoming: dict[str, dict[str, Any]], *, dry_run: bool
-    ) -> dict[str, dict[str, Any]]:
-        """Person columns come as e-mails; they are written (and compared) as site user ids."""
-        people = [n for n, c in owned.items() if c.kind == "User"]
-        emails = {
-            str(row[n]) for row in incoming.values() for n in people if row.get(n) not in (None, "")
-        }
-        if not emails:
-            return incoming
-        ids = self.people.resolve(emails, dry_run=dry_run)
-        resolved: dict[str, dict[str, Any]] = {}
-        for key, row in incoming.items():
-            row = dict(row)  # never change the caller's rows
-            for n in people:
-                if row.get(n) not in (None, ""):
-                    row[n] = ids.get(str(row[n]).strip().lower())
-            resolved[key] = row
-        return resolved
-
-    def _index_rows(self, spec: ListSpec, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        incoming: dict[str, dict[str, Any]] = {}
-        for row in rows:
-            key = key_of(row.get(spec.key_column))
-            if key is None:
-                raise SchemaError(f"{spec.title}: a row has no value for key {spec.key_column!r}")
-            if key in incoming:
-                raise SchemaError(f"{spec.title}: key {key!r} appears twice in the rows to write")
-            incoming[key] = row
-        return incoming
-
-    @staticmethod
     def _diff(
-        owned: dict[str, ColumnSpec], current: dict[str, Any], wanted: dict[str, Any]
+        self, owned: dict[str, ColumnSpec], current: dict[str, Any], wanted: dict[str, Any]
     ) -> dict[str, Any]:
-        """Owned columns present in ``wanted`` whose value differs from ``current``."""
+        """Owned columns present in ``wanted`` whose value differs from ``current``.
+
+        Date-only columns compare calendar dates in the hub's time zone.
+        """
         changes: dict[str, Any] = {}
         for name, value in wanted.items():
             column = owned.get(name)
             if column is None:
                 continue  # not ours: never written
-            if comparable(column.kind, current.get(name)) != comparable(column.kind, value):
+            if column.date_only:
+                tz = self.time_zone()
+                if local_date(current.get(name), tz) != local_date(value, tz):
+                    changes[name] = value
+            elif comparable(column.kind, current.get(name)) != comparable(column.kind, value):
                 changes[name] = value
         return changes
+
+    def time_zone(self) -> tzinfo:
+        """The hub's regional time zone, read from the hub once (never assumed)."""
+        if self._tz is None:
+            self._tz = ZoneInfo(site_time_zone(self.conn))
+        return self._tz
+
+    def _site_dates(self, spec: ListSpec, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Date-only values as the hub stores them: midnight in its time zone, in UTC."""
+        names = [c.internal_name for c in spec.columns if c.date_only]
+        if not names or not rows:
+            return rows
+        tz = self.time_zone()
+        return [
+            {k: as_site_date(v, tz) if k in names and v is not None else v for k, v in r.items()}
+            for r in rows
+        ]
 
     def _merge(
         self,
@@ -273,41 +244,44 @@ class SharePointListSink:
         known = len(report.added) + len(report.changed) + len(report.marked) + report.unchanged
         pages = max(1, math.ceil(known / self.page_size))  # what a full re-read would cost
         items = KeyedItems(self.conn, spec, owned, page_size=self.page_size)
-        conflicts: list[BatchOp] = []
-        unknown = self._send_batches(spec, ops, report, conflicts)
+        out = BatchOutcomes(failed=report.failed)
+        unknown = self._send_batches(spec, ops, out)
         for _round in range(MAX_REPLAN_ROUNDS):
-            if not unknown:
+            replan = unknown + out.gone
+            if not replan:
                 break
-            keys = {op.key for op in unknown}
-            report.replans += 1
-            logger.warning(
-                "%s/%s: the answer to a $batch of %d write(s) was lost; re-reading %d key(s) "
-                "and re-planning instead of re-sending",
-                self.conn.site_path,
-                spec.title,
-                len(unknown),
-                len(keys),
-            )
+            keys = {op.key for op in replan}
+            if unknown:
+                report.replans += 1
+                logger.warning(
+                    "%s/%s: the answer to a $batch of %d write(s) was lost; re-reading %d "
+                    "key(s) and re-planning instead of re-sending",
+                    self.conn.site_path,
+                    spec.title,
+                    len(unknown),
+                    len(keys),
+                )
+            report.gone += len(out.gone)  # deleted by a person meanwhile: re-added or dropped
+            out.gone = []
             fresh = items.dedupe(items.read_keys(keys, pages), report, dry_run=False)
-            incoming = {op.key: op.desired for op in unknown if op.kind != "mark"}
-            marks = next((op.desired for op in unknown if op.kind == "mark"), {})
+            incoming = {op.key: op.desired for op in replan if op.kind != "mark"}
+            marks = next((op.desired for op in replan if op.kind == "mark"), {})
             ops = self._plan(spec, owned, incoming, fresh, marks, None)
-            unknown = self._send_batches(spec, ops, report, conflicts)
-        for op in unknown:
+            unknown = self._send_batches(spec, ops, out)
+        for op in unknown + out.gone:
             report.failed[op.key] = (
                 f"the answer to its $batch was lost {MAX_REPLAN_ROUNDS + 1} times; "
                 "the next run re-reads and completes it"
             )
-        for op in conflicts:
-            if op.key not in report.failed:
+        for op, error in out.refused:
+            quarantine_refused(report, op, error)
+        refused = {op.key for op, _error in out.refused}
+        for op in out.conflicts:
+            if op.key not in report.failed and op.key not in refused:
                 self._resolve_conflict(spec, owned, op, report)
 
     def _send_batches(
-        self,
-        spec: ListSpec,
-        ops: list[BatchOp],
-        report: SharePointWriteReport,
-        conflicts: list[BatchOp],
+        self, spec: ListSpec, ops: list[BatchOp], out: BatchOutcomes
     ) -> list[BatchOp]:
         """Sends ``ops`` in batches of ``batch_size``; returns the ops with unknown outcome."""
         type_name = self._entity_type(spec) if ops else ""
@@ -315,7 +289,7 @@ class SharePointListSink:
             op.body["__metadata"] = {"type": type_name}
         unknown: list[BatchOp] = []
         for i in range(0, len(ops), self.batch_size):
-            unknown += send_batch(self.conn, ops[i : i + self.batch_size], report.failed, conflicts)
+            unknown += send_batch(self.conn, ops[i : i + self.batch_size], out)
         return unknown
 
     def _resolve_conflict(
@@ -335,14 +309,19 @@ class SharePointListSink:
         assert op.item_id is not None
         select = ",".join(["Id", *(c.wire_name for c in owned.values())])
         for _attempt in range(MAX_CONFLICT_ATTEMPTS):
-            raw = self.conn.get_json(
-                self._item_url(spec, op.item_id) + f"?$select={select}",
-                route=f"item {op.item_id} of '{spec.title}'",
-            )
+            try:
+                raw = self.conn.get_json(
+                    self._item_url(spec, op.item_id) + f"?$select={select}",
+                    route=f"item {op.item_id} of '{spec.title}'",
+                )
+            except SharePointRequestError as exc:
+                if exc.status != 404:
+                    raise
+                return self._readd(spec, owned, op, report)
             fresh = owned_values(raw, owned)
             changes = self._diff(owned, fresh, wanted)
             if not changes:
-                return
+                return None
             body = _body(owned, changes)
             body["__metadata"] = {"type": self._entity_type(spec)}
             try:
@@ -353,12 +332,42 @@ class SharePointListSink:
                     body=body,
                     headers={"IF-MATCH": etag_of(raw) or "*"},
                 )
-                return
+                return None
             except VersionConflictError:
                 continue
+            except SharePointRequestError as exc:
+                if exc.status == 404:
+                    return self._readd(spec, owned, op, report)
+                if exc.status in ROW_REFUSALS:
+                    return quarantine_refused(report, op, str(exc))
+                raise
         report.failed[op.key] = (
             f"item {op.item_id} kept changing (412 {MAX_CONFLICT_ATTEMPTS} times)"
         )
+        return None
+
+    def _readd(
+        self,
+        spec: ListSpec,
+        owned: dict[str, ColumnSpec],
+        op: BatchOp,
+        report: SharePointWriteReport,
+    ) -> None:
+        """A person deleted the item during the run: the plan's row is added again (a row
+        only being marked gone is dropped: there is nothing left to mark)."""
+        report.gone += 1
+        if op.kind == "mark":
+            return
+        body = _body(owned, {n: v for n, v in op.desired.items() if v not in (None, "")})
+        body["__metadata"] = {"type": self._entity_type(spec)}
+        try:
+            self.conn.send(
+                "POST", self._items_url(spec), route=f"add item to '{spec.title}'", body=body
+            )
+        except SharePointRequestError as exc:
+            if exc.status not in ROW_REFUSALS:
+                raise
+            quarantine_refused(report, op, str(exc))
 
 
 def _body(owned: dict[str, ColumnSpec], values: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,14 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-LOOKUP_KINDS = frozenset({"User", "UserMulti", "Lookup", "LookupMulti"})
+LOOKUP_KINDS = frozenset({"User", "UserMulti", "Lookup", "LookupMulti"})  # read with $expand
+# Managed metadata columns are lookups into the site's TaxonomyHiddenList: read without
+# $expand (the value is a TaxonomyFieldValue), but each joins like a lookup.
+TAXONOMY_KINDS = frozenset({"TaxonomyFieldType", "TaxonomyFieldTypeMulti"})
+# What counts against SharePoint's list view lookup threshold, 12 joins per query: lookup,
+# person and managed metadata columns (Microsoft, "SharePoint Online limits": "List view lookup
+# threshold: 12 join operations per query"; over it SPO answers 500 SPQueryThrottledException).
+THRESHOLD_KINDS = LOOKUP_KINDS | TAXONOMY_KINDS
 PERSON_KINDS = frozenset({"User", "UserMulti"})
 _META_KEYS = ("__metadata", "__deferred")
 

@@ -1,19 +1,34 @@
-"""Creates a consolidated list and its missing columns; never touches columns that exist."""
+"""Creates a consolidated list and its missing columns; never touches columns that exist.
+
+Every create is checked first and re-checked before any retry: a "create list" or "create
+column" whose answer was lost may have been applied, and sending it again would fail ("list
+already exists") or, for a column, make a second one named ``Status1``.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from office365.sharepoint.lists.creation_information import ListCreationInformation
-from office365.sharepoint.lists.templates.type import ListTemplateType
-
-from c3po_sync.m365.errors import ListNotFoundError, SchemaError, SharePointRequestError
+from c3po_sync.m365.errors import (
+    ListNotFoundError,
+    ProvisioningError,
+    SchemaError,
+    SharePointRequestError,
+)
 from c3po_sync.m365.http import SiteConnection, list_path, quote_title
 from c3po_sync.m365.schema import ListField, fetch_fields
 from c3po_sync.sinks.base import ColumnSpec, ListSpec
 
 logger = logging.getLogger(__name__)
+
+# SP.AddFieldOptions.AddFieldInternalNameHint: without it SharePoint Online builds the internal
+# name from DisplayName ("Open_x0020_Findings") and ignores Name (pnp/pnpcore#1317,
+# pnp/PnP#940, SharePoint/sp-dev-docs#3286).
+ADD_FIELD_INTERNAL_NAME_HINT = 8
+GENERIC_LIST = 100  # SP.ListTemplateType.GenericList
 
 FIELD_TYPE_KIND = {
     "Text": 2,
@@ -108,25 +123,81 @@ class ListProvisioner:
         return changes
 
     def _create_list(self, spec: ListSpec) -> None:
-        info = ListCreationInformation(
-            Title=spec.title,
-            Description=spec.description or None,
-            BaseTemplate=ListTemplateType.GenericList,
-        )
-        self.conn.run_client_query(
-            lambda: self.conn.ctx.web.lists.add(info), route=f"create list '{spec.title}'"
+        body = {
+            "__metadata": {"type": "SP.List"},
+            "Title": spec.title,
+            "Description": spec.description or "",
+            "BaseTemplate": GENERIC_LIST,
+        }
+        self._create_once(
+            f"create list '{spec.title}'",
+            lambda route: self.conn.send_once(
+                "POST", self.conn.api("web/lists"), route=route, body=body
+            ),
+            lambda: self.list_exists(spec.title),
         )
 
     def _add_field(self, spec: ListSpec, column: ColumnSpec, *, indexed: bool) -> None:
-        xml = field_schema_xml(column, indexed=indexed)
+        """``CreateFieldAsXml`` with ``AddFieldInternalNameHint``, then the name is checked."""
+        body = {
+            "parameters": {
+                "__metadata": {"type": "SP.XmlSchemaFieldCreationInformation"},
+                "SchemaXml": field_schema_xml(column, indexed=indexed),
+                "Options": ADD_FIELD_INTERNAL_NAME_HINT,
+            }
+        }
+        url = self.conn.api(f"{list_path(spec.title)}/fields/createfieldasxml")
+        made: dict[str, Any] = {}
 
-        def build() -> object:
-            lst = self.conn.ctx.web.lists.get_by_title(spec.title)
-            return lst.fields.create_field_as_xml(xml)
+        def create(route: str) -> None:
+            response = self.conn.send_once("POST", url, route=route, body=body)
+            if response.content:
+                made.update((response.json() or {}).get("d") or {})
 
-        self.conn.run_client_query(
-            build, route=f"add column {column.internal_name} to '{spec.title}'"
-        )
+        def present() -> bool:
+            found = self._find_column(spec, column)
+            if found is not None:
+                made["InternalName"] = found.internal_name
+            return found is not None
+
+        self._create_once(f"add column {column.internal_name} to '{spec.title}'", create, present)
+        actual = str(made.get("InternalName") or "")
+        if actual and actual != column.internal_name:
+            raise ProvisioningError(
+                self.conn.site_path, spec.title, column.title, column.internal_name, actual
+            )
+
+    def _find_column(self, spec: ListSpec, column: ColumnSpec) -> ListField | None:
+        """The list's column for ``column``: by internal name, else by display name."""
+        fields = fetch_fields(self.conn, spec.title)
+        wanted = column.internal_name.lower()
+        for f in fields:
+            if f.internal_name.lower() == wanted:
+                return f
+        title = column.title.lower()
+        return next((f for f in fields if f.title.lower() == title and not f.hidden), None)
+
+    def _create_once(
+        self, route: str, create: Callable[[str], Any], present: Callable[[], bool]
+    ) -> None:
+        """``create`` under the retry policy, re-checking ``present`` before every retry.
+
+        A transient failure (429/503, a dropped connection, a cut-off answer) may have come
+        after the server applied the request; so a retry first asks whether it did.
+        """
+        attempts = 0
+
+        def attempt() -> None:
+            nonlocal attempts
+            attempts += 1
+            if attempts > 1 and present():
+                logger.info(
+                    "%s: %s was applied before its answer was lost", self.conn.site_path, route
+                )
+                return
+            create(route)
+
+        self.conn.retry(attempt, route=route)
 
     def _index_field(self, spec: ListSpec, field: ListField) -> None:
         url = self.conn.api(

@@ -17,8 +17,24 @@ logger = logging.getLogger(__name__)
 FIELD_SELECT = "InternalName,Title,TypeAsString,Hidden,Indexed"
 _LIST_GUID = re.compile(r"/Lists\(guid'([0-9a-fA-F-]{36})'\)", re.IGNORECASE)
 
-# SharePoint's RegionalSettings/TimeZone describes zones the Windows way; these are the ones
-# a US city tenant is likely to use. Others fall back to the caller-supplied zone or UTC.
+# SharePoint's RegionalSettings/TimeZone describes zones the Windows way: by Id (the
+# SPRegionalSettings.TimeZones ids) and by Description. Ids first, then descriptions; a zone
+# neither names falls back to a fixed offset from its Bias (no daylight saving), then UTC.
+_ZONE_IDS = {
+    2: "Europe/London",
+    3: "Europe/Paris",
+    4: "Europe/Berlin",
+    10: "America/New_York",
+    11: "America/Chicago",
+    12: "America/Denver",
+    13: "America/Los_Angeles",
+    14: "America/Anchorage",
+    15: "Pacific/Honolulu",
+    20: "Asia/Tokyo",
+    38: "America/Phoenix",
+    76: "Australia/Sydney",
+    93: "UTC",
+}
 _WINDOWS_ZONES = {
     "pacific time": "America/Los_Angeles",
     "mountain time": "America/Denver",
@@ -29,6 +45,8 @@ _WINDOWS_ZONES = {
     "hawaii": "Pacific/Honolulu",
     "coordinated universal time": "UTC",
     "dublin, edinburgh, lisbon, london": "Europe/London",
+    "osaka, sapporo, tokyo": "Asia/Tokyo",
+    "canberra, melbourne, sydney": "Australia/Sydney",
 }
 
 
@@ -133,9 +151,32 @@ def site_time_zone(conn: SiteConnection, default: str = "UTC") -> str:
             default,
         )
         return default
-    description = str((d or {}).get("Description", "")).lower()
-    for needle, zone in _WINDOWS_ZONES.items():
-        if needle in description:
-            return zone
-    logger.warning("%s: unknown site time zone %r; using %s", conn.site_path, description, default)
+    return zone_from_settings(d, conn.site_path, default)
+
+
+def zone_from_settings(d: Any, site: str, default: str = "UTC") -> str:
+    """The IANA zone a ``RegionalSettings/TimeZone`` answer names (see ``_ZONE_IDS``)."""
+    d = d or {}
+    try:
+        by_id = _ZONE_IDS.get(int(d.get("Id")))
+    except (TypeError, ValueError):
+        by_id = None
+    description = str(d.get("Description", "")).lower()
+    found = by_id or _by_description(description)
+    if found:
+        return found
+    bias = (d.get("Information") or {}).get("Bias")
+    if isinstance(bias, int) and bias % 60 == 0 and -14 * 60 <= bias <= 12 * 60:
+        # UTC = local + Bias; Etc/GMT+N is N hours *behind* UTC (POSIX sign)
+        hours = bias // 60
+        zone = "UTC" if hours == 0 else f"Etc/GMT{'+' if hours > 0 else '-'}{abs(hours)}"
+        logger.warning(
+            "%s: unknown site time zone %r; using %s from its bias", site, description, zone
+        )
+        return zone
+    logger.warning("%s: unknown site time zone %r; using %s", site, description, default)
     return default
+
+
+def _by_description(description: str) -> str | None:
+    return next((zone for needle, zone in _WINDOWS_ZONES.items() if needle in description), None)

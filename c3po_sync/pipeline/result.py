@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from c3po_sync.sinks.base import WriteReport
+from c3po_sync.sources.reconcile import SourceDifference
 
 
 @dataclass
@@ -45,6 +46,8 @@ class RunResult:
     stale: list[Any] = field(default_factory=list)
     # What a dry run would have done besides the list writes (workbook, upload).
     planned: list[str] = field(default_factory=list)
+    # reconcile jobs: per source, what a full read found that the incremental reads had missed
+    reconciled: list[SourceDifference] = field(default_factory=list)
 
     @property
     def items_read(self) -> int:
@@ -68,5 +71,7 @@ class RunResult:
             "resolved": self.resolved,
             "reopened": self.reopened,
             "writes": {w.list_title: w.writes for w in self.writes},
+            "write_quarantined": sum(len(w.quarantined) for w in self.writes),
+            "reconciled": {d.source: d.as_dict() for d in self.reconciled if d.count},
             "requests": self.requests,
         }

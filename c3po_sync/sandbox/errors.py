@@ -33,8 +33,11 @@ class FieldNotFound(SandboxError):
 
 
 class ItemNotFound(SandboxError):
+    """SPO's code for a missing item, as recorded: fixtures/sharepoint-recorded/PnP.Core.Test/Base/
+    MockData/BatchClientTests/HandleBatchErrorsForLargeBatch-0-00009.response.json (404)."""
+
     status = 404
-    code = "-2147024809, System.ArgumentException"
+    code = "-2130575338, System.ArgumentException"
 
     def __init__(
         self, message: str = "Item does not exist. It may have been deleted by another user."
@@ -106,3 +109,26 @@ class UserNotFound(SandboxError):
 
     def __init__(self, message: str = "User cannot be found.") -> None:
         super().__init__(message)
+
+
+class InvalidTextValue(SandboxError):
+    """A single-line text value over 255 UTF-16 code units (see `model_limits.py` for evidence)."""
+
+    status = 500
+    code = "-2130575336, Microsoft.SharePoint.SPException"
+
+    def __init__(
+        self,
+        message: str = (
+            "Invalid text value.\n\nA text field contains invalid data. "
+            "Please check the value and try again."
+        ),
+    ) -> None:
+        super().__init__(message)
+
+
+class LookupThresholdExceeded(SandboxError):
+    """More than 12 lookup-type columns in one query (`model_query.LOOKUP_THRESHOLD`)."""
+
+    status = 500
+    code = "-2147024749, Microsoft.SharePoint.SPQueryThrottledException"

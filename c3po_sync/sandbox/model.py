@@ -5,12 +5,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from c3po_sync.sandbox.errors import BadRequest, ListAlreadyExists, ListNotFound, UserNotFound
-from c3po_sync.sandbox.model_changes import SCOPE_SITE, Change, ChangeLog, make_token
+from c3po_sync.sandbox.model_changes import (
+    CHANGE_LOG_DAYS,
+    SCOPE_SITE,
+    Change,
+    ChangeLog,
+    make_token,
+)
 from c3po_sync.sandbox.model_fields import FIELD_TYPE_KIND, Field, FieldKind
 from c3po_sync.sandbox.model_files import FileBlob, SiteFilesMixin
 from c3po_sync.sandbox.model_list import (
@@ -75,7 +81,9 @@ class Site(SiteFilesMixin):
         self.id = (id or stable_guid(self.server_relative_url, "site")).lower()
         self.web_id = (web_id or stable_guid(self.server_relative_url, "web")).lower()
         self.lists: dict[str, SPList] = {}
-        self.change_log = ChangeLog(tenant.change_retention)
+        self.change_log = ChangeLog(
+            tenant.change_retention, clock=tenant.now, max_age_days=tenant.change_log_days
+        )
         self.upload_sessions: dict[str, tuple[str, bytearray]] = {}
         self._files_by_unique: dict[str, tuple[str, int]] = {}
         self.wss_ids: dict[str, int] = {}  # TaxonomyHiddenList ids by term GUID
@@ -219,12 +227,15 @@ class Tenant:
         origin: str | None = None,
         clock: Callable[[], datetime] | None = None,
         change_retention: int = 50_000,
+        change_log_days: float = CHANGE_LOG_DAYS,
     ) -> None:
         self.name = name
         self.time_zone = time_zone
         self.origin = origin or f"https://{name}.sharepoint.com"
         self.clock = clock or utc_now
+        self.clock_offset = timedelta(0)
         self.change_retention = change_retention
+        self.change_log_days = change_log_days  # default for sites created after this
         self.users: dict[int, User] = {}
         # lower-case login name and e-mail -> user id (users are never removed)
         self._user_index: dict[str, int] = {}
@@ -236,7 +247,11 @@ class Tenant:
         self._index_user(self.app_user)
 
     def now(self) -> datetime:
-        return self.clock().astimezone(UTC).replace(microsecond=0)
+        return (self.clock() + self.clock_offset).astimezone(UTC).replace(microsecond=0)
+
+    def advance_clock(self, delta: timedelta) -> None:
+        """Move the sandbox's time forward (tests: age change tokens, items, sessions)."""
+        self.clock_offset += delta
 
     def add_user(
         self, email: str, title: str = "", *, login: str | None = None, id: int | None = None

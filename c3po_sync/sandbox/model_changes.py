@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from c3po_sync.sandbox.errors import ChangeTokenInvalid
 
@@ -73,13 +74,34 @@ def parse_token(token: str) -> ParsedToken:
         raise ChangeTokenInvalid(f"The change token '{token}' is not valid.") from exc
 
 
+#: SPO keeps a site's change log for 60 days by default; a token older than that answers no
+#: changes and no error (SharePoint/sp-dev-docs#10389; Microsoft "SPChangeToken": the change log
+#: retention period of the web application, 60 days by default). `Site.change_log.max_age_days`
+#: and `Tenant(change_log_days=…)` / tenant file `tenant.change_log_days` set it.
+CHANGE_LOG_DAYS = 60.0
+
+
 class ChangeLog:
     """Bounded list of a site's changes; numbers grow by one per change and never repeat."""
 
-    def __init__(self, retention: int = 50_000, last_number: int = 0) -> None:
+    def __init__(
+        self,
+        retention: int = 50_000,
+        last_number: int = 0,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        max_age_days: float = CHANGE_LOG_DAYS,
+    ) -> None:
         self.retention = retention
         self.changes: list[Change] = []
         self.last_number = last_number
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.max_age_days = max_age_days
+
+    def expired(self, token: ParsedToken) -> bool:
+        """Whether a token is older than the change-log retention (SPO then answers nothing)."""
+        cutoff = self.clock() - timedelta(days=self.max_age_days)
+        return token.ticks < to_ticks(cutoff)
 
     def record(self, change: Change) -> Change:
         self.last_number += 1
@@ -120,6 +142,8 @@ class ChangeLog:
                 raise ChangeTokenInvalid(
                     f"The change token '{token_start}' does not belong to this object."
                 )
+            if self.expired(parsed):
+                return []  # silently: an incremental reader that trusts this goes stale
             if parsed.number < self.oldest_retained - 1:
                 raise ChangeTokenInvalid(
                     f"The change token '{token_start}' refers to a time before the start "

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from c3po_sync.sandbox.errors import BadRequest
+from c3po_sync.sandbox.model_limits import check_date, check_text, check_url, date_only_instant
 from c3po_sync.sandbox.odata_filter import canonical_datetime
 
 FieldKind = Literal[
@@ -205,8 +206,11 @@ def _num(value: Any, where: str, cast: type = float) -> Any:
     return out
 
 
-def to_date_wire(value: Any, time_zone: str, where: str) -> str | None:
-    """A DateTime write value in wire form; naive values are site-local, as SharePoint has it."""
+def to_date_wire(value: Any, time_zone: str, where: str, *, date_only: bool = False) -> str | None:
+    """A DateTime write value in wire form; naive values are site-local, as SharePoint has it.
+
+    Values outside SharePoint's range are refused; a date-only column keeps site-local midnight
+    (`model_limits`)."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -221,7 +225,13 @@ def to_date_wire(value: Any, time_zone: str, where: str) -> str | None:
             ) from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(time_zone))
-    return canonical_datetime(parsed.astimezone(UTC).isoformat())
+    try:
+        instant = check_date(parsed.astimezone(UTC), where)
+    except OverflowError as exc:
+        raise BadRequest(f"Invalid date/time value for '{where}': '{value}'.") from exc
+    if date_only:
+        instant = date_only_instant(instant, time_zone)
+    return canonical_datetime(instant.isoformat())
 
 
 def convert_write(fld: Field, prop: str, value: Any, time_zone: str) -> Any:
@@ -252,13 +262,15 @@ def convert_write(fld: Field, prop: str, value: Any, time_zone: str) -> Any:
             f"for '{where}'."
         )
     if kind == "DateTime":
-        return to_date_wire(value, time_zone, where)
+        return to_date_wire(value, time_zone, where, date_only=fld.date_only)
     if kind == "URL":
         if value is None:
             return None
         if isinstance(value, str):
+            check_url(value, where)
             return {"Description": value, "Url": value}
         lower = {k.lower(): v for k, v in value.items() if k != "__metadata"}
+        check_url(lower.get("url"), where)
         return {"Description": lower.get("description"), "Url": lower.get("url")}
     if kind == "TaxonomyFieldType":
         if value is None:
@@ -274,4 +286,7 @@ def convert_write(fld: Field, prop: str, value: Any, time_zone: str) -> Any:
         return None
     if isinstance(value, dict | list):
         raise BadRequest(f"A primitive value was expected for '{where}'.")
-    return value if isinstance(value, str) else str(value)
+    text = value if isinstance(value, str) else str(value)
+    # Choice values outside the field's choices are stored as sent: SPO's REST API accepts them
+    # (FillInChoice or not; no public report of a refusal), so callers must validate them.
+    return check_text(text, where) if kind == "Text" else text

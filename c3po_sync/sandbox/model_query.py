@@ -6,8 +6,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from c3po_sync.sandbox.errors import BadRequest, QueryThrottled
-from c3po_sync.sandbox.model_entity import resolver
+from c3po_sync.sandbox.errors import BadRequest, LookupThresholdExceeded, QueryThrottled
+from c3po_sync.sandbox.model_entity import find_property, resolver
 from c3po_sync.sandbox.odata_filter import (
     And,
     Compare,
@@ -55,6 +55,49 @@ def check_threshold(lst: SPList, paths: set[str]) -> None:
         fld, _ = resolver(lst, path)
         if fld.internal_name != "ID" and not fld.indexed:
             raise QueryThrottled()
+
+
+#: SPO's list view lookup threshold: a query may join at most 12 lookup-type columns (lookup,
+#: person, managed metadata). Microsoft: "SharePoint Online limits" (learn.microsoft.com/
+#: office365/servicedescriptions/sharepoint-online-service-description/sharepoint-online-limits,
+#: "List view lookup threshold: 12 join operations per query"); the error is 500
+#: `-2147024749, Microsoft.SharePoint.SPQueryThrottledException`.
+LOOKUP_THRESHOLD = 12
+LOOKUP_KINDS = {"Lookup", "LookupMulti", "User", "UserMulti", "TaxonomyFieldType"}
+
+
+def check_lookup_threshold(lst: SPList, select: list[str] | None) -> None:
+    """Refuse a query that joins more than 12 lookup-type columns.
+
+    With a `$select` (or CAML ViewFields) the named columns count; without one (or with `*`)
+    SPO reads every column of the list, so every lookup-type column counts, built-in
+    Created By / Modified By included.
+    """
+    names = [s.strip().split("/")[0] for s in select or [] if s.strip()]
+    if not names or "*" in names:
+        joined = {f.internal_name for f in lst.fields if f.kind in LOOKUP_KINDS}
+    else:
+        joined = set()
+        for name in names:
+            found = find_property(lst, name)
+            if found is not None and found[0].kind in LOOKUP_KINDS:
+                joined.add(found[0].internal_name)
+    if len(joined) > LOOKUP_THRESHOLD:
+        raise LookupThresholdExceeded(
+            "The query cannot be completed because the number of lookup columns it contains "
+            "exceeds the lookup column threshold enforced by the administrator. "
+            f"(list '{lst.title}': {len(joined)} lookup columns, threshold {LOOKUP_THRESHOLD})"
+        )
+
+
+def check_top(lst: SPList, top: int | None) -> None:
+    """`$top` above 5,000 on a list over the view threshold fails rather than being clamped.
+
+    SPO refuses any single page larger than the list view threshold once the list exceeds it
+    (Microsoft: "Manage large lists and libraries": 5,000 items per view/query); the sandbox's
+    old clamp to 5,000 hid a request the product would see fail."""
+    if top is not None and top > MAX_TOP and len(lst.items) > lst.view_threshold:
+        raise QueryThrottled()
 
 
 def _sort_key(value: Any) -> tuple:
@@ -107,6 +150,8 @@ def query_items(
             resolver(lst, head)  # raises BadRequest on an unknown name
     paths = (fields_in(pred) if pred else set()) | {p for p, _ in orderby or []}
     check_threshold(lst, paths)
+    check_lookup_threshold(lst, select)
+    check_top(lst, top)
     for p, _ in orderby or []:
         resolver(lst, p)
     rows = filter_items(lst, list(lst.items.values()), pred)
@@ -116,9 +161,11 @@ def query_items(
         rows = _after_position(lst, rows, orderby or [], *parse_position(skiptoken))
     elif skiptoken_after_id is not None:
         rows = _after_id(rows, skiptoken_after_id, ordered=bool(orderby))
-    if skip:
-        rows = rows[skip:]
-    size = DEFAULT_TOP if top is None else max(0, min(int(top), MAX_TOP))
+    # `$skip` is ignored on list items, as SPO does: a recorded `$top=2&$skip=4` answered items
+    # 1 and 2 with a `__next` echoing `$skip=4` (fixtures/sharepoint-recorded/PnP.Core.Test/Base/
+    # MockData/PagingTests/RESTListItemPaging-0-00011.response.json; SHAREPOINT.md §2.2).
+    del skip
+    size = DEFAULT_TOP if top is None else max(0, int(top))
     page = rows[:size]
     more = len(rows) > size and bool(page)
     return page, (page[-1].id if more else None)
@@ -161,6 +208,9 @@ def caml_query(
             rows.append(it)
     pred = _fix_dates(lst, view.where) if view.where is not None else None
     check_threshold(lst, (fields_in(pred) if pred else set()) | {p for p, _ in view.order_by})
+    check_lookup_threshold(lst, list(view.view_fields or []))
+    if view.row_limit is None or view.row_limit > MAX_TOP:
+        check_top(lst, MAX_TOP + 1)  # an unlimited or > 5,000-row view of a big list fails
     rows = filter_items(lst, rows, pred)
     if view.order_by:
         rows = sort_items(lst, rows, view.order_by)

@@ -77,12 +77,21 @@ class Request:
         if not self.body.strip():
             return {}
         try:
-            data = json.loads(self.body)
+            data = json.loads(self.body, parse_constant=_refuse_constant)
         except ValueError as exc:
             raise BadRequest(f"Invalid JSON in the request body: {exc}") from exc
         if not isinstance(data, dict):
             raise BadRequest("Invalid request body: a JSON object was expected.")
         return data
+
+
+def _refuse_constant(token: str) -> Any:
+    """NaN and Infinity are not JSON; SPO's OData reader refuses them (400, invalid JSON) where
+    Python's json module would accept them (RFC 8259 §6: "Infinity and NaN are not permitted")."""
+    raise BadRequest(
+        f"Invalid JSON. A token was not recognized in the JSON content: '{token}' "
+        "(NaN and Infinity are not JSON numbers)."
+    )
 
 
 @dataclass

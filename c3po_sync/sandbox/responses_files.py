@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from c3po_sync.sandbox.routes import Call
 
 
-def _absolute(call: Call, url: Any) -> str:
+def absolute_url(call: Call, url: Any) -> str:
     """A server-relative URL; site-relative ones ('Shared Documents/a.txt') get the site prefix."""
     text = str(url or "").strip()
     if text.lower().startswith(("http://", "https://")):
@@ -39,7 +39,7 @@ def _path_arg(call: Call, *names: str) -> str:
     seg = call.segment(*names)
     if seg is None:
         raise BadRequest("The request does not name a file or folder.")
-    return _absolute(call, seg.arg("decodedurl"))
+    return absolute_url(call, seg.arg("decodedurl"))
 
 
 def resolve_file(call: Call) -> tuple[Any, Any]:
@@ -54,10 +54,21 @@ def resolve_file(call: Call) -> tuple[Any, Any]:
 def resolve_folder(call: Call) -> tuple[Any, str]:
     """The folder a path names: by URL, by UniqueId (``GetFolderById``) or a list's
     ``RootFolder``, followed by any ``Folders('name')`` / ``Folders/GetByUrl('name')`` steps."""
+    return call.site.folder(folder_url(call))
+
+
+def folder_url(call: Call) -> str:
+    """The server-relative URL a folder path names, without checking that it exists.
+
+    Starts: ``GetFolderById``, ``GetFolderByServerRelativeUrl|Path``, a list's ``RootFolder``,
+    the web's ``RootFolder`` or ``Web/Folders`` (both the site's root URL)."""
     names = [s.name for s in call.segments]
     if "getfolderbyid" in names:
         url = _folder_url_by_id(call, str(call.segment("getfolderbyid").arg()))
         start = names.index("getfolderbyid") + 1
+    elif names[:2] in (["web", "rootfolder"], ["web", "folders"]):
+        url = call.site.server_relative_url
+        start = 1 if names[1] == "folders" else 2
     elif "rootfolder" in names:
         url = resolve_list(call).root_folder
         start = names.index("rootfolder") + 1
@@ -69,11 +80,11 @@ def resolve_folder(call: Call) -> tuple[Any, str]:
             url = f"{url.rstrip('/')}/{seg.arg()}"
         elif seg.name == "getbyurl":
             url = (
-                _absolute(call, seg.arg())
+                absolute_url(call, seg.arg())
                 if str(seg.arg()).startswith("/")
                 else (f"{url.rstrip('/')}/{seg.arg()}")
             )
-    return call.site.folder(url)
+    return url
 
 
 def _folder_url_by_id(call: Call, unique_id: str) -> str:

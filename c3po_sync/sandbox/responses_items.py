@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from c3po_sync.sandbox.errors import BadRequest
+from c3po_sync.sandbox.model_query import check_lookup_threshold
 from c3po_sync.sandbox.responses import (
     Reply,
     collection,
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 MAX_TOP = 5000
 DEFAULT_TOP = 100
-_CARRIED = ("$select", "$filter", "$expand", "$orderby")
+_CARRIED = ("$select", "$filter", "$expand", "$orderby", "$skip")  # SPO echoes an ignored $skip
 _VIEW_FIELD = re.compile(r"<FieldRef\b[^>]*\bName\s*=\s*['\"]([^'\"]+)['\"]", re.IGNORECASE)
 
 
@@ -78,7 +79,7 @@ def _top(call: Call) -> int:
     if raw is None:
         return DEFAULT_TOP
     try:
-        return max(0, min(int(raw), MAX_TOP))
+        return max(0, int(raw))  # above 5,000: model_query.check_top decides, as SPO
     except ValueError as exc:
         raise BadRequest(f"Invalid value '{raw}' for $top.") from exc
 
@@ -159,6 +160,7 @@ def item(call: Call) -> Reply:
     if request.method == "GET":
         it = lst.get_item(item_id)
         select, expand = _names(request.option("$select")), _names(request.option("$expand"))
+        check_lookup_threshold(lst, select)
         body = {"d": item_entity(call, lst, it, select, expand)}
         return json_reply(request, body, ETag=item_etag(it))
     if request.method == "DELETE":
@@ -207,7 +209,8 @@ def validate_update(call: Call) -> Reply:
             prop, value = _form_value(call, fld, text)
             lst.update_item(item_id, {prop: value}, if_match=None)
         except Exception as exc:  # noqa: BLE001 - SharePoint reports every field failure in-band
-            result.update(HasException=True, ErrorCode=-2146232832, ErrorMessage=str(exc))
+            code = getattr(exc, "code", "-2146232832").split(",")[0]
+            result.update(HasException=True, ErrorCode=int(code), ErrorMessage=str(exc))
         results.append(result)
     return json_reply(call.request, operation("ValidateUpdateListItem", {"results": results}))
 

@@ -8,7 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from c3po_sync.sandbox import responses_fields as fields
 from c3po_sync.sandbox import responses_files as files
+from c3po_sync.sandbox import responses_folders as folders
 from c3po_sync.sandbox import responses_items as items
 from c3po_sync.sandbox import responses_regional as regional
 from c3po_sync.sandbox import responses_web as web
@@ -140,7 +142,8 @@ _MACROS = {
     "{item}": r"(?:items\(\)|getitembyid\(\)|items/getbyid\(\))",
     # A folder by URL, by UniqueId, or a library's RootFolder, then any Folders('name') steps.
     "{folder}": r"(?:(?:web/)?(?:getfolderbyserverrelativeurl|getfolderbyserverrelativepath"
-    r"|getfolderbyid)\(\)|(?:web/)?(?:lists/(?:getbytitle|getbyid)\(\)|lists\(\))/rootfolder)"
+    r"|getfolderbyid)\(\)|(?:web/)?(?:lists/(?:getbytitle|getbyid)\(\)|lists\(\))/rootfolder"
+    r"|web/rootfolder|web(?=/folders\(\)))"
     r"(?:/folders\(\)|/folders/getbyurl\(\))*",
     "{file}": r"(?:web/)?(?:getfilebyserverrelativeurl|getfilebyserverrelativepath"
     r"|getfilebyid)\(\)",
@@ -157,10 +160,10 @@ ROUTES: list[tuple[str, set[str], str, Handler]] = [
     ("web_changes", {"POST"}, r"(?:web|site)/getchanges", web.site_changes),
     ("lists", {"GET", "POST"}, r"web/lists", web.lists),
     ("list", {"GET", "MERGE", "PATCH", "DELETE"}, r"{list}", web.get_list),
-    ("fields", {"GET", "POST"}, r"{list}/fields", web.fields),
-    ("field", {"GET", "MERGE", "PATCH", "DELETE"}, r"{list}/{field}", web.get_field),
-    ("field_add", {"POST"}, r"{list}/fields/addfield", web.add_field),
-    ("field_xml", {"POST"}, r"{list}/fields/createfieldasxml", web.add_field_xml),
+    ("fields", {"GET", "POST"}, r"{list}/fields", fields.fields),
+    ("field", {"GET", "MERGE", "PATCH", "DELETE"}, r"{list}/{field}", fields.get_field),
+    ("field_add", {"POST"}, r"{list}/fields/addfield", fields.add_field),
+    ("field_xml", {"POST"}, r"{list}/fields/createfieldasxml", fields.add_field_xml),
     ("ensure_user", {"POST"}, r"web/ensureuser\(\)", web.ensure_user),
     ("site_users", {"GET"}, r"web/siteusers", web.site_users),
     ("site_user", {"GET"}, r"web/(?:siteusers/getbyid|getuserbyid)\(\)", web.site_user),
@@ -176,6 +179,12 @@ ROUTES: list[tuple[str, set[str], str, Handler]] = [
     ("file_add", {"POST"}, r"{folder}/files/add\(\)", files.add_file),
     ("folder_files", {"GET"}, r"{folder}/files", files.folder_files),
     ("folder_folders", {"GET"}, r"{folder}/folders", files.folder_folders),
+    (
+        "folder_add",
+        {"POST"},
+        r"(?:{folder}|web)/folders/(?:add|addusingpath)\(\)",
+        folders.add_folder,
+    ),
     ("list_root_folder", {"GET"}, r"{list}/rootfolder", files.list_root_folder),
     ("folder", {"GET"}, r"{folder}", files.get_folder),
     ("file", {"GET", "DELETE"}, r"{file}", files.get_file),

@@ -7,6 +7,7 @@ import json
 import logging
 import socket
 import ssl
+import sys
 import threading
 import uuid
 from collections import Counter
@@ -15,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from c3po_sync.sandbox import batch, faults, routes
+from c3po_sync.sandbox.budget import ResourceBudget, request_cost, throttle_headers
 from c3po_sync.sandbox.errors import SandboxError
 from c3po_sync.sandbox.faults import FaultConfig
 from c3po_sync.sandbox.responses import Reply, Request, error_reply
@@ -163,9 +165,11 @@ class SandboxServer:
         *,
         ssl_context: ssl.SSLContext | None = None,
         token_validator: Callable[[str], bool] | None = None,
+        budget: ResourceBudget | None = None,
     ) -> None:
         self.tenant = tenant
         self.faults = faults or FaultConfig()
+        self.budget = budget  # opt-in resource-unit throttling (budget.py)
         self.stats = ServerStats()
         self.token_validator = token_validator
         self._httpd = _HTTPServer((host, port), _Handler)
@@ -218,6 +222,10 @@ class SandboxServer:
         if not _authorized(request, self.token_validator):
             self.stats.record(request.method, route, 401)
             return _unauthorized(self.tenant), False, False
+        spent = self._over_budget(request, route)
+        if spent is not None:
+            self.stats.record(request.method, route, spent.status)
+            return spent, False, False
         active = fault_cfg.active
         outcome = fault_cfg.decide(route, path=request.path) if active else faults.PASS
         if outcome != faults.PASS:
@@ -238,9 +246,29 @@ class SandboxServer:
         self.stats.record(request.method, route, reply.status)
         return reply, False, outcome == faults.TRUNCATE
 
+    def _over_budget(self, request: Request, route: str) -> Reply | None:
+        """A 429 when the app's resource-unit budget cannot pay for this request (else None)."""
+        budget = self.budget
+        if budget is None:
+            return None
+        app = request.headers.get("authorization", "")
+        wait = budget.spend(app, request_cost(request.method, route))
+        if wait is None:
+            return None
+        self.stats.record_fault("budget")
+        headers = {"Content-Type": "application/json;odata=verbose;charset=utf-8"}
+        headers.update(throttle_headers(budget, app, wait))
+        return Reply(429, json.dumps(faults.fault_body(faults.THROTTLE)).encode(), headers)
+
     def _batch(self, request: Request) -> Reply:
         def execute(sub: Request) -> Reply:
             sub_route = routes.route_name(sub, self.tenant)
+            if "authorization" not in sub.headers:
+                sub.headers["authorization"] = request.headers.get("authorization", "")
+            spent = self._over_budget(sub, sub_route)
+            if spent is not None:
+                self.stats.record(sub.method, sub_route, spent.status, in_batch=True)
+                return spent
             outcome = (
                 self.faults.decide(sub_route, inner=True, path=sub.path)
                 if self.faults.active
@@ -352,6 +380,11 @@ def main(argv: list[str] | None = None) -> None:
         "--tenant", default=None, help="tenant YAML file (default: the demo tenant)"
     )
     args = parser.parse_args(argv)
+    from c3po_sync.sandbox.serve_options import loopback_warning
+
+    warning = loopback_warning(args.host)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)  # noqa: T201 - command-line entry point
     server = SandboxServer(_demo_tenant(args.tenant), host=args.host, port=args.port)
     print(server.url, flush=True)  # noqa: T201 - this is the command-line entry point
     try:

@@ -168,6 +168,8 @@ def tenant_from_dict(data: dict, *, source: str = "<dict>", **opts: Any) -> Tena
         origin=head.get("origin"),
         **opts,
     )
+    if head.get("change_log_days") is not None:
+        tenant.change_log_days = float(head["change_log_days"])  # SPO default 60
     ld = _Loader(source, tenant)
     for i, u in enumerate(data.get("users") or []):
         if not u.get("email"):

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from c3po_sync.sinks.limits import RefusedValue
+
 ColumnKind = Literal[
     "Text", "Note", "Number", "Currency", "DateTime", "Boolean", "Choice", "URL", "User"
 ]
-
-
-TEXT_MAX = 255  # SharePoint's limit for a single line of text
 
 
 @dataclass(frozen=True)
@@ -45,15 +44,6 @@ class ListSpec:
     def owned_columns(self) -> tuple[ColumnSpec, ...]:
         return tuple(c for c in self.columns if c.owned)
 
-    def fit(self, row: dict[str, Any]) -> dict[str, Any]:
-        """The row cut to what SharePoint stores: a single-line text column holds 255 characters,
-        and a longer value would fail the whole write on the real service."""
-        kinds = {c.internal_name: c.kind for c in self.columns}
-        return {
-            k: v[:TEXT_MAX] if kinds.get(k) == "Text" and isinstance(v, str) else v
-            for k, v in row.items()
-        }
-
 
 @dataclass
 class WriteReport:
@@ -66,6 +56,9 @@ class WriteReport:
     unchanged: int = 0
     requests: int = 0
     dry_run: bool = False
+    # Values SharePoint would refuse (too long, NaN/Infinity, out of range) and rows it refused
+    # on write: each with its location; the rest of the list was written.
+    quarantined: list[RefusedValue] = field(default_factory=list)
 
     @property
     def writes(self) -> int:
@@ -90,7 +83,19 @@ class WriteReport:
                 ]
             )
             + f"; {self.unchanged} unchanged"
+            + self._describe_quarantined(examples)
         )
+
+    def _describe_quarantined(self, examples: int) -> str:
+        if not self.quarantined:
+            return ""
+        shown = "; ".join(q.describe() for q in self.quarantined[:examples])
+        more = (
+            f"; +{len(self.quarantined) - examples} more"
+            if len(self.quarantined) > examples
+            else ""
+        )
+        return f"; {len(self.quarantined)} value(s) quarantined ({shown}{more})"
 
 
 class ListSink(Protocol):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -181,8 +181,12 @@ def _clean(v: Any) -> Any:
     return v
 
 
-def sp_date(v: Any, tz: ZoneInfo) -> str | None:
-    """A date as SharePoint stores a date-only value: the UTC instant of site-local midnight."""
+def sp_date(v: Any, tz: ZoneInfo) -> date | None:
+    """The calendar date of a date-only column (an instant is taken in ``tz``).
+
+    A date, not an instant: the list sink writes it as midnight in the hub's own regional time
+    zone, which it reads from the hub (``m365/dates.py``); no zone is assumed here.
+    """
     v = _clean(v)
     if v is None:
         return None
@@ -192,13 +196,12 @@ def sp_date(v: Any, tz: ZoneInfo) -> str | None:
         v = v.astimezone(tz).date() if v.tzinfo else v.date()
     if not isinstance(v, date):
         raise TypeError(f"expected a date, got {v!r}")
-    local = datetime.combine(v, time(0, 0), tzinfo=tz)
-    return local.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return v
 
 
 def _url(url: Any, text: str) -> dict[str, str] | None:
     url = _clean(url)
-    return {"Url": str(url), "Description": text[:255]} if url else None
+    return {"Url": str(url), "Description": text} if url else None  # the sink cuts what is long
 
 
 def portfolio_rows(
@@ -261,7 +264,7 @@ def findings_rows(
         rows.append(
             {
                 "FindingId": str(f["finding_id"]),
-                "Title": message[:255],
+                "Title": message,  # cut to SharePoint's limit by the sink (sinks/limits.py)
                 "RuleId": _clean(f["rule_id"]),
                 "Recommendation": float(f["recommendation"]),
                 "Severity": _clean(f["severity"]),

@@ -9,8 +9,9 @@ canonical tables as a full read.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from c3po_sync.sources.base import FieldInfo, RawRecord, SourceBatch, SourceRef
@@ -177,7 +178,12 @@ class SiteSyncResult:
 
 
 def sync_site(
-    site: str, sources: list[tuple[IncrementalSource, list[str]]], cache: SourceCache
+    site: str,
+    sources: list[tuple[IncrementalSource, list[str]]],
+    cache: SourceCache,
+    *,
+    max_token_age: timedelta | None = None,
+    now: datetime | None = None,
 ) -> SiteSyncResult:
     """Brings every source of one site up to date in the cache and returns full batches.
 
@@ -186,13 +192,17 @@ def sync_site(
     for the whole site; lists re-read only changed items, drop deleted ones and re-read their
     schema only when the log shows list or field changes. The token advances only when every
     source of the site was brought up to date, so a failure replays the same changes next time.
+
+    A token older than ``max_token_age`` (its time read by the feed's ``token_time``) is not
+    used: SharePoint answers a token past its change-log retention with no changes and no
+    error (SharePoint/sp-dev-docs#10389), so the site is read in full well before that.
     """
     result = SiteSyncResult()
     if not sources:
         return result
     feed = sources[0][0].change_feed()
     try:
-        _sync_sources(site, sources, cache, feed, result)
+        _sync_sources(site, sources, cache, feed, result, _too_old(feed, max_token_age, now))
     finally:
         discard = getattr(feed, "discard_prefetched", None)
         if discard is not None:
@@ -206,6 +216,7 @@ def _sync_sources(
     cache: SourceCache,
     feed: ChangeFeed,
     result: SiteSyncResult,
+    too_old: Callable[[str], str | None] = lambda _token: None,
 ) -> None:
     token = cache.site_token(site)
     changes: SiteChanges | None = None
@@ -216,6 +227,8 @@ def _sync_sources(
         cache.set_site_token(site, token)  # before any page: changes during the read replay
     else:
         try:
+            if age := too_old(token):
+                raise ChangeTokenExpiredError(age)
             changes = feed.changes_since(token)
             result.incremental = True
         except ChangeTokenExpiredError as exc:
@@ -253,6 +266,27 @@ def _sync_sources(
             result.errors[key] = exc
     if changes is not None and not result.errors:
         cache.set_site_token(site, changes.token)
+
+
+def _too_old(
+    feed: ChangeFeed, limit: timedelta | None, now: datetime | None
+) -> Callable[[str], str | None]:
+    """Says why a token is too old to trust (None when it is not, or its age is unknown)."""
+
+    def check(token: str) -> str | None:
+        token_time = getattr(feed, "token_time", None)
+        taken = token_time(token) if limit is not None and token_time is not None else None
+        if taken is None or limit is None:
+            return None
+        age = (now or datetime.now(UTC)) - taken
+        if age <= limit:
+            return None
+        return (
+            f"the change token was taken {age.days} days ago, over the {limit.days}-day limit "
+            "(read.max_token_age_days); SharePoint may have dropped changes that old"
+        )
+
+    return check
 
 
 def _prefetch(feed: ChangeFeed, plans: list[PrefetchPlan], *, token: bool) -> None:

@@ -77,7 +77,7 @@ def test_fields_list_get_and_add(sandbox):
     )
     phase = lst.fields.add_field(info).execute_query()
     assert phase.properties["InternalName"] == "Phase"
-    xml = '<Field Type="Number" Name="Score" DisplayName="Score Value" Indexed="TRUE"/>'
+    xml = '<Field Type="Number" Name="Score" DisplayName="Score" Indexed="TRUE"/>'
     score = lst.fields.create_field_as_xml(xml).execute_query()
     assert score.properties["Indexed"] is True and score.properties["InternalName"] == "Score"
 
@@ -93,7 +93,7 @@ def test_ensure_field_creates_only_when_missing(sandbox):
     assert sandbox.stats.count("POST", "field_add") == 1
     with pytest.raises(ClientRequestException) as err:
         lst.fields.get_by_title("Nope").get().execute_query()
-    assert err.value.code == "-2147024809, System.ArgumentException"
+    assert err.value.code == "-2147024809, System.ArgumentException"  # a field, not an item
 
 
 def _items(ctx, **opts):

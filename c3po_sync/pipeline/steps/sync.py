@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from c3po_sync.normalize import SchemaDriftError, check_drift, normalize, source_columns
 from c3po_sync.normalize.mapping import SourceMapping
@@ -13,6 +14,7 @@ from c3po_sync.pipeline.failures import RUN_FAILURE_TEXT, RunLevelError, classif
 from c3po_sync.pipeline.result import RunResult, SourceOutcome
 from c3po_sync.sources.base import Source, SourceBatch, SourceRef
 from c3po_sync.sources.incremental import IncrementalSource, source_key, sync_site
+from c3po_sync.sources.reconcile import reconcile_site
 from c3po_sync.state.raw_cache import RawCache
 
 log = logging.getLogger(__name__)
@@ -112,7 +114,15 @@ def _read_site(
         return out
     site = sources[0][1].ref.site
     try:
-        synced = sync_site(site, [(s, source_columns(m)) for _, m, s in sources], cache)
+        synced = sync_site(
+            site,
+            [(s, source_columns(m)) for _, m, s in sources],
+            cache,
+            max_token_age=timedelta(days=ctx.inputs.settings.read.max_token_age_days),
+        )
+        if ctx.inputs.job.reconcile:
+            columns = [(s, source_columns(m)) for _, m, s in sources]
+            ctx.result.reconciled.extend(reconcile_site(columns, cache, synced))
     except Exception as e:  # the change log itself failed: every source of the site fails
         return out | {i: _failed(m, e) for i, m, _ in sources}
     for i, mapping, _source in sources:

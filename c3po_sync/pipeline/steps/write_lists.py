@@ -45,7 +45,7 @@ def plan_hub_writes(ctx: RunContext) -> list[tuple[ListSpec, list[dict[str, Any]
         (KNOWLEDGE, knowledge_rows(tables, rules, tz, projects), KNOWLEDGE_GONE),
         (ASSET_INVENTORY, asset_rows(tables, rules, today, tz, assets), ASSET_GONE),
     ]
-    return [(spec, [spec.fit(r) for r in rows], gone) for spec, rows, gone in plan]
+    return plan  # the sink fits each row to SharePoint's limits (sinks/limits.py)
 
 
 def hub_unreachable(exc: Exception, what: str) -> RunLevelError | None:
