@@ -30,11 +30,11 @@ class _CountingFaults(FaultConfig):
     hits: Counter[str] = field(default_factory=Counter)
     limit: int = 2
 
-    def decide(self, route: str, *, inner: bool = False) -> str:
+    def decide(self, route: str, *, inner: bool = False, path: str = "") -> str:
         if self.hits[route] >= self.limit:
             return PASS
-        outcome = super().decide(route, inner=inner)
-        if self.applies_to(route) and not inner and not self.hits[route]:
+        outcome = super().decide(route, inner=inner, path=path)
+        if self.applies_to(route, path) and not inner and not self.hits[route]:
             outcome = TRUNCATE
         if outcome != PASS:
             self.hits[route] += 1
