@@ -26,7 +26,7 @@ from c3po_sync.m365.context import CountingSession, make_context
 from c3po_sync.normalize import load_mappings, normalize, source_columns
 from c3po_sync.normalize.mapping import SourceMapping
 from c3po_sync.rules import evaluate, load_rules_config
-from c3po_sync.sinks.limits import cut_utf16
+from c3po_sync.sinks.limits import shorten
 from c3po_sync.sources.base import FieldInfo, RawRecord, SourceBatch
 
 log = logging.getLogger(__name__)
@@ -179,7 +179,7 @@ def run_naive_job(config: Path, today: date, *, write: bool = True) -> dict[str,
     ]  # fmt: skip
     found = [
         {"FindingId": _s(f.finding_id), "Title": _s(f.rule_id), "RuleId": _s(f.rule_id),
-         "ProjectKey": _s(f.project_key), "Message": cut_utf16(_s(f.message))}
+         "ProjectKey": _s(f.project_key), "Message": shorten(_s(f.message))}
         for f in findings.itertuples()
     ]  # fmt: skip
     written = job.write(BASELINE_PORTFOLIO, portfolio) + job.write(BASELINE_FINDINGS, found)

@@ -57,7 +57,7 @@ class StaleSource:
     def note(self) -> str:
         """The words the hub lists and the rollup show beside each of its rows."""
         when = f"{self.since:%Y-%m-%d %H:%M} UTC" if self.since else "never read"
-        return f"not re-read since {when}: {self.reason}"[:255]
+        return f"not re-read since {when}: {self.reason}"  # the sinks fit it to their limits
 
     def to_json(self) -> dict:
         d = asdict(self)

@@ -8,8 +8,9 @@ accepted over the API, so the service checks them itself.
 
 A value that cannot fit is *refused*: it is reported with its location and the row is written
 without it (the column is cleared), never silently changed. Display text (titles, names, URL
-descriptions) is cut to the limit at a character boundary; a key is never cut, because two
-long keys could become one after a cut.
+descriptions) is shortened to the limit at a character boundary and ends in "…", so a reader
+sees that the list shows less than the source holds (the rollup keeps the whole text); a key is
+never cut, because two long keys could become one after a cut.
 """
 
 from __future__ import annotations
@@ -63,6 +64,16 @@ def cut_utf16(text: str, limit: int = TEXT_MAX) -> str:
         if units > limit:
             return text[:i]
     return text
+
+
+ELLIPSIS = "\u2026"
+
+
+def shorten(text: str, limit: int = TEXT_MAX) -> str:
+    """``text`` within ``limit`` UTF-16 units; a shortened text ends in "…" (never silent)."""
+    if utf16_units(text) <= limit:
+        return text
+    return cut_utf16(text, limit - 1) + ELLIPSIS
 
 
 def _missing(v: Any) -> bool:
@@ -122,15 +133,15 @@ def refusal(kind: str, value: Any, choices: tuple[str, ...] = ()) -> str | None:
 
 
 def fit_value(kind: str, value: Any) -> Any:
-    """``value`` as stored: missing (None, NaN, NaT) is None; display text is cut."""
+    """``value`` as stored: missing (None, NaN, NaT) is None; display text is shortened."""
     if _missing(value):
         return None
     if kind == "Text" and isinstance(value, str):
-        return cut_utf16(value)
+        return shorten(value)
     if kind == "URL" and isinstance(value, dict):
         desc = value.get("Description")
         if isinstance(desc, str):
-            desc = "" if has_lone_surrogate(desc) else cut_utf16(desc)
+            desc = "" if has_lone_surrogate(desc) else shorten(desc)
             return {**value, "Description": desc}
     return value
 

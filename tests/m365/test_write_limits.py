@@ -26,6 +26,15 @@ def test_utf16_counting_and_cutting() -> None:
     assert cut_utf16("short") == "short"
 
 
+def test_shortened_display_text_says_so() -> None:
+    from c3po_sync.sinks.limits import shorten
+
+    assert shorten("x" * 255) == "x" * 255  # fits: unchanged
+    long = shorten(EMOJI * 200)
+    assert long.endswith("\u2026") and utf16_units(long) <= TEXT_MAX
+    assert long[:-1] == EMOJI * 127  # a surrogate pair is never split
+
+
 def test_values_over_the_limits_are_cut_or_quarantined(hub, tenant, spec, make_rows) -> None:
     sink = SharePointListSink(hub)
     sink.ensure_list(spec)
@@ -56,7 +65,7 @@ def test_values_over_the_limits_are_cut_or_quarantined(hub, tenant, spec, make_r
     assert "collide" in where[("K" * 10, "ProjectKey")].reason
     items = _items(tenant, spec)
     assert long_key not in items and "K" * 255 in items  # the long key is not cut into it
-    assert items["P000"]["Title"] == EMOJI * 127
+    assert items["P000"]["Title"] == EMOJI * 127 + "\u2026"  # shortened, and says so
     assert items["P001"].get("Budget") is None and items["P002"].get("Budget") is None
     assert items["P002"].get("Kickoff") is None and items["P003"].get("Link") is None
     assert items["P004"].get("Notes") is None and items["P005"].get("Phase") is None

@@ -124,7 +124,7 @@ def test_rows_are_cut_to_what_sharepoint_stores() -> None:
 
     row = {"ProjectKey": "K", "Title": "x" * 1000, "PPMComment": "y" * 1000, "Budget": 1.0}
     (fitted,), refused = fit_rows(PORTFOLIO, [row])
-    assert fitted["Title"] == "x" * TEXT_MAX
+    assert fitted["Title"] == "x" * (TEXT_MAX - 1) + "\u2026"  # shortened, and says so
     assert fitted["PPMComment"] == "y" * 1000  # a Note column holds long text
     assert fitted["Budget"] == 1.0
     assert refused == []
