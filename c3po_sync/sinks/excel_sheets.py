@@ -13,6 +13,7 @@ from c3po_sync.model import domain, labels
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.normalize.quarantine import sort_for_fixing
 from c3po_sync.rules.config import RulesConfig
+from c3po_sync.rules.deltas import WATCHED_FIELDS
 from c3po_sync.sinks import excel_data as d
 from c3po_sync.sinks.excel_format import (
     CURRENCY,
@@ -218,7 +219,15 @@ def changes_sheet(ws: Worksheet, changes: pd.DataFrame | None, projects: pd.Data
         column("before"),
         column("after"),
     ]
-    write_table(ws, "tblChanges", cols, data)
+    first, _last = write_table(ws, "tblChanges", cols, data)
+    # Amounts and dates in words people read: "$720,000", "2026-11-01", not 720000 or a serial.
+    for r, change in enumerate(data[2]):
+        for c in (4, 5):
+            cell = ws.cell(row=first + 1 + r, column=c)
+            if isinstance(cell.value, date):
+                cell.number_format = DATE
+            elif change == WATCHED_FIELDS["budget"] and type(cell.value) in (int, float):
+                cell.number_format = CURRENCY
 
 
 def _change_value(value: Any) -> Any:

@@ -129,3 +129,24 @@ def test_disabling_every_check_of_a_recommendation_makes_it_not_checked():
     rules = RulesConfig(current_charter_template="v3", disabled=ids)
     assert set(recommendations_not_checked(rules)) == {3}
     assert _scorecard_rows(rules)[3]["Trend"] == "Not checked"
+
+
+def test_every_document_type_has_a_name():
+    from c3po_sync.model.labels import DOC_TYPE_LABELS, doc_type_label
+    from c3po_sync.normalize.mapping import DOC_TYPES
+
+    assert set(DOC_TYPES) <= set(DOC_TYPE_LABELS)
+    assert doc_type_label("commitment_signoff") == "Commitment sign-off"
+    assert doc_type_label("some_new_type") == "some new type"  # never a snake_case code
+
+
+def test_changes_sheet_shows_amounts_as_money():
+    import pandas as pd
+
+    tables = tenant([project("P1")])
+    changes = pd.DataFrame(
+        [{"project_key": "P1", "change": "Budget changed", "before": 600000.0, "after": 720000.0}]
+    )
+    wb = build_rollup(tables, FINDINGS.empty(), today=TODAY, run_info={}, changes=changes)
+    ws = openpyxl.load_workbook(io.BytesIO(rollup_bytes(wb)))["Changes since last report"]
+    assert ws["D2"].value == 600000 and ws["D2"].number_format.startswith('"$"#,##0')
