@@ -10,7 +10,14 @@ from c3po_sync.rules.config import (
     load_rules_config,
     parse_rules_config,
 )
-from c3po_sync.rules.engine import RuleFailedError, evaluate, rules_markdown, rules_table
+from c3po_sync.rules.engine import (
+    RuleFailedError,
+    evaluate,
+    not_checked,
+    recommendations_not_checked,
+    rules_markdown,
+    rules_table,
+)
 from c3po_sync.rules.registry import Rule, RuleContext, all_rules, get_rule, rule
 
 __all__ = [
@@ -23,7 +30,9 @@ __all__ = [
     "evaluate",
     "get_rule",
     "load_rules_config",
+    "not_checked",
     "parse_rules_config",
+    "recommendations_not_checked",
     "rule",
     "rules_markdown",
     "rules_table",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from c3po_sync.model import domain
 from c3po_sync.model.schema import LIFECYCLE_STAGES
 from c3po_sync.rules.registry import RuleContext, blank, hits, no_hits, rule
 from c3po_sync.rules.unknown import unknown_note, unread
 
-RETIRED = "retired"
-IN_SERVICE = "in service"
+IN_SERVICE = domain.IN_SERVICE
 
 
 def _stage(ctx: RuleContext) -> pd.Series:
@@ -17,8 +17,8 @@ def _stage(ctx: RuleContext) -> pd.Series:
 
 
 def _live(ctx: RuleContext) -> pd.Series:
-    """Assets that still need looking after: anything not Retired (blank stage included)."""
-    return (_stage(ctx) != RETIRED).fillna(True).astype(bool)
+    """Assets that still need looking after (model.domain.live_assets)."""
+    return domain.live_assets(ctx.tables.assets["lifecycle_stage"])
 
 
 def _asset_hits(ctx: RuleContext, mask: pd.Series, messages: pd.Series) -> pd.DataFrame:
@@ -31,7 +31,7 @@ def _asset_hits(ctx: RuleContext, mask: pd.Series, messages: pd.Series) -> pd.Da
         {
             "entity_key": bad["asset_id"],
             "project_key": bad["project_key"],
-            "ppm": bad["ppm"].fillna(bad["project_key"].map(projects["ppm"])),
+            "ppm": domain.asset_ppm(a, ctx.projects)[mask],
             "portfolio": bad["project_key"].map(projects["portfolio"]),
             "source_url": bad["source_url"],
             "message": messages[mask],
@@ -160,8 +160,7 @@ def asset_past_end_of_support(ctx: RuleContext) -> pd.DataFrame:
 def asset_review_overdue(ctx: RuleContext) -> pd.DataFrame:
     a = ctx.tables.assets
     interval = ctx.config.review_interval_days
-    age = ctx.days_since(a["last_reviewed"])
-    mask = _live(ctx) & (age.isna() | (age > interval)).fillna(True).astype(bool)
+    mask = domain.review_overdue(a["lifecycle_stage"], a["last_reviewed"], ctx.today, interval)
     when = pd.to_datetime(a["last_reviewed"], errors="coerce").dt.strftime("%Y-%m-%d")
     detail = ("last reviewed " + when + f" (over {interval} days ago)").fillna(
         unknown_note(unread(ctx, a, "last_reviewed"), "last review date")

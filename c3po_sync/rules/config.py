@@ -9,6 +9,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from c3po_sync.model import domain
+from c3po_sync.model.labels import DOC_TYPE_LABELS
 from c3po_sync.model.schema import PHASES
 from c3po_sync.rules.registry import SEVERITIES, Severity, all_rules
 
@@ -16,12 +18,15 @@ DEFAULT_PHASES = list(PHASES)
 
 # Document types a phase can require; they match DOCUMENTS.doc_type in the canonical schema.
 REQUIRABLE_DOC_TYPES: dict[str, str] = {
-    "charter": "Charter",
-    "commitment_signoff": "Commitment sign-off",
-    "acceptance_signoff": "Acceptance sign-off",
-    "lessons_learned": "Lessons learned",
-    "project_plan": "Project plan",
-    "vendor_contract": "Vendor contract",
+    t: DOC_TYPE_LABELS[t]
+    for t in (
+        "charter",
+        "commitment_signoff",
+        "acceptance_signoff",
+        "lessons_learned",
+        "project_plan",
+        "vendor_contract",
+    )
 }
 
 
@@ -134,11 +139,7 @@ class RulesConfig(_Strict):
 
     def required_from(self) -> dict[str, str]:
         """Document type -> earliest phase that requires it."""
-        out: dict[str, str] = {}
-        for phase in self.phases:
-            for t in self.required_documents.get(phase, []):
-                out.setdefault(t, phase)
-        return out
+        return domain.required_from(self.required_documents, self.phases)
 
     def severity_of(self, rule_id: str, default: str) -> str:
         return self.severities.get(rule_id, default)

@@ -66,7 +66,9 @@ _NOTES = """
   - History reaches back as far as the snapshots kept: pruning snapshots older than a change
     resolves its finding, so keep at least a council period (60+ days) of snapshots.
 - `R5-ppb-priority-missing` applies only to vendor projects (procurement involved).
-  `R1-charter-template-outdated` does nothing until `current_charter_template` is set.
+  `R1-charter-template-outdated` does not run until `current_charter_template` is set; until
+  then it is reported "not checked" (`not_checked`), and recommendation 1, having no other
+  check, shows "Not checked" on the rollup's Audit scorecard, never 100% compliant.
 """
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from c3po_sync.model import domain
 from c3po_sync.rules.config import REQUIRABLE_DOC_TYPES, RulesConfig
 from c3po_sync.rules.registry import RuleContext, blank, hits, no_hits, rule
 
@@ -77,7 +78,9 @@ def _make_required_doc_rule(doc_type: str, label: str) -> None:
             return no_hits()
         docs = ctx.tables.documents
         have = set(docs.loc[docs["doc_type"] == doc_type, "project_key"].dropna())
-        mask = ctx.at_or_past(from_phase) & ~p["project_key"].isin(list(have)).astype(bool)
+        c = ctx.config
+        needed = domain.requires_document(p["phase"], doc_type, c.required_documents, c.phases)
+        mask = needed & ~p["project_key"].isin(list(have)).astype(bool)
         mask &= ~blank(p["project_key"])
         bad = p[mask]
         if bad.empty:
@@ -115,6 +118,11 @@ for _t, _label in REQUIRABLE_DOC_TYPES.items():
     entity="document",
     description="a charter declares a template version other than current_charter_template",
     near_miss="the charter declares no template version, or current_charter_template is null",
+    requires=lambda c: (
+        None
+        if c.current_charter_template
+        else "no current charter template is configured (current_charter_template)"
+    ),
 )
 def charter_template_outdated(ctx: RuleContext) -> pd.DataFrame:
     current = ctx.config.current_charter_template

@@ -21,8 +21,38 @@ class RuleFailedError(RuntimeError):
 
 
 def enabled_rules(config: RulesConfig) -> list[Rule]:
-    disabled = set(config.disabled)
-    return [r for r in all_rules() if r.rule_id not in disabled]
+    """The rules that run under ``config``: not disabled and with every setting they need."""
+    return [r for r in all_rules() if r.cannot_run(config) is None]
+
+
+def not_checked(config: RulesConfig) -> dict[str, str]:
+    """Rule id -> why it does not run under ``config`` (disabled, or a setting it needs unset).
+
+    Its absence of findings means nothing: sinks show these as "not checked", not compliant.
+    """
+    out = {}
+    for r in all_rules():
+        reason = r.cannot_run(config)
+        if reason is not None:
+            out[r.rule_id] = reason
+    return out
+
+
+def recommendations_not_checked(config: RulesConfig) -> dict[int, str]:
+    """Audit recommendation -> why none of its checks runs under ``config``.
+
+    A recommendation with at least one running check is checked (partly); one whose every
+    check is skipped (e.g. recommendation 1 with no ``current_charter_template``) is not.
+    """
+    skipped = not_checked(config)
+    by_rec: dict[int, list[Rule]] = {}
+    for r in all_rules():
+        by_rec.setdefault(r.recommendation, []).append(r)
+    return {
+        rec: "; ".join(dict.fromkeys(skipped[r.rule_id] for r in rules))
+        for rec, rules in by_rec.items()
+        if rec and all(r.rule_id in skipped for r in rules)
+    }
 
 
 def evaluate(

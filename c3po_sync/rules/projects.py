@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from c3po_sync.model import domain
 from c3po_sync.rules.registry import RuleContext, blank, flag, hits, no_hits, rule
 
 
@@ -160,32 +161,8 @@ def ppb_priority_missing(ctx: RuleContext) -> pd.DataFrame:
 
 
 def _engagement_reasons(ctx: RuleContext) -> pd.Series:
-    """Why each project meets the C3PO engagement criteria ('' when it does not)."""
-    p, e = ctx.projects, ctx.config.engagement
-    reasons = pd.Series("", index=p.index, dtype=object)
-
-    def add(mask: pd.Series, text: pd.Series | str) -> None:
-        mask = mask.fillna(False).astype(bool)
-        reasons[mask] = reasons[mask] + "; " + (text[mask] if isinstance(text, pd.Series) else text)
-
-    budget = p["budget"].astype("Float64")
-    add(
-        budget > e.budget_over,
-        "budget $"
-        + budget.map(lambda v: f"{v:,.0f}" if pd.notna(v) else "").astype(str)
-        + f" over ${e.budget_over:,.0f}",
-    )
-    n_depts = p["departments"].map(lambda v: len(v) if isinstance(v, list) else 0)
-    add(n_depts > e.departments_over, n_depts.astype(str) + " departments")
-    start = pd.to_datetime(p["start_date"], errors="coerce")
-    end = pd.to_datetime(p["target_end"], errors="coerce")
-    days = (end - start).dt.days
-    add(days > e.duration_days_over, "runs " + days.astype("Int64").astype(str) + " days")
-    if e.high_profile:
-        add(flag(p["high_profile"]), "high profile")
-    if e.custom_software:
-        add(flag(p["custom_software"]), "custom software")
-    return reasons.str.removeprefix("; ")
+    """Why each project is major (meets the C3PO engagement criteria); '' when it is not."""
+    return domain.major_project_reasons(ctx.projects, ctx.config.engagement)
 
 
 @rule(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
+from c3po_sync.model import domain
 from c3po_sync.model.tables import CanonicalTables
 
 if TYPE_CHECKING:
@@ -50,20 +51,17 @@ class RuleContext:
     @cached_property
     def phase_rank(self) -> pd.Series:
         """Position of each project's phase in the configured order; NA when blank or unknown."""
-        ranks = {p.casefold(): i for i, p in enumerate(self.config.phases)}
-        phase = self.projects["phase"].astype("string").str.strip().str.casefold()
-        return phase.map(ranks).astype("Int64")
+        return domain.phase_rank(self.projects["phase"], self.config.phases)
 
     @cached_property
     def active(self) -> pd.Series:
-        """Projects whose phase is known and not inactive (Closed by default)."""
-        inactive = {self.config.phases.index(p) for p in self.config.inactive_phases}
-        rank = self.phase_rank
-        return (rank.notna() & ~rank.isin(list(inactive))).fillna(False).astype(bool)
+        """Projects whose phase is known and not inactive (Closed by default): model.domain."""
+        c = self.config
+        return domain.active_projects(self.projects["phase"], c.phases, c.inactive_phases)
 
     def at_or_past(self, phase: str) -> pd.Series:
         """Projects whose phase is ``phase`` or later in the configured order."""
-        return (self.phase_rank >= self.config.phases.index(phase)).fillna(False).astype(bool)
+        return domain.at_or_past(self.projects["phase"], phase, self.config.phases)
 
     def days_since(self, dates: pd.Series) -> pd.Series:
         """Whole days from each date to today (negative when in the future); NA when missing."""
@@ -72,6 +70,8 @@ class RuleContext:
 
 
 RuleFn = Callable[[RuleContext], pd.DataFrame]
+Requirement = Callable[["RulesConfig"], "str | None"]
+"""Why a rule cannot run under a policy (a setting it needs is absent), or None when it can."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,14 @@ class Rule:
     description: str
     near_miss: str
     fn: RuleFn
+    requires: Requirement | None = None
+
+    def cannot_run(self, config: RulesConfig) -> str | None:
+        """Why this rule is "not checked" under ``config`` (None: it runs). A rule that cannot
+        run must never make its recommendation look compliant (issue 13)."""
+        if self.rule_id in config.disabled:
+            return "disabled in the rules configuration (disabled)"
+        return self.requires(config) if self.requires else None
 
 
 _REGISTRY: dict[str, Rule] = {}
@@ -102,6 +110,7 @@ def rule(
     description: str,
     near_miss: str = "",
     entity: EntityKind = "project",
+    requires: Requirement | None = None,
 ) -> Callable[[RuleFn], RuleFn]:
     """Registers a rule function under ``rule_id`` with its audit tags.
 
@@ -112,6 +121,8 @@ def rule(
         description: one line saying what fires the rule.
         near_miss: the closest case that does not fire (documentation and test guide).
         entity: what the finding's entity_key identifies.
+        requires: says why the rule cannot run under a policy (a setting it needs is unset);
+            such a rule is skipped and reported "not checked", never "compliant".
     """
     if not 0 <= recommendation <= 10:
         raise RuleRegistrationError(f"{rule_id}: recommendation {recommendation} not in 0-10")
@@ -122,7 +133,7 @@ def rule(
         if rule_id in _REGISTRY and _REGISTRY[rule_id].fn is not fn:
             raise RuleRegistrationError(f"rule id {rule_id!r} registered twice")
         _REGISTRY[rule_id] = Rule(
-            rule_id, recommendation, severity, entity, description, near_miss, fn
+            rule_id, recommendation, severity, entity, description, near_miss, fn, requires
         )
         return fn
 

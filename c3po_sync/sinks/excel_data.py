@@ -7,28 +7,17 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from c3po_sync.model import domain
+from c3po_sync.model.labels import DATA_QUALITY_REC, RECOMMENDATIONS
 from c3po_sync.model.schema import PHASES, STATUSES
 from c3po_sync.model.tables import CanonicalTables
+from c3po_sync.rules.config import RulesConfig
+from c3po_sync.rules.engine import recommendations_not_checked
 
-RECOMMENDATIONS: dict[int, str] = {
-    1: "Technology policy and guidelines",
-    2: "Charter names users and stakeholders",
-    3: "Methodology chosen before procurement",
-    4: "Governance and staffing",
-    5: "ITD role formalized",
-    6: "C3PO engagement and consultant performance",
-    7: "Key documents on a shared platform",
-    8: "Key vendor staff continuity",
-    9: "Regular council reporting of deltas",
-    10: "IT inventory over the full lifecycle",
-}
-"""Short names of the November 2019 Technology Deployments Audit recommendations."""
+__all__ = ["DATA_QUALITY_REC", "RECOMMENDATIONS"]  # re-exported for the sheets
 
-DATA_QUALITY_REC = 0
 PHASE_ORDER = PHASES
 STATUS_ORDER = STATUSES
-INACTIVE_PHASES = frozenset({"closed"})
-MAX_ACTIVE_PER_PPM = 4
 RESOLVED_WINDOW_DAYS = 30
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 UNASSIGNED = "(unassigned)"
@@ -163,61 +152,48 @@ def scorecard_counts(tables: CanonicalTables, findings: pd.DataFrame) -> dict[in
     return counts
 
 
-def scorecard(tables: CanonicalTables, findings: pd.DataFrame) -> dict[int, float]:
+def scorecard(
+    tables: CanonicalTables, findings: pd.DataFrame, rules: RulesConfig | None = None
+) -> dict[int, float]:
     """Share of in-scope projects/assets with no open finding, per recommendation 1-10.
 
-    Recommendations with nothing in scope are left out rather than reported as 100% or NaN, so a
-    consumer that stores the scores for the next trend never stores a meaningless one.
+    Recommendations with nothing in scope, or not checked under ``rules`` (none of their checks
+    can run), are left out rather than reported as 100% or NaN, so a consumer that stores the
+    scores for the next trend never stores a meaningless one.
     """
+    skipped = recommendations_not_checked(rules or RulesConfig())
     return {
         rec: 1.0 - bad / total
         for rec, (total, bad) in scorecard_counts(tables, findings).items()
-        if total
+        if total and rec not in skipped
     }
 
 
 def support_status(assets: pd.DataFrame, today: date) -> list[str]:
-    """Per asset: past end of support, ending within 12 months, supported, retired or unknown."""
-    horizon = _add_year(today)
-    out = []
-    stages = py_values(assets["lifecycle_stage"], "text")
-    for stage, eos in zip(stages, py_values(assets["end_of_support"], "date"), strict=True):
-        if stage is not None and stage.strip().lower() == "retired":
-            out.append("Retired")
-        elif eos is None:
-            out.append("No end-of-support date")
-        elif eos < today:
-            out.append("Past end of support")
-        elif eos <= horizon:
-            out.append("Ends within 12 months")
-        else:
-            out.append("Supported")
-    return out
+    """Per asset: the support state in words (model.domain.support_status)."""
+    return domain.support_status(assets["lifecycle_stage"], assets["end_of_support"], today)
 
 
-def _add_year(day: date) -> date:
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:  # 29 February
-        return day + timedelta(days=365)
+def active(projects: pd.DataFrame, rules: RulesConfig) -> pd.Series:
+    """Active projects exactly as the rules count them (model.domain.active_projects)."""
+    return domain.active_projects(projects["phase"], rules.phases, rules.inactive_phases)
 
 
-def is_active(phases: pd.Series) -> pd.Series:
-    """Active means not in an inactive phase; an unknown phase counts as active (worth a look)."""
-    return ~phases.astype("string").str.strip().str.lower().isin(INACTIVE_PHASES).fillna(False)
-
-
-def ppm_workload(projects: pd.DataFrame, open_findings: pd.DataFrame) -> pd.DataFrame:
+def ppm_workload(
+    projects: pd.DataFrame, open_findings: pd.DataFrame, rules: RulesConfig
+) -> pd.DataFrame:
     """One row per PPM: active and total projects, active budget, open and high findings.
 
-    A finding with no PPM is charged to the PPM of its project, so unowned findings still show up.
+    "Active" and the load limit are the rules' (``rules``), so the sheet flags exactly the PPMs
+    the R6 overload rule flags. A finding with no PPM is charged to the PPM of its project, so
+    unowned findings still show up.
     """
     p = pd.DataFrame(
         {
             "ppm": projects["ppm"].astype("string").fillna(UNASSIGNED),
             "ppm_name": projects["ppm_name"].astype("string"),
             "contract": projects["ppm_is_contract"].astype("boolean").fillna(False).astype(bool),
-            "active": is_active(projects["phase"]).astype(bool),
+            "active": active(projects, rules),
             "budget": projects["budget"].astype("Float64"),
         }
     )
@@ -245,7 +221,7 @@ def ppm_workload(projects: pd.DataFrame, open_findings: pd.DataFrame) -> pd.Data
     grouped = grouped.join(counts["high"].sum().rename("high"), how="left")
     grouped = grouped.fillna({"active": 0, "total": 0, "active_budget": 0.0, "open": 0, "high": 0})
     grouped["contract"] = grouped["contract"].astype("boolean").fillna(False)
-    grouped["over"] = grouped["active"] > MAX_ACTIVE_PER_PPM
+    grouped["over"] = grouped["active"] > rules.max_active_projects_per_ppm
     grouped = grouped.reset_index().rename(columns={"index": "ppm"})
     unassigned = grouped["ppm"].eq(UNASSIGNED)
     grouped["ppm_name"] = grouped["ppm_name"].astype("string").mask(unassigned, UNASSIGNED)

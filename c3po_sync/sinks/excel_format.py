@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from c3po_sync.sinks.excel_print import fit_row_heights, wrap_header
 from c3po_sync.sinks.excel_safety import FORMULA_PREFIXES, append_row, cell_value, safe_url
 
 CURRENCY = '"$"#,##0;[Red]-"$"#,##0'
@@ -28,6 +29,7 @@ TITLE_FONT = Font(size=16, bold=True)
 BOLD = Font(bold=True)
 LINK_FONT = Font(color="0563C1", underline="single")
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")  # rows grow with wrapped text: every cell starts at the top
 
 GREEN, YELLOW, RED, GREY = "C6EFCE", "FFEB9C", "FFC7CE", "D9D9D9"
 STATUS_FILLS = {"Green": GREEN, "Yellow": YELLOW, "Red": RED}
@@ -106,6 +108,9 @@ def write_table(
     if freeze:
         ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     fit_widths(ws, cols, data)
+    # Explicit heights: LibreOffice does not grow the rows openpyxl writes (issue 13).
+    wrap_header(ws, header_row, len(cols))
+    fit_row_heights(ws, header_row + 1, [i + 1 for i, c in enumerate(cols) if c.wrap])
     return header_row, last_row
 
 
@@ -115,28 +120,28 @@ def _template(ws: Worksheet, col: Col, *, link: bool) -> StyleArray | None:
     probe = Cell(ws)
     if col.fmt:
         probe.number_format = col.fmt
-    if col.wrap:
-        probe.alignment = WRAP
+    probe.alignment = WRAP if col.wrap else TOP
     if link:
         probe.font = LINK_FONT
     return probe._style if probe.has_style else None
 
 
 def fit_widths(ws: Worksheet, cols: Sequence[Col], data: Sequence[Sequence[Any]]) -> None:
-    """Sizes columns from the header and a sample of values, within 8 to 60 characters."""
+    """Sizes columns from a sample of values and the header's longest word (headers wrap),
+    within 8 to 60 characters."""
     for i, col in enumerate(cols):
         letter = get_column_letter(i + 1)
         if col.width is not None:
             ws.column_dimensions[letter].width = col.width
             continue
-        longest = len(col.header)
+        longest = max(len(w) for w in col.header.split())
         for v in data[i][:_SAMPLE_ROWS] if data else ():
             if v is None:
                 continue
             text = v if isinstance(v, str) else f"{v:,.0f}" if isinstance(v, float) else str(v)
             longest = max(longest, len(text.split("\n", 1)[0]))
         if col.fmt in (DATE, DATETIME):
-            longest = max(longest, 16 if col.fmt == DATETIME else 11)
+            longest = max(longest, 16 if col.fmt == DATETIME else 11)  # +2 below: no "###"
         ws.column_dimensions[letter].width = min(max(longest + 2, 8), 60)
 
 

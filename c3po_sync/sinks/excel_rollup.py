@@ -16,8 +16,11 @@ from openpyxl import Workbook
 
 from c3po_sync.model.schema import ASSETS, FINDINGS, PROJECTS, QUARANTINE
 from c3po_sync.model.tables import CanonicalTables
+from c3po_sync.rules.config import RulesConfig
+from c3po_sync.rules.engine import recommendations_not_checked
 from c3po_sync.sinks import excel_data, excel_sheets, excel_summary
 from c3po_sync.sinks.excel_data import RECOMMENDATIONS, scorecard
+from c3po_sync.sinks.excel_print import set_print
 from c3po_sync.sinks.excel_safety import UnsafePathError, path_inside, safe_file_name
 
 __all__ = [
@@ -46,6 +49,15 @@ SHEETS = (
 )
 
 
+DEFAULT_TITLE = "C3PO Rollup"
+PRINTED_COLUMNS = {
+    "Portfolio": excel_sheets.PORTFOLIO_PRINTED,
+    "Findings": excel_sheets.FINDINGS_PRINTED,
+    "Assets": excel_sheets.ASSETS_PRINTED,
+}
+"""Sheets with detail columns left to the screen: how many leading columns print."""
+
+
 class RollupInputError(ValueError):
     """A frame handed to the rollup lacks columns the canonical schema promises."""
 
@@ -65,6 +77,8 @@ def build_rollup(
     previous_scores: Mapping[int, float] | None = None,
     changes: pd.DataFrame | None = None,
     not_reread: Mapping[str, str] | None = None,
+    rules: RulesConfig | None = None,
+    title: str = DEFAULT_TITLE,
 ) -> Workbook:
     """Builds the rollup workbook from one run's canonical tables and findings.
 
@@ -90,6 +104,7 @@ def build_rollup(
     _require(findings, FINDINGS.column_names, "findings")
     if changes is not None:
         _require(changes, ["project_key", "change"], "changes")
+    rules = rules or RulesConfig()
     state = excel_data.with_state(findings)
     open_f = excel_data.open_only(state)
 
@@ -99,26 +114,34 @@ def build_rollup(
     sheets = {name: wb.create_sheet(name) for name in SHEETS[1:]}
     stamp = excel_summary.generated_at(run_info)
     excel_summary.summary_sheet(
-        summary, tables, state, today=today, run_info=run_info, generated=stamp
+        summary,
+        tables,
+        state,
+        today=today,
+        run_info=run_info,
+        generated=stamp,
+        rules=rules,
+        title=title,
     )
     excel_sheets.portfolio_sheet(sheets["Portfolio"], tables, open_f, today, not_reread)
     excel_summary.scorecard_sheet(
         sheets["Audit scorecard"],
         excel_data.scorecard_counts(tables, state),
         previous_scores,
+        recommendations_not_checked(rules),
     )
     excel_sheets.findings_sheet(sheets["Findings"], state, today)
     excel_sheets.changes_sheet(sheets["Changes since last report"], changes, tables.projects)
-    excel_sheets.workload_sheet(sheets["PPM workload"], tables.projects, open_f)
-    excel_sheets.assets_sheet(sheets["Assets"], tables.assets, today)
+    excel_sheets.workload_sheet(sheets["PPM workload"], tables.projects, open_f, rules)
+    excel_sheets.assets_sheet(sheets["Assets"], tables.assets, today, tables.projects)
     excel_sheets.quarantine_sheet(sheets["Data quality"], tables.quarantine)
 
-    for ws in wb.worksheets:  # printed or converted to PDF: landscape, one page wide
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-    wb.properties.title = f"C3PO Rollup {today:%Y-%m-%d}"
+    report = f"{title} {today:%Y-%m-%d}"
+    for ws in wb.worksheets:  # printed or converted to PDF: see excel_print
+        set_print(
+            ws, report_title=report, report_date=today, print_columns=PRINTED_COLUMNS.get(ws.title)
+        )
+    wb.properties.title = report
     wb.properties.creator = "C3PO Sync"
     wb.properties.created = wb.properties.modified = stamp
     log.info(

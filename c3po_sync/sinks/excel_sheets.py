@@ -9,8 +9,11 @@ from typing import Any
 import pandas as pd
 from openpyxl.worksheet.worksheet import Worksheet
 
+from c3po_sync.model import domain, labels
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.normalize.quarantine import sort_for_fixing
+from c3po_sync.rules.config import RulesConfig
+from c3po_sync.rules.deltas import WATCHED_FIELDS
 from c3po_sync.sinks import excel_data as d
 from c3po_sync.sinks.excel_format import (
     CURRENCY,
@@ -27,6 +30,11 @@ from c3po_sync.sinks.excel_format import (
     write_table,
 )
 from c3po_sync.sinks.excel_safety import append_row
+
+# How many leading columns each wide sheet prints; the rest are details left to the screen.
+PORTFOLIO_PRINTED = 13
+FINDINGS_PRINTED = 11
+ASSETS_PRINTED = 12
 
 NO_PREVIOUS_REPORT = "No previous report: this is the first rollup, so there is nothing to compare."
 
@@ -60,20 +68,25 @@ def portfolio_sheet(
     finding_counts = open_findings["project_key"].astype("string").value_counts()
     status_dates = d.py_values(p["status_date"], "date")
     key_list = d.py_values(keys, "text")
+    # The printed columns come first (the print area ends at PORTFOLIO_PRINTED); the detail
+    # columns after them are left to the screen, so the page prints at a readable size.
     cols = [
         Col("Project key"),
-        Col("Title", width=40),
-        Col("Portfolio"),
-        Col("PPM"),
+        Col("Title", width=34, wrap=True),
+        Col("Portfolio", width=14, wrap=True),
+        Col("PPM", width=18, wrap=True),
+        Col("Phase", width=12),
+        Col("Status", width=8),
+        Col("Status date", DATE),
+        Col("Days since status", INTEGER, width=8),
+        Col("Budget", CURRENCY, width=13),
+        Col("Target end", DATE),
+        Col("Charter on file", width=8),
+        Col("Open findings", INTEGER, width=9),
+        Col("Not re-read since", width=30, wrap=True),
         Col("PPM e-mail"),
         Col("Contract PPM"),
-        Col("Phase"),
-        Col("Status"),
-        Col("Status date", DATE),
-        Col("Days since status", INTEGER),
-        Col("Budget", CURRENCY),
         Col("Start", DATE),
-        Col("Target end", DATE),
         Col("Actual end", DATE),
         Col("Methodology"),
         Col("Sponsor"),
@@ -81,26 +94,26 @@ def portfolio_sheet(
         Col("Departments", width=30),
         Col("Vendor"),
         Col("Documents", INTEGER),
-        Col("Charter on file"),
-        Col("Open findings", INTEGER),
         Col("Source site"),
         Col("Source list"),
-        Col("Not re-read since", width=40),
     ]
     data = [
         key_list,
         d.py_values(p["title"], "text"),
         d.py_values(p["portfolio"], "text"),
         d.py_values(p["ppm_name"].fillna(p["ppm"]), "text"),
-        d.py_values(p["ppm"], "text"),
-        d.py_values(p["ppm_is_contract"], "bool"),
         d.py_values(p["phase"], "text"),
         d.py_values(p["status"], "text"),
         status_dates,
         _days_since(status_dates, today),
         d.py_values(p["budget"], "float"),
-        d.py_values(p["start_date"], "date"),
         d.py_values(p["target_end"], "date"),
+        ["Yes" if k in charters else "No" for k in key_list],
+        [int(finding_counts.get(k, 0)) if k is not None else 0 for k in key_list],
+        [not_reread.get(k) if k is not None else None for k in key_list],
+        d.py_values(p["ppm"], "text"),
+        d.py_values(p["ppm_is_contract"], "bool"),
+        d.py_values(p["start_date"], "date"),
         d.py_values(p["actual_end"], "date"),
         d.py_values(p["methodology"], "text"),
         d.py_values(p["sponsor"], "text"),
@@ -108,16 +121,13 @@ def portfolio_sheet(
         d.py_values(p["departments"], "text"),
         d.py_values(p["vendor"], "text"),
         [int(doc_counts.get(k, 0)) if k is not None else 0 for k in key_list],
-        ["Yes" if k in charters else "No" for k in key_list],
-        [int(finding_counts.get(k, 0)) if k is not None else 0 for k in key_list],
         d.py_values(p["source_site"], "text"),
         d.py_values(p["source_list"], "text"),
-        [not_reread.get(k) if k is not None else None for k in key_list],
     ]
     first, last = write_table(
         ws, "tblPortfolio", cols, data, links={1: d.py_values(p["source_url"], "text")}
     )
-    add_value_fills(ws, 8, first + 1, last, STATUS_FILLS)
+    add_value_fills(ws, 6, first + 1, last, STATUS_FILLS)
 
 
 def findings_sheet(ws: Worksheet, findings: pd.DataFrame, today: date) -> None:
@@ -126,23 +136,23 @@ def findings_sheet(ws: Worksheet, findings: pd.DataFrame, today: date) -> None:
     first_seen = _optional(f, "first_seen", "datetime")
     resolved = d.py_values(f["resolved_on"], "datetime")
     cols = [
-        Col("State"),
+        Col("State", width=9),
         Col("Recommendation", INTEGER, width=16),
-        Col("Severity"),
-        Col("Project"),
-        Col("Entity", width=24),
-        Col("PPM"),
-        Col("Portfolio"),
-        Col("Message", width=70, wrap=True),
-        Col("First seen (UTC)", DATETIME),
-        Col("Resolved at (UTC)", DATETIME),
-        Col("Days open", INTEGER),
-        Col("Finding id", width=30),
+        Col("Severity", width=9),
+        Col("Project", width=11, wrap=True),
+        Col("Entity", width=22, wrap=True),
+        Col("PPM", width=18, wrap=True),
+        Col("Portfolio", width=12, wrap=True),
+        Col("Message", width=56, wrap=True),
+        Col("First seen (UTC)", DATETIME, width=16),
+        Col("Resolved at (UTC)", DATETIME, width=16),
+        Col("Days open", INTEGER, width=7),
+        Col("Finding id", width=30),  # the detail left to the screen
     ]
     data = [
         ["Open" if o else "Resolved" for o in f["is_open"].tolist()],
         d.py_values(f["recommendation"], "int"),
-        d.py_values(f["severity"], "text"),
+        [labels.label(v, labels.SEVERITY_LABELS) for v in d.py_values(f["severity"], "text")],
         d.py_values(f["project_key"], "text"),
         d.py_values(f["entity_key"], "text"),
         d.py_values(f["ppm"], "text"),
@@ -161,7 +171,7 @@ def findings_sheet(ws: Worksheet, findings: pd.DataFrame, today: date) -> None:
     first, last = write_table(
         ws, "tblFindings", cols, data, links={4: d.py_values(f["source_url"], "text")}
     )
-    add_value_fills(ws, 3, first + 1, last, {"high": RED, "medium": YELLOW, "low": GREY})
+    add_value_fills(ws, 3, first + 1, last, {"High": RED, "Medium": YELLOW, "Low": GREY})
     add_value_fills(ws, 1, first + 1, last, {"Resolved": GREEN})
 
 
@@ -190,11 +200,11 @@ def changes_sheet(ws: Worksheet, changes: pd.DataFrame | None, projects: pd.Data
     )
     keys = d.py_values(changes.get("project_key", pd.Series([None] * len(changes))), "text")
     cols = [
-        Col("Project key"),
-        Col("Project", width=40),
-        Col("Change", width=30),
-        Col("Before", width=30, wrap=True),
-        Col("After", width=30, wrap=True),
+        Col("Project key", width=12),
+        Col("Project", width=36, wrap=True),
+        Col("Change", width=24, wrap=True),
+        Col("Before", width=40, wrap=True),
+        Col("After", width=40, wrap=True),
     ]
 
     def column(name: str) -> list[Any]:
@@ -209,7 +219,15 @@ def changes_sheet(ws: Worksheet, changes: pd.DataFrame | None, projects: pd.Data
         column("before"),
         column("after"),
     ]
-    write_table(ws, "tblChanges", cols, data)
+    first, _last = write_table(ws, "tblChanges", cols, data)
+    # Amounts and dates in words people read: "$720,000", "2026-11-01", not 720000 or a serial.
+    for r, change in enumerate(data[2]):
+        for c in (4, 5):
+            cell = ws.cell(row=first + 1 + r, column=c)
+            if isinstance(cell.value, date):
+                cell.number_format = DATE
+            elif change == WATCHED_FIELDS["budget"] and type(cell.value) in (int, float):
+                cell.number_format = CURRENCY
 
 
 def _change_value(value: Any) -> Any:
@@ -225,9 +243,12 @@ def _change_value(value: Any) -> Any:
     return str(value)
 
 
-def workload_sheet(ws: Worksheet, projects: pd.DataFrame, open_findings: pd.DataFrame) -> None:
-    """Active projects and open findings per PPM, flagging more than four active projects."""
-    w = d.ppm_workload(projects, open_findings)
+def workload_sheet(
+    ws: Worksheet, projects: pd.DataFrame, open_findings: pd.DataFrame, rules: RulesConfig
+) -> None:
+    """Active projects and open findings per PPM, flagging more active projects than the
+    rules allow (``max_active_projects_per_ppm``), counted as the rules count them."""
+    w = d.ppm_workload(projects, open_findings, rules)
     cols = [
         Col("PPM"),
         Col("PPM e-mail"),
@@ -237,7 +258,7 @@ def workload_sheet(ws: Worksheet, projects: pd.DataFrame, open_findings: pd.Data
         Col("Active budget", CURRENCY),
         Col("Open findings", INTEGER),
         Col("High-severity open", INTEGER),
-        Col(f"Over {d.MAX_ACTIVE_PER_PPM} active"),
+        Col(f"Over {rules.max_active_projects_per_ppm} active"),
     ]
     data = [
         d.py_values(w["ppm_name"].fillna(w["ppm"]), "text"),
@@ -254,50 +275,53 @@ def workload_sheet(ws: Worksheet, projects: pd.DataFrame, open_findings: pd.Data
     add_value_fills(ws, 9, first + 1, last, {"Yes": RED})
 
 
-def assets_sheet(ws: Worksheet, assets: pd.DataFrame, today: date) -> None:
-    """The inventory over its lifecycle, flagging end of support past or within 12 months."""
+def assets_sheet(ws: Worksheet, assets: pd.DataFrame, today: date, projects: pd.DataFrame) -> None:
+    """The inventory over its lifecycle, flagging end of support past or within 12 months.
+
+    The PPM is the asset's own or, as the inventory rarely names one, its project's.
+    """
     eos = d.py_values(assets["end_of_support"], "date")
-    cols = [
-        Col("Asset id"),
-        Col("Name", width=32),
-        Col("Kind"),
-        Col("Vendor"),
-        Col("Owner department"),
-        Col("Owner"),
-        Col("Lifecycle stage"),
-        Col("Support"),
+    cols = [  # the printed columns first; the last four are left to the screen
+        Col("Asset id", width=16, wrap=True),
+        Col("Name", width=24, wrap=True),
+        Col("Kind", width=12),
+        Col("Owner department", width=14, wrap=True),
+        Col("Owner", width=18, wrap=True),
+        Col("Lifecycle stage", width=10),
+        Col("Support", width=22),
         Col("End of support", DATE),
-        Col("Days to end of support", INTEGER),
+        Col("Days to end of support", INTEGER, width=9),
+        Col("Last reviewed", DATE),
+        Col("Project", width=11),
+        Col("PPM", width=18, wrap=True),
+        Col("Vendor"),
         Col("Acquired", DATE),
         Col("Renewal", DATE),
         Col("Annual cost", CURRENCY),
-        Col("Last reviewed", DATE),
-        Col("Project"),
-        Col("PPM"),
     ]
     urls = d.py_values(assets["source_url"], "text")
     data = [
         d.py_values(assets["asset_id"], "text"),
         d.py_values(assets["name"], "text"),
         d.py_values(assets["kind"], "text"),
-        d.py_values(assets["vendor"], "text"),
         d.py_values(assets["owner_department"], "text"),
         d.py_values(assets["owner"], "text"),
         d.py_values(assets["lifecycle_stage"], "text"),
         d.support_status(assets, today),
         eos,
         [None if v is None else (v - today).days for v in eos],
+        d.py_values(assets["last_reviewed"], "date"),
+        d.py_values(assets["project_key"], "text"),
+        d.py_values(domain.asset_ppm(assets, projects), "text"),
+        d.py_values(assets["vendor"], "text"),
         d.py_values(assets["acquired"], "date"),
         d.py_values(assets["renewal"], "date"),
         d.py_values(assets["annual_cost"], "float"),
-        d.py_values(assets["last_reviewed"], "date"),
-        d.py_values(assets["project_key"], "text"),
-        d.py_values(assets["ppm"], "text"),
     ]
     first, last = write_table(ws, "tblAssets", cols, data, links={1: urls})
     add_value_fills(
         ws,
-        8,
+        7,
         first + 1,
         last,
         {"Past end of support": RED, "Ends within 12 months": YELLOW, "Supported": GREEN},
@@ -310,21 +334,21 @@ def quarantine_sheet(ws: Worksheet, quarantine: pd.DataFrame) -> None:
     q = sort_for_fixing(quarantine)
     problem = q["problem"] if "problem" in q else pd.Series(pd.NA, index=q.index)
     cols = [
-        Col("Site"),
-        Col("List"),
-        Col("Column"),
-        Col("Problems in column", INTEGER),
-        Col("Problem"),
-        Col("Item id", INTEGER),
-        Col("Raw value", width=40, wrap=True),
-        Col("Reason", width=60, wrap=True),
+        Col("Site", width=18, wrap=True),
+        Col("List", width=16, wrap=True),
+        Col("Column", width=16, wrap=True),
+        Col("Problems in column", INTEGER, width=9),
+        Col("Problem", width=13, wrap=True),
+        Col("Item id", INTEGER, width=7),
+        Col("Raw value", width=34, wrap=True),
+        Col("Reason", width=56, wrap=True),
     ]
     data = [
         d.py_values(q["source_site"], "text"),
         d.py_values(q["source_list"], "text"),
         d.py_values(q["column"], "text"),
         d.py_values(q["column_count"], "int"),
-        d.py_values(problem.astype("string"), "text"),
+        [labels.label(v, labels.PROBLEM_LABELS) for v in d.py_values(problem, "text")],
         d.py_values(q["source_item_id"], "int"),
         d.py_values(q["raw_value"], "text"),
         d.py_values(q["reason"], "text"),

@@ -14,13 +14,16 @@ from openpyxl.chart.series import DataPoint
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
+from c3po_sync.model import labels
 from c3po_sync.model.tables import CanonicalTables
+from c3po_sync.rules.config import RulesConfig
 from c3po_sync.sinks import excel_data as d
 from c3po_sync.sinks.excel_format import (
     BOLD,
     CURRENCY,
     DATETIME,
     GREEN,
+    GREY,
     INTEGER,
     PERCENT,
     POINTS,
@@ -33,6 +36,7 @@ from c3po_sync.sinks.excel_format import (
 from c3po_sync.sinks.excel_safety import append_row, cell_value
 
 log = logging.getLogger(__name__)
+NOT_CHECKED = "Not checked"
 RIGHT = Alignment(horizontal="right")
 INDENT = Alignment(horizontal="left", indent=1)
 
@@ -83,9 +87,11 @@ def summary_sheet(
     today: date,
     run_info: Mapping[str, Any],
     generated: datetime,
+    rules: RulesConfig,
+    title: str,
 ) -> None:
     """KPIs for the division manager, with a findings bar chart and a project-status pie."""
-    write_title(ws, "C3PO Portfolio Rollup", "Portfolio at a glance; details on the other sheets.")
+    write_title(ws, title, "Portfolio at a glance; details on the other sheets.")
     append_row(ws, [])
     append_row(ws, ["Report date", today])[1].number_format = "yyyy-mm-dd"
     append_row(ws, ["Generated at (UTC)", generated])[1].number_format = DATETIME
@@ -98,7 +104,7 @@ def summary_sheet(
     append_row(ws, [])
 
     p, a = tables.projects, tables.assets
-    active = d.is_active(p["phase"]).astype(bool)
+    active = d.active(p, rules)
     budget = p["budget"].astype("Float64")
     open_f = d.open_only(findings)
     high = open_f["severity"].astype("string").str.lower().eq("high").fillna(False)
@@ -149,7 +155,10 @@ def summary_sheet(
         ws,
         "Documents by type",
         ["Document type", "Documents"],
-        d.order_counts(tables.documents["doc_type"], ()),
+        [
+            (labels.doc_type_label(code), n)
+            for code, n in d.order_counts(tables.documents["doc_type"], ())
+        ],
     )
     ws.column_dimensions["A"].width = 42
     ws.column_dimensions["B"].width = 18
@@ -170,6 +179,7 @@ def summary_sheet(
     bar.gapWidth = 60
     bar.y_axis.majorGridlines = None
     bar.y_axis.numFmt = "0"
+    bar.y_axis.scaling.min = 0  # a count axis starts at zero, or bars mislead (issue 13)
     bar.x_axis.delete = False
     bar.y_axis.delete = False
     bar.series[0].graphicalProperties.solidFill = "2E75B6"
@@ -188,6 +198,8 @@ def summary_sheet(
         phases.x_axis.delete = False
         phases.y_axis.delete = False
         phases.y_axis.majorGridlines = None
+        phases.y_axis.scaling.min = 0
+        phases.y_axis.numFmt = "0"
         phases.series[0].graphicalProperties.solidFill = "5B9BD5"
         phases.gapWidth = 60
         phases.height, phases.width = 7.5, 8.5
@@ -207,7 +219,6 @@ def summary_sheet(
             pie.series[0].dPt.append(point)
         pie.height, pie.width = 7.5, 8.5
         ws.add_chart(pie, "J20")
-    ws.page_setup.orientation = "landscape"
 
 
 def _money(value: Any) -> float:
@@ -236,8 +247,14 @@ def scorecard_sheet(
     ws: Worksheet,
     counts: Mapping[int, tuple[int, int]],
     previous: Mapping[int, float] | None,
+    not_checked: Mapping[int, str] | None = None,
 ) -> None:
-    """The ten recommendations: share compliant, and the trend against the previous rollup."""
+    """The ten recommendations: share compliant, and the trend against the previous rollup.
+
+    A recommendation none of whose checks can run (``not_checked``: rec -> why) says "Not
+    checked" and why, never 100% compliant: no finding is not evidence of compliance.
+    """
+    not_checked = not_checked or {}
     cols = [
         Col("Recommendation", INTEGER, width=16),
         Col("Name", width=44),
@@ -247,25 +264,30 @@ def scorecard_sheet(
         Col("Previous", PERCENT),
         Col("Change", POINTS),
         Col("Trend", width=12),
+        Col("Note", width=44, wrap=True),
     ]
     rows: list[list[Any]] = [[] for _ in cols]
     for rec, name in d.RECOMMENDATIONS.items():
         total, bad = counts.get(rec, (0, 0))
-        share = 1.0 - bad / total if total else None
+        why = not_checked.get(rec)
+        share = 1.0 - bad / total if total and why is None else None
         prev = _score(previous, rec)
         change = None if share is None or prev is None else round((share - prev) * 100, 1)
+        trend = NOT_CHECKED if why else _trend(share, prev, change)
+        note = f"Not checked: {why}" if why else None
         for i, v in enumerate(
-            [rec, name, total, bad, share, prev, change, _trend(share, prev, change)]
+            [rec, name, total, None if why else bad, share, prev, change, trend, note]
         ):
             rows[i].append(v)
     first, last = write_table(ws, "tblScorecard", cols, rows)
-    add_value_fills(ws, 8, first + 1, last, {"Better": GREEN, "Worse": RED})
+    add_value_fills(ws, 8, first + 1, last, {"Better": GREEN, "Worse": RED, NOT_CHECKED: GREY})
     append_row(ws, [])
     append_row(
         ws,
         [
             "Share compliant = 1 - in-scope projects (and, for 10, assets) with an open finding "
-            "for the recommendation / entities in scope. Blank when nothing is in scope.",
+            "for the recommendation / entities in scope. Blank when nothing is in scope, or when "
+            "the recommendation is not checked (none of its checks can run with the settings).",
         ],
     )
     if previous is None:
@@ -276,11 +298,15 @@ def scorecard_sheet(
     chart.legend = None
     chart.y_axis.scaling.min = 0
     chart.y_axis.scaling.max = 1
+    chart.x_axis.scaling.orientation = "maxMin"  # recommendation 1 on top, as in the table
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
     chart.y_axis.numFmt = "0%"
     chart.add_data(Reference(ws, min_col=5, min_row=first, max_row=last), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=first + 1, max_row=last))
     chart.height, chart.width = 9, 16
-    ws.add_chart(chart, "J2")
+    # Below the table, inside the printed columns (a chart to the right was cut off on paper).
+    ws.add_chart(chart, f"A{ws._current_row + 2}")
 
 
 def _score(previous: Mapping[int, float] | None, rec: int) -> float | None:

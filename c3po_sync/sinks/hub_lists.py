@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from c3po_sync.model import domain
 from c3po_sync.model.schema import LIFECYCLE_STAGES, PHASES, STATUSES
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.rules.config import REQUIRABLE_DOC_TYPES, RulesConfig
 from c3po_sync.sinks.base import ColumnSpec, ListSpec
-from c3po_sync.sinks.excel_data import support_status
 
 # A row whose source could not be re-read this run keeps its last good values and says since
 # when and why (issue 11); blank on rows read this run. One definition, on every hub list.
@@ -322,18 +322,20 @@ def knowledge_rows(
     ``stale``: project key -> the source not re-read that the row rests on.
     """
     stale = stale or {}
-    ranks = {p.casefold(): i for i, p in enumerate(rules.phases)}
-    required = [(t, ranks[phase.casefold()], phase) for t, phase in rules.required_from().items()]
+    projects = tables.projects
+    needed = {
+        t: domain.requires_document(
+            projects["phase"], t, rules.required_documents, rules.phases
+        ).tolist()
+        for t in rules.required_from()
+    }
     latest = _latest_documents(tables)
     rows = []
-    for p in tables.projects.to_dict("records"):
+    for i, p in enumerate(projects.to_dict("records")):
         phase = _clean(p["phase"])
-        rank = ranks.get(str(phase).strip().casefold()) if phase else None
-        if rank is None:
-            continue
         key = str(p["project_key"])
-        for doc_type, from_rank, from_phase in required:
-            if rank < from_rank:
+        for doc_type, from_phase in rules.required_from().items():
+            if not needed[doc_type][i]:
                 continue
             label = DOC_TYPE_LABELS[doc_type]
             doc = latest.get((key, doc_type))
@@ -376,24 +378,16 @@ def asset_rows(
     assets = tables.assets
     if assets.empty:
         return []
-    support = support_status(assets, today)
-    project_ppm = (
-        tables.projects.dropna(subset=["project_key"])
-        .drop_duplicates("project_key")
-        .set_index("project_key")["ppm"]
-        .to_dict()
-    )
+    support = domain.support_status(assets["lifecycle_stage"], assets["end_of_support"], today)
+    live = domain.live_assets(assets["lifecycle_stage"]).tolist()
+    overdue = domain.review_overdue(
+        assets["lifecycle_stage"], assets["last_reviewed"], today, rules.review_interval_days
+    ).tolist()
+    ppms = domain.asset_ppm(assets, tables.projects).tolist()
     rows = []
-    for a, state in zip(assets.to_dict("records"), support, strict=True):
+    for i, (a, state) in enumerate(zip(assets.to_dict("records"), support, strict=True)):
         stage = _clean(a["lifecycle_stage"])
-        live = not (stage and str(stage).strip().casefold() == "retired")
-        reviewed = _clean(a["last_reviewed"])
-        if isinstance(reviewed, datetime):
-            reviewed = reviewed.date()
-        overdue = live and (
-            reviewed is None or (today - reviewed).days > rules.review_interval_days
-        )
-        ppm = _clean(a["ppm"]) or _clean(project_ppm.get(_clean(a["project_key"])))
+        ppm = _clean(ppms[i])
         rows.append(
             {
                 "AssetId": str(a["asset_id"]),
@@ -412,10 +406,10 @@ def asset_rows(
                 "LastReviewed": sp_date(a["last_reviewed"], tz),
                 "AnnualCost": _clean(a["annual_cost"]),
                 "Support": state,
-                "PastEndOfSupport": state == "Past end of support",
-                "EndsWithin12Months": state == "Ends within 12 months",
-                "ReviewOverdue": bool(overdue),
-                "NoOwner": live and not _clean(a["owner"]),
+                "PastEndOfSupport": state == domain.PAST_EOS,
+                "EndsWithin12Months": state == domain.ENDS_SOON,
+                "ReviewOverdue": bool(overdue[i]),
+                "NoOwner": live[i] and not _clean(a["owner"]),
                 "SourceItem": _url(a["source_url"], f"{a['source_site']} / {a['source_list']}"),
                 "InSource": True,
                 **not_reread(stale.get(str(a["asset_id"]))),

@@ -125,3 +125,25 @@ def test_council_report_covers_changes_since_the_last_council_report(env) -> Non
     changes = {(r[0], r[2]) for r in rows}
     assert ("WCOMP", "Finding resolved") in changes  # resolved by the nightly in between
     assert ("WCOMP", "Phase changed") in changes
+
+
+@pytest.mark.slow  # three runs on the sandbox
+def test_each_job_writes_its_own_workbook(env) -> None:
+    """Nightly, weekly and council workbooks of one day neither overwrite nor look alike."""
+    _tenant, _store, _tmp = env
+    results = {job: _run(job) for job in ("nightly", "weekly-rollup", "council-report")}
+    day = f"{DEMO_ANCHOR:%Y-%m-%d}"
+    titles = {
+        "nightly": "C3PO Rollup",
+        "weekly-rollup": "C3PO Weekly Rollup",
+        "council-report": "C3PO Council Report",
+    }
+    for job, result in results.items():
+        assert result.workbook.name == f"{titles[job]} {day}.xlsx"
+        assert result.workbook.exists()
+        assert result.uploaded_to.endswith(result.workbook.name)
+        wb = openpyxl.load_workbook(result.workbook)
+        assert wb.properties.title == f"{titles[job]} {day}"
+        assert wb["Summary"]["A1"].value == titles[job]
+        assert wb["Portfolio"].oddHeader.center.text == f"{titles[job]} {day} - Portfolio"
+    assert len({r.uploaded_to for r in results.values()}) == 3

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from c3po_sync.model.schema import FINDINGS, PROJECTS
 from c3po_sync.model.tables import CanonicalTables
+from c3po_sync.rules import RulesConfig
 from c3po_sync.sinks.excel_format import Col, write_table
 from c3po_sync.sinks.excel_rollup import (
     SHEETS,
@@ -292,14 +293,23 @@ def test_scorecard_counts_entities_not_findings() -> None:
     assert scores[3] == pytest.approx(0.75)
     assert scores[4] == 1.0
     assert scores[10] == pytest.approx(1 - 2 / 6)
-    assert set(scores) == set(range(1, 11))
+    # Recommendation 1's only check cannot run without a current charter template: not scored.
+    assert set(scores) == set(range(2, 11))
 
 
 def test_scorecard_trend_against_previous(tables, findings) -> None:
-    now = scorecard(tables, findings)
+    rules = RulesConfig(current_charter_template="v3")  # so recommendation 1 is checked
+    now = scorecard(tables, findings, rules)
     previous = {1: now[1] - 0.1, 2: now[2] + 0.1, 3: now[3]}
     wb = _reload(
-        build_rollup(tables, findings, today=TODAY, run_info=RUN_INFO, previous_scores=previous)
+        build_rollup(
+            tables,
+            findings,
+            today=TODAY,
+            run_info=RUN_INFO,
+            previous_scores=previous,
+            rules=rules,
+        )
     )
     trend = [c.value for c in _column(wb["Audit scorecard"], "Trend")[:10]]
     assert trend[:4] == ["Better", "Worse", "Same", "New"]

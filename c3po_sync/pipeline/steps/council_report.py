@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from c3po_sync.pipeline.context import RunContext
-from c3po_sync.pipeline.steps.rollup import build_and_upload, current_snapshot_run
+from c3po_sync.pipeline.steps.rollup import build_and_upload, current_snapshot_run, report_title
 from c3po_sync.rules.deltas import compute_deltas
 from c3po_sync.state import timeline
 from c3po_sync.state.store import RunNotFoundError, StateStore
@@ -26,7 +26,8 @@ def run_council_report(ctx: RunContext) -> None:
         base: int | None = int(mark["run_id"])
     else:
         base = timeline.oldest_snapshot_run(ctx.store) if now_run else None
-    build_and_upload(ctx, bookmark=timeline.LAST_COUNCIL_REPORT, prefix=PREFIX, base_run=base)
+    title = report_title(PREFIX, ctx.result.job, "council-report")
+    build_and_upload(ctx, bookmark=timeline.LAST_COUNCIL_REPORT, prefix=title, base_run=base)
 
 
 class DeltaRangeError(LookupError):

@@ -47,11 +47,32 @@ def changes_since(ctx: RunContext, base_run: int | None) -> tuple[pd.DataFrame |
     return changes, f"run {base_run} ({at:%Y-%m-%d %H:%M})"
 
 
+ROLLUP_TITLE = "C3PO Rollup"
+ROLLUP_HOME_JOB = "nightly"
+
+
+def report_title(base: str, job: str | None, home_job: str) -> str:
+    """The workbook's title and file-name prefix for ``job``: ``base`` for the job the step was
+    made for, a name of its own for any other job, so no job overwrites another's workbook,
+    locally or in the hub's library (issue 13).
+
+    "weekly-rollup" running the rollup step gives "C3PO Weekly Rollup"; a job whose id does not
+    name the report ("monday" running the rollup step) gives "C3PO Rollup (monday)".
+    """
+    if not job or job == home_job:
+        return base
+    words = " ".join(job.replace("_", " ").replace("-", " ").split())
+    if base.split()[-1].casefold() in words.casefold().split():
+        return "C3PO " + " ".join(w[:1].upper() + w[1:] for w in words.split())
+    return f"{base} ({words})"
+
+
 def build_and_upload(
     ctx: RunContext, *, bookmark: str, prefix: str, base_run: int | None
 ) -> pd.DataFrame | None:
     """Builds the workbook with the trend against ``bookmark``'s scorecard and changes since
-    ``base_run``; saves, uploads and moves the bookmark to this run (not in a dry run)."""
+    ``base_run``; saves, uploads and moves the bookmark to this run (not in a dry run).
+    ``prefix`` is the workbook's title and file-name prefix (:func:`report_title`)."""
     result = ctx.result
     settings = ctx.inputs.settings
     tables = ctx.current_tables()
@@ -78,6 +99,8 @@ def build_and_upload(
         previous_scores=previous,
         changes=changes,
         not_reread=marks,
+        rules=ctx.inputs.rules,
+        title=prefix,
     )
     if ctx.dry_run:  # say what would be saved and uploaded; touch neither
         name = rollup_file_name(ctx.inputs.today, prefix)
@@ -93,7 +116,7 @@ def build_and_upload(
     )
     now_run = current_snapshot_run(ctx)
     if now_run is not None:
-        scores = scorecard(tables, history)
+        scores = scorecard(tables, history, ctx.inputs.rules)
         timeline.set_bookmark(ctx.store, bookmark, now_run, ctx.inputs.today, scores)
     log.info("%s: %d change(s) since %s", path.name, len(changes) if changes is not None else 0,
              since)  # fmt: skip
@@ -109,4 +132,5 @@ def run_rollup(ctx: RunContext) -> None:
         base = int(council["run_id"])
     else:
         base = ctx.store.latest_snapshot_run(before_run=now_run) if now_run else None
-    build_and_upload(ctx, bookmark=timeline.LAST_ROLLUP, prefix="C3PO Rollup", base_run=base)
+    title = report_title(ROLLUP_TITLE, ctx.result.job, ROLLUP_HOME_JOB)
+    build_and_upload(ctx, bookmark=timeline.LAST_ROLLUP, prefix=title, base_run=base)

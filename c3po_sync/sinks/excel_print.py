@@ -1,0 +1,120 @@
+"""Print settings for every rollup sheet: the division manager prints the workbook (issue 13).
+
+Each sheet prints landscape, one page wide, with its header row repeated on every page, a page
+header naming the report and sheet, and a footer with the report date and "Page X of Y". Wide
+sheets print a readable set of columns (a print area over the leading columns) and leave the
+detail columns to the screen, so the printed text stays at 7 pt or more. Rows holding wrapped
+text get an explicit height computed from the text and the column width, because LibreOffice
+does not grow rows that openpyxl writes and Excel only grows them when it recalculates.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import date
+
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+BASE_FONT_PT = 11.0  # the workbook's default font (Calibri 11)
+LINE_HEIGHT_PT = 15.0  # one line of 11 pt text in Excel's and LibreOffice's default row
+MIN_PRINT_FONT_PT = 7.0
+# Printable width of a landscape US Letter page with the margins below, in points.
+PAGE_WIDTH_PT = (11.0 - 2 * 0.4) * 72
+CHAR_WIDTH_PT = 5.25  # one unit of Excel column width (the width of "0" in Calibri 11)
+MAX_ROW_LINES = 30  # Excel's row height limit is 409 pt
+HEADER_WRAP = Alignment(wrap_text=True, vertical="bottom")
+
+
+def printed_width_chars(ws: Worksheet, last_column: int) -> float:
+    """Total width of columns 1..``last_column`` in Excel's character units (default 13)."""
+    return sum(_width(ws, i) for i in range(1, last_column + 1))
+
+
+def effective_font_pt(ws: Worksheet, last_column: int) -> float:
+    """The body font size once the printed columns are shrunk to one page width."""
+    width_pt = printed_width_chars(ws, last_column) * CHAR_WIDTH_PT
+    return BASE_FONT_PT * min(1.0, PAGE_WIDTH_PT / width_pt) if width_pt else BASE_FONT_PT
+
+
+def text_lines(text: str, width: float) -> int:
+    """Lines ``text`` wraps to in a column ``width`` characters wide (word wrap, as Excel and
+    LibreOffice do; a little pessimistic so text never spills into the next row)."""
+    chars = max(1, int(width))
+    return sum(
+        max(1, len(textwrap.wrap(part, chars, break_long_words=True)))
+        for part in str(text).split("\n")
+    )
+
+
+def _width(ws: Worksheet, column: int) -> float:
+    dim = ws.column_dimensions.get(get_column_letter(column))
+    return dim.width if dim is not None and dim.width else 13.0
+
+
+def fit_row_heights(
+    ws: Worksheet, first_row: int, columns: list[int], last_row: int | None = None
+) -> None:
+    """Sets an explicit height on every row from ``first_row`` (to ``last_row``) whose text in
+    ``columns`` wraps to more than one line; other rows keep the default height."""
+    if not columns:
+        return
+    widths = {c: _width(ws, c) for c in columns}
+    cells = ws._cells
+    for row in range(first_row, (last_row or ws.max_row) + 1):
+        lines = 1
+        for c in columns:
+            cell = cells.get((row, c))
+            if cell is not None and isinstance(cell.value, str):
+                lines = max(lines, text_lines(cell.value, widths[c]))
+        if lines > 1:
+            ws.row_dimensions[row].height = min(lines, MAX_ROW_LINES) * LINE_HEIGHT_PT
+
+
+def wrap_header(ws: Worksheet, header_row: int, last_column: int) -> None:
+    """Lets header cells wrap (a long header never widens its column) and sizes the row."""
+    for c in range(1, last_column + 1):
+        cell = ws.cell(row=header_row, column=c)
+        if cell.value is not None:
+            cell.alignment = HEADER_WRAP
+    fit_row_heights(ws, header_row, list(range(1, last_column + 1)), header_row)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&&")  # "&" starts a header/footer code
+
+
+def set_print(
+    ws: Worksheet,
+    *,
+    report_title: str,
+    report_date: date,
+    header_row: int | None = 1,
+    print_columns: int | None = None,
+) -> None:
+    """Landscape, one page wide, print titles, header and footer; a print area over the first
+    ``print_columns`` columns when the sheet has detail columns left to the screen."""
+    ps = ws.page_setup
+    ps.orientation = "landscape"
+    ps.paperSize = ws.PAPERSIZE_LETTER
+    ps.fitToWidth = 1
+    ps.fitToHeight = 0  # as many pages down as it takes
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = False
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.25
+    if header_row is not None:
+        ws.print_title_rows = f"{header_row}:{header_row}"
+    if print_columns is not None:
+        last = get_column_letter(print_columns)
+        ws.print_area = f"A1:{last}{max(ws.max_row, 1)}"
+    for hf in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
+        hf.center.text = _escape(f"{report_title} - {ws.title}")
+        hf.center.size = 9
+    for hf in (ws.oddFooter, ws.evenFooter, ws.firstFooter):
+        hf.left.text = _escape(f"Report date {report_date:%Y-%m-%d}")
+        hf.left.size = 8
+        hf.right.text = "Page &P of &N"
+        hf.right.size = 8
