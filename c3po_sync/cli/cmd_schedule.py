@@ -42,6 +42,12 @@ def schedule(
                               f"next {next_run_time(j):%a %Y-%m-%d %H:%M %Z}")  # fmt: skip
     except _config_errors() as e:
         raise _fail_config(e) from None
-    console.print("scheduler running; SIGTERM or Ctrl-C stops it after the running step")
-    serve(s, config, jobs)
+    serve(
+        s,
+        config,
+        jobs,
+        ready=lambda: console.print(
+            "scheduler running; SIGTERM or Ctrl-C stops it after the running step"
+        ),
+    )
     console.print("scheduler stopped")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -246,47 +244,6 @@ def _report(result, as_json: bool, fail_on_findings: int | None = None) -> None:
 
 
 @app.command()
-def demo(
-    out: Annotated[Path, typer.Option(help="Folder for the workbook and demo state.")] = Path(
-        "out/demo"
-    ),
-    config: ConfigOpt = DEFAULT_CONFIG,
-) -> None:
-    """Start the sandbox with the demo City tenant, run the nightly job once, show what happened.
-
-    Example: c3po-sync demo
-    """
-    from c3po_sync.config.settings import load_settings
-    from c3po_sync.pipeline.prepare import prepare_run
-    from c3po_sync.sandbox.demo import DEMO_ANCHOR, load_demo_tenant
-    from c3po_sync.sandbox.server import SandboxServer
-    from c3po_sync.wiring import run_prepared
-
-    out = out.resolve()
-    shutil.rmtree(out / "state", ignore_errors=True)
-    (out / "state").mkdir(parents=True, exist_ok=True)
-    tenant = load_demo_tenant()
-    with SandboxServer(tenant, port=0) as server:
-        os.environ["C3PO_SANDBOX_URL"] = server.url
-        os.environ.setdefault("C3PO_STATE_URL", f"sqlite:///{out / 'state' / 'state.db'}")
-        os.environ.setdefault("C3PO_OUTPUT_DIR", str(out))
-        try:
-            settings = load_settings(config)
-            inputs = prepare_run(config, "nightly", settings=settings, today=DEMO_ANCHOR)
-        except _config_errors() as e:
-            raise _fail_config(e) from None
-        console.print(
-            f"sandbox: demo City tenant at {server.url}; "
-            f"rules evaluated as of {DEMO_ANCHOR}, the demo tenant's anchor date"
-        )
-        result = run_prepared(inputs)
-        state_file = out / "state" / "sandbox-tenant.yaml"
-        tenant.save(state_file)
-    render_result(result, console)
-    console.print(f"sandbox state after the run: {state_file}")
-
-
-@app.command()
 def findings(
     config: ConfigOpt = DEFAULT_CONFIG,
     recommendation: Annotated[int | None, typer.Option("--rec", help="Audit rec 1-10.")] = None,
@@ -349,6 +306,16 @@ def runs(
         rows = [r for r in rows if r["job"] == job][:limit]
     if as_json:
         _print_json(rows)
+        return
+    if not rows:
+        where = redact(s.resolved_state_url.removeprefix("sqlite:///"))
+        which = f"of job {job!r} " if job else ""
+        console.print(
+            f"no run {which}recorded yet in {where}: `c3po-sync run nightly` (or `make demo`) "
+            "records the first.",
+            markup=False,
+            highlight=False,
+        )
         return
     t = Table(title="Runs")
     for col in ("run", "job", "trigger", "started", "finished", "outcome", "items", "error"):
@@ -437,6 +404,9 @@ cmd_bench.register(app)
 from c3po_sync.cli import cmd_quarantine  # noqa: E402
 
 cmd_quarantine.register(app)
+from c3po_sync.cli import cmd_demo  # noqa: E402
+
+cmd_demo.register(app)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -80,7 +81,7 @@ def render_result(result: RunResult, console: Console) -> None:
     for line in result.planned:
         console.print(line, markup=False, highlight=False)
     if result.workbook:
-        console.print(f"workbook: {result.workbook}")
+        console.print(f"workbook: {shown_path(Path(result.workbook))}")
     if result.uploaded_to:
         console.print(f"uploaded: {result.uploaded_to}")
     console.print(f"HTTP requests to SharePoint: {result.requests}")
@@ -135,3 +136,11 @@ class StepProgress(logging.Handler):
             lg = logging.getLogger(name)
             lg.removeHandler(self)
             lg.setLevel(level)
+
+
+def shown_path(p: Path) -> str:
+    """Relative to the working directory when inside it: the path a person would type."""
+    try:
+        return str(p.relative_to(Path.cwd()))
+    except ValueError:
+        return str(p)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from c3po_sync.config.jobs import Job, Schedule
 from c3po_sync.config.settings import Settings
 from c3po_sync.pipeline.context import RunInputs
 from c3po_sync.pipeline.result import RunResult
+from c3po_sync.private_files import private_sqlite
 from c3po_sync.scheduler.cron import crontab_trigger
 from c3po_sync.scheduler.lock import JobLock, JobLockedError, lock_engine
 
@@ -107,7 +109,7 @@ def build_scheduler(
     next run time stored before the restart, so a run missed while the scheduler was down is
     handled by the job's misfire grace and coalescing, not silently skipped.
     """
-    url = job_store_url(settings)
+    url = private_sqlite(job_store_url(settings))
     store = SQLAlchemyJobStore(url=url, engine_options=_engine_options(url))
     scheduler = scheduler_cls(
         jobstores={"default": store},
@@ -170,19 +172,41 @@ def install_stop_handlers(on_stop: Callable[[], None] | None = None) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def serve(settings: Settings, config_path: Path, jobs: dict[str, Job]) -> None:
-    """Runs the scheduler in the foreground until SIGTERM/SIGINT."""
+def _shutdown_when_started(scheduler: BaseScheduler, patience_s: float = 30.0) -> None:
+    """Shuts the scheduler down, waiting for the running job; a SIGTERM that arrives while
+    it is still starting waits for start() (shutdown() before it would be lost, and start()
+    would then run forever)."""
+    deadline = time.monotonic() + patience_s
+    while not scheduler.running and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if scheduler.running:
+        scheduler.shutdown(wait=True)
+
+
+def serve(
+    settings: Settings,
+    config_path: Path,
+    jobs: dict[str, Job],
+    ready: Callable[[], None] | None = None,
+) -> None:
+    """Runs the scheduler in the foreground until SIGTERM/SIGINT.
+
+    ``ready`` is called once SIGTERM is handled: a "running" message printed earlier would
+    invite a SIGTERM that kills the process instead of stopping it cleanly.
+    """
     scheduler = build_scheduler(settings, config_path, jobs)
     stoppers: list[threading.Thread] = []
 
     def stop() -> None:
         # shutdown(wait=True) waits for the running job; not from the signal handler itself,
         # which may have interrupted a thread holding a scheduler lock.
-        t = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, name="shutdown")
+        t = threading.Thread(target=_shutdown_when_started, args=(scheduler,), name="shutdown")
         t.start()
         stoppers.append(t)
 
     install_stop_handlers(stop)
+    if ready is not None:
+        ready()
     log.info("scheduler started: %s", ", ".join(j.id for j in jobs.values() if j.schedule))
     scheduler.start()
     for t in stoppers:
