@@ -16,10 +16,32 @@ from rich.table import Table
 from c3po_sync import __version__
 from c3po_sync.cli.summary import render_result
 
-app = typer.Typer(
+
+class _App(typer.Typer):
+    """One-line errors by default: an unexpected exception prints its type and message and
+    exits 4; ``--debug`` shows the whole traceback instead."""
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as e:
+            if _LOG_STATE.get("debug"):
+                raise
+            from c3po_sync.logs import redact
+
+            err.print(
+                f"error: {redact(f'{type(e).__name__}: {e}')} (--debug shows the traceback)",
+                markup=False,
+                highlight=False,
+            )
+            raise SystemExit(EXIT_FAILED) from None
+
+
+app = _App(
     help="C3PO Sync: SharePoint project portfolios checked against the City's 2019 IT audit.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
 
 console = Console()
@@ -47,7 +69,7 @@ def _setup_logging(verbose: bool, log_json: bool = False, log_file: Path | None 
     )
 
 
-_LOG_STATE: dict[str, object] = {"verbose": False, "json": False, "file": None}
+_LOG_STATE: dict[str, object] = {"verbose": False, "json": False, "file": None, "debug": False}
 
 
 def _load_settings(config: Path):  # noqa: ANN202 - Settings, imported lazily
@@ -86,6 +108,12 @@ def _fail_config(e: BaseException | str) -> typer.Exit:
     return typer.Exit(EXIT_CONFIG)
 
 
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"c3po-sync {__version__}", highlight=False)
+        raise typer.Exit(EXIT_OK)
+
+
 @app.callback()
 def _main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
@@ -95,10 +123,20 @@ def _main(
     log_file: Annotated[
         Path | None, typer.Option("--log-file", help="Also write the log to this file.")
     ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the full traceback of an unexpected error.")
+    ] = False,
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", is_eager=True, callback=_version
+        ),
+    ] = False,
 ) -> None:
     """Exit codes: 0 ok, 1 findings over --fail-on-findings, 2 configuration error,
     3 partial failure (a source failed, or the run was interrupted), 4 total failure,
     5 tenant or hub unreachable or authentication refused (nothing recorded)."""
+    _LOG_STATE["debug"] = debug
     _setup_logging(verbose, log_json, log_file)
 
 
