@@ -445,6 +445,9 @@ cmd_quarantine.register(app)
 from c3po_sync.cli import cmd_demo  # noqa: E402
 
 cmd_demo.register(app)
+from c3po_sync.cli import cmd_init  # noqa: E402
+
+cmd_init.register(app)
 
 
 def main() -> None:

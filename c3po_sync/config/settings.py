@@ -206,7 +206,9 @@ def load_settings(path: Path) -> Settings:
     """
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(path, "", "file not found")
+        raise ConfigError(
+            path, "", "file not found (`c3po-sync init DIR` writes a starter deployment)"
+        )
     try:
         raw, lines = read_yaml(path)
     except YamlSyntaxError as e:
