@@ -61,7 +61,8 @@ def demo(
     Example: c3po-sync demo
     """
     from c3po_sync.cli.main import _config_errors, _fail_config, console, err
-    from c3po_sync.cli.summary import StepProgress, render_result, shown_path
+    from c3po_sync.cli.progress import StepProgress
+    from c3po_sync.cli.summary import render_result, shown_path
     from c3po_sync.config.settings import load_settings
     from c3po_sync.pipeline.prepare import prepare_run
     from c3po_sync.sandbox.demo import DEMO_ANCHOR, load_demo_tenant
@@ -91,7 +92,7 @@ def demo(
             f"sandbox: demo City tenant at {server.url}; "
             f"rules evaluated as of {DEMO_ANCHOR}, the demo tenant's anchor date"
         )
-        with StepProgress(err):
+        with StepProgress(err, steps=inputs.job.ordered_steps):
             result = run_prepared(inputs)
         state_file = private_dir(db.parent) / TENANT_FILE
         tenant.save(state_file)

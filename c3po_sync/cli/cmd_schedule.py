@@ -35,6 +35,9 @@ def schedule(
 
     try:
         s = _load_settings(config)
+        # A service logs each job's start, end, counts and outcome (journalctl shows a
+        # healthy service), at the settings' logging.level unless --verbose asks for more.
+        _raise_console_level(s.logging.level)
         jobs = load_jobs(s.resolve(s.jobs_dir))
         for j in jobs.values():
             if j.schedule:
@@ -51,3 +54,17 @@ def schedule(
         ),
     )
     console.print("scheduler stopped")
+
+
+def _raise_console_level(level_name: str) -> None:
+    import logging
+
+    from c3po_sync.cli.main import _LOG_STATE, _setup_logging
+
+    if not _LOG_STATE["verbose"]:
+        _setup_logging(
+            False,
+            bool(_LOG_STATE["json"]),
+            _LOG_STATE["file"],  # type: ignore[arg-type]
+            level=getattr(logging, level_name),
+        )

@@ -57,12 +57,18 @@ ConfigOpt = Annotated[
 DEFAULT_CONFIG = Path("config/sandbox.yaml")
 
 
-def _setup_logging(verbose: bool, log_json: bool = False, log_file: Path | None = None) -> None:
+def _setup_logging(
+    verbose: bool,
+    log_json: bool = False,
+    log_file: Path | None = None,
+    *,
+    level: int = logging.WARNING,
+) -> None:
     from c3po_sync.logs import configure_logging
 
     _LOG_STATE.update(verbose=verbose, json=log_json, file=log_file)
     configure_logging(
-        logging.DEBUG if verbose else logging.WARNING,
+        logging.DEBUG if verbose else level,
         json_lines=log_json,
         file=log_file,
         file_level=logging.DEBUG if verbose else logging.INFO,
@@ -205,7 +211,7 @@ def run(
 
     Example: c3po-sync run nightly --config config/sandbox.yaml --fail-on-findings 50
     """
-    from c3po_sync.cli.summary import StepProgress
+    from c3po_sync.cli.progress import StepProgress
     from c3po_sync.pipeline.prepare import prepare_run
     from c3po_sync.scheduler.lock import JobLockedError
     from c3po_sync.scheduler.service import STOP, install_stop_handlers, run_locked
@@ -227,7 +233,7 @@ def run(
     inputs.adopt_history = adopt_history
     install_stop_handlers()
     try:
-        with StepProgress(err, enabled=not as_json):
+        with StepProgress(err, enabled=not as_json, steps=inputs.job.ordered_steps):
             result = run_locked(inputs)
     except JobLockedError as e:
         err.print(f"[red]not run:[/red] {e}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from rich.console import Console
@@ -89,53 +88,6 @@ def render_result(result: RunResult, console: Console) -> None:
         color = "yellow" if result.outcome == "interrupted" else "red"
         kind = f" ({result.failure})" if result.failure else ""
         console.print(f"[{color}]error{kind}: {escape(redact(result.error))}[/{color}]")
-
-
-class StepProgress(logging.Handler):
-    """A live status line for a run: which step, which source, how far.
-
-    It listens to the pipeline's own log records (the runner logs each step, the sync step
-    each source), so progress needs no callback threaded through the steps.
-    """
-
-    LOGGERS = ("c3po_sync.pipeline", "c3po_sync.m365")
-
-    def __init__(self, console: Console, *, enabled: bool = True) -> None:
-        super().__init__(logging.INFO)
-        self.console = console
-        self.enabled = enabled and console.is_terminal
-        self._status = None
-        self._levels: dict[str, int] = {}
-        self.steps: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        msg = record.getMessage()
-        if record.name.endswith("runner") and ": step " in msg:
-            self.steps.append(msg.rsplit(" ", 1)[-1])
-        if self._status is not None:
-            step = self.steps[-1] if self.steps else "starting"
-            self._status.update(f"step {len(self.steps)}: {step} — {redact(msg)[:90]}")
-
-    def __enter__(self) -> StepProgress:
-        for name in self.LOGGERS:
-            lg = logging.getLogger(name)
-            self._levels[name] = lg.level
-            if lg.getEffectiveLevel() > logging.INFO:
-                lg.setLevel(logging.INFO)  # root handlers keep their own, higher, level
-            lg.addHandler(self)
-        if self.enabled:
-            self._status = self.console.status("starting the run…")
-            self._status.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._status is not None:
-            self._status.__exit__(None, None, None)
-            self._status = None
-        for name, level in self._levels.items():
-            lg = logging.getLogger(name)
-            lg.removeHandler(self)
-            lg.setLevel(level)
 
 
 def shown_path(p: Path) -> str:

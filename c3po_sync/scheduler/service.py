@@ -85,15 +85,41 @@ def run_scheduled(config_path: str, job_id: str) -> str:
     if STOP.is_set():
         log.warning("job %s: not started, shutdown in progress", job_id)
         return "skipped"
-    inputs = prepare_run(Path(config_path), job_id, trigger="schedule")
+    log.info("job %s: started (scheduled)", job_id)
+    started = time.monotonic()
+    try:
+        inputs = prepare_run(Path(config_path), job_id, trigger="schedule")
+    except ConfigError as e:
+        log.error("job %s: not run, configuration error: %s", job_id, e)
+        return "failed"
     inputs.should_stop = STOP.is_set
     try:
         result = run_locked(inputs)
     except JobLockedError as e:
-        log.warning("%s; this run is skipped", e)
+        log.warning("job %s: %s; this run is skipped", job_id, e)
         return "skipped"
-    log.info("job %s run %s: %s", job_id, result.run_id, result.outcome)
+    except Exception:
+        log.exception("job %s: failed after %.1fs", job_id, time.monotonic() - started)
+        raise
+    level = logging.INFO if result.outcome == "ok" else logging.WARNING
+    log.log(level, "job %s run %s: %s in %.1fs; %s", job_id, result.run_id, result.outcome,
+            time.monotonic() - started, run_counts(result))  # fmt: skip
     return result.outcome
+
+
+def run_counts(result: RunResult) -> str:
+    """A finished run in one line of figures, for the service log (journalctl)."""
+    parts = [
+        f"{result.items_read} items from {len(result.sources)} sources",
+        f"{len(result.failed_sources)} failed" if result.failed_sources else "",
+        f"{sum(result.findings_by_recommendation.values())} open findings "
+        f"({result.opened} opened, {result.resolved} resolved, {result.reopened} re-opened)",
+        f"{sum(w.writes for w in result.writes)} row writes",
+        f"{result.requests} requests",
+        f"workbook {Path(result.workbook).name}" if result.workbook else "",
+        f"error: {result.error}" if result.error else "",
+    ]
+    return "; ".join(p for p in parts if p)
 
 
 def build_scheduler(
