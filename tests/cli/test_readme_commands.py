@@ -87,6 +87,7 @@ def test_readme_using_it_block_works_in_order_after_the_demo(
     runner = CliRunner()
     demo = runner.invoke(app, ["demo"])  # what `make demo` runs
     assert demo.exit_code == 0, demo.output
+    assert "WARNING" not in demo.output and "Warning" not in demo.output, demo.output
     assert (tmp_path / "var" / "state.db").is_file()
     assert (tmp_path / "var" / "sandbox-tenant.yaml").is_file()
 

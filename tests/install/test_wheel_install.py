@@ -74,3 +74,17 @@ def test_init_writes_the_shipped_files_and_keeps_existing_ones(tmp_path: Path) -
     again = runner.invoke(app, ["init", str(tmp_path / "d")])
     assert again.exit_code == 2 and "already exist" in again.output
     assert runner.invoke(app, ["init", "--force", str(tmp_path / "d")]).exit_code == 0
+
+
+def test_package_data_globs_match_files_and_the_license_is_an_spdx_string() -> None:
+    """Every package-data pattern finds files (a pattern naming a missing folder ships nothing,
+    silently), and `license` is a string: the TOML table form is deprecated by setuptools and
+    printed a warning on every install."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert isinstance(project["project"]["license"], str)
+    for package, patterns in project["tool"]["setuptools"]["package-data"].items():
+        base = ROOT / package.replace(".", "/")
+        for pattern in patterns:
+            assert list(base.glob(pattern)), f"{package}: {pattern} matches no file"
