@@ -2,40 +2,35 @@
 
 from __future__ import annotations
 
-import json
-import logging
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from c3po_sync import __version__
+from c3po_sync.cli.shell import (  # noqa: F401 (re-exported for the command modules)
+    _LOG_STATE,
+    DEFAULT_CONFIG,
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_UNREACHABLE,
+    ConfigOpt,
+    _App,
+    _config_errors,
+    _fail_config,
+    _load_settings,
+    _print_json,
+    _setup_logging,
+    console,
+    err,
+)
 from c3po_sync.cli.summary import render_result
-
-
-class _App(typer.Typer):
-    """One-line errors by default: an unexpected exception prints its type and message and
-    exits 4; ``--debug`` shows the whole traceback instead."""
-
-    def __call__(self, *args: object, **kwargs: object) -> object:
-        try:
-            return super().__call__(*args, **kwargs)
-        except Exception as e:
-            if _LOG_STATE.get("debug"):
-                raise
-            from c3po_sync.logs import redact
-
-            err.print(
-                f"error: {redact(f'{type(e).__name__}: {e}')} (--debug shows the traceback)",
-                markup=False,
-                highlight=False,
-            )
-            raise SystemExit(EXIT_FAILED) from None
-
 
 app = _App(
     help="C3PO Sync: SharePoint project portfolios checked against the City's 2019 IT audit.",
@@ -43,75 +38,6 @@ app = _App(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-console = Console()
-err = Console(stderr=True)
-
-EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG, EXIT_PARTIAL, EXIT_FAILED = 0, 1, 2, 3, 4
-# Tenant unreachable, authentication refused or hub unreachable: nothing was recorded.
-EXIT_UNREACHABLE = 5
-
-ConfigOpt = Annotated[
-    Path, typer.Option("--config", "-c", help="Settings file, e.g. config/sandbox.yaml.")
-]
-DEFAULT_CONFIG = Path("config/sandbox.yaml")
-
-
-def _setup_logging(
-    verbose: bool,
-    log_json: bool = False,
-    log_file: Path | None = None,
-    *,
-    level: int = logging.WARNING,
-) -> None:
-    from c3po_sync.logs import configure_logging
-
-    _LOG_STATE.update(verbose=verbose, json=log_json, file=log_file)
-    configure_logging(
-        logging.DEBUG if verbose else level,
-        json_lines=log_json,
-        file=log_file,
-        file_level=logging.DEBUG if verbose else logging.INFO,
-    )
-
-
-_LOG_STATE: dict[str, object] = {"verbose": False, "json": False, "file": None, "debug": False}
-
-
-def _load_settings(config: Path):  # noqa: ANN202 - Settings, imported lazily
-    """Loads settings and applies their logging section (the command line wins)."""
-    from c3po_sync.config.settings import load_settings
-
-    s = load_settings(config)
-    if _LOG_STATE["file"] is None and (s.logging.file or s.logging.format == "json"):
-        _setup_logging(
-            bool(_LOG_STATE["verbose"]),
-            bool(_LOG_STATE["json"]) or s.logging.format == "json",
-            s.resolve(s.logging.file) if s.logging.file else None,
-        )
-    return s
-
-
-def _config_errors() -> tuple[type[BaseException], ...]:
-    from c3po_sync.config.errors import ConfigError
-    from c3po_sync.normalize import MappingError
-    from c3po_sync.rules import RulesConfigError
-
-    return (ConfigError, MappingError, RulesConfigError)
-
-
-def _print_json(value: object) -> None:
-    """Every JSON output goes through the one masking function (logs.redact)."""
-    from c3po_sync.logs import redact
-
-    console.print_json(redact(json.dumps(value, default=str)))
-
-
-def _fail_config(e: BaseException | str) -> typer.Exit:
-    from c3po_sync.logs import redact
-
-    err.print(f"[red]configuration error:[/red] {redact(str(e))}", markup=True, highlight=False)
-    return typer.Exit(EXIT_CONFIG)
 
 
 def _version(value: bool) -> None:
@@ -239,9 +165,14 @@ def run(
         err.print(f"[red]not run:[/red] {e}")
         raise typer.Exit(EXIT_FAILED) from None
     except Exception as e:
+        if _LOG_STATE.get("debug"):
+            raise
         from c3po_sync.logs import redact
 
-        err.print(f"[red]run failed:[/red] {redact(f'{type(e).__name__}: {e}')}")
+        err.print(
+            f"[red]run failed:[/red] {redact(f'{type(e).__name__}: {e}')} "
+            "(--debug shows the traceback)"
+        )
         raise typer.Exit(EXIT_FAILED) from None
     _report(result, as_json, fail_on_findings)
 
