@@ -90,6 +90,8 @@ def test_readme_using_it_block_works_in_order_after_the_demo(
     assert "WARNING" not in demo.output and "Warning" not in demo.output, demo.output
     assert (tmp_path / "var" / "state.db").is_file()
     assert (tmp_path / "var" / "sandbox-tenant.yaml").is_file()
+    for folder in ("var", "out"):  # created owner-only: state, findings and workbooks
+        assert (tmp_path / folder).stat().st_mode & 0o077 == 0, folder
 
     background: list[subprocess.Popen] = []
     outputs: dict[str, str] = {}
