@@ -71,7 +71,9 @@ class StepProgress(logging.Handler):
             else:
                 self._bar.advance(self._task)
                 if counts:
-                    self._bar.console.print(f"  {step}: {counts} ({secs:.1f}s)", markup=False)
+                    self._bar.console.print(
+                        f"  {step}: {counts} ({secs:.1f}s)", markup=False, highlight=False
+                    )
         elif (m := _READ.match(msg)) and record.name.endswith("sync"):
             if self._bar is None:
                 self._line(f"    read {m.group(1)}")
