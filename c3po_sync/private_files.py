@@ -40,3 +40,15 @@ def private_file(path: Path) -> Path:
     os.close(fd)
     os.chmod(path, FILE_MODE)
     return path
+
+
+def private_sqlite(url: str) -> str:
+    """Creates a SQLite URL's database file owner-only (and its folders) before an engine opens
+    it: SQLite itself creates no folder ("unable to open database file" on a fresh install).
+    Any other URL (PostgreSQL, in-memory SQLite) is returned untouched."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        private_file(Path(parsed.database))
+    return url

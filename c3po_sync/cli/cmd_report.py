@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from c3po_sync.state.store import StateStore
 
 EXIT_CONFIG, EXIT_FAILED = 2, 4
 
@@ -22,6 +27,55 @@ def _text(value: object) -> str:
     if isinstance(value, list | tuple):
         return "; ".join(str(v) for v in value)
     return str(value)
+
+
+def _young_install_baseline(
+    store: StateStore, since_run: int | None, day: date | None, to_run: int | None, tz: ZoneInfo
+) -> tuple[int | None, date | None, str | None]:
+    """On an install younger than the baseline asked for, what to compare instead.
+
+    Returns (since_run, since, note). With no run at all, or only one, there is nothing to
+    compare: the note says so and both baselines are None. With ``since`` before the first
+    run, the first run becomes the baseline and the note says so. Otherwise nothing changes.
+    """
+    from c3po_sync.state import timeline
+
+    where = _where(store)
+    to = to_run if to_run is not None else store.latest_snapshot_run()
+    if since_run is not None:
+        return since_run, day, None
+    if to is None:
+        return (
+            None,
+            None,
+            (
+                f"no run recorded yet in {where}: nothing to compare. "
+                "`c3po-sync run nightly` (or `make demo`) records the first."
+            ),
+        )
+    first = timeline.oldest_snapshot_run(store)
+    first_day = f"{timeline.snapshot_saved_at(store, first):%Y-%m-%d}"
+    if day is not None and timeline.snapshot_run_before(store, day, tz) is None:
+        note = f"no run before {day} in {where}: the first run is run {first} ({first_day})"
+        if first >= to:
+            return None, None, f"{note}, the only one so far: nothing to compare yet."
+        return first, None, f"{note}; showing what changed from run {first} to run {to} instead."
+    if day is None and first >= to and not timeline.bookmark(store, timeline.LAST_COUNCIL_REPORT):
+        return (
+            None,
+            None,
+            (
+                f"only one run so far in {where} (run {first}, {first_day}): nothing to compare "
+                "yet; the next run will show what changed."
+            ),
+        )
+    return None, day, None
+
+
+def _where(store: StateStore) -> str:
+    from c3po_sync.logs import redact
+
+    return redact(store.url.removeprefix("sqlite:///"))
 
 
 def register(app: typer.Typer) -> None:
@@ -72,11 +126,16 @@ def register(app: typer.Typer) -> None:
             err.print(f"[red]{e}[/red]")
             raise typer.Exit(EXIT_CONFIG) from None
         with StateStore(s.resolved_state_url) as store:
+            tz = ZoneInfo(s.time_zone)
+            since_run, day, young = _young_install_baseline(store, since_run, day, to_run, tz)
+            if young is not None:
+                (err if as_json else Console()).print(young, markup=False, highlight=False)
+            if since_run is None and day is None and young is not None:
+                return  # nothing to compare yet: a sentence, not an error (exit 0)
             try:
                 frame, base, to = deltas_between(
-                    store, since_run=since_run, since=day, to_run=to_run,
-                    tz=ZoneInfo(s.time_zone),
-                )  # fmt: skip
+                    store, since_run=since_run, since=day, to_run=to_run, tz=tz
+                )
             except DeltaRangeError as e:
                 err.print(f"[red]{e}[/red]")
                 raise typer.Exit(EXIT_FAILED) from None

@@ -35,6 +35,9 @@ def schedule(
 
     try:
         s = _load_settings(config)
+        # A service logs each job's start, end, counts and outcome (journalctl shows a
+        # healthy service), at the settings' logging.level unless --verbose asks for more.
+        _raise_console_level(s.logging.level)
         jobs = load_jobs(s.resolve(s.jobs_dir))
         for j in jobs.values():
             if j.schedule:
@@ -42,6 +45,26 @@ def schedule(
                               f"next {next_run_time(j):%a %Y-%m-%d %H:%M %Z}")  # fmt: skip
     except _config_errors() as e:
         raise _fail_config(e) from None
-    console.print("scheduler running; SIGTERM or Ctrl-C stops it after the running step")
-    serve(s, config, jobs)
+    serve(
+        s,
+        config,
+        jobs,
+        ready=lambda: console.print(
+            "scheduler running; SIGTERM or Ctrl-C stops it after the running step"
+        ),
+    )
     console.print("scheduler stopped")
+
+
+def _raise_console_level(level_name: str) -> None:
+    import logging
+
+    from c3po_sync.cli.main import _LOG_STATE, _setup_logging
+
+    if not _LOG_STATE["verbose"]:
+        _setup_logging(
+            False,
+            bool(_LOG_STATE["json"]),
+            _LOG_STATE["file"],  # type: ignore[arg-type]
+            level=getattr(logging, level_name),
+        )

@@ -2,90 +2,48 @@
 
 from __future__ import annotations
 
-import json
-import logging
-import os
-import shutil
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from c3po_sync import __version__
+from c3po_sync.cli.shell import (  # noqa: F401 (re-exported for the command modules)
+    _LOG_STATE,
+    DEFAULT_CONFIG,
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_UNREACHABLE,
+    ConfigOpt,
+    _App,
+    _config_errors,
+    _fail_config,
+    _load_settings,
+    _print_json,
+    _setup_logging,
+    console,
+    err,
+)
 from c3po_sync.cli.summary import render_result
 
-app = typer.Typer(
+app = _App(
     help="C3PO Sync: SharePoint project portfolios checked against the City's 2019 IT audit.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
 
-console = Console()
-err = Console(stderr=True)
 
-EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG, EXIT_PARTIAL, EXIT_FAILED = 0, 1, 2, 3, 4
-# Tenant unreachable, authentication refused or hub unreachable: nothing was recorded.
-EXIT_UNREACHABLE = 5
-
-ConfigOpt = Annotated[
-    Path, typer.Option("--config", "-c", help="Settings file, e.g. config/sandbox.yaml.")
-]
-DEFAULT_CONFIG = Path("config/sandbox.yaml")
-
-
-def _setup_logging(verbose: bool, log_json: bool = False, log_file: Path | None = None) -> None:
-    from c3po_sync.logs import configure_logging
-
-    _LOG_STATE.update(verbose=verbose, json=log_json, file=log_file)
-    configure_logging(
-        logging.DEBUG if verbose else logging.WARNING,
-        json_lines=log_json,
-        file=log_file,
-        file_level=logging.DEBUG if verbose else logging.INFO,
-    )
-
-
-_LOG_STATE: dict[str, object] = {"verbose": False, "json": False, "file": None}
-
-
-def _load_settings(config: Path):  # noqa: ANN202 - Settings, imported lazily
-    """Loads settings and applies their logging section (the command line wins)."""
-    from c3po_sync.config.settings import load_settings
-
-    s = load_settings(config)
-    if _LOG_STATE["file"] is None and (s.logging.file or s.logging.format == "json"):
-        _setup_logging(
-            bool(_LOG_STATE["verbose"]),
-            bool(_LOG_STATE["json"]) or s.logging.format == "json",
-            s.resolve(s.logging.file) if s.logging.file else None,
-        )
-    return s
-
-
-def _config_errors() -> tuple[type[BaseException], ...]:
-    from c3po_sync.config.errors import ConfigError
-    from c3po_sync.normalize import MappingError
-    from c3po_sync.rules import RulesConfigError
-
-    return (ConfigError, MappingError, RulesConfigError)
-
-
-def _print_json(value: object) -> None:
-    """Every JSON output goes through the one masking function (logs.redact)."""
-    from c3po_sync.logs import redact
-
-    console.print_json(redact(json.dumps(value, default=str)))
-
-
-def _fail_config(e: BaseException | str) -> typer.Exit:
-    from c3po_sync.logs import redact
-
-    err.print(f"[red]configuration error:[/red] {redact(str(e))}", markup=True, highlight=False)
-    return typer.Exit(EXIT_CONFIG)
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"c3po-sync {__version__}", highlight=False)
+        raise typer.Exit(EXIT_OK)
 
 
 @app.callback()
@@ -97,10 +55,20 @@ def _main(
     log_file: Annotated[
         Path | None, typer.Option("--log-file", help="Also write the log to this file.")
     ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the full traceback of an unexpected error.")
+    ] = False,
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", is_eager=True, callback=_version
+        ),
+    ] = False,
 ) -> None:
     """Exit codes: 0 ok, 1 findings over --fail-on-findings, 2 configuration error,
     3 partial failure (a source failed, or the run was interrupted), 4 total failure,
     5 tenant or hub unreachable or authentication refused (nothing recorded)."""
+    _LOG_STATE["debug"] = debug
     _setup_logging(verbose, log_json, log_file)
 
 
@@ -169,7 +137,7 @@ def run(
 
     Example: c3po-sync run nightly --config config/sandbox.yaml --fail-on-findings 50
     """
-    from c3po_sync.cli.summary import StepProgress
+    from c3po_sync.cli.progress import StepProgress
     from c3po_sync.pipeline.prepare import prepare_run
     from c3po_sync.scheduler.lock import JobLockedError
     from c3po_sync.scheduler.service import STOP, install_stop_handlers, run_locked
@@ -191,15 +159,20 @@ def run(
     inputs.adopt_history = adopt_history
     install_stop_handlers()
     try:
-        with StepProgress(err, enabled=not as_json):
+        with StepProgress(err, enabled=not as_json, steps=inputs.job.ordered_steps):
             result = run_locked(inputs)
     except JobLockedError as e:
         err.print(f"[red]not run:[/red] {e}")
         raise typer.Exit(EXIT_FAILED) from None
     except Exception as e:
+        if _LOG_STATE.get("debug"):
+            raise
         from c3po_sync.logs import redact
 
-        err.print(f"[red]run failed:[/red] {redact(f'{type(e).__name__}: {e}')}")
+        err.print(
+            f"[red]run failed:[/red] {redact(f'{type(e).__name__}: {e}')} "
+            "(--debug shows the traceback)"
+        )
         raise typer.Exit(EXIT_FAILED) from None
     _report(result, as_json, fail_on_findings)
 
@@ -243,47 +216,6 @@ def _report(result, as_json: bool, fail_on_findings: int | None = None) -> None:
             err.print(f"[yellow]more than {fail_on_findings} open findings[/yellow] (exit 1)")
     if code != EXIT_OK:
         raise typer.Exit(code)
-
-
-@app.command()
-def demo(
-    out: Annotated[Path, typer.Option(help="Folder for the workbook and demo state.")] = Path(
-        "out/demo"
-    ),
-    config: ConfigOpt = DEFAULT_CONFIG,
-) -> None:
-    """Start the sandbox with the demo City tenant, run the nightly job once, show what happened.
-
-    Example: c3po-sync demo
-    """
-    from c3po_sync.config.settings import load_settings
-    from c3po_sync.pipeline.prepare import prepare_run
-    from c3po_sync.sandbox.demo import DEMO_ANCHOR, load_demo_tenant
-    from c3po_sync.sandbox.server import SandboxServer
-    from c3po_sync.wiring import run_prepared
-
-    out = out.resolve()
-    shutil.rmtree(out / "state", ignore_errors=True)
-    (out / "state").mkdir(parents=True, exist_ok=True)
-    tenant = load_demo_tenant()
-    with SandboxServer(tenant, port=0) as server:
-        os.environ["C3PO_SANDBOX_URL"] = server.url
-        os.environ.setdefault("C3PO_STATE_URL", f"sqlite:///{out / 'state' / 'state.db'}")
-        os.environ.setdefault("C3PO_OUTPUT_DIR", str(out))
-        try:
-            settings = load_settings(config)
-            inputs = prepare_run(config, "nightly", settings=settings, today=DEMO_ANCHOR)
-        except _config_errors() as e:
-            raise _fail_config(e) from None
-        console.print(
-            f"sandbox: demo City tenant at {server.url}; "
-            f"rules evaluated as of {DEMO_ANCHOR}, the demo tenant's anchor date"
-        )
-        result = run_prepared(inputs)
-        state_file = out / "state" / "sandbox-tenant.yaml"
-        tenant.save(state_file)
-    render_result(result, console)
-    console.print(f"sandbox state after the run: {state_file}")
 
 
 @app.command()
@@ -349,6 +281,16 @@ def runs(
         rows = [r for r in rows if r["job"] == job][:limit]
     if as_json:
         _print_json(rows)
+        return
+    if not rows:
+        where = redact(s.resolved_state_url.removeprefix("sqlite:///"))
+        which = f"of job {job!r} " if job else ""
+        console.print(
+            f"no run {which}recorded yet in {where}: `c3po-sync run nightly` (or `make demo`) "
+            "records the first.",
+            markup=False,
+            highlight=False,
+        )
         return
     t = Table(title="Runs")
     for col in ("run", "job", "trigger", "started", "finished", "outcome", "items", "error"):
@@ -437,6 +379,12 @@ cmd_bench.register(app)
 from c3po_sync.cli import cmd_quarantine  # noqa: E402
 
 cmd_quarantine.register(app)
+from c3po_sync.cli import cmd_demo  # noqa: E402
+
+cmd_demo.register(app)
+from c3po_sync.cli import cmd_init  # noqa: E402
+
+cmd_init.register(app)
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import logging
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -80,7 +80,7 @@ def render_result(result: RunResult, console: Console) -> None:
     for line in result.planned:
         console.print(line, markup=False, highlight=False)
     if result.workbook:
-        console.print(f"workbook: {result.workbook}")
+        console.print(f"workbook: {shown_path(Path(result.workbook))}")
     if result.uploaded_to:
         console.print(f"uploaded: {result.uploaded_to}")
     console.print(f"HTTP requests to SharePoint: {result.requests}")
@@ -90,48 +90,9 @@ def render_result(result: RunResult, console: Console) -> None:
         console.print(f"[{color}]error{kind}: {escape(redact(result.error))}[/{color}]")
 
 
-class StepProgress(logging.Handler):
-    """A live status line for a run: which step, which source, how far.
-
-    It listens to the pipeline's own log records (the runner logs each step, the sync step
-    each source), so progress needs no callback threaded through the steps.
-    """
-
-    LOGGERS = ("c3po_sync.pipeline", "c3po_sync.m365")
-
-    def __init__(self, console: Console, *, enabled: bool = True) -> None:
-        super().__init__(logging.INFO)
-        self.console = console
-        self.enabled = enabled and console.is_terminal
-        self._status = None
-        self._levels: dict[str, int] = {}
-        self.steps: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        msg = record.getMessage()
-        if record.name.endswith("runner") and ": step " in msg:
-            self.steps.append(msg.rsplit(" ", 1)[-1])
-        if self._status is not None:
-            step = self.steps[-1] if self.steps else "starting"
-            self._status.update(f"step {len(self.steps)}: {step} — {redact(msg)[:90]}")
-
-    def __enter__(self) -> StepProgress:
-        for name in self.LOGGERS:
-            lg = logging.getLogger(name)
-            self._levels[name] = lg.level
-            if lg.getEffectiveLevel() > logging.INFO:
-                lg.setLevel(logging.INFO)  # root handlers keep their own, higher, level
-            lg.addHandler(self)
-        if self.enabled:
-            self._status = self.console.status("starting the run…")
-            self._status.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._status is not None:
-            self._status.__exit__(None, None, None)
-            self._status = None
-        for name, level in self._levels.items():
-            lg = logging.getLogger(name)
-            lg.removeHandler(self)
-            lg.setLevel(level)
+def shown_path(p: Path) -> str:
+    """Relative to the working directory when inside it: the path a person would type."""
+    try:
+        return str(p.relative_to(Path.cwd()))
+    except ValueError:
+        return str(p)

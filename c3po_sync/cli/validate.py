@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from c3po_sync.logs import redact
 
@@ -21,21 +22,28 @@ FIXES = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class Problem:
     kind: str
     file: str
     key: str
     problem: str
+    line: int | None = None
+
+    @property
+    def where(self) -> str:
+        """``file:line`` as editors and grep read it (the line where YAML gives one)."""
+        return f"{self.file}:{self.line}" if self.line else self.file
 
     @property
     def fix(self) -> str:
         return FIXES[self.kind].format(file=self.file)
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "file": self.file,
+            "line": self.line,
             "key": self.key,
             "problem": redact(self.problem),
             "fix": self.fix,
@@ -48,8 +56,16 @@ class ValidationReport:
     problems: list[Problem] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
 
-    def add(self, kind: str, file: object, key: str, problem: str) -> None:
-        self.problems.append(Problem(kind, str(file), key, problem))
+    def add(self, kind: str, file: object, key: str, problem: str, line: int | None = None) -> None:
+        """Records a problem once: the same problem found twice is reported once."""
+        found = Problem(kind, str(file), key, problem, line)
+        if found not in self.problems:
+            self.problems.append(found)
+
+    def add_config_error(self, kind: str, e: Any) -> None:
+        """A ConfigError or RulesConfigError, with every problem it carries."""
+        for p in getattr(e, "problems", None) or [e]:
+            self.add(kind, getattr(p, "file", getattr(p, "path", "")), p.key, p.problem, p.line)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -68,17 +84,15 @@ class ValidationReport:
                 f"jobs: {', '.join(s.get('jobs', []))}"
             )
             return
-        t = Table(title=f"{len(self.problems)} problem(s) in the configuration", show_lines=True)
-        for col in ("file", "key", "problem", "fix"):
-            t.add_column(col, overflow="fold")
-        for p in self.problems:
-            d = p.as_dict()
-            t.add_row(d["file"], d["key"], d["problem"], d["fix"])
-        err.print(t)
-        for p in self.problems:  # plain lines too, for logs and grep
+        err.print(
+            f"{len(self.problems)} problem(s) in the configuration ({self.config}):",
+            markup=False,
+            highlight=False,
+        )
+        for p in self.problems:  # one line each: for people, logs and grep alike
             d = p.as_dict()
             err.print(
-                f"{d['file']}: {d['key'] or '(file)'}: {d['problem']} — fix: {d['fix']}",
+                f"{p.where}: {d['key'] or '(file)'}: {d['problem']} — fix: {d['fix']}",
                 markup=False,
                 highlight=False,
                 soft_wrap=True,
@@ -104,19 +118,26 @@ def validate_all(config: Path) -> ValidationReport:
     try:
         s = load_settings(config)
     except ConfigError as e:
-        report.add("settings", e.file, e.key, e.problem)
-        return report  # the other files are found through the settings
-    auth = s.tenant.auth
-    report.summary = {
-        "tenant": _mask_url(s.tenant.base_url),
-        "hub_site": s.hub_site,
-        "auth": _masked_auth(auth),
-        "state_url": _mask_url(s.resolved_state_url),
-        "job_store_url": _mask_url(s.resolved_job_store_url),
-    }
-    if isinstance(auth, CertificateAuth):
-        _check_certificate(report, s, auth)
-    _check_url(report, config, "state_url", s.resolved_state_url)
+        report.add_config_error("settings", e)
+        # The other files are found through the settings: check them where the file says.
+        s = _paths_only(Path(config))
+        if s is None:
+            return report
+    else:
+        auth = s.tenant.auth
+        report.summary = {
+            "tenant": _mask_url(s.tenant.base_url),
+            "hub_site": s.hub_site,
+            "auth": _masked_auth(auth),
+            "state_url": _mask_url(s.resolved_state_url),
+            "job_store_url": _mask_url(s.resolved_job_store_url),
+        }
+        if isinstance(auth, CertificateAuth):
+            _check_certificate(report, s, auth)
+        _check_url(report, config, "state_url", s.resolved_state_url)
+        _check_writable_dir(report, config, "output_dir", s.resolve(s.output_dir))
+        if s.logging.file:
+            _check_writable_dir(report, config, "logging.file", s.resolve(s.logging.file).parent)
     jobs_dir = s.resolve(s.jobs_dir)
     jobs: list[str] = []
     if not jobs_dir.is_dir():
@@ -126,19 +147,54 @@ def validate_all(config: Path) -> ValidationReport:
             try:
                 jobs.append(load_job(f).id)
             except ConfigError as e:
-                report.add("job", e.file, e.key, e.problem)
+                report.add_config_error("job", e)
     report.summary["jobs"] = jobs
     try:
         report.summary["sources"] = len(load_mappings(s.resolve(s.mappings_dir)))
     except MappingError as e:
         for line in e.problems:
             file, key, problem = _split_located(line)
-            report.add("mapping", file, key, problem)
+            file, _, at = file.rpartition(":") if _LINE.search(file) else (file, "", "")
+            report.add("mapping", file, key, problem, int(at) if at else None)
     try:
         load_rules_config(s.resolve(s.rules_file))
     except RulesConfigError as e:
-        report.add("rules", e.path, e.key, e.problem)
+        report.add_config_error("rules", e)
     return report
+
+
+_LINE = re.compile(r":\d+$")
+
+
+def _paths_only(config: Path) -> Any:
+    """Where the jobs, mappings and rules are, from a settings file that failed validation:
+    its own values for those keys when they are usable, the defaults otherwise."""
+    from c3po_sync.config.located import read_yaml
+    from c3po_sync.config.settings import Settings
+
+    try:
+        raw, _ = read_yaml(config)
+    except Exception:
+        return None
+    raw = raw if isinstance(raw, dict) else {}
+    paths: dict[str, Path] = {}
+    for key in ("jobs_dir", "mappings_dir", "rules_file"):
+        value = raw.get(key)
+        usable = isinstance(value, str) and "${" not in value
+        paths[key] = Path(value) if usable else Settings.model_fields[key].default
+    return SimpleNamespace(**paths, resolve=lambda p: (config.resolve().parent / p).resolve())
+
+
+def _check_writable_dir(report: ValidationReport, config: Path, key: str, folder: Path) -> None:
+    """The folder exists and is writable, or can be created (its nearest existing parent is)."""
+    probe = folder
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if not probe.is_dir():
+        report.add("settings", config, key, f"{probe} is not a folder")
+    elif not os.access(probe, os.W_OK | os.X_OK):
+        what = "cannot be written" if probe == folder else f"cannot be created in {probe}"
+        report.add("settings", config, key, f"{folder} {what}")
 
 
 def _split_located(line: str) -> tuple[str, str, str]:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from c3po_sync.config.errors import ConfigError, format_validation_error
+from c3po_sync.config.errors import ConfigError, errors_from_validation
+from c3po_sync.config.located import YamlSyntaxError, check_time_zone, line_of, read_yaml
 
 Step = Literal["sync", "evaluate", "write_lists", "rollup", "council_report"]
 STEP_ORDER: tuple[Step, ...] = ("sync", "evaluate", "write_lists", "rollup", "council_report")
@@ -40,11 +39,7 @@ class Schedule(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{v!r} is not an IANA time zone, e.g. America/Los_Angeles") from None
-        return v
+        return check_time_zone(v)
 
 
 class Job(BaseModel):
@@ -66,16 +61,24 @@ class Job(BaseModel):
 
 
 def load_job(path: Path) -> Job:
+    """One job file, validated; every problem in it is reported at once (ConfigErrors)."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as e:
-        raise ConfigError(path, "", f"cannot read job file: {e}") from e
+        raw, lines = read_yaml(path)
+    except OSError as e:
+        raise ConfigError(path, "", f"cannot read job file: {e.strerror or e}") from None
+    except YamlSyntaxError as e:
+        raise ConfigError(path, "", e.what, e.line) from None
     try:
-        job = Job.model_validate(raw)
+        job = Job.model_validate(raw or {})
     except ValidationError as e:
-        raise ConfigError(path, *format_validation_error(e)) from None
+        raise errors_from_validation(path, e, lines) from None
     if job.id != path.stem:
-        raise ConfigError(path, "id", f"job id {job.id!r} must match the file name {path.stem!r}")
+        raise ConfigError(
+            path,
+            "id",
+            f"job id {job.id!r} must match the file name {path.stem!r}",
+            line_of(lines, "id"),
+        )
     return job
 
 

@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from c3po_sync.config.errors import ConfigError, format_validation_error
+from c3po_sync.config.errors import ConfigError, errors_from_validation
+from c3po_sync.config.located import YamlSyntaxError, check_time_zone, line_of, read_yaml
 
 _ENV_REF = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}")
 
@@ -135,6 +135,11 @@ class Settings(_Strict):
 
     source_file: Path | None = None
 
+    @field_validator("time_zone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        return check_time_zone(v)
+
     @field_validator("hub_site")
     @classmethod
     def _site(cls, v: str) -> str:
@@ -193,19 +198,30 @@ def expand_env(value: Any, where: str, file: Path) -> Any:
 
 
 def load_settings(path: Path) -> Settings:
-    """Loads and validates a settings file; every error names the file and the key."""
+    """Loads and validates a settings file; every error names the file, line and key.
+
+    Raises:
+        ConfigError: the file is missing or not YAML; ConfigErrors (a ConfigError) listing
+            every invalid key at once.
+    """
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(path, "", "file not found")
+        raise ConfigError(
+            path, "", "file not found (`c3po-sync init DIR` writes a starter deployment)"
+        )
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        raise ConfigError(path, "", f"not valid YAML: {e}") from e
+        raw, lines = read_yaml(path)
+    except YamlSyntaxError as e:
+        raise ConfigError(path, "", e.what, e.line) from None
+    raw = raw or {}
     if not isinstance(raw, dict):
         raise ConfigError(path, "", "expected a mapping at the top level")
-    raw = expand_env(raw, "", path)
+    try:
+        raw = expand_env(raw, "", path)
+    except ConfigError as e:
+        raise ConfigError(e.file, e.key, e.problem, line_of(lines, e.key)) from None
     try:
         settings = Settings.model_validate({**raw, "source_file": path.resolve()})
     except ValidationError as e:
-        raise ConfigError(path, *format_validation_error(e)) from None
+        raise errors_from_validation(path, e, lines) from None
     return settings

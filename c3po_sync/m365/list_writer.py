@@ -74,7 +74,9 @@ class SharePointListSink:
         marks = check_marks(self.conn.site_path, spec, owned, mark_missing or {})
         rows, refused = fit_rows(spec, self._site_dates(spec, rows))
         for value in refused:
-            logger.warning("%s/%s", self.conn.site_path, value.describe())
+            # INFO, not WARNING: the run summary and the write log report each one already;
+            # a warning line would print it a second time amid the progress (issue 13).
+            logger.info("%s/%s", self.conn.site_path, value.describe())
         report.quarantined.extend(refused)
         incoming = resolve_people(self.people, owned, index_rows(spec, rows), dry_run=dry_run)
         items = KeyedItems(self.conn, spec, owned, page_size=self.page_size)

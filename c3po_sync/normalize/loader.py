@@ -6,12 +6,11 @@ import difflib
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import ValidationError
 
+from c3po_sync.config.located import YamlSyntaxError, line_of, read_yaml, validation_problems
 from c3po_sync.model.schema import TABLES
 from c3po_sync.normalize.errors import MappingError
 from c3po_sync.normalize.mapping import (
@@ -182,31 +181,32 @@ def validate_source(m: SourceMapping, at: str) -> list[str]:
     return problems
 
 
-def _loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def _load_file(path: Path) -> tuple[list[SourceMapping], list[str]]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        return [], [f"{path}: not valid YAML: {exc}"]
+        data, lines = read_yaml(path)
+    except YamlSyntaxError as exc:
+        return [], [_at(path, exc.line, exc.what)]
     if not isinstance(data, dict):
         return [], [f"{path}: expected a mapping with a `sources:` list"]
     try:
         parsed = MappingFile.model_validate(data)
     except ValidationError as exc:
-        return [], [f"{path}: {_loc(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        return [], [
+            _at(path, line, f"{key}: {msg}") for key, line, msg in validation_problems(exc, lines)
+        ]
     problems: list[str] = []
     for i, m in enumerate(parsed.sources):
         at = f"sources[{i}]"
         m._origin = f"{path}: {at}"
         m._file = f"{path.parent.name}/{path.name}" if path.parent.name else path.name
-        problems += [f"{path}: {p}" for p in validate_source(m, at)]
+        for p in validate_source(m, at):
+            problems.append(_at(path, line_of(lines, p.split(": ", 1)[0]), p))
     return list(parsed.sources), problems
+
+
+def _at(path: Path, line: int | None, problem: str) -> str:
+    """``file:line: key: problem`` (the line left out where YAML gives none)."""
+    return f"{path}:{line}: {problem}" if line else f"{path}: {problem}"
 
 
 def load_mappings(path: Path) -> list[SourceMapping]:

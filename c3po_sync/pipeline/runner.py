@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 from c3po_sync.config.jobs import Step
 from c3po_sync.pipeline.context import RunContext, RunInputs
@@ -30,6 +32,25 @@ STEPS: dict[Step, Callable[[RunContext], None]] = {
 }
 
 
+def step_counts(step: str, result: RunResult) -> str:
+    """What a step did, in a few figures: for progress lines and the scheduler's log."""
+    if step == "sync":
+        failed = f", {len(result.failed_sources)} failed" if result.failed_sources else ""
+        return f"{result.items_read} items from {len(result.sources)} sources{failed}"
+    if step == "evaluate":
+        open_ = sum(result.findings_by_recommendation.values())
+        return (
+            f"{open_} open findings ({result.opened} opened, {result.resolved} resolved, "
+            f"{result.reopened} re-opened)"
+        )
+    if step == "write_lists":
+        writes = sum(w.writes for w in result.writes)
+        return f"{len(result.writes)} hub lists, {writes} row writes"
+    if step in ("rollup", "council_report"):
+        return f"workbook {Path(result.workbook).name}" if result.workbook else "no workbook"
+    return "done"
+
+
 class JobRunner:
     """One job run over the given ports and state store."""
 
@@ -53,7 +74,15 @@ class JobRunner:
                     log.warning("run %s interrupted before step %s", run_id, step)
                     break
                 log.info("run %s: step %s", run_id, step)
+                started = time.monotonic()
                 STEPS[step](ctx)
+                log.info(
+                    "run %s: step %s done in %.2fs: %s",
+                    run_id,
+                    step,
+                    time.monotonic() - started,
+                    step_counts(step, result),
+                )
             else:
                 result.outcome = "partial" if result.failed_sources else "ok"
         except RunLevelError as e:

@@ -6,9 +6,9 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from c3po_sync.config.located import KeyPath, YamlSyntaxError, line_of, read_yaml
 from c3po_sync.model import domain
 from c3po_sync.model.labels import DOC_TYPE_LABELS
 from c3po_sync.model.schema import PHASES
@@ -33,10 +33,21 @@ REQUIRABLE_DOC_TYPES: dict[str, str] = {
 class RulesConfigError(ValueError):
     """config/rules.yaml is unreadable or invalid; the message names the file and the key."""
 
-    def __init__(self, path: str, key: str, problem: str) -> None:
-        self.path, self.key, self.problem = path, key, problem
-        where = f"{path}: {key}" if key else path
-        super().__init__(f"{where}: {problem}")
+    def __init__(
+        self,
+        path: str,
+        key: str,
+        problem: str,
+        line: int | None = None,
+        more: list[RulesConfigError] | None = None,
+    ) -> None:
+        self.path, self.key, self.problem, self.line = path, key, problem, line
+        # Every problem in the file, this one first, for `validate` to list at once.
+        self.problems: list[RulesConfigError] = [self, *(more or [])]
+        at = f"{path}:{line}" if line else path
+        where = f"{at}: {key}" if key else at
+        extra = f" (and {len(more)} more)" if more else ""
+        super().__init__(f"{where}: {problem}{extra}")
 
 
 class _Strict(BaseModel):
@@ -152,7 +163,9 @@ def _suggest(value: str, choices: list[str]) -> str:
     return f"; valid: {', '.join(choices)}" if len(choices) <= 12 else ""
 
 
-def parse_rules_config(data: Any, path: str = "<rules config>") -> RulesConfig:
+def parse_rules_config(
+    data: Any, path: str = "<rules config>", lines: dict[KeyPath, int] | None = None
+) -> RulesConfig:
     """Validates an already-parsed mapping; errors name ``path`` and the dotted key."""
     if data is None:
         data = {}
@@ -162,17 +175,23 @@ def parse_rules_config(data: Any, path: str = "<rules config>") -> RulesConfig:
     try:
         return RulesConfig.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        if not key and ": " in msg:
-            # Our own cross-field check: "key: problem; key: problem".
-            key, _, msg = msg.partition(": ")
-        extra = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        if err["type"] == "extra_forbidden":
-            field_names = _allowed_keys(err["loc"])
-            msg = f"unknown key{_suggest(str(err['loc'][-1]), field_names)}"
-        raise RulesConfigError(path, key, msg + extra) from None
+        found = [_located(err, path, lines or {}) for err in exc.errors()]
+        raise RulesConfigError(
+            path, found[0].key, found[0].problem, found[0].line, found[1:]
+        ) from None
+
+
+def _located(err: Any, path: str, lines: dict[KeyPath, int]) -> RulesConfigError:
+    """One pydantic error as a located problem (key, line, message a person can act on)."""
+    key = ".".join(str(p) for p in err["loc"])
+    msg = err["msg"].removeprefix("Value error, ")
+    if not key and ": " in msg:
+        # Our own cross-field check: "key: problem; key: problem".
+        key, _, msg = msg.partition(": ")
+    if err["type"] == "extra_forbidden":
+        field_names = _allowed_keys(err["loc"])
+        msg = f"unknown key{_suggest(str(err['loc'][-1]), field_names)}"
+    return RulesConfigError(path, key, msg, line_of(lines, key))
 
 
 def _allowed_keys(loc: tuple) -> list[str]:
@@ -191,17 +210,12 @@ def load_rules_config(path: str | Path) -> RulesConfig:
     """Reads and validates config/rules.yaml, failing fast with the file and key at fault."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        data, lines = read_yaml(p)
     except OSError as exc:
         raise RulesConfigError(str(p), "", f"cannot read: {exc.strerror or exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise RulesConfigError(str(p), where, f"invalid YAML: {problem}") from None
-    return parse_rules_config(data, str(p))
+    except YamlSyntaxError as exc:
+        raise RulesConfigError(str(p), "", exc.what, exc.line) from None
+    return parse_rules_config(data, str(p), lines)
 
 
 __all__ = [

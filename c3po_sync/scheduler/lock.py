@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
+from c3po_sync.private_files import private_sqlite
 from c3po_sync.state.liveness import parse_holder, pid_is_dead
 
 __all__ = ["JobLock", "JobLockedError", "lock_engine", "parse_holder", "pid_is_dead"]
@@ -52,6 +53,7 @@ class JobLockedError(RuntimeError):
 def lock_engine(url: str) -> Engine:
     """An engine for the lock table; SQLite waits on a busy database instead of failing."""
     if make_url(url).get_backend_name() == "sqlite":
+        private_sqlite(url)  # the lock lives in the state database, which may not exist yet
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
     else:
         engine = create_engine(url, pool_pre_ping=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from c3po_sync.config.jobs import Job, Schedule
 from c3po_sync.config.settings import Settings
 from c3po_sync.pipeline.context import RunInputs
 from c3po_sync.pipeline.result import RunResult
+from c3po_sync.private_files import private_sqlite
 from c3po_sync.scheduler.cron import crontab_trigger
 from c3po_sync.scheduler.lock import JobLock, JobLockedError, lock_engine
 
@@ -83,15 +85,41 @@ def run_scheduled(config_path: str, job_id: str) -> str:
     if STOP.is_set():
         log.warning("job %s: not started, shutdown in progress", job_id)
         return "skipped"
-    inputs = prepare_run(Path(config_path), job_id, trigger="schedule")
+    log.info("job %s: started (scheduled)", job_id)
+    started = time.monotonic()
+    try:
+        inputs = prepare_run(Path(config_path), job_id, trigger="schedule")
+    except ConfigError as e:
+        log.error("job %s: not run, configuration error: %s", job_id, e)
+        return "failed"
     inputs.should_stop = STOP.is_set
     try:
         result = run_locked(inputs)
     except JobLockedError as e:
-        log.warning("%s; this run is skipped", e)
+        log.warning("job %s: %s; this run is skipped", job_id, e)
         return "skipped"
-    log.info("job %s run %s: %s", job_id, result.run_id, result.outcome)
+    except Exception:
+        log.exception("job %s: failed after %.1fs", job_id, time.monotonic() - started)
+        raise
+    level = logging.INFO if result.outcome == "ok" else logging.WARNING
+    log.log(level, "job %s run %s: %s in %.1fs; %s", job_id, result.run_id, result.outcome,
+            time.monotonic() - started, run_counts(result))  # fmt: skip
     return result.outcome
+
+
+def run_counts(result: RunResult) -> str:
+    """A finished run in one line of figures, for the service log (journalctl)."""
+    parts = [
+        f"{result.items_read} items from {len(result.sources)} sources",
+        f"{len(result.failed_sources)} failed" if result.failed_sources else "",
+        f"{sum(result.findings_by_recommendation.values())} open findings "
+        f"({result.opened} opened, {result.resolved} resolved, {result.reopened} re-opened)",
+        f"{sum(w.writes for w in result.writes)} row writes",
+        f"{result.requests} requests",
+        f"workbook {Path(result.workbook).name}" if result.workbook else "",
+        f"error: {result.error}" if result.error else "",
+    ]
+    return "; ".join(p for p in parts if p)
 
 
 def build_scheduler(
@@ -107,7 +135,7 @@ def build_scheduler(
     next run time stored before the restart, so a run missed while the scheduler was down is
     handled by the job's misfire grace and coalescing, not silently skipped.
     """
-    url = job_store_url(settings)
+    url = private_sqlite(job_store_url(settings))
     store = SQLAlchemyJobStore(url=url, engine_options=_engine_options(url))
     scheduler = scheduler_cls(
         jobstores={"default": store},
@@ -170,19 +198,41 @@ def install_stop_handlers(on_stop: Callable[[], None] | None = None) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def serve(settings: Settings, config_path: Path, jobs: dict[str, Job]) -> None:
-    """Runs the scheduler in the foreground until SIGTERM/SIGINT."""
+def _shutdown_when_started(scheduler: BaseScheduler, patience_s: float = 30.0) -> None:
+    """Shuts the scheduler down, waiting for the running job; a SIGTERM that arrives while
+    it is still starting waits for start() (shutdown() before it would be lost, and start()
+    would then run forever)."""
+    deadline = time.monotonic() + patience_s
+    while not scheduler.running and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if scheduler.running:
+        scheduler.shutdown(wait=True)
+
+
+def serve(
+    settings: Settings,
+    config_path: Path,
+    jobs: dict[str, Job],
+    ready: Callable[[], None] | None = None,
+) -> None:
+    """Runs the scheduler in the foreground until SIGTERM/SIGINT.
+
+    ``ready`` is called once SIGTERM is handled: a "running" message printed earlier would
+    invite a SIGTERM that kills the process instead of stopping it cleanly.
+    """
     scheduler = build_scheduler(settings, config_path, jobs)
     stoppers: list[threading.Thread] = []
 
     def stop() -> None:
         # shutdown(wait=True) waits for the running job; not from the signal handler itself,
         # which may have interrupted a thread holding a scheduler lock.
-        t = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, name="shutdown")
+        t = threading.Thread(target=_shutdown_when_started, args=(scheduler,), name="shutdown")
         t.start()
         stoppers.append(t)
 
     install_stop_handlers(stop)
+    if ready is not None:
+        ready()
     log.info("scheduler started: %s", ", ".join(j.id for j in jobs.values() if j.schedule))
     scheduler.start()
     for t in stoppers:

@@ -7,7 +7,6 @@ import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -18,7 +17,7 @@ from sqlalchemy.pool import StaticPool
 from c3po_sync.logs import redact
 from c3po_sync.model.schema import TABLES
 from c3po_sync.model.tables import CanonicalTables
-from c3po_sync.private_files import private_file
+from c3po_sync.private_files import private_sqlite
 from c3po_sync.state import (
     history,
     raw_tables,  # noqa: F401 (registers the raw-cache tables)
@@ -88,8 +87,7 @@ class StateStore(RunsMixin, WriteLogMixin):
         self.url = url
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite":
-            if parsed.database not in (None, "", ":memory:"):
-                private_file(Path(parsed.database))  # findings and tokens: owner only
+            private_sqlite(url)  # findings and tokens: owner only
             self.engine = _sqlite_engine(url)
         else:
             self.engine = create_engine(url, pool_pre_ping=True)

@@ -83,7 +83,7 @@ def test_job_errors_are_located(tmp_path: Path) -> None:
     p.write_text("id: weekly\nsteps: [sync, evaulate]\n")
     with pytest.raises(ConfigError) as e:
         load_job(p)
-    assert "weekly.yaml" in str(e.value) and "steps.1" in str(e.value)
+    assert "weekly.yaml:2: steps[1]" in str(e.value)
     p.write_text("id: other\nsteps: [sync]\n")
     with pytest.raises(ConfigError, match="must match the file name"):
         load_job(p)

@@ -40,9 +40,15 @@ def test_shipped_configuration_is_valid(deployment_files: Path) -> None:
         ("settings", "config/sandbox.yaml", "hub_site: /sites/c3po", "hub_site: sites", "hub_site"),
         ("settings", "config/sandbox.yaml", "concurrency: 4", "concurency: 4", "read.concurency"),
         ("job", "jobs/nightly.yaml", '"0 2 * * *"', '"0 2 * *"', "schedule.cron"),
-        ("job", "jobs/weekly-rollup.yaml", "[rollup]", "[rolup]", "steps.0"),
+        ("job", "jobs/weekly-rollup.yaml", "[rollup]", "[rolup]", "steps[0]"),
         ("job", "jobs/nightly.yaml", "America/Los_Angeles", "Pacific/Nowhere", "schedule.timezone"),
-        ("mapping", "mappings/ppm-finance.yaml", "target: projects", "target: projekts", "target"),
+        (
+            "mapping",
+            "mappings/ppm-finance.yaml",
+            "target: projects",
+            "target: projekts",
+            "sources[0].target",
+        ),
         ("rules", "config/rules.yaml", None, "stale_status_days: -1\n", ""),
     ],
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -45,10 +46,21 @@ def finance(tmp_path: Path, extra: str) -> Path:
     return write(tmp_path, "ppm-finance.yaml", FINANCE.replace("{extra}", extra))
 
 
-def problems(path: Path) -> list[str]:
+def problems(path: Path, lines: bool = False) -> list[str]:
+    """The located problems; without ``lines``, the ``:LINE`` after the file name left out."""
     with pytest.raises(MappingError) as info:
         load_mappings(path)
-    return info.value.problems
+    found = info.value.problems
+    return found if lines else [re.sub(r"\.yaml:\d+: ", ".yaml: ", p) for p in found]
+
+
+def test_problems_give_the_line_of_the_key(tmp_path):
+    """A problem names the line it is on, or its parent's when the key is missing (issue 13)."""
+    d = finance(tmp_path, "budgett: {column: Cost, transform: currency}")
+    text = (d / "ppm-finance.yaml").read_text().splitlines()
+    (found,) = problems(d, lines=True)
+    line = int(found.split(".yaml:", 1)[1].split(":", 1)[0])
+    assert text[line - 1].strip().startswith("budgett:")
 
 
 def test_short_and_long_field_forms(tmp_path):

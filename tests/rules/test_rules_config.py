@@ -70,7 +70,7 @@ def test_bad_config_names_file_and_key(tmp_path, text, key, words):
 
 
 def test_invalid_yaml_gives_the_line(tmp_path):
-    with pytest.raises(RulesConfigError, match="line 2, column 13: invalid YAML"):
+    with pytest.raises(RulesConfigError, match=r"rules.yaml:2: not valid YAML \(column 13\)"):
         _load(tmp_path, "phases: [a, b]\nengagement: : x\n")
 
 

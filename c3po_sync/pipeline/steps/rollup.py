@@ -9,6 +9,7 @@ import pandas as pd
 
 from c3po_sync.pipeline.carry import stale_projects
 from c3po_sync.pipeline.context import RunContext
+from c3po_sync.private_files import private_dir
 from c3po_sync.rules.deltas import compute_deltas
 from c3po_sync.sinks.excel_rollup import (
     build_rollup,
@@ -108,7 +109,8 @@ def build_and_upload(
         result.planned.append(f"would save workbook: {out_dir / name}")
         result.planned.append(f"would upload it to the hub library {settings.rollups_library!r}")
         return changes
-    out_dir: Path = settings.resolve(settings.output_dir)
+    # Created owner-only like the state database: the workbook names projects and findings.
+    out_dir: Path = private_dir(settings.resolve(settings.output_dir))
     path = save_rollup(wb, out_dir, today=ctx.inputs.today, prefix=prefix)
     result.workbook = path
     result.uploaded_to = ctx.ports.file_sink.upload(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -31,7 +32,14 @@ def run_sync(ctx: RunContext) -> None:
     cache = RawCache(ctx.store)
 
     def read_site(indexes: list[int]) -> None:
-        outcomes.update(_read_site(ctx, cache, [(i, mappings[i]) for i in indexes]))
+        started = time.monotonic()
+        got = _read_site(ctx, cache, [(i, mappings[i]) for i in indexes])
+        outcomes.update(got)
+        secs = time.monotonic() - started
+        for i in sorted(got):  # progress: one line per source as its site finishes
+            o = got[i][1]
+            state = f"FAILED ({o.error})" if o.error else f"{o.records} item(s)"
+            log.info("read %s: %s [site in %.2fs]", o.source, state, secs)
 
     requests_before = ctx.ports.request_count()
     workers = ctx.inputs.settings.read.concurrency
