@@ -72,6 +72,10 @@ class RuleContext:
 
 
 RuleFn = Callable[[RuleContext], pd.DataFrame]
+# What a rule judges: one row per entity (SCOPE_COLUMNS) saying whether the rule applies to it
+# (True), does not (False) or cannot tell with the data or settings at hand (NA: "not checked").
+ScopeFn = Callable[[RuleContext], pd.DataFrame]
+SCOPE_COLUMNS = ("entity_key", "project_key", "applies", "note")
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ class Rule:
     description: str
     near_miss: str
     fn: RuleFn
+    scope: ScopeFn | None = None  # rules.evaluation: which entities it applies to, or cannot judge
 
 
 _REGISTRY: dict[str, Rule] = {}
@@ -102,6 +107,7 @@ def rule(
     description: str,
     near_miss: str = "",
     entity: EntityKind = "project",
+    scope: ScopeFn | None = None,
 ) -> Callable[[RuleFn], RuleFn]:
     """Registers a rule function under ``rule_id`` with its audit tags.
 
@@ -112,6 +118,9 @@ def rule(
         description: one line saying what fires the rule.
         near_miss: the closest case that does not fire (documentation and test guide).
         entity: what the finding's entity_key identifies.
+        scope: the entities the rule judges and whether it applies to each (see ScopeFn);
+            the compliance matrix needs it to tell "complies" from "not applicable" and
+            "not checked".
     """
     if not 0 <= recommendation <= 10:
         raise RuleRegistrationError(f"{rule_id}: recommendation {recommendation} not in 0-10")
@@ -122,7 +131,7 @@ def rule(
         if rule_id in _REGISTRY and _REGISTRY[rule_id].fn is not fn:
             raise RuleRegistrationError(f"rule id {rule_id!r} registered twice")
         _REGISTRY[rule_id] = Rule(
-            rule_id, recommendation, severity, entity, description, near_miss, fn
+            rule_id, recommendation, severity, entity, description, near_miss, fn, scope
         )
         return fn
 
