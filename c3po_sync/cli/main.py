@@ -401,6 +401,9 @@ cmd_quarantine.register(app)
 from c3po_sync.cli import cmd_findings  # noqa: E402
 
 cmd_findings.register(app)
+from c3po_sync.cli import cmd_audit_report  # noqa: E402
+
+cmd_audit_report.register(app)
 
 
 def main() -> None:
