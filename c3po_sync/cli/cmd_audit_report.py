@@ -43,6 +43,7 @@ def audit(
     from c3po_sync.config.errors import ConfigError
     from c3po_sync.config.settings import load_settings
     from c3po_sync.logs import redact
+    from c3po_sync.pipeline.carry import load_stale, stale_projects
     from c3po_sync.rules.matrix import compliance_matrix
     from c3po_sync.sinks.audit_pdf import PdfUnavailableError, build_audit_workbook, to_pdf
     from c3po_sync.sinks.audit_report import render_audit_html
@@ -75,12 +76,17 @@ def audit(
         if snap is None:
             raise fail(f"no snapshot of the projects for run {evaluated}", EXIT_FAILED)
         try:
-            projects = store.load_snapshot(snap).projects
+            tables = store.load_snapshot(snap)
             as_of = timeline.snapshot_saved_at(store, snap).astimezone(tz)
         except RunNotFoundError as e:
             raise fail(str(e), EXIT_FAILED) from None
+        # projects kept from a source the newest sync could not read say so (issue 11)
+        marks = {k: v.note() for k, v in stale_projects(tables, load_stale(store)).items()}
+    projects = tables.projects
     matrix = compliance_matrix(evaluation, findings, projects, tz=tz)
-    text = render_audit_html(matrix, findings, as_of=as_of, run_id=evaluated, tz=tz)
+    text = render_audit_html(
+        matrix, findings, as_of=as_of, run_id=evaluated, tz=tz, not_reread=marks
+    )
     if html is None and pdf is None:
         sys.stdout.write(text)
         return
@@ -90,7 +96,9 @@ def audit(
         err.print(f"audit report (HTML): {escape(str(html))}", highlight=False)
     if pdf is not None:
         try:
-            book = build_audit_workbook(matrix, findings, as_of=as_of, run_id=evaluated, tz=tz)
+            book = build_audit_workbook(
+                matrix, findings, as_of=as_of, run_id=evaluated, tz=tz, not_reread=marks
+            )
             to_pdf(book, pdf)
         except PdfUnavailableError as e:
             raise fail(str(e), EXIT_FAILED) from None

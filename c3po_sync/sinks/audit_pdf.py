@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from pathlib import Path
 
@@ -82,6 +83,7 @@ def build_audit_workbook(
     as_of: datetime,
     run_id: int | None,
     tz: tzinfo | None = None,
+    not_reread: Mapping[str, str] | None = None,
 ) -> Workbook:
     """The report's content as a print-ready workbook (see the module docstring)."""
     wb = Workbook()
@@ -110,7 +112,13 @@ def build_audit_workbook(
     )
     _print_setup(ws, header, title)
 
-    matrix_sheet(wb.create_sheet("Compliance matrix"), matrix, today=as_of.date(), run_id=run_id)
+    matrix_sheet(
+        wb.create_sheet("Compliance matrix"),
+        matrix,
+        today=as_of.date(),
+        run_id=run_id,
+        not_reread=not_reread,
+    )
 
     fs = wb.create_sheet("Findings")
     rows = []

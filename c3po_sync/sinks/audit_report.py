@@ -7,7 +7,7 @@ words (colour only repeats them). The PDF comes from sinks.audit_pdf (same conte
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, tzinfo
 from html import escape
 
@@ -79,7 +79,7 @@ def _legend() -> Iterable[str]:
     yield "</tbody></table>"
 
 
-def _grid(matrix: pd.DataFrame) -> Iterable[str]:
+def _grid(matrix: pd.DataFrame, marks: Mapping[str, str]) -> Iterable[str]:
     recs = sorted(RECOMMENDATIONS)
     yield "<h2>Compliance matrix: project by recommendation</h2><table class='small'><thead><tr>"
     yield "<th>Project</th><th>Title</th><th>PPM</th>"
@@ -88,7 +88,9 @@ def _grid(matrix: pd.DataFrame) -> Iterable[str]:
     for key, g in matrix.groupby("project_key", sort=False):
         g = g.set_index("recommendation")
         first = g.iloc[0]
-        yield f"<tr><td>{_t(key)}</td><td>{_t(first['title'])}</td><td>{_t(first['ppm'])}</td>"
+        mark = f"<br><em>({_t(marks[key])})</em>" if key in marks else ""
+        yield f"<tr><td>{_t(key)}</td><td>{_t(first['title'])}{mark}</td>"
+        yield f"<td>{_t(first['ppm'])}</td>"
         for n in recs:
             state, text = g.at[n, "state"], g.at[n, "text"]
             yield f"<td class='{_CLASS[state]}'>{_t(text)}</td>"
@@ -133,6 +135,7 @@ def render_audit_html(
     as_of: date | datetime,
     run_id: int | None,
     tz: tzinfo | None = None,
+    not_reread: Mapping[str, str] | None = None,
 ) -> str:
     """The report as one HTML document.
 
@@ -142,6 +145,8 @@ def render_audit_html(
         as_of: the evaluated run's as-of date (shown on the title).
         run_id: the evaluated run.
         tz: the hub's time zone, for showing dates as calendar days.
+        not_reread: project key -> "not re-read since ..." for projects whose source the
+            newest sync could not read (their cells judge the last data read).
     """
     when = f"{as_of:%Y-%m-%d}"
     title = f"C3PO audit compliance report, {when}"
@@ -158,7 +163,7 @@ def render_audit_html(
     ]
     parts += _legend()
     parts += _summary(matrix)
-    parts += _grid(matrix)
+    parts += _grid(matrix, not_reread or {})
     for n in sorted(RECOMMENDATIONS):
         parts += _findings_section(n, findings, matrix, tz)
     parts.append("</body></html>")

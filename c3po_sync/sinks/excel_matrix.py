@@ -57,9 +57,18 @@ def _lines(text: str, width: int) -> int:
 
 
 def matrix_sheet(
-    ws: Worksheet, matrix: pd.DataFrame | None, *, today: date, run_id: Any = None
+    ws: Worksheet,
+    matrix: pd.DataFrame | None,
+    *,
+    today: date,
+    run_id: Any = None,
+    not_reread: Mapping[str, str] | None = None,
 ) -> None:
     """Fills ``ws`` with the legend and the grid from :func:`rules.matrix.compliance_matrix`.
+
+    ``not_reread``: project key -> "not re-read since <time>: <reason>" for projects kept from
+    the last read of a source this run could not read; said under the project's title, since
+    its cells judge that older data (issue 11).
 
     ``matrix`` None means no evaluation was stored (a store older than the evaluation table):
     the sheet says so instead of showing an empty grid that looks like nothing to report.
@@ -99,12 +108,14 @@ def matrix_sheet(
         g = by_project[key]
         r += 1
         first = g.iloc[0]
-        lead = [key, first["title"], first["ppm"]]
+        title = "" if pd.isna(first["title"]) else str(first["title"])
+        mark = (not_reread or {}).get(key)
+        lead = [key, f"{title}\n({mark})" if mark else title, first["ppm"]]
         for col, value in enumerate(lead, start=1):
             cell = set_text(ws.cell(row=r, column=col), None if pd.isna(value) else value)
             cell.alignment = _WRAP
             cell.border = _GRID
-        tallest = 1
+        tallest = _lines(lead[1], 30) + (1 if mark else 0)
         for col, rec in enumerate(recs, start=len(_LEAD) + 1):
             state, text = g.at[rec, "state"], g.at[rec, "text"]
             cell = set_text(ws.cell(row=r, column=col), text)

@@ -112,7 +112,11 @@ def build_rollup(
         previous_scores,
     )
     excel_matrix.matrix_sheet(
-        sheets[excel_matrix.SHEET], matrix, today=today, run_id=run_info.get("run_id")
+        sheets[excel_matrix.SHEET],
+        matrix,
+        today=today,
+        run_id=run_info.get("run_id"),
+        not_reread=not_reread,
     )
     excel_sheets.findings_sheet(sheets["Findings"], state, today)
     excel_sheets.changes_sheet(sheets["Changes since last report"], changes, tables.projects)

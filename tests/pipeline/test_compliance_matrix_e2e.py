@@ -109,3 +109,5 @@ def test_report_audit_pdf_with_soffice(demo_run, tmp_path: Path) -> None:
     assert data.startswith(b"%PDF") and len(data) > 10_000
     pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
     assert pages >= 3, pages  # summary, matrix, findings
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", data)
+    assert boxes and all(float(w) > float(h) for w, h in boxes), boxes[:3]  # landscape
