@@ -53,7 +53,7 @@ def audit(
     err = Console(stderr=True)
 
     def fail(message: str, code: int = EXIT_CONFIG) -> typer.Exit:
-        err.print(f"[red]error:[/red] {escape(redact(message))}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(redact(message))}", highlight=False, soft_wrap=True)
         return typer.Exit(code)
 
     try:

@@ -168,7 +168,9 @@ def register(app: typer.Typer) -> None:
         err = Console(stderr=True)
 
         def fail(message: str) -> typer.Exit:
-            err.print(f"[red]error:[/red] {escape(redact(message))}", highlight=False)
+            err.print(
+                f"[red]error:[/red] {escape(redact(message))}", highlight=False, soft_wrap=True
+            )
             return typer.Exit(EXIT_CONFIG)
 
         if status not in STATUSES:

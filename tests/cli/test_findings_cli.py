@@ -119,8 +119,8 @@ def test_unknown_filter_values_are_errors_listing_the_valid_ones(
     res = _run(env, *args)
     assert res.exit_code == 2
     assert res.stdout == ""
-    line = " ".join(res.stderr.split())  # one message, whatever the terminal width
-    assert valid in line and "Traceback" not in res.stderr
+    assert res.stderr.count("\n") == 1, res.stderr  # one line, whatever the terminal width
+    assert valid in res.stderr and "Traceback" not in res.stderr
 
 
 def test_known_filters_match_case_insensitively_and_resolved_values_are_valid(env: Path) -> None:
