@@ -219,45 +219,6 @@ def _report(result, as_json: bool, fail_on_findings: int | None = None) -> None:
 
 
 @app.command()
-def findings(
-    config: ConfigOpt = DEFAULT_CONFIG,
-    recommendation: Annotated[int | None, typer.Option("--rec", help="Audit rec 1-10.")] = None,
-    portfolio: Annotated[str | None, typer.Option(help="Portfolio name.")] = None,
-    ppm: Annotated[str | None, typer.Option(help="PPM e-mail.")] = None,
-    project: Annotated[str | None, typer.Option(help="Project key.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
-) -> None:
-    """List open findings from the state store.
-
-    Example: c3po-sync findings --rec 7 --ppm maria.lopez@sanjoseca.gov
-    """
-    from c3po_sync.config.settings import load_settings
-    from c3po_sync.state.store import StateStore
-
-    try:
-        s = load_settings(config)
-    except _config_errors() as e:
-        raise _fail_config(e) from None
-    df = StateStore(s.resolved_state_url).findings(status="open")
-    if recommendation is not None:
-        df = df[df["recommendation"] == recommendation]
-    for col, val in (("portfolio", portfolio), ("ppm", ppm), ("project_key", project)):
-        if val is not None:
-            df = df[df[col].fillna("").str.lower() == val.lower()]
-    if as_json:
-        for rec in df.to_dict("records"):
-            _print_json(rec)
-        return
-    t = Table(title=f"{len(df)} open findings")
-    for col in ("recommendation", "severity", "project_key", "ppm", "message"):
-        t.add_column(col)
-    for r in df.itertuples():
-        cells = (r.recommendation, r.severity, r.project_key, r.ppm, r.message)
-        t.add_row(*(escape(str(c)) for c in cells))
-    console.print(t)
-
-
-@app.command()
 def runs(
     config: ConfigOpt = DEFAULT_CONFIG,
     limit: Annotated[int, typer.Option(help="How many runs, newest first.")] = 20,
@@ -385,6 +346,12 @@ cmd_demo.register(app)
 from c3po_sync.cli import cmd_init  # noqa: E402
 
 cmd_init.register(app)
+from c3po_sync.cli import cmd_findings  # noqa: E402
+
+cmd_findings.register(app)
+from c3po_sync.cli import cmd_audit_report  # noqa: E402
+
+cmd_audit_report.register(app)
 
 
 def main() -> None:

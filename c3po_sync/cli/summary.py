@@ -55,7 +55,7 @@ def render_result(result: RunResult, console: Console) -> None:
         ft.add_column("rec", justify="right")
         ft.add_column("recommendation")
         ft.add_column("open", justify="right")
-        for rec, n in result.findings_by_recommendation.items():
+        for rec, n in sorted(result.findings_by_recommendation.items()):  # 0, 4, 10
             ft.add_row(str(rec), RECOMMENDATIONS.get(rec, ""), str(n))
         console.print(ft)
         console.print(

@@ -66,6 +66,8 @@ class RunContext:
     source_findings: list[dict] = field(default_factory=list)
     findings: pd.DataFrame | None = None
     history: pd.DataFrame | None = None
+    # rules.evaluation table of this run's evaluate step (None until it ran)
+    evaluation: pd.DataFrame | None = None
     # Sources not re-read this run (set by sync; loaded from the store for jobs that do not sync).
     stale: list[StaleSource] | None = None
 

@@ -6,6 +6,7 @@ import pandas as pd
 
 from c3po_sync.model import domain
 from c3po_sync.model.schema import LIFECYCLE_STAGES
+from c3po_sync.rules import scope as sc
 from c3po_sync.rules.registry import RuleContext, blank, hits, no_hits, rule
 from c3po_sync.rules.unknown import unknown_note, unread
 
@@ -52,6 +53,7 @@ def _label(ctx: RuleContext) -> pd.Series:
     entity="asset",
     description="an asset that is not Retired has no owner",
     near_miss="a Retired asset without owner",
+    scope=lambda ctx: sc.asset_scope(ctx, _live(ctx)),
 )
 def asset_owner_missing(ctx: RuleContext) -> pd.DataFrame:
     a = ctx.tables.assets
@@ -72,6 +74,7 @@ def asset_owner_missing(ctx: RuleContext) -> pd.DataFrame:
     description="an asset has no lifecycle stage, or one outside Planned, In Service, Retiring, "
     "Retired (then the finding says the stage is unknown, not missing)",
     near_miss="any stage set, even Planned",
+    scope=lambda ctx: sc.asset_scope(ctx, _live(ctx) | ~_live(ctx)),
 )
 def asset_lifecycle_missing(ctx: RuleContext) -> pd.DataFrame:
     a = ctx.tables.assets
@@ -103,6 +106,9 @@ def asset_lifecycle_missing(ctx: RuleContext) -> pd.DataFrame:
     entity="asset",
     description="an asset In Service or Retiring lacks its acquired or end-of-support date",
     near_miss="a Planned asset without dates",
+    scope=lambda ctx: sc.asset_scope(
+        ctx, _stage(ctx).isin([IN_SERVICE, "retiring"]).fillna(False).astype(bool)
+    ),
 )
 def asset_dates_missing(ctx: RuleContext) -> pd.DataFrame:
     a = ctx.tables.assets
@@ -131,6 +137,7 @@ def asset_dates_missing(ctx: RuleContext) -> pd.DataFrame:
     entity="asset",
     description="an asset In Service whose end_of_support is before today",
     near_miss="end of support today, or the asset already Retiring/Retired",
+    scope=lambda ctx: sc.asset_scope(ctx, (_stage(ctx) == IN_SERVICE).fillna(False).astype(bool)),
 )
 def asset_past_end_of_support(ctx: RuleContext) -> pd.DataFrame:
     a = ctx.tables.assets
@@ -156,6 +163,7 @@ def asset_past_end_of_support(ctx: RuleContext) -> pd.DataFrame:
     description="a non-Retired asset last reviewed more than review_interval_days (365) ago, "
     "or never",
     near_miss="reviewed exactly 365 days ago, or the asset is Retired",
+    scope=lambda ctx: sc.asset_scope(ctx, _live(ctx)),
 )
 def asset_review_overdue(ctx: RuleContext) -> pd.DataFrame:
     a = ctx.tables.assets
@@ -184,6 +192,7 @@ def asset_review_overdue(ctx: RuleContext) -> pd.DataFrame:
     description="a project in Release, Sustain or Closed (phase_gates.asset_inventory) has no "
     "asset in the inventory linked to it",
     near_miss="a project in Execution, or any asset (even Retired) naming its project key",
+    scope=lambda ctx: sc.gate_scope(ctx, ctx.config.phase_gates.asset_inventory, active_only=False),
 )
 def project_no_asset(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from c3po_sync.rules import scope as sc
 from c3po_sync.rules.documents import _upload_targets
 from c3po_sync.rules.history import CHARTER_FIELDS, field_changes
 from c3po_sync.rules.registry import RuleContext, hits, no_hits, rule
@@ -70,6 +71,25 @@ def _unexcused(
     return ch[~covered]
 
 
+NO_HISTORY = "needs the state store's history of earlier syncs"
+
+
+def _amendment_scope(ctx: RuleContext) -> pd.DataFrame:
+    """Active projects with a commitment sign-off (none yet: nothing to amend)."""
+    if ctx.history is None:
+        return sc.not_checked(ctx, NO_HISTORY)
+    signed = ctx.projects["project_key"].isin(
+        list(_doc_times(ctx, "commitment_signoff", "min").index)
+    )
+    return sc.project_scope(ctx, sc.active(ctx) & signed.astype(bool))
+
+
+def _staff_change_scope(ctx: RuleContext) -> pd.DataFrame:
+    if ctx.history is None:
+        return sc.not_checked(ctx, NO_HISTORY)
+    return sc.project_scope(ctx, sc.active(ctx))
+
+
 @rule(
     "R7-charter-changed-no-amendment",
     recommendation=7,
@@ -79,6 +99,7 @@ def _unexcused(
     "charter_amendment document was filed after the change (needs the state store's history)",
     near_miss="the change was seen before the sign-off, a charter amendment modified after "
     "the last run that saw the old value, a blank value filled in, or no sign-off yet",
+    scope=_amendment_scope,
 )
 def charter_changed_no_amendment(ctx: RuleContext) -> pd.DataFrame:
     signoff = _doc_times(ctx, "commitment_signoff", "min")
@@ -112,6 +133,7 @@ def charter_changed_no_amendment(ctx: RuleContext) -> pd.DataFrame:
     "key_vendor_staff document (the approved list) was filed after the change",
     near_miss="a key_vendor_staff document modified after the last sync that saw the old list, "
     "the same names in another order or letter case, or the first list entered",
+    scope=_staff_change_scope,
 )
 def key_vendor_staff_changed(ctx: RuleContext) -> pd.DataFrame:
     bad_changes = _unexcused(ctx, ["key_vendor_staff"], "key_vendor_staff", None)

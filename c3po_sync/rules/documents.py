@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from c3po_sync.model import domain
+from c3po_sync.rules import scope as sc
 from c3po_sync.rules.config import REQUIRABLE_DOC_TYPES, RulesConfig
 from c3po_sync.rules.registry import RuleContext, blank, hits, no_hits, rule
 
@@ -54,6 +55,15 @@ def _upload_targets(ctx: RuleContext) -> pd.Series:
     return targets
 
 
+def _required_scope(ctx: RuleContext, doc_type: str) -> pd.DataFrame:
+    """Projects at or past the phase that requires ``doc_type``; none when no phase does."""
+    from_phase = ctx.config.required_from().get(doc_type)
+    if from_phase is None:
+        never = pd.Series(False, index=ctx.projects.index, dtype="boolean")
+        return sc.project_scope(ctx, never)
+    return sc.gate_scope(ctx, from_phase, active_only=False)
+
+
 def _make_required_doc_rule(doc_type: str, label: str) -> None:
     severity = "high" if doc_type in ("charter", "commitment_signoff") else "medium"
     default_phase = RulesConfig().required_from().get(doc_type)
@@ -70,6 +80,7 @@ def _make_required_doc_rule(doc_type: str, label: str) -> None:
         description=f"no document classified '{doc_type}' is linked to a project whose phase "
         f"requires it (required_documents; {when})",
         near_miss="the project is one phase earlier than required, or any such document is linked",
+        scope=lambda ctx: _required_scope(ctx, doc_type),
     )
     def required_doc_missing(ctx: RuleContext) -> pd.DataFrame:
         from_phase = ctx.config.required_from().get(doc_type)
@@ -111,6 +122,23 @@ for _t, _label in REQUIRABLE_DOC_TYPES.items():
     _make_required_doc_rule(_t, _label)
 
 
+def _charter_scope(ctx: RuleContext) -> pd.DataFrame:
+    """Every charter; not checked while no current template is configured, or when the
+    charter declares no template version (then nobody can say it is current)."""
+    docs = ctx.tables.documents
+    charters = docs[(docs["doc_type"] == "charter").fillna(False).astype(bool)]
+    version = charters["template_version"]
+    applies = pd.Series(True, index=charters.index, dtype="boolean")
+    note = pd.Series(pd.NA, index=charters.index, dtype="string")
+    undeclared = blank(version)
+    applies[undeclared] = pd.NA
+    note[undeclared] = "the charter declares no template version"
+    if not ctx.config.current_charter_template:
+        applies[:] = pd.NA
+        note[:] = "no current charter template configured (current_charter_template)"
+    return sc.scope_frame(charters, "path", applies, note)
+
+
 @rule(
     "R1-charter-template-outdated",
     recommendation=1,
@@ -123,6 +151,7 @@ for _t, _label in REQUIRABLE_DOC_TYPES.items():
         if c.current_charter_template
         else "no current charter template is configured (current_charter_template)"
     ),
+    scope=_charter_scope,
 )
 def charter_template_outdated(ctx: RuleContext) -> pd.DataFrame:
     current = ctx.config.current_charter_template

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from c3po_sync.model import domain
+from c3po_sync.rules import scope as sc
 from c3po_sync.rules.registry import RuleContext, blank, flag, hits, no_hits, rule
 
 
@@ -29,6 +30,7 @@ def _field_rule(ctx: RuleContext, column: str, gate: str, what: str, fix: str) -
     severity="medium",
     description="active project past Chartering (phase_gates.sponsor) with no executive sponsor",
     near_miss="a project still in Chartering, or a Closed project",
+    scope=lambda ctx: sc.gate_scope(ctx, ctx.config.phase_gates.sponsor),
 )
 def sponsor_missing(ctx: RuleContext) -> pd.DataFrame:
     return _field_rule(
@@ -46,6 +48,7 @@ def sponsor_missing(ctx: RuleContext) -> pd.DataFrame:
     severity="low",
     description="active project past Chartering with no impacted departments named",
     near_miss="one department named, or the project still in Chartering",
+    scope=lambda ctx: sc.gate_scope(ctx, ctx.config.phase_gates.departments),
 )
 def departments_missing(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
@@ -71,6 +74,7 @@ def departments_missing(ctx: RuleContext) -> pd.DataFrame:
     severity="medium",
     description="active project at or past Procurement with no methodology (Waterfall/Agile)",
     near_miss="a project in Chartering without methodology",
+    scope=lambda ctx: sc.gate_scope(ctx, ctx.config.phase_gates.methodology),
 )
 def methodology_missing(ctx: RuleContext) -> pd.DataFrame:
     return _field_rule(
@@ -89,6 +93,7 @@ def methodology_missing(ctx: RuleContext) -> pd.DataFrame:
     description="active project at or past Chartering with no product owner "
     "(also covers rec 2's product-owner check, so one gap is one finding)",
     near_miss="a project in Initiation without a product owner",
+    scope=lambda ctx: sc.gate_scope(ctx, ctx.config.phase_gates.product_owner),
 )
 def product_owner_missing(ctx: RuleContext) -> pd.DataFrame:
     return _field_rule(
@@ -106,6 +111,7 @@ def product_owner_missing(ctx: RuleContext) -> pd.DataFrame:
     severity="medium",
     description="active project at or past Chartering with no governance body named",
     near_miss="a project in Initiation, or a Closed project",
+    scope=lambda ctx: sc.gate_scope(ctx, ctx.config.phase_gates.governance_body),
 )
 def governance_body_missing(ctx: RuleContext) -> pd.DataFrame:
     return _field_rule(
@@ -123,6 +129,7 @@ def governance_body_missing(ctx: RuleContext) -> pd.DataFrame:
     severity="medium",
     description="active project at or past Chartering with no ITD liaison",
     near_miss="a project in Initiation without a liaison",
+    scope=lambda ctx: sc.gate_scope(ctx, ctx.config.phase_gates.itd_liaison),
 )
 def itd_liaison_missing(ctx: RuleContext) -> pd.DataFrame:
     return _field_rule(
@@ -141,6 +148,9 @@ def itd_liaison_missing(ctx: RuleContext) -> pd.DataFrame:
     description="active vendor project at or past Procurement with no Procurement Planning "
     "Board priority",
     near_miss="no vendor named (no procurement involved)",
+    scope=lambda ctx: sc.project_scope(
+        ctx, sc.with_vendor(ctx, sc.gated(ctx, ctx.config.phase_gates.ppb_priority))
+    ),
 )
 def ppb_priority_missing(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
@@ -173,6 +183,7 @@ def _engagement_reasons(ctx: RuleContext) -> pd.Series:
     "department, > 365 days, high profile, custom software) but has no PPM",
     near_miss="budget exactly $500,000, one department, exactly 365 days, not high profile "
     "and not custom software",
+    scope=lambda ctx: sc.project_scope(ctx, sc.active(ctx) & (_engagement_reasons(ctx) != "")),
 )
 def engagement_no_ppm(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
@@ -198,6 +209,7 @@ def engagement_no_ppm(ctx: RuleContext) -> pd.DataFrame:
     severity="high",
     description="active project run by a contract PPM with no supervising City PPM",
     near_miss="a City (non-contract) PPM without supervisor, or a contract PPM with one",
+    scope=lambda ctx: sc.project_scope(ctx, sc.active(ctx) & flag(ctx.projects["ppm_is_contract"])),
 )
 def contract_ppm_unsupervised(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
@@ -216,6 +228,14 @@ def contract_ppm_unsupervised(ctx: RuleContext) -> pd.DataFrame:
     )
 
 
+def _ppm_scope(ctx: RuleContext) -> pd.DataFrame:
+    """Every PPM with an active project (the rule judges PPMs, not projects)."""
+    p = ctx.projects
+    who = p.loc[ctx.active & ~blank(p["ppm"]), "ppm"].str.strip().str.lower().drop_duplicates()
+    frame = pd.DataFrame({"ppm": who.to_numpy()})
+    return sc.scope_frame(frame, "ppm", pd.Series(True, index=frame.index))
+
+
 @rule(
     "R6-ppm-overloaded",
     recommendation=6,
@@ -223,6 +243,7 @@ def contract_ppm_unsupervised(ctx: RuleContext) -> pd.DataFrame:
     entity="ppm",
     description="a PPM carries more than max_active_projects_per_ppm (4) active projects",
     near_miss="exactly 4 active projects, or a 5th that is Closed",
+    scope=_ppm_scope,
 )
 def ppm_overloaded(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
@@ -259,6 +280,7 @@ def ppm_overloaded(ctx: RuleContext) -> pd.DataFrame:
     description="project in Release or Sustain with no metric goals (OKRs); rec 6 because "
     "metrics are how C3PO measures progress after launch",
     near_miss="a project in Execution without metrics, or a Closed one",
+    scope=lambda ctx: sc.gate_scope(ctx, ctx.config.phase_gates.metrics),
 )
 def metrics_missing(ctx: RuleContext) -> pd.DataFrame:
     return _field_rule(
@@ -277,6 +299,9 @@ def metrics_missing(ctx: RuleContext) -> pd.DataFrame:
     description="active vendor project at or past Execution with no key vendor staff listed "
     "(neither on the item nor as a key_vendor_staff document)",
     near_miss="a key_vendor_staff document is archived, or no vendor is named",
+    scope=lambda ctx: sc.project_scope(
+        ctx, sc.with_vendor(ctx, sc.gated(ctx, ctx.config.phase_gates.key_vendor_staff))
+    ),
 )
 def key_vendor_staff_missing(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects

@@ -72,6 +72,10 @@ class RuleContext:
 RuleFn = Callable[[RuleContext], pd.DataFrame]
 Requirement = Callable[["RulesConfig"], "str | None"]
 """Why a rule cannot run under a policy (a setting it needs is absent), or None when it can."""
+# What a rule judges: one row per entity (SCOPE_COLUMNS) saying whether the rule applies to it
+# (True), does not (False) or cannot tell with the data or settings at hand (NA: "not checked").
+ScopeFn = Callable[[RuleContext], pd.DataFrame]
+SCOPE_COLUMNS = ("entity_key", "project_key", "applies", "note")
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,8 @@ class Rule:
     description: str
     near_miss: str
     fn: RuleFn
-    requires: Requirement | None = None
+    requires: Requirement | None = None  # the whole rule cannot run under a policy
+    scope: ScopeFn | None = None  # rules.evaluation: which entities it applies to, or cannot judge
 
     def cannot_run(self, config: RulesConfig) -> str | None:
         """Why this rule is "not checked" under ``config`` (None: it runs). A rule that cannot
@@ -111,6 +116,7 @@ def rule(
     near_miss: str = "",
     entity: EntityKind = "project",
     requires: Requirement | None = None,
+    scope: ScopeFn | None = None,
 ) -> Callable[[RuleFn], RuleFn]:
     """Registers a rule function under ``rule_id`` with its audit tags.
 
@@ -123,6 +129,9 @@ def rule(
         entity: what the finding's entity_key identifies.
         requires: says why the rule cannot run under a policy (a setting it needs is unset);
             such a rule is skipped and reported "not checked", never "compliant".
+        scope: the entities the rule judges and whether it applies to each (see ScopeFn);
+            the compliance matrix needs it to tell "complies" from "not applicable" and
+            "not checked".
     """
     if not 0 <= recommendation <= 10:
         raise RuleRegistrationError(f"{rule_id}: recommendation {recommendation} not in 0-10")
@@ -133,7 +142,7 @@ def rule(
         if rule_id in _REGISTRY and _REGISTRY[rule_id].fn is not fn:
             raise RuleRegistrationError(f"rule id {rule_id!r} registered twice")
         _REGISTRY[rule_id] = Rule(
-            rule_id, recommendation, severity, entity, description, near_miss, fn, requires
+            rule_id, recommendation, severity, entity, description, near_miss, fn, requires, scope
         )
         return fn
 

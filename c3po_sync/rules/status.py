@@ -4,8 +4,24 @@ from __future__ import annotations
 
 import pandas as pd
 
+from c3po_sync.rules import scope as sc
 from c3po_sync.rules.registry import RuleContext, hits, no_hits, rule
 from c3po_sync.rules.unknown import unknown_note, unread
+
+
+def _everyone(ctx: RuleContext) -> pd.Series:
+    return pd.Series(True, index=ctx.projects.index, dtype="boolean")
+
+
+def _stale_scope(ctx: RuleContext) -> pd.DataFrame:
+    """Active projects; one whose status date is in the future cannot be judged for age."""
+    p = ctx.projects
+    future = (pd.to_datetime(p["status_date"], errors="coerce") > ctx.today_ts).fillna(False)
+    applies = sc.active(ctx).mask(future.astype(bool) & ctx.active, pd.NA)
+    note = pd.Series(pd.NA, index=p.index, dtype="string").mask(
+        future.astype(bool), "status date in the future (see data quality)"
+    )
+    return sc.project_scope(ctx, applies, note)
 
 
 @rule(
@@ -16,6 +32,7 @@ from c3po_sync.rules.unknown import unknown_note, unread
     "more than reporting_window_days (60) old, or missing (or unreadable: then it says unknown)",
     near_miss="status exactly 60 days old; a Closed project; a status date in the future "
     "(that is DQ-status-date-future instead)",
+    scope=_stale_scope,
 )
 def status_stale(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
@@ -55,6 +72,7 @@ def status_stale(ctx: RuleContext) -> pd.DataFrame:
     severity="low",
     description="a project's status date is after today (data-quality)",
     near_miss="status date today",
+    scope=lambda ctx: sc.project_scope(ctx, _everyone(ctx)),
 )
 def status_date_future(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
@@ -81,6 +99,7 @@ def status_date_future(ctx: RuleContext) -> pd.DataFrame:
     description="a project's phase is blank or not in the configured phase order, so phase "
     "rules cannot judge it (data-quality)",
     near_miss="a known phase in different letter case",
+    scope=lambda ctx: sc.project_scope(ctx, _everyone(ctx)),
 )
 def phase_unknown(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects

@@ -18,7 +18,7 @@ from c3po_sync.model.schema import ASSETS, FINDINGS, PROJECTS, QUARANTINE
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.rules.config import RulesConfig
 from c3po_sync.rules.engine import recommendations_not_checked
-from c3po_sync.sinks import excel_data, excel_sheets, excel_summary
+from c3po_sync.sinks import excel_data, excel_matrix, excel_sheets, excel_summary
 from c3po_sync.sinks.excel_data import RECOMMENDATIONS, scorecard
 from c3po_sync.sinks.excel_print import set_print
 from c3po_sync.sinks.excel_safety import UnsafePathError, path_inside, safe_file_name
@@ -41,6 +41,7 @@ SHEETS = (
     "Summary",
     "Portfolio",
     "Audit scorecard",
+    excel_matrix.SHEET,
     "Findings",
     "Changes since last report",
     "PPM workload",
@@ -79,6 +80,7 @@ def build_rollup(
     not_reread: Mapping[str, str] | None = None,
     rules: RulesConfig | None = None,
     title: str = DEFAULT_TITLE,
+    matrix: pd.DataFrame | None = None,
 ) -> Workbook:
     """Builds the rollup workbook from one run's canonical tables and findings.
 
@@ -93,6 +95,8 @@ def build_rollup(
             there was no previous report.
         not_reread: project key -> "not re-read since <time>: <reason>" for projects kept
             from the last read of a source this run could not read.
+        matrix: rules.matrix.compliance_matrix of the run's stored evaluation; None when no
+            evaluation is stored (the sheet then says so).
 
     Every string from the data is written as literal text (never a formula); no cell in the
     workbook is a formula.
@@ -129,6 +133,13 @@ def build_rollup(
         excel_data.scorecard_counts(tables, state),
         previous_scores,
         recommendations_not_checked(rules),
+    )
+    excel_matrix.matrix_sheet(
+        sheets[excel_matrix.SHEET],
+        matrix,
+        today=today,
+        run_id=run_info.get("run_id"),
+        not_reread=not_reread,
     )
     excel_sheets.findings_sheet(sheets["Findings"], state, today)
     excel_sheets.changes_sheet(sheets["Changes since last report"], changes, tables.projects)

@@ -23,6 +23,7 @@ from c3po_sync.state import (
     raw_tables,  # noqa: F401 (registers the raw-cache tables)
 )
 from c3po_sync.state import tables as t
+from c3po_sync.state.evaluations import EvaluationsMixin
 from c3po_sync.state.history import FindingsDelta
 from c3po_sync.state.runs import OUTCOMES, RunNotFoundError, RunsMixin
 from c3po_sync.state.serialize import frame_to_rows, rows_to_frame
@@ -76,7 +77,7 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-class StateStore(RunsMixin, WriteLogMixin):
+class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
     """Everything a run must remember: what ran, what was seen, what was found and written.
 
     Every write happens in one transaction, so a run killed mid-write leaves the previous

@@ -8,6 +8,7 @@ from c3po_sync.model.schema import FINDINGS
 from c3po_sync.pipeline.carry import finding_sources
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.rules import evaluate
+from c3po_sync.rules.evaluation import evaluation_table
 from c3po_sync.rules.history import project_history
 from c3po_sync.sinks.hub_history import findings_from_hub
 from c3po_sync.sinks.hub_lists import FINDINGS_LIST
@@ -25,6 +26,12 @@ def run_evaluate(ctx: RunContext) -> None:
     if ctx.source_findings:
         findings = pd.concat([findings, FINDINGS.frame(ctx.source_findings)], ignore_index=True)
     ctx.findings = findings
+    # What every rule judged (pass, fail, not applicable, not checked), kept with the run for
+    # the compliance matrix in the rollup and `c3po-sync report audit`.
+    ctx.evaluation = evaluation_table(
+        tables, ctx.inputs.rules, ctx.inputs.today, findings, history=history
+    )
+    ctx.store.save_evaluation(result.run_id, ctx.evaluation)
     # A finding resolves only on evidence: its source was read and the condition is gone.
     # Findings resting on a source not re-read keep their state; a source never read at all
     # (nothing kept of it) leaves every open finding as it is.

@@ -11,6 +11,7 @@ from c3po_sync.pipeline.carry import stale_projects
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.private_files import private_dir
 from c3po_sync.rules.deltas import compute_deltas
+from c3po_sync.rules.matrix import compliance_matrix
 from c3po_sync.sinks.excel_rollup import (
     build_rollup,
     rollup_file_name,
@@ -92,6 +93,14 @@ def build_and_upload(
         run_info["not_re-read"] = "; ".join(f"{s.label}: {s.note()}" for s in stale)
     marks = {k: s.note() for k, s in stale_projects(tables, stale).items()}
     previous = timeline.bookmark_scores(timeline.bookmark(ctx.store, bookmark))
+    evaluation = ctx.evaluation
+    if evaluation is None:  # a job that does not evaluate: the newest stored evaluation
+        evaluation = ctx.store.load_evaluation()
+    matrix = (
+        compliance_matrix(evaluation, history, tables.projects, tz=ctx.tz)
+        if evaluation is not None
+        else None
+    )
     wb = build_rollup(
         tables,
         history,
@@ -102,6 +111,7 @@ def build_and_upload(
         not_reread=marks,
         rules=ctx.inputs.rules,
         title=prefix,
+        matrix=matrix,
     )
     if ctx.dry_run:  # say what would be saved and uploaded; touch neither
         name = rollup_file_name(ctx.inputs.today, prefix)

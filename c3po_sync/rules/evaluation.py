@@ -1,0 +1,111 @@
+"""The evaluation table: for every rule and every entity it judges, pass, fail, not applicable
+or not checked.
+
+Findings say only what fails. An auditor also needs to know what was checked and passed, what
+the rule does not cover, and what could not be checked with the data or settings at hand — a
+check that cannot run is "not checked", never "complies" (DESIGN.md). Each rule's scope
+(registry.ScopeFn) supplies the last three; the findings supply "fail".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from c3po_sync.model.tables import CanonicalTables
+from c3po_sync.rules.config import RulesConfig
+from c3po_sync.rules.registry import RuleContext, all_rules
+
+PASS, FAIL, NOT_APPLICABLE, NOT_CHECKED = "pass", "fail", "not_applicable", "not_checked"
+STATUSES = (PASS, FAIL, NOT_APPLICABLE, NOT_CHECKED)
+EVALUATION_COLUMNS = (
+    "rule_id", "recommendation", "entity_kind", "entity_key", "project_key", "status", "note",
+)  # fmt: skip
+DISABLED = "rule disabled in the rules configuration (disabled:)"
+NO_SCOPE = "the rule declares no scope"
+
+
+class EvaluationError(RuntimeError):
+    """A rule's scope function raised; the message names the rule."""
+
+
+def empty_evaluation() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="string") for c in EVALUATION_COLUMNS}).astype(
+        {"recommendation": "Int64"}
+    )
+
+
+def evaluation_table(
+    tables: CanonicalTables,
+    config: RulesConfig,
+    today: date,
+    findings: pd.DataFrame,
+    history: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per (rule, entity) with its status, from the rules' scopes and ``findings``.
+
+    ``findings`` is :func:`evaluate`'s output for the same inputs; ``history`` is what was given
+    to it (rules that judge change over time are "not checked" without it). A disabled rule is
+    "not checked" wherever it would apply. A failing entity outside the rule's declared scope
+    still counts as failing: a finding is never hidden by a scope.
+    """
+    ctx = RuleContext(tables=tables, config=config, today=today, history=history)
+    disabled = set(config.disabled)
+    failed: dict[str, pd.DataFrame] = {}
+    if len(findings):
+        for rid, group in findings.groupby("rule_id", sort=False):
+            failed[str(rid)] = group
+    parts: list[pd.DataFrame] = []
+    for r in all_rules():
+        if r.scope is None:
+            scope = pd.DataFrame(columns=["entity_key", "project_key", "applies", "note"])
+        else:
+            try:
+                scope = r.scope(ctx)
+            except Exception as exc:
+                raise EvaluationError(f"scope of rule {r.rule_id} failed: {exc!r}") from exc
+        scope = scope[scope["entity_key"].notna()].drop_duplicates("entity_key", keep="first")
+        applies = scope["applies"].astype("boolean")
+        status = pd.Series(NOT_APPLICABLE, index=scope.index, dtype="string")
+        status[applies.fillna(False).astype(bool)] = PASS
+        status[applies.isna()] = NOT_CHECKED
+        note = scope["note"].astype("string")
+        if r.rule_id in disabled:
+            status[status != NOT_APPLICABLE] = NOT_CHECKED
+            note = note.where(status != NOT_CHECKED, DISABLED)
+        frame = pd.DataFrame(
+            {
+                "entity_key": scope["entity_key"].astype("string"),
+                "project_key": scope["project_key"].astype("string"),
+                "status": status,
+                "note": note,
+            }
+        )
+        hits = failed.get(r.rule_id)
+        if hits is not None and len(hits):
+            keys = hits["entity_key"].astype("string")
+            inside = frame["entity_key"].isin(set(keys))
+            frame.loc[inside, "status"] = FAIL
+            frame.loc[inside, "note"] = pd.NA
+            outside = hits[~keys.isin(set(frame["entity_key"]))]
+            extra = pd.DataFrame(
+                {
+                    "entity_key": outside["entity_key"].astype("string"),
+                    "project_key": outside["project_key"].astype("string"),
+                    "status": FAIL,
+                    "note": pd.NA if r.scope is not None else NO_SCOPE,
+                }
+            )
+            frame = pd.concat([frame, extra], ignore_index=True) if len(extra) else frame
+        frame["rule_id"] = r.rule_id
+        frame["recommendation"] = r.recommendation
+        frame["entity_kind"] = r.entity_kind
+        parts.append(frame)
+    if not parts:
+        return empty_evaluation()
+    out = pd.concat(parts, ignore_index=True)[list(EVALUATION_COLUMNS)]
+    out["recommendation"] = out["recommendation"].astype("Int64")
+    for col in ("rule_id", "entity_kind", "entity_key", "project_key", "status", "note"):
+        out[col] = out[col].astype("string")
+    return out.reset_index(drop=True)

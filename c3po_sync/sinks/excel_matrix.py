@@ -1,0 +1,140 @@
+"""The rollup's "Compliance matrix" sheet: project x audit recommendation, in words.
+
+Each cell says complies, finding open since <date>, resolved on <date>, not applicable or not
+checked (rules.matrix); a fill colours it too, but the words carry the meaning, so a grey-scale
+print or a colour-blind reader loses nothing. A legend above the grid says what each state
+means. The sheet prints landscape, one page wide, with the header row on every page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from c3po_sync.rules.matrix import (
+    COMPLIES,
+    LEGEND,
+    NOT_APPLICABLE,
+    OPEN,
+    RESOLVED,
+    UNCHECKED,
+)
+from c3po_sync.rules.recommendations import RECOMMENDATIONS
+from c3po_sync.sinks.excel_safety import set_text
+
+SHEET = "Compliance matrix"
+FILLS: Mapping[str, str] = {
+    COMPLIES: "C6EFCE",
+    OPEN: "FFC7CE",
+    RESOLVED: "DDEBF7",
+    UNCHECKED: "FFEB9C",
+    NOT_APPLICABLE: "F2F2F2",
+}
+_THIN = Side(style="thin", color="BFBFBF")
+_GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_LEAD = ("Project", "Title", "PPM")
+_REC_WIDTH = 17
+_NO_DATA = (
+    "No evaluation is stored for this run yet: run a job with the 'evaluate' step "
+    "(e.g. nightly) to fill the matrix."
+)
+
+
+def _fill(state: str) -> PatternFill:
+    return PatternFill("solid", start_color=FILLS[state], end_color=FILLS[state])
+
+
+def _lines(text: str, width: int) -> int:
+    """Rough count of wrapped lines, for a row height that keeps wrapped text inside its row."""
+    return max(1, -(-len(text) // max(1, width - 2)))
+
+
+def matrix_sheet(
+    ws: Worksheet,
+    matrix: pd.DataFrame | None,
+    *,
+    today: date,
+    run_id: Any = None,
+    not_reread: Mapping[str, str] | None = None,
+) -> None:
+    """Fills ``ws`` with the legend and the grid from :func:`rules.matrix.compliance_matrix`.
+
+    ``not_reread``: project key -> "not re-read since <time>: <reason>" for projects kept from
+    the last read of a source this run could not read; said under the project's title, since
+    its cells judge that older data (issue 11).
+
+    ``matrix`` None means no evaluation was stored (a store older than the evaluation table):
+    the sheet says so instead of showing an empty grid that looks like nothing to report.
+    """
+    set_text(ws.cell(row=1, column=1), "Compliance matrix: projects by audit recommendation")
+    ws.cell(row=1, column=1).font = Font(size=16, bold=True)
+    run = f", evaluated in run {run_id}" if run_id is not None else ""
+    set_text(
+        ws.cell(row=2, column=1),
+        f"As of {today:%Y-%m-%d}{run}. Columns are the recommendations of the November 2019 "
+        "Technology Deployments Audit; data-quality checks are on the Findings sheet.",
+    )
+    row = 4
+    set_text(ws.cell(row=row, column=1), "Legend").font = Font(bold=True)
+    for state, meaning in LEGEND.items():
+        row += 1
+        key = ws.cell(row=row, column=1)
+        set_text(key, state).fill = _fill(state)
+        key.border = _GRID
+        set_text(ws.cell(row=row, column=2), meaning)
+    header = row + 2
+    if matrix is None:
+        set_text(ws.cell(row=header, column=1), _NO_DATA)
+        return
+    recs = sorted(RECOMMENDATIONS)
+    titles = [f"{n}. {RECOMMENDATIONS[n].short}" for n in recs]
+    for col, text in enumerate([*_LEAD, *titles], start=1):
+        cell = set_text(ws.cell(row=header, column=col), text)
+        cell.font = Font(bold=True)
+        cell.alignment = _WRAP
+        cell.border = _GRID
+    ws.row_dimensions[header].height = 15 * max(_lines(t, _REC_WIDTH) for t in titles)
+    by_project = {k: g.set_index("recommendation") for k, g in matrix.groupby("project_key")}
+    order = list(dict.fromkeys(matrix["project_key"]))
+    r = header
+    for key in order:
+        g = by_project[key]
+        r += 1
+        first = g.iloc[0]
+        title = "" if pd.isna(first["title"]) else str(first["title"])
+        mark = (not_reread or {}).get(key)
+        lead = [key, f"{title}\n({mark})" if mark else title, first["ppm"]]
+        for col, value in enumerate(lead, start=1):
+            cell = set_text(ws.cell(row=r, column=col), None if pd.isna(value) else value)
+            cell.alignment = _WRAP
+            cell.border = _GRID
+        tallest = _lines(lead[1], 30) + (1 if mark else 0)
+        for col, rec in enumerate(recs, start=len(_LEAD) + 1):
+            state, text = g.at[rec, "state"], g.at[rec, "text"]
+            cell = set_text(ws.cell(row=r, column=col), text)
+            cell.fill = _fill(state)
+            cell.alignment = _WRAP
+            cell.border = _GRID
+            tallest = max(tallest, _lines(text, _REC_WIDTH))
+        ws.row_dimensions[r].height = 15 * tallest
+    for col, width in enumerate((12, 30, 28), start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    for col in range(len(_LEAD) + 1, len(_LEAD) + len(recs) + 1):
+        ws.column_dimensions[get_column_letter(col)].width = _REC_WIDTH
+    ws.freeze_panes = ws.cell(row=header + 1, column=2)
+    ws.print_title_rows = f"{header}:{header}"
+    ws.print_options.gridLines = False
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddFooter.center.text = (
+        "Compliance matrix, as of " + f"{today:%Y-%m-%d}" + " - page &P of &N"
+    )

@@ -1,0 +1,110 @@
+"""Each run's evaluation table (rules.evaluation): what every rule judged, stored with the run.
+
+Reports read it after the run — the rollup of a job that does not evaluate, ``c3po-sync report
+audit`` a week later — so "not checked" and "not applicable" mean what they meant when the
+rules ran. One row per (run, rule) holding its entities as JSON keeps a city-sized tenant
+(30 rules x 5,000 entities) to 30 rows a run; only the newest KEEP_RUNS runs are kept.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pandas as pd
+from sqlalchemy import Column, Integer, String, Table, Text, delete, func, select
+
+from c3po_sync.state.tables import UTCDateTime, metadata
+
+KEEP_RUNS = 30
+_ENTITY_FIELDS = ("entity_key", "project_key", "status", "note")
+
+rule_evaluations = Table(
+    "rule_evaluations",
+    metadata,
+    Column("run_id", Integer, primary_key=True),
+    Column("rule_id", String(100), primary_key=True),
+    Column("recommendation", Integer),
+    Column("entity_kind", String(20)),
+    Column("entities", Text, nullable=False),  # JSON: [[entity_key, project_key, status, note]]
+    Column("saved_at", UTCDateTime, nullable=False),
+)
+
+
+def _cell(value: object) -> object:
+    return None if value is None or pd.isna(value) else str(value)
+
+
+class EvaluationsMixin:
+    """``StateStore`` methods for the evaluation table (uses the store's ``_write``/``_read``)."""
+
+    def save_evaluation(self, run_id: int, frame: pd.DataFrame, keep: int = KEEP_RUNS) -> None:
+        """Stores ``run_id``'s evaluation (replacing an earlier save of it); prunes old runs."""
+        rows = []
+        now = datetime.now(UTC)
+        for (rid, rec, kind), g in frame.groupby(
+            ["rule_id", "recommendation", "entity_kind"], sort=True, dropna=False
+        ):
+            ents = [[_cell(v) for v in t] for t in g[list(_ENTITY_FIELDS)].itertuples(index=False)]
+            rows.append(
+                {
+                    "run_id": run_id,
+                    "rule_id": str(rid),
+                    "recommendation": None if pd.isna(rec) else int(rec),
+                    "entity_kind": _cell(kind),
+                    "entities": json.dumps(ents, ensure_ascii=False, separators=(",", ":")),
+                    "saved_at": now,
+                }
+            )
+        with self._write() as conn:  # type: ignore[attr-defined]
+            conn.execute(delete(rule_evaluations).where(rule_evaluations.c.run_id == run_id))
+            if rows:
+                conn.execute(rule_evaluations.insert(), rows)
+            old = select(rule_evaluations.c.run_id).distinct()
+            old = old.order_by(rule_evaluations.c.run_id.desc()).offset(keep)
+            stale = [r for (r,) in conn.execute(old)]
+            if stale:
+                conn.execute(delete(rule_evaluations).where(rule_evaluations.c.run_id.in_(stale)))
+
+    def latest_evaluation_run(self, upto_run: int | None = None) -> int | None:
+        """The newest run with a stored evaluation, at or before ``upto_run`` if given."""
+        q = select(func.max(rule_evaluations.c.run_id))
+        if upto_run is not None:
+            q = q.where(rule_evaluations.c.run_id <= upto_run)
+        with self._read() as conn:  # type: ignore[attr-defined]
+            return conn.execute(q).scalar()
+
+    def load_evaluation(self, run_id: int | None = None) -> pd.DataFrame | None:
+        """The evaluation of ``run_id`` (default: the newest stored), rules.evaluation columns;
+        None when no run has stored one (a store older than this feature)."""
+        from c3po_sync.rules.evaluation import EVALUATION_COLUMNS, empty_evaluation
+
+        run = run_id if run_id is not None else self.latest_evaluation_run()
+        if run is None:
+            return None
+        with self._read() as conn:  # type: ignore[attr-defined]
+            rows = conn.execute(
+                select(rule_evaluations)
+                .where(rule_evaluations.c.run_id == run)
+                .order_by(rule_evaluations.c.rule_id)
+            ).all()
+        if not rows:
+            return None
+        records = [
+            {
+                "rule_id": r.rule_id,
+                "recommendation": r.recommendation,
+                "entity_kind": r.entity_kind,
+                **dict(zip(_ENTITY_FIELDS, ent, strict=True)),
+            }
+            for r in rows
+            for ent in json.loads(r.entities)
+        ]
+        if not records:
+            return empty_evaluation()
+        out = pd.DataFrame(records, columns=list(EVALUATION_COLUMNS))
+        out["recommendation"] = out["recommendation"].astype("Int64")
+        for col in EVALUATION_COLUMNS:
+            if col != "recommendation":
+                out[col] = out[col].astype("string")
+        return out

@@ -1,0 +1,59 @@
+"""The "Compliance matrix" sheet and the HTML report: words, legend, print settings, and the
+projects kept from a source not re-read say so."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from openpyxl import Workbook
+
+from c3po_sync.model.schema import FINDINGS
+from c3po_sync.rules import RulesConfig, evaluate
+from c3po_sync.rules.evaluation import evaluation_table
+from c3po_sync.rules.matrix import LEGEND, compliance_matrix
+from c3po_sync.sinks.audit_report import render_audit_html
+from c3po_sync.sinks.excel_matrix import matrix_sheet
+from tests.rules import TODAY, project, tenant
+
+MARK = "not re-read since 2026-10-30 08:00 UTC: HTTP 503"
+
+
+def _matrix():
+    t = tenant([project("OK"), project("ODD", phase="Someday", title="=cmd|' /C calc'!A0")])
+    config = RulesConfig()
+    f = evaluate(t, config, TODAY)
+    return compliance_matrix(evaluation_table(t, config, TODAY, f), f, t.projects)
+
+
+def test_sheet_in_words_with_legend_and_print_settings() -> None:
+    ws = Workbook().active
+    matrix_sheet(ws, _matrix(), today=date(2026, 11, 1), run_id=7, not_reread={"OK": MARK})
+    rows = list(ws.iter_rows(values_only=True))
+    flat = [str(c) for r in rows for c in r if c is not None]
+    assert all(state in flat for state in LEGEND)  # the legend names every state in words
+    header_no = next(i for i, r in enumerate(rows, start=1) if r[0] == "Project")
+    body = {r[0]: r for r in rows[header_no:]}
+    assert body["OK"][1] == f"Project OK\n({MARK})"
+    assert body["ODD"][4].startswith("not checked: phase unknown")
+    # a title that looks like a formula stays text
+    cell = ws.cell(row=header_no + 1, column=2)
+    assert cell.data_type == "s" and cell.value.startswith("=cmd")
+    assert ws.print_title_rows == f"${header_no}:${header_no}"
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert "&P of &N" in ws.oddFooter.center.text
+
+
+def test_sheet_without_an_evaluation_says_so() -> None:
+    ws = Workbook().active
+    matrix_sheet(ws, None, today=date(2026, 11, 1))
+    assert any(
+        "No evaluation is stored" in str(c) for r in ws.iter_rows(values_only=True) for c in r
+    )
+
+
+def test_html_escapes_and_marks_projects_not_reread() -> None:
+    html = render_audit_html(
+        _matrix(), FINDINGS.empty(), as_of=date(2026, 11, 1), run_id=7, not_reread={"OK": MARK}
+    )
+    assert MARK in html and "<em>(" in html
+    assert "=cmd|&#x27; /C calc&#x27;!A0" in html
