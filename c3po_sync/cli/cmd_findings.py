@@ -183,6 +183,15 @@ def register(app: typer.Typer) -> None:
             raise fail(f"configuration error: {e}") from None
         with StateStore(s.resolved_state_url) as store:
             every = store.findings()
+        if every.empty:  # a young install: nothing to filter, and no filter value is wrong yet
+            if not (as_json or as_csv):
+                Console().print(
+                    f"0 findings: no finding recorded yet in {redact(s.resolved_state_url)}; "
+                    "run a job first (c3po-sync run nightly)",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+            return
         frame = every if status == "all" else every[every["status"] == status]
         known_recs = sorted({r.recommendation for r in all_rules()})
         wanted = {

@@ -34,7 +34,8 @@ def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         (["runs", "--job", "weekly-rollup"], "no run of job 'weekly-rollup' recorded yet"),
         (["deltas"], "no run recorded yet"),
         (["deltas", "--since", "2026-09-01"], "no run recorded yet"),
-        (["findings", "--rec", "7"], "0 open findings"),
+        (["findings", "--rec", "7"], "no finding recorded yet"),
+        (["findings", "--ppm", "someone@example.gov"], "no finding recorded yet"),
     ],
 )
 def test_an_empty_history_is_a_sentence_not_an_error(fresh: Path, args, says) -> None:
