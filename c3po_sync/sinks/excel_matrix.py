@@ -26,6 +26,7 @@ from c3po_sync.rules.matrix import (
     UNCHECKED,
 )
 from c3po_sync.rules.recommendations import RECOMMENDATIONS
+from c3po_sync.sinks.excel_print import set_print
 from c3po_sync.sinks.excel_safety import set_text
 
 SHEET = "Compliance matrix"
@@ -129,12 +130,6 @@ def matrix_sheet(
     for col in range(len(_LEAD) + 1, len(_LEAD) + len(recs) + 1):
         ws.column_dimensions[get_column_letter(col)].width = _REC_WIDTH
     ws.freeze_panes = ws.cell(row=header + 1, column=2)
-    ws.print_title_rows = f"{header}:{header}"
     ws.print_options.gridLines = False
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.oddFooter.center.text = (
-        "Compliance matrix, as of " + f"{today:%Y-%m-%d}" + " - page &P of &N"
-    )
+    # its header row is below the legend; the rollup sets the same again with its own title
+    set_print(ws, report_title="Compliance matrix", report_date=today, header_row=header)

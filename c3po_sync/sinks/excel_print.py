@@ -105,7 +105,7 @@ def set_print(
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.page_margins.header = ws.page_margins.footer = 0.25
-    if header_row is not None:
+    if header_row is not None and not ws.print_title_rows:  # a sheet may name its own
         ws.print_title_rows = f"{header_row}:{header_row}"
     if print_columns is not None:
         last = get_column_letter(print_columns)

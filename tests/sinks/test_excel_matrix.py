@@ -40,7 +40,7 @@ def test_sheet_in_words_with_legend_and_print_settings() -> None:
     assert cell.data_type == "s" and cell.value.startswith("=cmd")
     assert ws.print_title_rows == f"${header_no}:${header_no}"
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
-    assert "&P of &N" in ws.oddFooter.center.text
+    assert "&P of &N" in ws.oddFooter.right.text  # excel_print: the footer of every sheet
 
 
 def test_sheet_without_an_evaluation_says_so() -> None:
