@@ -26,8 +26,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(DEMO_STAMP)  ## runs the nightly job once against the embedded sandbox tenant
 	$(BIN)/c3po-sync demo
 
+# Most of the suite waits (Retry-After, backoff, kill points), so it runs in more processes than
+# there are cores; TEST_WORKERS=0 runs it in one.
+TEST_WORKERS ?= 4
 test: $(STAMP)  ## the whole suite: fast tests, then the slow, fault and benchmark-harness suites
-	$(BIN)/python -m pytest -q -m "" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -m "" -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
