@@ -14,7 +14,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -108,12 +107,10 @@ def test_readme_using_it_block_works_in_order_after_the_demo(
             if args[0] == "schedule":
                 outputs[line] = _schedule_runs_until_sigterm(args, tmp_path, dict(os.environ))
                 continue
-            started = time.monotonic()
             result = runner.invoke(app, args)
             outputs[line] = result.output
             assert result.exit_code == 0, f"{line} (exit {result.exit_code}):\n{result.output}"
             assert "Traceback" not in result.output, line
-            assert time.monotonic() - started < 120, line
     finally:
         for proc in background:
             proc.terminate()
