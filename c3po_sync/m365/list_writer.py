@@ -324,8 +324,7 @@ class SharePointListSink:
             changes = self._diff(owned, fresh, wanted)
             if not changes:
                 return None
-            body = _body(owned, changes)
-            body["__metadata"] = {"type": self._entity_type(spec)}
+            body = self._item_body(spec, owned, changes)
             try:
                 self.conn.send(
                     "MERGE",
@@ -348,6 +347,12 @@ class SharePointListSink:
         )
         return None
 
+    def _item_body(
+        self, spec: ListSpec, owned: dict[str, ColumnSpec], values: dict[str, Any]
+    ) -> dict[str, Any]:
+        """One item's write body outside a batch: owned values and the list's entity type."""
+        return {**_body(owned, values), "__metadata": {"type": self._entity_type(spec)}}
+
     def _readd(
         self,
         spec: ListSpec,
@@ -360,8 +365,9 @@ class SharePointListSink:
         report.gone += 1
         if op.kind == "mark":
             return
-        body = _body(owned, {n: v for n, v in op.desired.items() if v not in (None, "")})
-        body["__metadata"] = {"type": self._entity_type(spec)}
+        body = self._item_body(
+            spec, owned, {n: v for n, v in op.desired.items() if v not in (None, "")}
+        )
         try:
             self.conn.send(
                 "POST", self._items_url(spec), route=f"add item to '{spec.title}'", body=body

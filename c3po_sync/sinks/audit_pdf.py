@@ -24,7 +24,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from c3po_sync.rules.matrix import CELL_STATES, LEGEND
 from c3po_sync.rules.recommendations import AUDIT, RECOMMENDATIONS
+from c3po_sync.sinks.audit_report import local_day
 from c3po_sync.sinks.excel_matrix import matrix_sheet
+from c3po_sync.sinks.excel_print import text_lines
 from c3po_sync.sinks.excel_safety import set_text
 
 SOFFICE_TIMEOUT_S = 180
@@ -34,10 +36,6 @@ _BOLD = Font(bold=True)
 
 class PdfUnavailableError(RuntimeError):
     """LibreOffice (soffice) is not on PATH, or it failed to convert; the message says which."""
-
-
-def _lines(text: str, width: float) -> int:
-    return max(1, -(-len(text) // max(1, int(width) - 2)), text.count("\n") + 1)
 
 
 def _print_setup(ws: Worksheet, header_row: int, title: str) -> None:
@@ -62,18 +60,9 @@ def _table(
         tallest = 1
         for col, (value, width) in enumerate(zip(values, widths, strict=True), start=1):
             set_text(ws.cell(row=r, column=col), value).alignment = _WRAP
-            tallest = max(tallest, _lines(str(value or ""), width))
+            tallest = max(tallest, text_lines(str(value or ""), width))
         ws.row_dimensions[r].height = 13 * tallest
     return top
-
-
-def _day(value: object, tz: tzinfo | None) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    ts = pd.Timestamp(value)
-    if ts.tzinfo is not None and tz is not None:
-        ts = ts.tz_convert(tz)
-    return f"{ts:%Y-%m-%d}"
 
 
 def build_audit_workbook(
@@ -98,7 +87,7 @@ def build_audit_workbook(
         row += 1
         set_text(ws.cell(row=row, column=2), state).font = _BOLD
         set_text(ws.cell(row=row, column=3), meaning).alignment = _WRAP
-        ws.row_dimensions[row].height = 13 * _lines(meaning, 40)
+        ws.row_dimensions[row].height = 13 * text_lines(meaning, 40)
     summary = []
     for n, rec in sorted(RECOMMENDATIONS.items()):
         states = matrix.loc[matrix["recommendation"] == n, "state"]
@@ -138,9 +127,9 @@ def build_audit_workbook(
                     r.status,
                     who,
                     None if pd.isna(r.ppm) else r.ppm,
-                    _day(r.first_seen, tz),
-                    _day(r.resolved_at, tz),
-                    _day(r.reopened_at, tz),
+                    local_day(r.first_seen, tz),
+                    local_day(r.resolved_at, tz),
+                    local_day(r.reopened_at, tz),
                     r.message,
                 ]  # fmt: skip
             )

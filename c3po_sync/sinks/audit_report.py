@@ -46,7 +46,8 @@ def _t(value: object) -> str:
     return escape(str(value))
 
 
-def _day(value: object, tz: tzinfo | None) -> str:
+def local_day(value: object, tz: tzinfo | None) -> str:
+    """A recorded time as its calendar day in ``tz`` (the hub's zone); missing is empty."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     ts = pd.Timestamp(value)
@@ -121,8 +122,8 @@ def _findings_section(n: int, found: pd.DataFrame, matrix: pd.DataFrame, tz: tzi
         css = _CLASS[OPEN] if r.status == "open" else _CLASS[RESOLVED]
         yield (
             f"<tr><td class='{css}'>{_t(r.status)}</td><td>{_t(who)}"
-            f"</td><td>{_t(r.ppm)}</td><td>{_day(r.first_seen, tz)}</td>"
-            f"<td>{_day(r.resolved_at, tz)}</td><td>{_day(r.reopened_at, tz)}</td>"
+            f"</td><td>{_t(r.ppm)}</td><td>{local_day(r.first_seen, tz)}</td>"
+            f"<td>{local_day(r.resolved_at, tz)}</td><td>{local_day(r.reopened_at, tz)}</td>"
             f"<td>{_t(r.message)}</td></tr>"
         )
     yield "</tbody></table></section>"

@@ -26,7 +26,7 @@ from c3po_sync.rules.matrix import (
     UNCHECKED,
 )
 from c3po_sync.rules.recommendations import RECOMMENDATIONS
-from c3po_sync.sinks.excel_print import set_print
+from c3po_sync.sinks.excel_print import set_print, text_lines
 from c3po_sync.sinks.excel_safety import set_text
 
 SHEET = "Compliance matrix"
@@ -50,11 +50,6 @@ _NO_DATA = (
 
 def _fill(state: str) -> PatternFill:
     return PatternFill("solid", start_color=FILLS[state], end_color=FILLS[state])
-
-
-def _lines(text: str, width: int) -> int:
-    """Rough count of wrapped lines, for a row height that keeps wrapped text inside its row."""
-    return max(1, -(-len(text) // max(1, width - 2)))
 
 
 def matrix_sheet(
@@ -101,7 +96,7 @@ def matrix_sheet(
         cell.font = Font(bold=True)
         cell.alignment = _WRAP
         cell.border = _GRID
-    ws.row_dimensions[header].height = 15 * max(_lines(t, _REC_WIDTH) for t in titles)
+    ws.row_dimensions[header].height = 15 * max(text_lines(t, _REC_WIDTH) for t in titles)
     by_project = {k: g.set_index("recommendation") for k, g in matrix.groupby("project_key")}
     order = list(dict.fromkeys(matrix["project_key"]))
     r = header
@@ -116,14 +111,14 @@ def matrix_sheet(
             cell = set_text(ws.cell(row=r, column=col), None if pd.isna(value) else value)
             cell.alignment = _WRAP
             cell.border = _GRID
-        tallest = _lines(lead[1], 30) + (1 if mark else 0)
+        tallest = text_lines(lead[1], 30) + (1 if mark else 0)
         for col, rec in enumerate(recs, start=len(_LEAD) + 1):
             state, text = g.at[rec, "state"], g.at[rec, "text"]
             cell = set_text(ws.cell(row=r, column=col), text)
             cell.fill = _fill(state)
             cell.alignment = _WRAP
             cell.border = _GRID
-            tallest = max(tallest, _lines(text, _REC_WIDTH))
+            tallest = max(tallest, text_lines(text, _REC_WIDTH))
         ws.row_dimensions[r].height = 15 * tallest
     for col, width in enumerate((12, 30, 28), start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
