@@ -213,15 +213,27 @@ def register(app: typer.Typer) -> None:
             return
         word = "" if status == "all" else f" {status}"
         t = Table(title=f"{len(frame)}{word} finding(s)")
+        rows = [
+            {
+                "rec": r.recommendation, "severity": r.severity, "status": r.status,
+                "project": r.project_key, "ppm": r.ppm, "first seen": _day(r.first_seen),
+                "resolved": _day(r.resolved_at), "re-opened": _day(r.reopened_at),
+                "message": r.message,
+            }
+            for r in frame.itertuples(index=False)
+        ]  # fmt: skip
+        # A column that says the same thing on every row (one status; no resolved or re-opened
+        # date) is left out, so the message keeps room on an 80-column terminal or a log.
+        same = {"status"} if status != "all" else set()
+        same |= {c for c in ("resolved", "re-opened") if not any(row[c] for row in rows)}
         for col in ("rec", "severity", "status", "project", "ppm"):
-            t.add_column(col, overflow="fold")
+            if col not in same:
+                t.add_column(col, overflow="fold")
         for col in ("first seen", "resolved", "re-opened"):  # dates never break mid-way
-            t.add_column(col, no_wrap=True, min_width=10)
-        t.add_column("message", overflow="fold", ratio=1)
-        for r in frame.itertuples(index=False):
-            cells = (
-                r.recommendation, r.severity, r.status, r.project_key, r.ppm,
-                _day(r.first_seen), _day(r.resolved_at), _day(r.reopened_at), r.message,
-            )  # fmt: skip
+            if col not in same:
+                t.add_column(col, no_wrap=True, min_width=10)
+        t.add_column("message", overflow="fold", ratio=1, min_width=30)
+        for row in rows:
+            cells = [v for k, v in row.items() if k not in same]
             t.add_row(*(escape("" if pd.isna(c) else str(c)) for c in cells))
         Console().print(t)
