@@ -15,6 +15,7 @@ from c3po_sync.m365 import (
     StaticTokenProvider,
     TokenProvider,
 )
+from c3po_sync.m365.intake_port import SharePointIntake
 from c3po_sync.m365.list_readback import read_list_rows
 from c3po_sync.pipeline.context import RunInputs
 from c3po_sync.pipeline.ports import Ports
@@ -92,6 +93,7 @@ class SharePointPorts:
             file_sink=SharePointFileSink(hub),
             request_count=self.requests_sent,
             read_rows=lambda spec: read_list_rows(hub, spec, self.settings.read.page_size),
+            intake=SharePointIntake(hub, self.connection, page_size=self.settings.read.page_size),
         )
 
 

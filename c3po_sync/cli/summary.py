@@ -77,12 +77,16 @@ def render_result(result: RunResult, console: Console) -> None:
             console.print("  " + d.describe(), markup=False)
     for w in result.writes:
         console.print(w.describe(), markup=False)
+    if result.intake is not None:
+        console.print(result.intake.describe(), markup=False, highlight=False)
     for line in result.planned:
         console.print(line, markup=False, highlight=False)
     if result.workbook:
         console.print(f"workbook: {shown_path(Path(result.workbook))}")
     if result.uploaded_to:
         console.print(f"uploaded: {result.uploaded_to}")
+    for line in result.dashboard:
+        console.print(f"dashboard: {line}", markup=False, highlight=False)
     console.print(f"HTTP requests to SharePoint: {result.requests}")
     if result.error:
         color = "yellow" if result.outcome == "interrupted" else "red"

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from c3po_sync.sinks.base import FileSink, ListSink, ListSpec
+from c3po_sync.sinks.intake_list import IntakePort
 from c3po_sync.sources.base import Source, SourceRef
 
 
@@ -20,3 +21,5 @@ class Ports:
     close: Callable[[], None] = field(default=lambda: None)
     # Reads back a hub list's rows (owned columns by internal name); None: no hub to read.
     read_rows: Callable[[ListSpec], list[dict]] | None = None
+    # The hub's intake list (m365.intake_port); None: intake is not triaged.
+    intake: IntakePort | None = None

@@ -46,6 +46,10 @@ class RunResult:
     stale: list[Any] = field(default_factory=list)
     # What a dry run would have done besides the list writes (workbook, upload).
     planned: list[str] = field(default_factory=list)
+    # The intake step's summary (pipeline.steps.intake.IntakeSummary); None when not run.
+    intake: Any = None
+    # Where the dashboard pages were written and uploaded (pipeline.steps.dashboard).
+    dashboard: list[str] = field(default_factory=list)
     # reconcile jobs: per source, what a full read found that the incremental reads had missed
     reconciled: list[SourceDifference] = field(default_factory=list)
 

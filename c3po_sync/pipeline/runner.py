@@ -14,6 +14,7 @@ from c3po_sync.pipeline.ports import Ports
 from c3po_sync.pipeline.result import RunResult
 from c3po_sync.pipeline.steps.council_report import run_council_report
 from c3po_sync.pipeline.steps.evaluate import run_evaluate
+from c3po_sync.pipeline.steps.intake import run_intake
 from c3po_sync.pipeline.steps.rollup import run_rollup
 from c3po_sync.pipeline.steps.sync import run_sync
 from c3po_sync.pipeline.steps.write_lists import run_write_lists
@@ -27,6 +28,7 @@ STEPS: dict[Step, Callable[[RunContext], None]] = {
     "sync": run_sync,
     "evaluate": run_evaluate,
     "write_lists": run_write_lists,
+    "intake": run_intake,
     "rollup": run_rollup,
     "council_report": run_council_report,
 }
@@ -46,6 +48,8 @@ def step_counts(step: str, result: RunResult) -> str:
     if step == "write_lists":
         writes = sum(w.writes for w in result.writes)
         return f"{len(result.writes)} hub lists, {writes} row writes"
+    if step == "intake":
+        return result.intake.describe() if result.intake is not None else "no intake list"
     if step in ("rollup", "council_report"):
         return f"workbook {Path(result.workbook).name}" if result.workbook else "no workbook"
     return "done"

@@ -12,6 +12,7 @@ from c3po_sync.config.located import KeyPath, YamlSyntaxError, line_of, read_yam
 from c3po_sync.model import domain
 from c3po_sync.model.labels import DOC_TYPE_LABELS
 from c3po_sync.model.schema import PHASES
+from c3po_sync.rules.intake import IntakePolicy
 from c3po_sync.rules.registry import SEVERITIES, Severity, all_rules
 
 DEFAULT_PHASES = list(PHASES)
@@ -108,6 +109,9 @@ class RulesConfig(_Strict):
         default_factory=dict, description="rule id -> severity override"
     )
     disabled: list[str] = Field(default_factory=list, description="rule ids not to run")
+    intake: IntakePolicy = Field(
+        default_factory=IntakePolicy, description="intake triage thresholds and portfolio areas"
+    )
 
     @model_validator(mode="after")
     def _check_names(self) -> RulesConfig:
