@@ -7,7 +7,14 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from c3po_sync.config.errors import ConfigError, errors_from_validation
 from c3po_sync.config.located import YamlSyntaxError, check_time_zone, line_of, read_yaml
@@ -117,6 +124,70 @@ class ReadSettings(_Strict):
     )
 
 
+# Project fields a public dashboard may show (sinks/dashboard_data.py builds them); anything else
+# (e-mails, sponsors, vendors, findings' text) never leaves the internal page.
+PUBLIC_PROJECT_FIELDS = (
+    "title",
+    "portfolio",
+    "phase",
+    "status",
+    "budget",
+    "start_date",
+    "target_end",
+    "schedule",
+    "departments",
+    "ppm_name",
+)
+
+
+class DashboardPublic(_Strict):
+    """What the public dashboard page (and its CSV and JSON) may show."""
+
+    project_fields: list[str] = Field(
+        default_factory=lambda: [f for f in PUBLIC_PROJECT_FIELDS if f != "ppm_name"],
+        description="project columns on the public page, in order",
+    )
+    show_people: bool = Field(False, description="PPM names on the public page")
+    hide_projects: list[str] = Field(
+        default_factory=list, description="project keys never shown publicly (security-sensitive)"
+    )
+    hide_high_profile: bool = Field(
+        False, description="leave out projects marked high profile or sensitive"
+    )
+
+    @field_validator("project_fields")
+    @classmethod
+    def _fields(cls, v: list[str]) -> list[str]:
+        bad = [f for f in v if f not in PUBLIC_PROJECT_FIELDS]
+        if bad:
+            raise ValueError(
+                f"unknown project field(s) {bad}; allowed: {', '.join(PUBLIC_PROJECT_FIELDS)}"
+            )
+        if "title" not in v:
+            raise ValueError("'title' must be shown: a row without it names nothing")
+        return v
+
+    @model_validator(mode="after")
+    def _people(self) -> DashboardPublic:
+        if "ppm_name" in self.project_fields and not self.show_people:
+            raise ValueError("project_fields lists ppm_name but show_people is false")
+        return self
+
+
+class DashboardSettings(_Strict):
+    """The static dashboard each nightly run and council report builds (issue 19)."""
+
+    enabled: bool = True
+    title: str = Field("C3PO Major Projects", min_length=1, description="page heading")
+    web_dir: Path | None = Field(
+        None,
+        description="folder a web server serves (public page, CSV, JSON); "
+        "default: dashboard-web under output_dir",
+    )
+    library: str | None = Field(None, description="hub library for the pages; default: rollups")
+    public: DashboardPublic = Field(default_factory=DashboardPublic)
+
+
 class Settings(_Strict):
     """One deployment: where the tenant is, what to read, where to write."""
 
@@ -132,6 +203,7 @@ class Settings(_Strict):
     read: ReadSettings = Field(default_factory=ReadSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
 
     source_file: Path | None = None
 

@@ -45,6 +45,7 @@ PORTFOLIO = ListSpec(
         ColumnSpec("InSource", "In Source", "Boolean"),
         NOT_REREAD_SINCE,
         NOT_REREAD_REASON,
+        ColumnSpec("Dashboard", "Dashboard", "URL"),  # the council/public dashboard (issue 19)
         ColumnSpec("PPMComment", "PPM Comment", "Note", owned=False),
     ),
 )
@@ -209,10 +210,12 @@ def portfolio_rows(
     findings: pd.DataFrame,
     tz: ZoneInfo,
     stale: dict[str, Any] | None = None,
+    dashboard: str | None = None,
 ) -> list[dict[str, Any]]:
     """One row per canonical project, with its count of open findings.
 
-    ``stale``: project key -> the source not re-read that the row rests on.
+    ``stale``: project key -> the source not re-read that the row rests on; ``dashboard``: the
+    URL of the dashboard page, linked from every row.
     """
     stale = stale or {}
     open_counts: dict[str, int] = {}
@@ -244,6 +247,7 @@ def portfolio_rows(
                 "SourceItem": _url(p["source_url"], f"{p['source_site']} / {p['source_list']}"),
                 "InSource": True,
                 **not_reread(stale.get(key)),
+                "Dashboard": _url(dashboard, "C3PO dashboard"),
             }
         )
     return rows

@@ -9,6 +9,7 @@ import pandas as pd
 
 from c3po_sync.pipeline.carry import stale_projects
 from c3po_sync.pipeline.context import RunContext
+from c3po_sync.pipeline.steps.dashboard import publish_dashboard
 from c3po_sync.private_files import private_dir
 from c3po_sync.rules.deltas import compute_deltas
 from c3po_sync.rules.matrix import compliance_matrix
@@ -88,6 +89,9 @@ def build_and_upload(
         "items_read": result.items_read,
         "changes_since": since,
     }
+    dashboard = publish_dashboard(ctx, changes, since)
+    if dashboard:  # a line on the Summary sheet
+        run_info["dashboard"] = dashboard
     stale = ctx.stale_sources()
     if stale:  # said on the summary sheet, and beside each project it concerns
         run_info["not_re-read"] = "; ".join(f"{s.label}: {s.note()}" for s in stale)

@@ -8,6 +8,7 @@ from typing import Any
 from c3po_sync.pipeline.carry import finding_sources, stale_entities, stale_projects
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.pipeline.failures import RUN_FAILURE_TEXT, RunLevelError, classify
+from c3po_sync.pipeline.steps.dashboard import dashboard_link
 from c3po_sync.sinks.base import ListSpec
 from c3po_sync.sinks.hub_lists import (
     ASSET_GONE,
@@ -40,7 +41,11 @@ def plan_hub_writes(ctx: RunContext) -> list[tuple[ListSpec, list[dict[str, Any]
     by_finding = finding_sources(history, tables, stale) if len(history) else {}
     assets = stale_entities(tables, stale)
     plan = [
-        (PORTFOLIO, portfolio_rows(tables, open_findings, tz, projects), PORTFOLIO_GONE),
+        (
+            PORTFOLIO,
+            portfolio_rows(tables, open_findings, tz, projects, dashboard_link(ctx)),
+            PORTFOLIO_GONE,
+        ),
         (FINDINGS_LIST, findings_rows(history, tz, by_finding), FINDING_GONE),
         (KNOWLEDGE, knowledge_rows(tables, rules, tz, projects), KNOWLEDGE_GONE),
         (ASSET_INVENTORY, asset_rows(tables, rules, today, tz, assets), ASSET_GONE),

@@ -1,0 +1,120 @@
+"""Dashboard: the static pages for the council and the public, built with every rollup and
+council report (audit rec 9's "public dashboard").
+
+Internal page: saved owner-only under output_dir and uploaded to the hub library. Public page,
+JSON and CSV: the same, and also written to ``dashboard.web_dir`` for a web server. A dry run
+builds the pages (so a broken page fails the dry run too) but writes and uploads nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import quote
+
+import pandas as pd
+
+from c3po_sync.pipeline.context import RunContext
+from c3po_sync.private_files import private_dir
+from c3po_sync.rules.intake import OUTCOMES
+from c3po_sync.sinks.dashboard_data import dashboard_data, public_view
+from c3po_sync.sinks.dashboard_export import public_csv, public_json
+from c3po_sync.sinks.dashboard_html import render_page
+
+log = logging.getLogger(__name__)
+
+INTERNAL_PAGE = "C3PO Dashboard (internal).html"
+PUBLIC_PAGE = "C3PO Dashboard.html"
+PUBLIC_JSON = "c3po-dashboard.json"
+PUBLIC_CSV = "c3po-dashboard-projects.csv"
+WEB_INDEX = "index.html"
+
+
+def dashboard_library(ctx: RunContext) -> str:
+    settings = ctx.inputs.settings
+    return settings.dashboard.library or settings.rollups_library
+
+
+def dashboard_link(ctx: RunContext) -> str | None:
+    """Absolute URL of the internal page in the hub library (for the Portfolio list).
+
+    The library's root folder comes from the file sink when it can say (one request, cached
+    for the upload that follows); else the library title is taken as its URL segment.
+    """
+    settings = ctx.inputs.settings
+    if not settings.dashboard.enabled:
+        return None
+    library = dashboard_library(ctx)
+    root_of = getattr(ctx.ports.file_sink, "root_folder", None)
+    folder = root_of(library) if callable(root_of) else f"{settings.hub_site}/{library}"
+    return f"{settings.tenant.base_url}{quote(str(folder).rstrip('/'))}/{quote(INTERNAL_PAGE)}"
+
+
+def _intake_counts(ctx: RunContext) -> dict[str, int] | None:
+    summary = ctx.result.intake
+    if summary is None:
+        return None
+    counts = {o: int(summary.by_outcome.get(o, 0)) for o in OUTCOMES}
+    return {**counts, "late": summary.engaged_late, "requests": summary.requests}
+
+
+def publish_dashboard(ctx: RunContext, changes: pd.DataFrame | None, since: str) -> str | None:
+    """Builds both pages and the public data; saves, publishes and uploads them (not in a dry
+    run). Returns the internal page's hub URL (None when the dashboard is disabled)."""
+    settings = ctx.inputs.settings
+    cfg = settings.dashboard
+    if not cfg.enabled:
+        return None
+    data = dashboard_data(
+        ctx.current_tables(),
+        ctx.findings_history(),
+        rules=ctx.inputs.rules,
+        today=ctx.inputs.today,
+        title=cfg.title,
+        generated_at=ctx.as_of.astimezone(ctx.tz).isoformat(timespec="minutes"),
+        changes=changes,
+        changes_since=since,
+        intake=_intake_counts(ctx),
+    )
+    public = public_view(data, cfg.public)
+    files = {
+        INTERNAL_PAGE: render_page(data).encode("utf-8"),
+        PUBLIC_PAGE: render_page(public).encode("utf-8"),
+        PUBLIC_JSON: public_json(public),
+        PUBLIC_CSV: public_csv(public),
+    }
+    web = {
+        WEB_INDEX: files[PUBLIC_PAGE],
+        PUBLIC_JSON: files[PUBLIC_JSON],
+        PUBLIC_CSV: files[PUBLIC_CSV],
+    }
+    library = dashboard_library(ctx)
+    out_dir = settings.resolve(settings.output_dir) / "dashboard"
+    web_dir = settings.resolve(cfg.web_dir or settings.output_dir / "dashboard-web")
+    if ctx.dry_run:
+        ctx.result.planned.append(f"would save dashboard pages in {out_dir}")
+        ctx.result.planned.append(f"would publish the public page, CSV and JSON in {web_dir}")
+        ctx.result.planned.append(f"would upload {len(files)} dashboard files to {library!r}")
+        return None
+    saved = private_dir(out_dir)  # the internal page names people and findings
+    for name, content in files.items():
+        (saved / name).write_bytes(content)
+    ctx.result.dashboard.append(f"internal page {saved / INTERNAL_PAGE}")
+    web_dir.mkdir(parents=True, exist_ok=True)
+    for name, content in web.items():
+        (web_dir / name).write_bytes(content)
+    ctx.result.dashboard.append(f"public page {web_dir / WEB_INDEX} (with CSV and JSON)")
+    url = None
+    for name, content in files.items():
+        uploaded = ctx.ports.file_sink.upload(library, name, content)
+        if name == INTERNAL_PAGE:
+            url = uploaded
+    ctx.result.dashboard.append(f"uploaded to {url} and 3 public files beside it")
+    log.info("dashboard: %d major projects, %d changes", len(data.projects), len(data.changes))
+    return f"{settings.tenant.base_url}{quote(str(url))}" if url else None
+
+
+def saved_pages(out_dir: Path) -> list[Path]:
+    """The dashboard files a run saved under ``out_dir`` (for `c3po-sync demo`)."""
+    folder = out_dir / "dashboard"
+    return [folder / n for n in (INTERNAL_PAGE, PUBLIC_PAGE) if (folder / n).is_file()]
