@@ -44,8 +44,18 @@ class SharePointIntake:
         return {c.internal_name: c for c in INTAKE.columns}
 
     def read_requests(self) -> list[IntakeRow] | None:
-        """Every request on the intake list, in id order; None when the list does not exist."""
-        select = ",".join(["ID", *(c.wire_name for c in self._columns.values())])
+        """Every request on the intake list, in id order; None when the list does not exist.
+
+        Only columns the list has are selected (SharePoint answers 400 to the whole read for
+        one unknown column): before a dry run's provisioning, or after a person removed one,
+        a missing column reads as unanswered.
+        """
+        try:
+            present = {f.internal_name for f in fetch_fields(self.hub, INTAKE.title)}
+        except ListNotFoundError:
+            return None
+        columns = [c for c in self._columns.values() if c.internal_name in present]
+        select = ",".join(["ID", *(c.wire_name for c in columns)])
         url = self.hub.api(
             f"{list_path(INTAKE.title)}/items?$select={select}&$top={self.page_size}&$orderby=ID"
         )
