@@ -75,7 +75,7 @@ def test_certificate_auth_requires_its_fields(tmp_path: Path) -> None:
 
 def test_shipped_jobs_load() -> None:
     jobs = load_jobs(ROOT / "jobs")
-    assert jobs["nightly"].ordered_steps == ["sync", "evaluate", "write_lists", "rollup"]
+    assert jobs["nightly"].ordered_steps == ["sync", "evaluate", "write_lists", "intake", "rollup"]
 
 
 def test_job_errors_are_located(tmp_path: Path) -> None:
@@ -87,3 +87,17 @@ def test_job_errors_are_located(tmp_path: Path) -> None:
     p.write_text("id: other\nsteps: [sync]\n")
     with pytest.raises(ConfigError, match="must match the file name"):
         load_job(p)
+
+
+def test_dashboard_public_errors_are_located(tmp_path: Path) -> None:
+    """A public field that does not exist, or a PPM name without show_people, names the key."""
+    base = (ROOT / "config" / "sandbox.yaml").read_text(encoding="utf-8")
+    base = base[: base.index("dashboard:")]
+    p = tmp_path / "settings.yaml"
+    p.write_text(base + "dashboard:\n  public:\n    project_fields: [title, sponsor]\n")
+    with pytest.raises(ConfigError) as e:
+        load_settings(p)
+    assert "dashboard.public.project_fields" in str(e.value) and "sponsor" in str(e.value)
+    p.write_text(base + "dashboard:\n  public:\n    project_fields: [title, ppm_name]\n")
+    with pytest.raises(ConfigError, match="show_people"):
+        load_settings(p)

@@ -216,10 +216,13 @@ def _check_page(opened: Opened, html: str) -> _Doc:
 
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w+")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None and not os.environ.get("C3PO_REQUIRE_CHROMIUM"),
-    reason="chromium not installed (.ci/run installs it and sets C3PO_REQUIRE_CHROMIUM)",
-)
+pytestmark = [
+    pytest.mark.slow,  # a nightly run and two browser launches: about 15 s
+    pytest.mark.skipif(
+        CHROMIUM is None and not os.environ.get("C3PO_REQUIRE_CHROMIUM"),
+        reason="chromium not installed (.ci/run installs it and sets C3PO_REQUIRE_CHROMIUM)",
+    ),
+]
 
 
 def test_internal_page_in_the_browser(built: Built, tmp_path: Path) -> None:
