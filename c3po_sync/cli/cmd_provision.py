@@ -55,6 +55,7 @@ def register(app: typer.Typer) -> None:
         from c3po_sync.config.errors import ConfigError
         from c3po_sync.config.settings import load_settings
         from c3po_sync.sinks.hub_lists import HUB_LISTS
+        from c3po_sync.sinks.intake_list import INTAKE
         from c3po_sync.wiring import SharePointPorts
 
         console, err = Console(), Console(stderr=True)
@@ -67,7 +68,7 @@ def register(app: typer.Typer) -> None:
         sink = ports.ports().list_sink
         plan: dict[str, list[str]] = {}
         try:
-            for spec in HUB_LISTS:
+            for spec in (*HUB_LISTS, INTAKE):
                 plan[spec.title] = sink.ensure_list(spec, dry_run=dry_run)
         except Exception as e:
             if plan:

@@ -44,8 +44,8 @@ h2 { font-size: 1.25rem; margin: 2rem 0 .5rem; color: #1f4e78; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 1rem; }
 figure { margin: 0; }
 figcaption { font-weight: 600; margin-bottom: .25rem; }
-svg.chart { width: 100%; height: auto; max-width: 40rem; }
-svg .label, svg .value { font: 13px system-ui, sans-serif; fill: #1a1a1a; }
+svg.chart { width: 100%; height: auto; max-width: 36rem; }
+svg .label, svg .value { font: 14px system-ui, sans-serif; fill: #1a1a1a; }
 .scroll { overflow-x: auto; border: 1px solid #dde3ea; }
 .scroll:focus { outline: 3px solid #1f4e78; }
 table { border-collapse: collapse; width: 100%; min-width: 40rem; font-size: .9rem; }

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from html import escape
 
 ROW_HEIGHT = 28
-LABEL_WIDTH = 240
-BAR_WIDTH = 300
-VALUE_WIDTH = 110
+LABEL_WIDTH = 170
+BAR_WIDTH = 170
+VALUE_WIDTH = 115
 WIDTH = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
 
 # Fill per style: a colour and, for the warning styles, a hatch pattern drawn in the same SVG.
@@ -84,6 +84,6 @@ def bar_chart(
     return "".join(parts)
 
 
-def _short(label: str, limit: int = 30) -> str:
+def _short(label: str, limit: int = 22) -> str:
     """Labels longer than the label column are cut with an ellipsis (the desc has them whole)."""
     return label if len(label) <= limit else label[: limit - 1] + "…"

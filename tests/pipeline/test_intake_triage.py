@@ -167,6 +167,9 @@ def test_project_only_on_accept_and_only_once(env) -> None:
     projects = _planning_projects(tenant)
     count = len(projects.items)
     _run()
+    assert len(projects.items) == count  # triaged "must manage", but nobody accepted it yet
+    _intake(tenant).update_item(3, {"PPMDecision": "Accept"})
+    _run()
     made = [i for i in projects.items.values() if i.values.get("Key") == "REQ-3"]
     assert len(made) == 1 and len(projects.items) == count + 1  # request 3 only: accepted
     assert made[0].values["Phase"] == "Initiation"
@@ -186,6 +189,8 @@ def test_dry_run_triages_but_writes_nothing(env) -> None:
     lst = _intake(tenant)
     before = {i.id: dict(i.values) for i in lst.items.values()}
     count = len(_planning_projects(tenant).items)
+    _intake(tenant).update_item(3, {"PPMDecision": "Accept"})
+    before = {i.id: dict(i.values) for i in lst.items.values()}
     result = _run(dry_run=True)
     assert result.intake is not None and len(result.intake.written) == 5
     assert any("would create project REQ-3" in line for line in result.planned)
