@@ -48,7 +48,8 @@ svg.chart { width: 100%; height: auto; max-width: 36rem; }
 svg .label, svg .value { font: 14px system-ui, sans-serif; fill: #1a1a1a; }
 .scroll { overflow-x: auto; border: 1px solid #dde3ea; }
 .scroll:focus { outline: 3px solid #1f4e78; }
-table { border-collapse: collapse; width: 100%; min-width: 40rem; font-size: .9rem; }
+table { border-collapse: collapse; width: 100%; font-size: .9rem; }
+table.wide { min-width: 60rem; }
 caption { text-align: left; font-weight: 600; padding: .4rem .5rem; }
 th, td { border-bottom: 1px solid #dde3ea; padding: .35rem .5rem; text-align: left;
          vertical-align: top; }
@@ -79,6 +80,7 @@ STATUS_STYLE = {
     STATUS_WORDS["Yellow"]: "warn",
     STATUS_WORDS["Red"]: "bad",
 }
+WIDE = ' class="wide"'  # many columns: keeps its width on a phone and scrolls sideways
 OUTCOME_STYLE = {MUST_MANAGE: "bad", SHOULD_ADVISE: "warn", NOT_NEEDED: "good"}
 
 
@@ -100,6 +102,7 @@ def _table(
     *,
     numeric: Sequence[str] = (),
     dates: Sequence[str] = (),
+    wide: bool = False,
 ) -> str:
     """A data table: caption, column headers, the first cell of each row its row header."""
     if not rows:
@@ -121,7 +124,7 @@ def _table(
     tid = escape(table_id, quote=True)
     return (
         f'<div class="scroll" role="region" aria-labelledby="{tid}" tabindex="0">'
-        f'<table><caption id="{tid}">{escape(caption)}</caption>'
+        f'<table{WIDE if wide else ""}><caption id="{tid}">{escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
 
@@ -157,6 +160,7 @@ def _projects_section(d: DashboardData) -> str:
         d.projects,
         numeric=("budget", "open_findings"),
         dates=("start_date", "target_end"),
+        wide=True,
     )
     return (
         '<section aria-labelledby="h-projects"><h2 id="h-projects">Major projects underway</h2>'
@@ -175,7 +179,7 @@ def _changes_section(d: DashboardData) -> str:
             + escape(", ".join(f"{k.lower()}: {v}" for k, v in sorted(d.finding_changes.items())))
             + "</p>"
         )
-    table = _table("changes-caption", "Changes", list(CHANGE_COLUMNS.items()), rows)
+    table = _table("changes-caption", "Changes", list(CHANGE_COLUMNS.items()), rows, wide=True)
     return (
         '<section aria-labelledby="h-changes"><h2 id="h-changes">'
         "Changes since the last council report</h2>"
