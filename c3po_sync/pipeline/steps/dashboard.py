@@ -28,6 +28,7 @@ PUBLIC_PAGE = "C3PO Dashboard.html"
 PUBLIC_JSON = "c3po-dashboard.json"
 PUBLIC_CSV = "c3po-dashboard-projects.csv"
 WEB_INDEX = "index.html"
+UPLOADS = 4  # the two pages, the JSON and the CSV: what each build uploads to the hub
 
 
 def dashboard_library(ctx: RunContext) -> str:
