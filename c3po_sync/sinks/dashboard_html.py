@@ -67,8 +67,10 @@ footer { margin-top: 2rem; padding: 1rem; color: #444444; border-top: 1px solid 
   body { font-size: 10pt; }
   header, main, footer { max-width: none; padding: 0; }
   .scroll { overflow: visible; border: none; }
-  section { break-inside: avoid-page; }
-  table { break-inside: auto; }
+  @page { size: landscape; margin: 1cm; }
+  h2 { break-after: avoid; }
+  table, table.wide { min-width: 0; font-size: 8.5pt; break-inside: auto; }
+  .charts { display: flex; gap: 1cm; }
   tr, figure { break-inside: avoid; }
   thead { display: table-header-group; }
   svg.chart { max-width: 16cm; }
