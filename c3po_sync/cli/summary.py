@@ -85,8 +85,9 @@ def render_result(result: RunResult, console: Console) -> None:
         console.print(f"workbook: {shown_path(Path(result.workbook))}")
     if result.uploaded_to:
         console.print(f"uploaded: {result.uploaded_to}")
-    for line in result.dashboard:
-        console.print(f"dashboard: {line}", markup=False, highlight=False)
+    for what, where in result.dashboard:
+        shown = shown_path(where) if isinstance(where, Path) else where
+        console.print(f"dashboard {what}: {shown}", markup=False, highlight=False)
     console.print(f"HTTP requests to SharePoint: {result.requests}")
     if result.error:
         color = "yellow" if result.outcome == "interrupted" else "red"

@@ -48,8 +48,8 @@ class RunResult:
     planned: list[str] = field(default_factory=list)
     # The intake step's summary (pipeline.steps.intake.IntakeSummary); None when not run.
     intake: Any = None
-    # Where the dashboard pages were written and uploaded (pipeline.steps.dashboard).
-    dashboard: list[str] = field(default_factory=list)
+    # Where the dashboard pages were written (a Path) and uploaded (a URL), with what each is.
+    dashboard: list[tuple[str, Path | str]] = field(default_factory=list)
     # reconcile jobs: per source, what a full read found that the incremental reads had missed
     reconciled: list[SourceDifference] = field(default_factory=list)
 

@@ -100,17 +100,17 @@ def publish_dashboard(ctx: RunContext, changes: pd.DataFrame | None, since: str)
     saved = private_dir(out_dir)  # the internal page names people and findings
     for name, content in files.items():
         (saved / name).write_bytes(content)
-    ctx.result.dashboard.append(f"internal page {saved / INTERNAL_PAGE}")
+    ctx.result.dashboard.append(("internal page", saved / INTERNAL_PAGE))
     web_dir.mkdir(parents=True, exist_ok=True)
     for name, content in web.items():
         (web_dir / name).write_bytes(content)
-    ctx.result.dashboard.append(f"public page {web_dir / WEB_INDEX} (with CSV and JSON)")
+    ctx.result.dashboard.append(("public page, CSV and JSON", web_dir / WEB_INDEX))
     url = None
     for name, content in files.items():
         uploaded = ctx.ports.file_sink.upload(library, name, content)
         if name == INTERNAL_PAGE:
             url = uploaded
-    ctx.result.dashboard.append(f"uploaded to {url} and 3 public files beside it")
+    ctx.result.dashboard.append(("uploaded, with the public files beside it", str(url)))
     log.info("dashboard: %d major projects, %d changes", len(data.projects), len(data.changes))
     return f"{settings.tenant.base_url}{quote(str(url))}" if url else None
 

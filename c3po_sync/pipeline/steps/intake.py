@@ -19,7 +19,14 @@ from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.normalize.mapping import SourceMapping
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.rules.config import RulesConfig
-from c3po_sync.rules.intake import ACCEPT, OUTCOMES, new_project, triage
+from c3po_sync.rules.intake import (
+    ACCEPT,
+    MUST_MANAGE,
+    NOT_NEEDED,
+    SHOULD_ADVISE,
+    new_project,
+    triage,
+)
 from c3po_sync.sinks.intake_list import (
     INTAKE,
     IntakeRow,
@@ -30,6 +37,7 @@ from c3po_sync.sinks.intake_list import (
 )
 
 log = logging.getLogger(__name__)
+SHORT = {MUST_MANAGE: "C3PO must manage", SHOULD_ADVISE: "should advise", NOT_NEEDED: "not needed"}
 
 
 @dataclass
@@ -47,7 +55,7 @@ class IntakeSummary:
 
     def describe(self) -> str:
         verb = "would write" if self.dry_run else "wrote"
-        counts = ", ".join(f"{self.by_outcome.get(o, 0)} {o.casefold()}" for o in OUTCOMES)
+        counts = ", ".join(f"{short}: {self.by_outcome.get(o, 0)}" for o, short in SHORT.items())
         text = (
             f"{INTAKE.title}: {self.requests} request(s) triaged ({counts}; "
             f"{self.engaged_late} engaged late); {verb} triage on {len(self.written)}"
