@@ -43,18 +43,20 @@ class SharePointIntake:
     def _columns(self) -> dict[str, ColumnSpec]:
         return {c.internal_name: c for c in INTAKE.columns}
 
-    def read_requests(self) -> list[IntakeRow] | None:
+    def read_requests(self, *, check_columns: bool = True) -> list[IntakeRow] | None:
         """Every request on the intake list, in id order; None when the list does not exist.
 
-        Only columns the list has are selected (SharePoint answers 400 to the whole read for
-        one unknown column): before a dry run's provisioning, or after a person removed one,
-        a missing column reads as unanswered.
+        With ``check_columns``, only columns the list has are selected (SharePoint answers 400
+        to the whole read for one unknown column) and a missing one reads as unanswered: for a
+        dry run, whose provisioning added nothing. Right after provisioning every column exists.
         """
-        try:
-            present = {f.internal_name for f in fetch_fields(self.hub, INTAKE.title)}
-        except ListNotFoundError:
-            return None
-        columns = [c for c in self._columns.values() if c.internal_name in present]
+        columns = list(self._columns.values())
+        if check_columns:
+            try:
+                present = {f.internal_name for f in fetch_fields(self.hub, INTAKE.title)}
+            except ListNotFoundError:
+                return None
+            columns = [c for c in columns if c.internal_name in present]
         select = ",".join(["ID", *(c.wire_name for c in columns)])
         url = self.hub.api(
             f"{list_path(INTAKE.title)}/items?$select={select}&$top={self.page_size}&$orderby=ID"

@@ -71,8 +71,9 @@ class IntakeRow:
 class IntakePort(Protocol):
     """Reads the intake list, writes triage columns, makes an accepted request's project."""
 
-    def read_requests(self) -> list[IntakeRow] | None:
-        """Every request; None when the list does not exist yet."""
+    def read_requests(self, *, check_columns: bool = True) -> list[IntakeRow] | None:
+        """Every request; None when the list does not exist yet. ``check_columns``: select
+        only the columns the list has (not needed right after provisioning)."""
         ...
 
     def write_triage(self, row: IntakeRow, values: dict[str, Any]) -> bool:

@@ -99,7 +99,7 @@ def run_intake(ctx: RunContext) -> None:
     ctx.ports.list_sink.ensure_list(INTAKE, dry_run=ctx.dry_run)
     summary = IntakeSummary(dry_run=ctx.dry_run)
     ctx.result.intake = summary
-    rows = port.read_requests()
+    rows = port.read_requests(check_columns=ctx.dry_run)
     if rows is None:  # a dry run before the list exists: nothing to triage
         return
     rules = ctx.inputs.rules
