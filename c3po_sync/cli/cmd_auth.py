@@ -49,6 +49,7 @@ def check_reach(settings: Any, mappings: list[Any]) -> list[Reach]:
     """GET the web of every mapped site and the hub, each mapped list, and the hub's lists."""
     from c3po_sync.m365.http import SiteConnection, list_path
     from c3po_sync.sinks.hub_lists import HUB_LISTS
+    from c3po_sync.sinks.intake_list import INTAKE_TITLE
     from c3po_sync.wiring import token_provider
 
     tokens = token_provider(settings)
@@ -56,7 +57,7 @@ def check_reach(settings: Any, mappings: list[Any]) -> list[Reach]:
     for m in mappings:
         targets.setdefault(m.ref.site, []).append(m.ref.list_title)
     hub = targets.setdefault(settings.hub_site, [])
-    hub += [spec.title for spec in HUB_LISTS] + [settings.rollups_library]
+    hub += [spec.title for spec in HUB_LISTS] + [INTAKE_TITLE, settings.rollups_library]
     out: list[Reach] = []
     for site, lists in targets.items():
         conn = SiteConnection.open(
