@@ -20,6 +20,13 @@ from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.normalize.normalizer import _raw_text
 from c3po_sync.pipeline.prepare import prepare_run
 from c3po_sync.pipeline.result import RunResult
+from c3po_sync.pipeline.steps.dashboard import (
+    INTERNAL_PAGE,
+    PUBLIC_CSV,
+    PUBLIC_JSON,
+    PUBLIC_PAGE,
+    WEB_INDEX,
+)
 from c3po_sync.sandbox.demo import DEMO_ANCHOR
 from c3po_sync.sandbox.model import Tenant
 from c3po_sync.sandbox.server import SandboxServer
@@ -285,6 +292,11 @@ def _reported(out: Outcome, text: str, item_id: int) -> None:
     assert in_q.any() or in_f.any(), f"{text!r} (item {item_id}) is neither quarantined nor found"
 
 
+DASHBOARD_FILES = [
+    f"dashboard/{n}" for n in (INTERNAL_PAGE, PUBLIC_PAGE, PUBLIC_JSON, PUBLIC_CSV)
+] + [f"dashboard-web/{n}" for n in (WEB_INDEX, PUBLIC_JSON, PUBLIC_CSV)]
+
+
 def _check_document(out: Outcome, case: Case) -> None:
     name = str(case.raw)
     docs = out.documents(name)
@@ -302,9 +314,12 @@ def _check_document(out: Outcome, case: Case) -> None:
     if "quarantine_column" in case.extra:
         q = out.quarantine(case, case.extra["quarantine_column"])
         assert (q["source_item_id"] == doc["source_item_id"]).any(), q
-    # the output folder holds the workbook only: a file name never became a local path
-    files = sorted(p.name for p in out.workbook.parent.rglob("*")) if out.workbook else []
-    assert files == [out.workbook.name], files
+    # the output folder holds the workbook and the dashboard's fixed names only: a file name
+    # from SharePoint never became a local path
+    root = out.workbook.parent if out.workbook else None
+    files = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root else []
+    assert out.workbook is not None
+    assert files == sorted([out.workbook.name, *DASHBOARD_FILES]), files
 
 
 def _check_custom(out: Outcome, case: Case) -> None:

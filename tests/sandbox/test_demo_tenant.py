@@ -34,7 +34,25 @@ DOC_TYPES = [
 
 # docs/demo-tenant.md, transcribed: site -> list title -> {internal name: kind}
 CONTRACT: dict[str, dict[str, dict[str, str]]] = {
-    "/sites/c3po": {"Rollups": {}},
+    "/sites/c3po": {
+        "Rollups": {},
+        # Departments' requests (issue 19): the requester's and the PPM's columns only; the
+        # triage columns are the service's to provision (sinks/intake_list.py).
+        "C3PO Intake": {
+            "RequestingDepartments": "Text",
+            "ProductArea": "Text",
+            "Problem": "Note",
+            "EstimatedCost": "Currency",
+            "Budgeted": "Choice",
+            "EnterpriseImpact": "Choice",
+            "ExpectedLifeYears": "Number",
+            "CustomSoftware": "Choice",
+            "VendorChosen": "Choice",
+            "Requester": "User",
+            "PPMDecision": "Choice",
+            "AssignedPortfolio": "Text",
+        },
+    },
     "/sites/ppm-community": {
         "Projects": {
             "Project_x0020_Key": "Text",
