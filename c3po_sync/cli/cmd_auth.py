@@ -91,7 +91,7 @@ def auth_test(
 
     Example: c3po-sync auth test --config config/city.yaml
     """
-    from c3po_sync.cli.main import _config_errors, _fail_config, _load_settings
+    from c3po_sync.cli.shell import _config_errors, _fail_config, _load_settings
     from c3po_sync.m365.errors import TokenError
     from c3po_sync.normalize import load_mappings
 
@@ -147,7 +147,7 @@ def auth_login(
 
     Example: c3po-sync auth login --device-code --config config/city.yaml
     """
-    from c3po_sync.cli.main import _config_errors, _fail_config, _load_settings
+    from c3po_sync.cli.shell import _config_errors, _fail_config, _load_settings
     from c3po_sync.config.settings import CertificateAuth
     from c3po_sync.m365.auth import device_code_login
     from c3po_sync.m365.errors import TokenError

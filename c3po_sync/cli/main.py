@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -285,7 +285,7 @@ def jobs(
     try:
         s = _load_settings(config)
         defined = load_jobs(s.resolve(s.jobs_dir))
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "job": j.id,
                 "steps": j.ordered_steps,

@@ -1,6 +1,7 @@
 """The command line's shared shell: consoles, exit codes, logging set-up, one-line errors.
 
-Every command module uses these (through `c3po_sync.cli.main`, which re-exports them).
+Every command module imports these from here, never from `c3po_sync.cli.main` (which imports
+the command modules: importing it back would be a cycle).
 """
 
 from __future__ import annotations

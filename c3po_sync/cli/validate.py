@@ -180,8 +180,10 @@ def _paths_only(config: Path) -> Any:
     paths: dict[str, Path] = {}
     for key in ("jobs_dir", "mappings_dir", "rules_file"):
         value = raw.get(key)
-        usable = isinstance(value, str) and "${" not in value
-        paths[key] = Path(value) if usable else Settings.model_fields[key].default
+        if isinstance(value, str) and "${" not in value:
+            paths[key] = Path(value)
+        else:
+            paths[key] = Settings.model_fields[key].default
     return SimpleNamespace(**paths, resolve=lambda p: (config.resolve().parent / p).resolve())
 
 

@@ -118,7 +118,7 @@ def _http_client(verify: bool | str) -> Any:
     import requests
 
     class _Session(requests.Session):
-        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
             kwargs.setdefault("verify", verify)
             return super().request(method, url, *args, **kwargs)
 

@@ -10,24 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from c3po_sync.config.located import KeyPath, YamlSyntaxError, line_of, read_yaml
 from c3po_sync.model import domain
-from c3po_sync.model.labels import DOC_TYPE_LABELS
 from c3po_sync.model.schema import PHASES
-from c3po_sync.rules.registry import SEVERITIES, Severity, all_rules
+from c3po_sync.rules.catalogue import known_rule_ids
+from c3po_sync.rules.doc_types import DEFAULT_REQUIRED_DOCUMENTS, REQUIRABLE_DOC_TYPES
+from c3po_sync.rules.registry import SEVERITIES, Severity
 
 DEFAULT_PHASES = list(PHASES)
-
-# Document types a phase can require; they match DOCUMENTS.doc_type in the canonical schema.
-REQUIRABLE_DOC_TYPES: dict[str, str] = {
-    t: DOC_TYPE_LABELS[t]
-    for t in (
-        "charter",
-        "commitment_signoff",
-        "acceptance_signoff",
-        "lessons_learned",
-        "project_plan",
-        "vendor_contract",
-    )
-}
 
 
 class RulesConfigError(ValueError):
@@ -94,10 +82,7 @@ class RulesConfig(_Strict):
     max_active_projects_per_ppm: int = Field(4, ge=1)
     review_interval_days: int = Field(365, ge=1, description="asset inventory review interval")
     required_documents: dict[str, list[str]] = Field(
-        default_factory=lambda: {
-            "Execution": ["charter", "commitment_signoff"],
-            "Closed": ["acceptance_signoff", "lessons_learned"],
-        },
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_REQUIRED_DOCUMENTS.items()},
         description="phase -> document types required from that phase on",
     )
     phase_gates: PhaseGates = Field(default_factory=PhaseGates)
@@ -134,7 +119,7 @@ class RulesConfig(_Strict):
                             f"unknown document type {t!r}{_suggest(t, list(REQUIRABLE_DOC_TYPES))}",
                         )
                     )
-        known = [r.rule_id for r in all_rules()]
+        known = known_rule_ids()
         for rid in self.disabled:
             if rid not in known:
                 problems.append(("disabled", f"unknown rule id {rid!r}{_suggest(rid, known)}"))

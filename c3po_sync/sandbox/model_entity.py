@@ -73,6 +73,8 @@ def user_prop(user: User | None, prop: str) -> Any:
     if user is None:
         return None
     key = USER_PROPS.get(prop.lower())
+    if key is None:
+        return None
     return {
         "Id": user.id,
         "Title": user.title,
@@ -320,6 +322,6 @@ def item_entity(
             key = entity_name(fld.internal_name) + ("Id" if role == "id" else "StringId")
             out[key] = props.get(key)
     for e, names in subs.items():
-        fld, name = expandable[e]
-        out[name] = _expanded(lst, item, fld, name, names)
+        expand_fld, name = expandable[e]
+        out[name] = _expanded(lst, item, expand_fld, name, names)
     return out

@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -145,7 +146,7 @@ class JobLock:
         )
         return True
 
-    def holder_info(self) -> dict[str, object] | None:
+    def holder_info(self) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(job_locks).where(job_locks.c.job == self.job)).first()
         return dict(row._mapping) if row else None

@@ -50,6 +50,7 @@ def deltas_between(
     to = to_run if to_run is not None else store.latest_snapshot_run()
     if to is None:
         raise DeltaRangeError(f"no snapshot in {store.url}: run a job with 'sync' first")
+    base: int | None
     if since_run is not None:
         base = since_run
     elif since is not None:
