@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from c3po_sync.config.errors import ConfigError
 from c3po_sync.config.located import KeyPath, YamlSyntaxError, line_of, read_yaml
 from c3po_sync.model import domain
 from c3po_sync.model.schema import PHASES
@@ -18,7 +19,7 @@ from c3po_sync.rules.registry import SEVERITIES, Severity
 DEFAULT_PHASES = list(PHASES)
 
 
-class RulesConfigError(ValueError):
+class RulesConfigError(ConfigError, ValueError):
     """config/rules.yaml is unreadable or invalid; the message names the file and the key."""
 
     def __init__(
@@ -29,13 +30,15 @@ class RulesConfigError(ValueError):
         line: int | None = None,
         more: list[RulesConfigError] | None = None,
     ) -> None:
-        self.path, self.key, self.problem, self.line = path, key, problem, line
+        super().__init__(path, key, problem, line)
         # Every problem in the file, this one first, for `validate` to list at once.
         self.problems: list[RulesConfigError] = [self, *(more or [])]
-        at = f"{path}:{line}" if line else path
-        where = f"{at}: {key}" if key else at
-        extra = f" (and {len(more)} more)" if more else ""
-        super().__init__(f"{where}: {problem}{extra}")
+        if more:
+            self.args = (f"{self.located()} (and {len(more)} more)",)
+
+    @property
+    def path(self) -> str:
+        return self.file
 
 
 class _Strict(BaseModel):

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from c3po_sync.errors import C3POError
 from c3po_sync.sandbox.budget import ResourceBudget
 from c3po_sync.sandbox.faults import FaultConfig
 from c3po_sync.sandbox.loopback import is_loopback, loopback_warning  # noqa: F401 (importers)
 from c3po_sync.sandbox.server import SandboxServer
 
 
-class ServeOptionError(ValueError):
+class ServeOptionError(C3POError, ValueError):
     """A `sandbox serve` option combination that cannot work; the message names the options."""
 
 

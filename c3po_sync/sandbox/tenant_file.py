@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from c3po_sync.errors import C3POError
 from c3po_sync.sandbox.model_changes import Change
 from c3po_sync.sandbox.model_fields import Field, decode_internal_name
 from c3po_sync.sandbox.model_files import FileBlob
@@ -33,7 +34,7 @@ _FIELD_OPTS = (
 _SYSTEM_KEYS = {"id", "created", "modified", "author", "editor", "version", "guid"}
 
 
-class TenantFormatError(ValueError):
+class TenantFormatError(C3POError, ValueError):
     """A tenant file that does not follow the format; the message names the file and the key."""
 
 

@@ -25,6 +25,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from c3po_sync.errors import C3POError
+
 log = logging.getLogger(__name__)
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -105,7 +107,7 @@ class _Client:
     certs256: dict[str, x509.Certificate] = field(default_factory=dict)  # x5t#S256 -> cert
 
 
-class TokenEndpointError(Exception):
+class TokenEndpointError(C3POError):
     """An OAuth error reply: status, ``error`` code and an AADSTS-style description."""
 
     def __init__(self, status: int, error: str, description: str) -> None:

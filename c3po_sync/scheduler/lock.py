@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
+from c3po_sync.errors import C3POError
 from c3po_sync.private_files import private_sqlite
 from c3po_sync.state.liveness import parse_holder, pid_is_dead
 
@@ -47,8 +48,10 @@ job_locks = Table(
 )
 
 
-class JobLockedError(RuntimeError):
+class JobLockedError(C3POError, RuntimeError):
     """Another process holds the job's lock; the message names the holder and its expiry."""
+
+    transient = True  # the holder finishes or its lease expires
 
 
 def lock_engine(url: str) -> Engine:

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from c3po_sync.errors import C3POError
 from c3po_sync.sources.base import FieldInfo, RawRecord, SourceBatch, SourceRef
 
 logger = logging.getLogger(__name__)
 
 
-class ChangeTokenExpiredError(Exception):
+class ChangeTokenExpiredError(C3POError):
     """The change log refused the token (too old, or from another object): read in full."""
 
 

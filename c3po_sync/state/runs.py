@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from c3po_sync.errors import C3POError
 from c3po_sync.state import tables as t
 from c3po_sync.state.liveness import process_is_gone, this_process
 
@@ -21,7 +22,7 @@ OUTCOMES = ("running", "ok", "partial", "failed", "interrupted", "died")
 HOLDER = "_process"  # key in a running run's counts: host:pid:run of the process running it
 
 
-class RunNotFoundError(LookupError):
+class RunNotFoundError(C3POError, LookupError):
     """No run with that id; the message carries the id."""
 
 

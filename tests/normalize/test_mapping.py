@@ -50,7 +50,7 @@ def problems(path: Path, lines: bool = False) -> list[str]:
     """The located problems; without ``lines``, the ``:LINE`` after the file name left out."""
     with pytest.raises(MappingError) as info:
         load_mappings(path)
-    found = info.value.problems
+    found = [str(p) for p in info.value.problems]
     return found if lines else [re.sub(r"\.yaml:\d+: ", ".yaml: ", p) for p in found]
 
 

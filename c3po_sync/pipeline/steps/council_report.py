@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from c3po_sync.errors import C3POError
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.pipeline.steps.rollup import build_and_upload, current_snapshot_run, report_title
 from c3po_sync.rules.deltas import compute_deltas
@@ -30,7 +31,7 @@ def run_council_report(ctx: RunContext) -> None:
     build_and_upload(ctx, bookmark=timeline.LAST_COUNCIL_REPORT, prefix=title, base_run=base)
 
 
-class DeltaRangeError(LookupError):
+class DeltaRangeError(C3POError, LookupError):
     """The runs or date asked for do not exist in the state store; the message says which."""
 
 
