@@ -116,8 +116,8 @@ def _read_site(
         except Exception as e:
             out[i] = _failed(mapping, e)
             continue
-        if all(hasattr(source, a) for a in ("change_feed", "iter_full", "read_ids")):
-            sources.append((i, mapping, source))  # type: ignore[arg-type]
+        if isinstance(source, IncrementalSource):
+            sources.append((i, mapping, source))
         else:
             out[i] = _read_one(source, mapping)
     if not sources:
