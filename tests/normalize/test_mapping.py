@@ -18,10 +18,11 @@ from c3po_sync.normalize import (
     required_columns,
 )
 from c3po_sync.sources.base import FieldInfo, SourceRef
+from tests.shared_fixtures import PNP_MOCK_DATA, needs_recordings
 
 ROOT = Path(__file__).resolve().parents[2]
 MAPPINGS = ROOT / "mappings"
-RECORDED = Path("/work/shared/fixtures/sharepoint-recorded/PnP.Core.Test/SharePoint/MockData")
+RECORDED = PNP_MOCK_DATA
 
 FINANCE = """\
 sources:
@@ -287,7 +288,7 @@ def test_drift_passes_when_columns_exist(tmp_path):
     check_drift(m, _fields(("Title", "Title"), ("ProjectCode", "Code"), ("Cost", "Cost")))
 
 
-@pytest.mark.skipif(not RECORDED.exists(), reason="recorded fixtures not present")
+@needs_recordings
 def test_drift_against_recorded_field_list(tmp_path):
     """Field definitions as SharePoint Online really lists them (InternalName vs Title)."""
     body = (RECORDED / "ListItemTests" / "RegularRestUpdateTest-2-00002.response.json").read_text()
