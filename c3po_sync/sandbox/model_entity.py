@@ -130,7 +130,7 @@ def resolver(lst: SPList, path: str) -> tuple[Field, Resolver]:
         return fld, get_user
     if fld.kind in ("Lookup", "LookupMulti"):
         target = lst.site.list_by_title(fld.lookup_list or "")
-        tfld, tget = resolver(target, sub)
+        _, tget = resolver(target, sub)
 
         def get_lookup(item: Item) -> Any:
             v = raw_value(item, name)
