@@ -91,3 +91,11 @@ def test_a_cycle_written_in_source_is_found(tmp_path: Path) -> None:
     assert cycles(graph.runtime) == [["demo.a", "demo.b", "demo.c"]]
     assert graph.typing_only["demo.d"] == {"demo.a"}
     assert graph.runtime["demo.e"] == {"demo.a"}
+
+
+def test_docs_state_the_rules_this_test_checks() -> None:
+    """docs/architecture.md says which way imports go; it names what the test enforces."""
+    text = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rule = text[text.index("2. **The core") : text.index("3. **The sandbox")]
+    assert all(f"`{p}`" in rule for p in (*CORE, *OUTER)), rule
+    assert "sources/base.py" in rule
