@@ -31,6 +31,7 @@ class Problem:
     key: str
     problem: str
     line: int | None = None
+    hint: str = ""  # the located error's own fix, when it names one
 
     @property
     def where(self) -> str:
@@ -39,7 +40,7 @@ class Problem:
 
     @property
     def fix(self) -> str:
-        return FIXES[self.kind].format(file=self.file)
+        return self.hint or FIXES[self.kind].format(file=self.file)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -58,16 +59,24 @@ class ValidationReport:
     problems: list[Problem] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
 
-    def add(self, kind: str, file: object, key: str, problem: str, line: int | None = None) -> None:
+    def add(
+        self,
+        kind: str,
+        file: object,
+        key: str,
+        problem: str,
+        line: int | None = None,
+        hint: str = "",
+    ) -> None:
         """Records a problem once: the same problem found twice is reported once."""
-        found = Problem(kind, str(file), key, problem, line)
+        found = Problem(kind, str(file), key, problem, line, hint)
         if found not in self.problems:
             self.problems.append(found)
 
     def add_config_error(self, kind: str, e: ConfigError) -> None:
         """A located error (settings, job, mapping or rules), with every problem it carries."""
         for p in getattr(e, "problems", None) or [e]:
-            self.add(kind, p.file, p.key, p.problem, p.line)
+            self.add(kind, p.file, p.key, p.problem, p.line, p.fix)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -67,3 +67,34 @@ def test_mapping_and_rules_errors_are_the_located_error(tmp_path) -> None:
         assert (e.file, e.key, e.line) == (str(rules), "disabled", 1)
     else:
         raise AssertionError("an unknown rule id was accepted")
+
+
+def test_the_command_line_maps_errors_to_exit_codes_in_one_place() -> None:
+    from c3po_sync.cli.shell import (
+        EXIT_CONFIG,
+        EXIT_FAILED,
+        EXIT_UNREACHABLE,
+        exit_code_for_error,
+    )
+    from c3po_sync.m365.errors import AuthenticationError
+    from c3po_sync.normalize import MappingError
+    from c3po_sync.pipeline.failures import RunLevelError
+    from c3po_sync.scheduler.lock import JobLockedError
+
+    located = ConfigError("config/city.yaml", "tenant.base_url", "not a URL", 3)
+    assert exit_code_for_error(located) == EXIT_CONFIG
+    assert exit_code_for_error(MappingError([located])) == EXIT_CONFIG
+    assert exit_code_for_error(RunLevelError("hub-unreachable", "down")) == EXIT_UNREACHABLE
+    assert exit_code_for_error(AuthenticationError("s", "r", 401)) == EXIT_UNREACHABLE
+    assert exit_code_for_error(JobLockedError("held")) == EXIT_FAILED
+    assert exit_code_for_error(RuntimeError("a bug")) == EXIT_FAILED
+
+
+def test_validate_shows_a_located_errors_own_fix(tmp_path) -> None:
+    from c3po_sync.cli.validate import ValidationReport
+
+    report = ValidationReport(tmp_path / "settings.yaml")
+    report.add_config_error("job", ConfigError("jobs/x.yaml", "steps", "bad", 2, fix="list them"))
+    report.add_config_error("job", ConfigError("jobs/y.yaml", "steps", "bad", 2))
+    fixes = [p.as_dict()["fix"] for p in report.problems]
+    assert fixes[0] == "list them" and "docs/admin-guide.md" in fixes[1]
