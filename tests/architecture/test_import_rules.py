@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import c3po_sync
 
 from .import_graph import ImportGraph, build, cycles, describe
@@ -42,21 +44,26 @@ def layering_violations(graph: ImportGraph) -> list[str]:
     return bad
 
 
-def test_the_package_has_no_import_cycle() -> None:
-    graph = build(PACKAGE)
+@pytest.fixture(scope="module")
+def graph() -> ImportGraph:
+    return build(PACKAGE)
+
+
+def test_the_package_has_no_import_cycle(graph: ImportGraph) -> None:
     found = cycles(graph.runtime)
     assert not found, "import cycles (break each along one direction):\n" + "\n".join(
         describe(g, graph.runtime) for g in found
     )
 
 
-def test_the_core_imports_no_adapter_and_the_sandbox_nothing_of_the_service() -> None:
-    bad = layering_violations(build(PACKAGE))
+def test_the_core_imports_no_adapter_and_the_sandbox_nothing_of_the_service(
+    graph: ImportGraph,
+) -> None:
+    bad = layering_violations(graph)
     assert not bad, "imports against docs/architecture.md's direction:\n" + "\n".join(bad)
 
 
-def test_the_graph_sees_lazy_relative_and_type_only_imports() -> None:
-    graph = build(PACKAGE)
+def test_the_graph_sees_lazy_relative_and_type_only_imports(graph: ImportGraph) -> None:
     # A function-level import: the command line loads the validator only when asked to.
     assert "c3po_sync.cli.validate" in graph.runtime["c3po_sync.cli.main"]
     # `from c3po_sync.rules import scope as sc` is an import of the module rules.scope.
