@@ -17,6 +17,7 @@ from c3po_sync.m365 import (
 )
 from c3po_sync.m365.list_readback import read_list_rows
 from c3po_sync.pipeline.context import RunInputs
+from c3po_sync.pipeline.failures import RunLevelError
 from c3po_sync.pipeline.ports import Ports
 from c3po_sync.pipeline.result import RunResult
 from c3po_sync.pipeline.runner import JobRunner
@@ -25,8 +26,11 @@ from c3po_sync.state.dry_run import dry_run_store
 from c3po_sync.state.store import StateStore
 
 
-def token_provider(settings: Settings) -> TokenProvider:
-    """The identity for this deployment: the sandbox's fixed token, or the certificate app."""
+def token_provider(settings: Settings, resource: str | None = None) -> TokenProvider:
+    """The identity for this deployment: the sandbox's fixed token, or the certificate app.
+
+    ``resource`` is SharePoint (the tenant's base URL) unless another is named (Graph).
+    """
     auth = settings.tenant.auth
     if isinstance(auth, CertificateAuth):
         verify: bool | str = settings.tenant.verify_tls
@@ -39,7 +43,7 @@ def token_provider(settings: Settings) -> TokenProvider:
             private_key_path=(
                 settings.resolve(auth.private_key_path) if auth.private_key_path else None
             ),
-            resource=settings.tenant.base_url,
+            resource=resource or settings.tenant.base_url,
             authority=auth.resolved_authority,
             instance_discovery=auth.instance_discovery,
             verify=verify,
@@ -92,7 +96,17 @@ class SharePointPorts:
             file_sink=SharePointFileSink(hub),
             request_count=self.requests_sent,
             read_rows=lambda spec: read_list_rows(hub, spec, self.settings.read.page_size),
+            check_rights=lambda: self.check_hub_rights(hub),
         )
+
+    def check_hub_rights(self, hub: SiteConnection) -> None:
+        """Before a run's first write: the hub's rights; a missing one fails the run as a whole."""
+        from c3po_sync.access_check import MissingRightsError, check_hub_rights
+
+        try:
+            check_hub_rights(self.settings, hub)
+        except MissingRightsError as e:
+            raise RunLevelError("hub-rights-missing", str(e)) from e
 
 
 def run_prepared(inputs: RunInputs) -> RunResult:

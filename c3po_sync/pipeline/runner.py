@@ -23,6 +23,10 @@ __all__ = ["JobRunner", "RunInputs"]
 
 log = logging.getLogger(__name__)
 
+# Steps that write to the hub (lists, the rollups library): a run with one checks the hub's
+# rights before its first step, so a missing grant stops it before any write.
+HUB_WRITING_STEPS: frozenset[str] = frozenset({"write_lists", "rollup", "council_report"})
+
 STEPS: dict[Step, Callable[[RunContext], None]] = {
     "sync": run_sync,
     "evaluate": run_evaluate,
@@ -66,6 +70,7 @@ class JobRunner:
         result = RunResult(run_id=run_id, job=job.id, dry_run=self.inputs.dry_run)
         ctx = RunContext(self.inputs, self.ports, self.store, result)
         try:
+            self._check_rights()
             for step in job.ordered_steps:
                 if self.inputs.should_stop():
                     # A step is never cut in half: stop between steps and say where.
@@ -105,3 +110,11 @@ class JobRunner:
             result.requests = self.ports.request_count()
             self.store.finish_run(run_id, result.outcome, result.counts(), result.error)
         return result
+
+    def _check_rights(self) -> None:
+        """Ask the hub for the rights this run's writes need (a dry run writes nothing)."""
+        check = self.ports.check_rights
+        if check is None or self.inputs.dry_run:
+            return
+        if HUB_WRITING_STEPS.intersection(self.inputs.job.ordered_steps):
+            check()

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from c3po_sync.sandbox.grants import check_role
 from c3po_sync.sandbox.model import Item, SPList, Tenant
 from c3po_sync.sandbox.model_changes import Change
 from c3po_sync.sandbox.model_fields import Field, decode_internal_name
@@ -186,6 +187,11 @@ def tenant_from_dict(data: dict, *, source: str = "<dict>", **opts: Any) -> Tena
             id=s.get("id"),
             web_id=s.get("web_id"),
         )
+        if s.get("app_role") is not None:
+            try:
+                site.app_role = check_role(s["app_role"])
+            except ValueError as exc:
+                raise ld.fail(f"{swhere}.app_role", str(exc)) from None
         for li, ldata in enumerate(s.get("lists") or []):
             lwhere = f"{swhere}.lists[{li}] ({ldata.get('title')})"
             lst = site.create_list(
