@@ -47,7 +47,8 @@ def render_rights(console: Console, checks: list[Any]) -> None:
     for c in checks:
         if c.status == "missing":
             where = c.site if c.target == "(site)" else f"{c.site} library {c.target!r}"
-            console.print(f"missing on {where}: {c.right}\n  fix: {redact(c.fix)}", highlight=False)
+            fix = redact(c.fix).replace("\n", "\n       ")
+            console.print(f"missing on {where}: {c.right}\n  fix: {fix}", highlight=False)
 
 
 def rights_missing(checks: list[Any]) -> bool:

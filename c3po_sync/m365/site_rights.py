@@ -54,28 +54,26 @@ class MissingRightsError(M365Error):
 
 
 def grant_fix(site_url: str, client_id: str, role: str, app_name: str = "C3PO Sync") -> str:
-    """The commands an admin runs to give the app `role` on `site_url` (PnP, or Graph)."""
+    """The commands an admin runs to give the app `role` on `site_url`: PnP, or Graph."""
     parts = urlsplit(site_url)
-    graph_site = f"{parts.hostname}:{parts.path or '/'}"
+    graph = "https://graph.microsoft.com/v1.0/sites"
     ps_role = {"fullcontrol": "FullControl"}.get(role, role.capitalize())
-    pnp = (
-        f'Grant-PnPEntraIDAppSitePermission -AppId {client_id} -DisplayName "{app_name}" '
-        f"-Site {site_url} -Permissions {ps_role}"
-    )
-    grant = (
-        f"POST https://graph.microsoft.com/v1.0/sites/{{site-id}}/permissions "
-        f'{{"roles":["{"read" if role == "read" else "write"}"],"grantedToIdentities":'
-        f'[{{"application":{{"id":"{client_id}","displayName":"{app_name}"}}}}]}}'
-    )
-    graph = (
-        f"GET https://graph.microsoft.com/v1.0/sites/{graph_site} (its id is the site-id); {grant}"
-    )
+    first = "read" if role == "read" else "write"  # the POST takes only these two
+    identity = f'{{"application":{{"id":"{client_id}","displayName":"{app_name}"}}}}'
+    steps = [
+        f"GET {graph}/{parts.hostname}:{parts.path or '/'} (its id is the site-id)",
+        f"POST {graph}/{{site-id}}/permissions "
+        f'{{"roles":["{first}"],"grantedToIdentities":[{identity}]}}',
+    ]
     if role in ("manage", "fullcontrol"):
-        graph += (
-            "; then PATCH https://graph.microsoft.com/v1.0/sites/{site-id}/permissions/"
-            f'{{permission-id}} {{"roles":["{role}"]}}'
+        steps.append(
+            f'PATCH {graph}/{{site-id}}/permissions/{{permission-id}} {{"roles":["{role}"]}}'
         )
-    return f"{pnp}   — or with Graph: {graph}"
+    return (
+        f'PnP PowerShell: Grant-PnPEntraIDAppSitePermission -AppId {client_id} -DisplayName "'
+        f'{app_name}" -Site {site_url} -Permissions {ps_role}\n'
+        f"or Microsoft Graph: {'; then '.join(steps)}"
+    )
 
 
 def missing_rights_message(checks: list[RightCheck]) -> str:
@@ -84,7 +82,8 @@ def missing_rights_message(checks: list[RightCheck]) -> str:
     for c in checks:
         where = c.site if c.target == "(site)" else f"{c.site} library {c.target!r}"
         if c.status == "missing":
-            lines.append(f"{where}: the app lacks {c.right} ({c.detail}); fix: {c.fix}")
+            fix = c.fix.replace("\n", "\n    ")
+            lines.append(f"{where}: the app lacks {c.right} ({c.detail}); fix:\n    {fix}")
         elif c.status == "unknown":
             lines.append(f"{where}: {c.right} unknown ({c.detail})")
     return "\n".join(lines)
