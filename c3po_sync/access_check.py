@@ -14,6 +14,7 @@ from c3po_sync.m365.http import SiteConnection
 from c3po_sync.m365.mail_right import GRAPH_RESOURCE, check_mail_send
 from c3po_sync.m365.night_rights import hub_rights, night_rights, require
 from c3po_sync.m365.site_rights import MissingRightsError, RightCheck
+from c3po_sync.sinks.hub_lists import HUB_LISTS
 
 __all__ = ["MissingRightsError", "check_hub_rights", "client_id_of", "rights_checks"]
 
@@ -37,6 +38,7 @@ def rights_checks(
         source_sites=source_sites,
         rollups_library=settings.rollups_library,
         client_id=client_id_of(settings),
+        hub_lists=HUB_LISTS,
     )
     if getattr(settings, "notify", None) is not None:
         out.append(check_mail_send(_graph_tokens(settings), "notify"))
@@ -51,6 +53,7 @@ def check_hub_rights(settings: Settings, hub: SiteConnection) -> None:
             base_url=settings.tenant.base_url,
             hub_site=settings.hub_site,
             client_id=client_id_of(settings),
+            hub_lists=HUB_LISTS,
         )
     )
 

@@ -6,9 +6,12 @@ nothing and agree on one message.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
+from c3po_sync.m365.base_permissions import MANAGE, RIGHT_NAMES
+from c3po_sync.m365.errors import M365Error
 from c3po_sync.m365.http import SiteConnection
+from c3po_sync.m365.provision import ListProvisioner
 from c3po_sync.m365.site_rights import (
     HUB_NEEDS,
     LIBRARY_NEEDS,
@@ -17,6 +20,7 @@ from c3po_sync.m365.site_rights import (
     RightCheck,
     check_site,
 )
+from c3po_sync.sinks.base import ListSpec
 
 
 def night_rights(
@@ -27,6 +31,7 @@ def night_rights(
     source_sites: Iterable[str],
     rollups_library: str,
     client_id: str,
+    hub_lists: Sequence[ListSpec] = (),
 ) -> list[RightCheck]:
     """Every right the nightly job needs, in site order (sources first, then the hub)."""
     out: list[RightCheck] = []
@@ -35,7 +40,9 @@ def night_rights(
             connect(site), site, SOURCE_NEEDS, site_url=base_url + site, client_id=client_id
         )
     hub = connect(hub_site)
-    out += hub_rights(hub, base_url=base_url, hub_site=hub_site, client_id=client_id)
+    out += hub_rights(
+        hub, base_url=base_url, hub_site=hub_site, client_id=client_id, hub_lists=hub_lists
+    )
     out += check_site(
         hub,
         hub_site,
@@ -48,10 +55,36 @@ def night_rights(
 
 
 def hub_rights(
-    hub: SiteConnection, *, base_url: str, hub_site: str, client_id: str
+    hub: SiteConnection,
+    *,
+    base_url: str,
+    hub_site: str,
+    client_id: str,
+    hub_lists: Sequence[ListSpec] = (),
 ) -> list[RightCheck]:
-    """Read, item writes and list/column creation on the hub's web: one request."""
-    return check_site(hub, hub_site, HUB_NEEDS, site_url=base_url + hub_site, client_id=client_id)
+    """Read, item writes and list/column creation on the hub's web: one request.
+
+    Without Manage Lists (a `write` grant on a hub whose lists an admin pre-created), the right
+    is needed only if provisioning still has something to create: `hub_lists` are then planned
+    as `provision --dry-run` does (reads only), and an empty plan makes the right `ok`.
+    """
+    checks = check_site(hub, hub_site, HUB_NEEDS, site_url=base_url + hub_site, client_id=client_id)
+    manage = next(c for c in checks if c.right == RIGHT_NAMES[MANAGE])
+    if manage.status == "missing" and hub_lists:
+        try:
+            plan = [
+                c for spec in hub_lists for c in ListProvisioner(hub).ensure(spec, dry_run=True)
+            ]
+        except (M365Error, OSError) as exc:
+            manage.detail += f"; whether the hub's lists are complete is unknown ({exc})"
+            return checks
+        if not plan:
+            manage.status, manage.fix = "ok", ""
+            manage.detail = "not needed: the hub's lists and columns all exist (pre-created)"
+        else:
+            more = f" (+{len(plan) - 3} more)" if len(plan) > 3 else ""
+            manage.detail += f"; provisioning would still {', '.join(plan[:3])}{more}"
+    return checks
 
 
 def require(checks: list[RightCheck]) -> None:

@@ -187,10 +187,14 @@ def test_read_on_the_hub_is_named_with_its_fix_and_the_night_stops_first(
     assert night.exit_code == 5, night.output
     out = json.loads(night.stdout)
     assert out["failure"] == "hub-rights-missing"
-    assert manage_fix in out["error"]
+    assert all(line in out["error"] for line in manage_fix.splitlines())  # the same fix
     sent = served.stats.snapshot()["requests"]
     new = {k: n - before.get(k, 0) for k, n in sent.items() if n != before.get(k, 0)}
-    assert new == {"GET web_permissions": 1}  # asked once, then stopped: nothing read or written
+    assert new["GET web_permissions"] == 1  # asked once, then stopped: nothing read or written
+    assert all(
+        k.startswith("GET ") and k.split()[1] in ("web_permissions", "list", "fields") for k in new
+    ), new  # the hub's rights, and whether its lists exist: reads only
+    assert "provisioning would still create list 'C3PO Portfolio'" in out["error"]
     assert "C3PO Portfolio" not in [lst.title for lst in served.tenant.sites[HUB].lists.values()]
 
     dry = CliRunner().invoke(app, ["run", "nightly", "--dry-run", "--json", "--config", str(cfg)])
@@ -209,6 +213,21 @@ def test_with_the_right_grants_everything_passes(served: SandboxServer, tmp_path
     assert night.exit_code == 0, night.output
     assert json.loads(night.stdout)["uploaded_to"]
     assert "C3PO Portfolio" in [lst.title for lst in served.tenant.sites[HUB].lists.values()]
+
+
+@pytest.mark.parametrize("served", [("manage", "read")], indirect=True)
+def test_write_is_enough_once_the_hubs_lists_exist(served: SandboxServer, tmp_path: Path) -> None:
+    """The guide's alternative: lists provisioned once, then the grant lowered to `write`."""
+    cfg = _config(tmp_path, served.url)
+    first = CliRunner().invoke(app, ["provision", "--config", str(cfg)])
+    assert first.exit_code == 0, first.output
+    served.tenant.sites[HUB].app_role = "write"
+    auth = CliRunner().invoke(app, ["auth", "test", "--json", "--config", str(cfg)])
+    assert auth.exit_code == 0, auth.output
+    manage = next(r for r in json.loads(auth.stdout) if "ManageLists" in r.get("right", ""))
+    assert manage["status"] == "ok" and "pre-created" in manage["detail"]
+    night = CliRunner().invoke(app, ["run", "nightly", "--json", "--config", str(cfg)])
+    assert night.exit_code == 0, night.output
 
 
 def test_mail_send_is_read_from_the_graph_tokens_roles(tmp_path: Path) -> None:
