@@ -45,13 +45,13 @@ def _probe(conn: Any, site: str, target: str, path: str) -> Reach:
     return Reach(site, target, "ok")
 
 
-def check_reach(settings: Any, mappings: list[Any]) -> list[Reach]:
+def check_reach(settings: Any, mappings: list[Any], tokens: Any = None) -> list[Reach]:
     """GET the web of every mapped site and the hub, each mapped list, and the hub's lists."""
     from c3po_sync.m365.http import SiteConnection, list_path
     from c3po_sync.sinks.hub_lists import HUB_LISTS
     from c3po_sync.wiring import token_provider
 
-    tokens = token_provider(settings)
+    tokens = tokens or token_provider(settings)
     targets: dict[str, list[str]] = {}
     for m in mappings:
         targets.setdefault(m.ref.site, []).append(m.ref.list_title)
@@ -109,10 +109,13 @@ def auth_test(
         rights_missing,
         rights_rows,
     )
+    from c3po_sync.wiring import token_provider
 
     try:
-        results = check_reach(s, mappings)
-        rights = gather_rights(s, mappings)
+        tokens = token_provider(s)
+        tokens()  # a refused certificate is one clear line here, not a failure per site
+        results = check_reach(s, mappings, tokens)
+        rights = gather_rights(s, mappings, tokens)
     except TokenError as e:
         err.print(f"[red]identity: no token:[/red] {redact(str(e))}", highlight=False)
         raise typer.Exit(EXIT_FAILED) from None

@@ -11,13 +11,13 @@ from rich.table import Table
 from c3po_sync.logs import redact
 
 
-def gather_rights(settings: Any, mappings: list[Any]) -> list[Any]:
+def gather_rights(settings: Any, mappings: list[Any], tokens: Any = None) -> list[Any]:
     """Every right the nights need (m365.night_rights), over one connection per site."""
     from c3po_sync.access_check import rights_checks
     from c3po_sync.m365.http import SiteConnection
     from c3po_sync.wiring import token_provider
 
-    tokens = token_provider(settings)
+    tokens = tokens or token_provider(settings)
     conns: dict[str, SiteConnection] = {}
 
     def connect(site: str) -> SiteConnection:
@@ -76,8 +76,12 @@ def validate_rights(config: Any, *, as_json: bool, report: dict[str, Any]) -> No
         mappings = load_mappings(s.resolve(s.mappings_dir))
     except _config_errors() as e:
         raise _fail_config(e) from None
+    from c3po_sync.wiring import token_provider
+
     try:
-        checks = gather_rights(s, mappings)
+        tokens = token_provider(s)
+        tokens()  # a refused certificate is one clear line, not a failure per site
+        checks = gather_rights(s, mappings, tokens)
     except TokenError as e:
         Console(stderr=True).print(f"identity: no token: {redact(str(e))}", highlight=False)
         raise typer.Exit(EXIT_FAILED) from None

@@ -260,3 +260,28 @@ def test_mail_send_is_read_from_the_graph_tokens_roles(tmp_path: Path) -> None:
     assert without.status == "missing" and "Sites.Selected" in without.detail
     assert "Mail.Send" in without.fix
     assert with_it.status == "ok"
+
+
+def test_a_refused_certificate_is_one_line_and_exit_4(tmp_path: Path) -> None:
+    """Old key after a rotation: `auth test` says why there is no token, not 'denied' per site."""
+    tls = self_signed_certificate("127.0.0.1", ip="127.0.0.1")
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(tls.cert_pem)
+    registered, removed = self_signed_certificate("new"), self_signed_certificate("old")
+    key, _ = removed.write(tmp_path, "old")
+    with TokenServer(tls) as tokens:
+        tokens.register_client("c3po", registered.cert_pem)
+        with SandboxServer(load_demo_tenant(), port=0, token_validator=tokens.validate) as sp:
+            cfg = _config(tmp_path, sp.url)
+            cfg.write_text(
+                cfg.read_text().replace(
+                    "    mode: sandbox\n",
+                    f"    mode: certificate\n    tenant_id: city\n    client_id: c3po\n"
+                    f"    thumbprint: {removed.thumbprint}\n    private_key_path: {key}\n"
+                    f"    authority: {tokens.authority('city')}\n    ca_bundle: {ca}\n",
+                )
+            )
+            result = CliRunner().invoke(app, ["auth", "test", "--config", str(cfg)])
+            assert sp.stats.total == 0  # nothing was asked without a token
+    assert result.exit_code == 4, result.output
+    assert "AADSTS700027" in result.output and "denied" not in result.output
