@@ -70,7 +70,7 @@ class JobRunner:
         result = RunResult(run_id=run_id, job=job.id, dry_run=self.inputs.dry_run)
         ctx = RunContext(self.inputs, self.ports, self.store, result)
         try:
-            self._check_rights()
+            self._check_rights(result)
             for step in job.ordered_steps:
                 if self.inputs.should_stop():
                     # A step is never cut in half: stop between steps and say where.
@@ -111,10 +111,20 @@ class JobRunner:
             self.store.finish_run(run_id, result.outcome, result.counts(), result.error)
         return result
 
-    def _check_rights(self) -> None:
-        """Ask the hub for the rights this run's writes need (a dry run writes nothing)."""
+    def _check_rights(self, result: RunResult) -> None:
+        """Ask the hub for the rights this run's writes need, before anything is read.
+
+        A real run stops on a missing right (RunLevelError); a dry run writes nothing, so it
+        goes on and says, among what it would do, that a real run would stop here.
+        """
         check = self.ports.check_rights
-        if check is None or self.inputs.dry_run:
+        if check is None or not HUB_WRITING_STEPS.intersection(self.inputs.job.ordered_steps):
             return
-        if HUB_WRITING_STEPS.intersection(self.inputs.job.ordered_steps):
+        if not self.inputs.dry_run:
             check()
+            return
+        try:
+            check()
+        except RunLevelError as e:
+            result.planned.append(f"a real run would stop before its first write: {e}")
+            log.warning("dry run: a real run would stop before its first write: %s", e)

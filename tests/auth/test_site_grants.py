@@ -199,6 +199,10 @@ def test_read_on_the_hub_is_named_with_its_fix_and_the_night_stops_first(
 
     dry = CliRunner().invoke(app, ["run", "nightly", "--dry-run", "--json", "--config", str(cfg)])
     assert dry.exit_code == 0, dry.output  # a dry run writes nothing, so needs no write right
+    planned = json.loads(dry.stdout)["planned"]
+    assert any(
+        "a real run would stop before its first write" in p and MANAGE_FIX in p for p in planned
+    ), planned
 
 
 @pytest.mark.parametrize("served", [("manage", "read")], indirect=True)
