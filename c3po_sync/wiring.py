@@ -4,50 +4,24 @@ from __future__ import annotations
 
 import threading
 
-from c3po_sync.config.settings import CertificateAuth, Settings
+from c3po_sync.config.settings import Settings
+from c3po_sync.identity import token_provider
 from c3po_sync.m365 import (
-    MsalCertificateTokenProvider,
     SharePointFileSink,
     SharePointLibrarySource,
     SharePointListSink,
     SharePointListSource,
     SiteConnection,
-    StaticTokenProvider,
-    TokenProvider,
 )
 from c3po_sync.m365.list_readback import read_list_rows
 from c3po_sync.pipeline.context import RunInputs
+from c3po_sync.pipeline.failures import RunLevelError
 from c3po_sync.pipeline.ports import Ports
 from c3po_sync.pipeline.result import RunResult
 from c3po_sync.pipeline.runner import JobRunner
 from c3po_sync.sources.base import Source, SourceRef
 from c3po_sync.state.dry_run import dry_run_store
 from c3po_sync.state.store import StateStore
-
-
-def token_provider(settings: Settings) -> TokenProvider:
-    """The identity for this deployment: the sandbox's fixed token, or the certificate app."""
-    auth = settings.tenant.auth
-    if isinstance(auth, CertificateAuth):
-        verify: bool | str = settings.tenant.verify_tls
-        if auth.ca_bundle is not None:
-            verify = str(settings.resolve(auth.ca_bundle))
-        return MsalCertificateTokenProvider(
-            tenant_id=auth.tenant_id,
-            client_id=auth.client_id,
-            thumbprint=auth.thumbprint,
-            private_key_path=(
-                settings.resolve(auth.private_key_path) if auth.private_key_path else None
-            ),
-            resource=settings.tenant.base_url,
-            authority=auth.resolved_authority,
-            instance_discovery=auth.instance_discovery,
-            verify=verify,
-            token_cache_path=(
-                settings.resolve(auth.token_cache_path) if auth.token_cache_path else None
-            ),
-        )
-    return StaticTokenProvider(auth.token)
 
 
 class SharePointPorts:
@@ -100,7 +74,17 @@ class SharePointPorts:
             request_count=self.requests_sent,
             close=self.close,
             read_rows=lambda spec: read_list_rows(hub, spec, self.settings.read.page_size),
+            check_rights=lambda: self.check_hub_rights(hub),
         )
+
+    def check_hub_rights(self, hub: SiteConnection) -> None:
+        """Before a run's first write: the hub's rights; a missing one fails the run as a whole."""
+        from c3po_sync.access_check import MissingRightsError, check_hub_rights
+
+        try:
+            check_hub_rights(self.settings, hub)
+        except MissingRightsError as e:
+            raise RunLevelError("hub-rights-missing", str(e)) from e
 
 
 def run_prepared(inputs: RunInputs) -> RunResult:

@@ -51,7 +51,8 @@ def sandbox_serve(
         str | None, typer.Option(help="App id to register with --strict-tokens.")
     ] = None,
     client_cert: Annotated[
-        Path | None, typer.Option(help="The app's PEM certificate, for --client-id.")
+        list[Path] | None,
+        typer.Option(help="The app's PEM certificate, for --client-id (repeat: rotation)."),
     ] = None,
     ru_per_minute: Annotated[
         int | None,

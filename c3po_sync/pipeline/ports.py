@@ -22,6 +22,9 @@ class Ports:
     close: Callable[[], None] = field(default=lambda: None)
     # Reads back a hub list's rows (owned columns by internal name); None: no hub to read.
     read_rows: Callable[[ListSpec], list[dict]] | None = None
+    # Raises RunLevelError when the hub lacks a right the run's writes need (asked, not tried);
+    # None: nothing to check (tests' in-memory sinks).
+    check_rights: Callable[[], None] | None = None
 
 
 def in_memory_ports(

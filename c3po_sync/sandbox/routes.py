@@ -12,9 +12,11 @@ from c3po_sync.sandbox import responses_fields as fields
 from c3po_sync.sandbox import responses_files as files
 from c3po_sync.sandbox import responses_folders as folders
 from c3po_sync.sandbox import responses_items as items
+from c3po_sync.sandbox import responses_permissions as permissions
 from c3po_sync.sandbox import responses_regional as regional
 from c3po_sync.sandbox import responses_web as web
 from c3po_sync.sandbox.errors import SandboxError
+from c3po_sync.sandbox.grants import authorize
 from c3po_sync.sandbox.responses import Reply, Request, error_reply
 
 log = logging.getLogger(__name__)
@@ -195,6 +197,8 @@ ROUTES: list[tuple[str, set[str], str, Handler]] = [
     ("file_content", {"GET"}, r"{file}/\$value", files.file_content),
     ("file_item", {"GET"}, r"{file}/listitemallfields", files.file_item),
     ("upload", {"POST"}, r"{file}/(?:startupload|continueupload|finishupload)\(\)", files.upload),
+    ("web_permissions", {"GET"}, r"web/effectivebasepermissions", permissions.web_permissions),
+    ("list_permissions", {"GET"}, r"{list}/effectivebasepermissions", permissions.list_permissions),
 ]
 
 
@@ -261,6 +265,7 @@ def dispatch(request: Request, tenant: Any) -> tuple[str, Reply]:
             try:
                 call = match(request, tenant)
                 route = call.route
+                authorize(call.site, route, request.method)  # the app's Sites.Selected role
                 return route, HANDLERS[route](call)
             finally:
                 tenant.origin = saved
