@@ -50,6 +50,16 @@ class PeopleResolver:
                 out[email] = self._ids[email]
         return out
 
+    def emails_by_id(self) -> dict[int, str]:
+        """Site user id -> e-mail, for reading Person columns back as what was written.
+
+        One read of ``Web/SiteUsers`` answers every id of every Person column, where
+        ``$expand`` would cost a join per column against the 12-join lookup threshold.
+        """
+        if not self._site_users_read:
+            self._read_site_users()
+        return {uid: email for email, uid in self._ids.items() if isinstance(uid, int)}
+
     def _read_site_users(self) -> None:
         self._site_users_read = True
         d = self.conn.get_json(self.conn.api("Web/SiteUsers?$select=Id,Email"), route="site users")
@@ -69,7 +79,8 @@ class PeopleResolver:
                 raise
             if email not in self._warned:
                 self._warned.add(email)
-                logger.warning(
+                # INFO: the sink reports each row it leaves empty as data quality (list_rows).
+                logger.info(
                     "%s: no SharePoint user for %s (HTTP %s); the person column stays empty",
                     self.conn.site_path,
                     email,

@@ -97,3 +97,33 @@ def test_dry_run_never_calls_ensure_user(hub, server: SandboxServer) -> None:
     assert len(report.added) == 20
     assert server.stats.count("POST", "ensure_user") == 0
     assert server.stats.count("POST", "batch") == 0
+
+
+def test_unresolvable_person_is_reported_located_and_the_row_is_still_written(
+    hub, server: SandboxServer, tenant: Tenant
+) -> None:
+    sink = SharePointListSink(hub)
+    sink.ensure_list(STAFFED)
+
+    report = sink.upsert(STAFFED, _rows())
+
+    unresolved = [q for q in report.quarantined if q.column == "PPMPerson"]
+    assert {(q.key, q.value) for q in unresolved} == {(f"K{i}", NOBODY) for i in (2, 7, 12, 17)}
+    assert all(q.list_title == "Staffed" and "/sites/hub" in q.reason for q in unresolved)
+    lst = tenant.sites["/sites/hub"].list_by_title("Staffed")
+    k2 = next(it for it in lst.items.values() if it.values["ProjectKey"] == "K2")
+    assert k2.values["PPM"] == NOBODY and k2.values["Due"]  # the rest of the row is written
+
+
+def test_person_columns_read_back_as_the_emails_written(hub, server: SandboxServer) -> None:
+    from c3po_sync.m365.list_readback import read_list_rows
+
+    sink = SharePointListSink(hub)
+    sink.ensure_list(STAFFED)
+    sink.upsert(STAFFED, _rows()[:4])
+
+    rows = {r["ProjectKey"]: r for r in read_list_rows(hub, STAFFED)}
+
+    assert rows["K0"]["PPMPerson"] == USERS[0]["email"]
+    assert rows["K1"]["PPMPerson"] == USERS[1]["email"]  # SharePoint's spelling of the e-mail
+    assert rows["K2"]["PPMPerson"] is None and rows["K3"]["PPMPerson"] is None
