@@ -16,6 +16,12 @@ from c3po_sync.m365 import (
     TokenProvider,
 )
 from c3po_sync.m365.list_readback import read_list_rows
+from c3po_sync.m365.notify_senders import (
+    GRAPH_SCOPE_RESOURCE,
+    DigestSender,
+    GraphMailSender,
+    TeamsWorkflowSender,
+)
 from c3po_sync.pipeline.context import RunInputs
 from c3po_sync.pipeline.ports import Ports
 from c3po_sync.pipeline.result import RunResult
@@ -25,8 +31,11 @@ from c3po_sync.state.dry_run import dry_run_store
 from c3po_sync.state.store import StateStore
 
 
-def token_provider(settings: Settings) -> TokenProvider:
-    """The identity for this deployment: the sandbox's fixed token, or the certificate app."""
+def token_provider(settings: Settings, resource: str | None = None) -> TokenProvider:
+    """The identity for this deployment: the sandbox's fixed token, or the certificate app.
+
+    ``resource``: whose token (default SharePoint; Graph for the notify step's sendMail).
+    """
     auth = settings.tenant.auth
     if isinstance(auth, CertificateAuth):
         verify: bool | str = settings.tenant.verify_tls
@@ -39,7 +48,7 @@ def token_provider(settings: Settings) -> TokenProvider:
             private_key_path=(
                 settings.resolve(auth.private_key_path) if auth.private_key_path else None
             ),
-            resource=settings.tenant.base_url,
+            resource=resource or settings.tenant.base_url,
             authority=auth.resolved_authority,
             instance_discovery=auth.instance_discovery,
             verify=verify,
@@ -48,6 +57,23 @@ def token_provider(settings: Settings) -> TokenProvider:
             ),
         )
     return StaticTokenProvider(auth.token)
+
+
+def notifier_for(settings: Settings) -> DigestSender | None:
+    """The digest channel of ``settings.notify``: Graph sendMail or a Teams workflow."""
+    notify = settings.notify
+    if notify is None:
+        return None
+    if notify.channel == "teams" and notify.webhook_url:
+        return TeamsWorkflowSender(notify.webhook_url, verify_tls=settings.tenant.verify_tls)
+    sandbox = not isinstance(settings.tenant.auth, CertificateAuth)
+    graph = notify.graph_url or (settings.tenant.base_url if sandbox else GRAPH_SCOPE_RESOURCE)
+    return GraphMailSender(
+        graph,
+        token_provider(settings, GRAPH_SCOPE_RESOURCE),
+        str(notify.sender),
+        verify_tls=settings.tenant.verify_tls,
+    )
 
 
 class SharePointPorts:
@@ -92,6 +118,7 @@ class SharePointPorts:
             file_sink=SharePointFileSink(hub),
             request_count=self.requests_sent,
             read_rows=lambda spec: read_list_rows(hub, spec, self.settings.read.page_size),
+            notifier=notifier_for(self.settings),
         )
 
 

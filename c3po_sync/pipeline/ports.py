@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from c3po_sync.sinks.base import FileSink, ListSink, ListSpec
 from c3po_sync.sources.base import Source, SourceRef
@@ -20,3 +21,5 @@ class Ports:
     close: Callable[[], None] = field(default=lambda: None)
     # Reads back a hub list's rows (owned columns by internal name); None: no hub to read.
     read_rows: Callable[[ListSpec], list[dict]] | None = None
+    # Delivers PPM digests (m365.notify_senders.DigestSender); None: no notify configured.
+    notifier: Any | None = None
