@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -328,6 +329,16 @@ def portfolio_rows(
     return rows
 
 
+def fix_link_text(url: Any) -> str:
+    """What a finding's link opens: the item's edit form, a library folder, or the item."""
+    text = str(_clean(url) or "")
+    if "/EditForm.aspx" in text:
+        return "Edit the item"
+    if text and not re.search(r"\.aspx|\.[A-Za-z0-9]{2,5}$", text.split("?")[0]):
+        return "Open the folder"
+    return "Open the item"
+
+
 def findings_rows(
     history: pd.DataFrame, tz: ZoneInfo, stale: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
@@ -357,7 +368,7 @@ def findings_rows(
                 "ResolvedAt": sp_date(f.get("resolved_at"), tz) if resolved else None,
                 "TimesReopened": float(_clean(f.get("times_reopened")) or 0),
                 "ReopenedAt": sp_date(f.get("reopened_at"), tz),
-                "Link": _url(f.get("source_url"), "Open the item"),
+                "Link": _url(f.get("source_url"), fix_link_text(f.get("source_url"))),
                 **not_reread(None if resolved else stale.get(str(f["finding_id"]))),
             }
         )

@@ -64,9 +64,16 @@ def test_a_finding_opened_on_run_1_is_in_exactly_one_digest_and_an_idle_run_send
     assert len(recipients) == len(set(recipients))  # one message per PPM
     history = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
     try:
-        open_ids = set(history.findings("open").query("ppm == ppm")["finding_id"])
+        found = history.findings("open")
+        open_ids = set(found.query("ppm == ppm")["finding_id"])
     finally:
         history.close()
+    links = dict(zip(found["finding_id"], found["source_url"], strict=True))
+    # Links to the fix: the folder where a missing document belongs; a data item's edit form.
+    assert links["R7-lessons-learned-missing:WEBREC"].endswith(
+        "/sites/ppm-community/Project%20Documents/WEBREC"
+    )
+    assert links["R9-status-stale:PERMITS"].endswith("/Lists/Projects/EditForm.aspx?ID=2")
     told = _told(tmp_path)
     keys = [k for ks in told.values() for k in ks if k.startswith("finding:")]
     told_ids = [k.split(":", 1)[1].rsplit(":", 1)[0] for k in keys]
