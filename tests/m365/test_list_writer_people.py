@@ -127,3 +127,32 @@ def test_person_columns_read_back_as_the_emails_written(hub, server: SandboxServ
     assert rows["K0"]["PPMPerson"] == USERS[0]["email"]
     assert rows["K1"]["PPMPerson"] == USERS[1]["email"]  # SharePoint's spelling of the e-mail
     assert rows["K2"]["PPMPerson"] is None and rows["K3"]["PPMPerson"] is None
+
+
+def test_several_unknown_people_are_ensured_in_one_batch(
+    hub, server: SandboxServer, tenant: Tenant
+) -> None:
+    sink = SharePointListSink(hub)
+    sink.ensure_list(STAFFED)
+    newcomer = "new.ppm@example.gov"
+    rows = _rows()[:3] + [
+        {"ProjectKey": f"N{i}", "PPM": e, "PPMPerson": e}
+        for i, e in enumerate([newcomer, "ghost1@example.gov", "ghost2@example.gov"])
+    ]
+    tenant.add_user(newcomer, "New PPM")  # the sandbox lists every tenant user as a site user
+    server.stats.reset()
+
+    report = sink.upsert(STAFFED, rows)
+
+    assert server.stats.count("POST", "ensure_user") == 0  # not one request per e-mail
+    assert server.stats.count("POST", "ensure_user", in_batch=True) == 3
+    by_key = {
+        it.values["ProjectKey"]: it.values
+        for it in tenant.sites["/sites/hub"].list_by_title("Staffed").items.values()
+    }
+    assert by_key["N0"]["PPMPerson"] == tenant.user_by_login(newcomer).id
+    assert {q.value for q in report.quarantined} == {
+        NOBODY,
+        "ghost1@example.gov",
+        "ghost2@example.gov",
+    }
