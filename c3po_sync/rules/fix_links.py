@@ -17,4 +17,6 @@ def edit_form_links(urls: pd.Series) -> pd.Series:
     """Each ``…/DispForm.aspx?ID=n`` as ``…/EditForm.aspx?ID=n``; any other value unchanged."""
     text = urls.astype("string")
     edited = text.str.replace(DISPLAY_FORM, r"/EditForm.aspx?ID=\1", regex=True, case=False)
+    if urls.dtype == edited.dtype:
+        return edited  # the findings frame's own dtype
     return edited.astype(object).where(urls.notna(), None)
