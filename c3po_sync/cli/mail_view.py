@@ -35,11 +35,14 @@ def print_messages(console: Console, messages: list[dict[str, Any]], *, full: bo
     for i, m in enumerate(messages, 1):
         if m.get("channel") == "teams":
             err = f"  flow run failed: {m['flow_error']}" if m.get("flow_error") else ""
-            console.print(escape(f"{i}. Teams workflow {m.get('workflow')}{err}"))
+            console.print(escape(f"{i}. Teams workflow {m.get('workflow')}{err}"), soft_wrap=True)
             body = _card_text(m.get("payload"))
         else:
             to = ", ".join(m.get("to") or [])
-            console.print(escape(f"{i}. mail from {m.get('from')} to {to}: {m.get('subject')}"))
+            console.print(
+                escape(f"{i}. mail from {m.get('from')} to {to}: {m.get('subject')}"),
+                soft_wrap=True,
+            )
             raw = str(m.get("body") or "")
             body = html_to_text(raw) if m.get("content_type") == "html" else raw
         if full and body:
