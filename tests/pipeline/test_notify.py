@@ -162,3 +162,25 @@ def test_a_run_killed_after_sending_sends_nothing_twice(
     recipients = [m["to"][0] for m in _mails(server)]
     assert len(recipients) == len(set(recipients))  # nobody got a second message
     assert len(recipients) == 2 + len(rerun.digests)
+
+
+def test_the_teams_channel_posts_one_card_per_ppm_to_the_workflow(demo_env) -> None:
+    from c3po_sync.config.notify import NotifySettings
+
+    server, _tenant, _tmp = demo_env
+    url = f"{server.url}/workflows/wf1/triggers/manual/paths/invoke?api-version=1&sig=s3cret"
+    settings = load_settings(CONFIG).model_copy(
+        update={"notify": NotifySettings(channel="teams", webhook_url=url)}
+    )
+
+    result = run_prepared(prepare_run(CONFIG, "notify", settings=settings, today=DEMO_ANCHOR))
+
+    posts = server.outbox.snapshot()
+    assert result.digests and len(posts) == len(result.digests)
+    assert {p["channel"] for p in posts} == {"teams"}
+    assert all(p["flow_error"] is None for p in posts)
+    mentioned = [
+        p["payload"]["attachments"][0]["content"]["msteams"]["entities"][0]["mentioned"]["id"]
+        for p in posts
+    ]
+    assert sorted(mentioned) == sorted(d.ppm for d in result.digests)
