@@ -8,7 +8,6 @@ in one digest only, and a re-opened finding or a moved target date is news again
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -17,6 +16,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from c3po_sync.model import domain
+from c3po_sync.sinks.hub_lists import clean_value as _clean
 
 ItemKind = Literal["new", "due", "overdue"]
 KIND_HEADINGS: dict[ItemKind, str] = {
@@ -49,14 +49,6 @@ class Digest:
 
     def of_kind(self, kind: ItemKind) -> list[DigestItem]:
         return [i for i in self.items if i.kind == kind]
-
-
-def _clean(v: Any) -> Any:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    return v
 
 
 def _day(v: Any) -> date | None:

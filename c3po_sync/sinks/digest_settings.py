@@ -7,13 +7,13 @@ written), so their choice survives every run.
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Any
 
 import pandas as pd
 
 from c3po_sync.sinks.base import ColumnSpec, ListSpec
 from c3po_sync.sinks.hub_lists import PPM_PERSON
+from c3po_sync.sinks.hub_lists import clean_value as _clean
 
 NO_DIGEST = "NoDigest"
 
@@ -34,12 +34,6 @@ DIGEST_SETTINGS_READ = dataclasses.replace(
     DIGEST_SETTINGS,
     columns=tuple(dataclasses.replace(c, owned=True) for c in DIGEST_SETTINGS.columns),
 )
-
-
-def _clean(v: Any) -> Any:
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-        return None
-    return v
 
 
 def settings_rows(projects: pd.DataFrame) -> list[dict[str, Any]]:

@@ -251,12 +251,16 @@ def not_reread(stale: Any | None) -> dict[str, Any]:
     }
 
 
-def _clean(v: Any) -> Any:
+def clean_value(v: Any) -> Any:
+    """None for a missing value of any kind (None, NA, NaT, NaN); the value otherwise."""
     if v is None or v is pd.NA or v is pd.NaT:
         return None
     if isinstance(v, float) and math.isnan(v):
         return None
     return v
+
+
+_clean = clean_value
 
 
 def sp_date(v: Any, tz: ZoneInfo) -> date | None:
