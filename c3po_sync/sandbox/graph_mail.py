@@ -40,6 +40,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
+from c3po_sync.sandbox.errors import SandboxError
 from c3po_sync.sandbox.responses import Reply, Request
 
 SENDMAIL = re.compile(r"^/v1\.0/users/([^/]+)/sendmail/?$", re.IGNORECASE)
@@ -67,7 +68,9 @@ class Outbox:
             return list(self.messages)
 
 
-class GraphError(Exception):
+class GraphError(SandboxError):
+    """A Graph error: rendered as Graph's ``{"error": {...}}``, not SharePoint's."""
+
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
