@@ -35,7 +35,7 @@ class NotifyError(M365Error):
         super().__init__(f"{channel} digest to {ppm}: HTTP {status} {code}: {message}".strip())
 
     @property
-    def transient(self) -> bool:  # type: ignore[override]
+    def transient(self) -> bool:  # type: ignore[override]  # a property over the class flag
         return self.status in TRANSIENT_STATUSES
 
 

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from c3po_sync.m365.errors import M365Error
-from c3po_sync.m365.notify_senders import DeliveryUnknown, NotifyError
+from c3po_sync.m365.notify_senders import DeliveryUnknown, DigestSender, NotifyError
 from c3po_sync.notify import render
 from c3po_sync.notify.digest import Digest, build_digests
 from c3po_sync.pipeline.context import RunContext
@@ -92,9 +92,9 @@ def run_notify(ctx: RunContext) -> None:
         logger.info("run %s: %d PPM(s) opted out of the digest", ctx.result.run_id, len(skip))
 
 
-def _deliver(ctx: RunContext, sender: object, digest: Digest, hub_url: str) -> DigestOutcome:
+def _deliver(ctx: RunContext, sender: DigestSender, digest: Digest, hub_url: str) -> DigestOutcome:
     subject = render.subject(digest)
-    channel = str(getattr(sender, "channel", "mail"))
+    channel = sender.channel
     outcome = DigestOutcome(
         digest.ppm,
         channel,
@@ -110,7 +110,7 @@ def _deliver(ctx: RunContext, sender: object, digest: Digest, hub_url: str) -> D
         engine, ctx.result.run_id, digest.ppm, channel, subject, (i.key for i in digest.items)
     )
     try:
-        sender.send(  # type: ignore[attr-defined]
+        sender.send(
             digest.ppm,
             digest.name,
             subject,
