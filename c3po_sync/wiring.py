@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from c3po_sync.config.settings import Settings
+from c3po_sync.config.settings import CertificateAuth, Settings
 from c3po_sync.identity import token_provider
 from c3po_sync.m365 import (
     SharePointFileSink,
@@ -14,6 +14,12 @@ from c3po_sync.m365 import (
     SiteConnection,
 )
 from c3po_sync.m365.list_readback import read_list_rows
+from c3po_sync.m365.notify_senders import (
+    GRAPH_SCOPE_RESOURCE,
+    DigestSender,
+    GraphMailSender,
+    TeamsWorkflowSender,
+)
 from c3po_sync.pipeline.context import RunInputs
 from c3po_sync.pipeline.failures import RunLevelError
 from c3po_sync.pipeline.ports import Ports
@@ -22,6 +28,23 @@ from c3po_sync.pipeline.runner import JobRunner
 from c3po_sync.sources.base import Source, SourceRef
 from c3po_sync.state.dry_run import dry_run_store
 from c3po_sync.state.store import StateStore
+
+
+def notifier_for(settings: Settings) -> DigestSender | None:
+    """The digest channel of ``settings.notify``: Graph sendMail or a Teams workflow."""
+    notify = settings.notify
+    if notify is None:
+        return None
+    if notify.channel == "teams" and notify.webhook_url:
+        return TeamsWorkflowSender(notify.webhook_url, verify_tls=settings.tenant.verify_tls)
+    sandbox = not isinstance(settings.tenant.auth, CertificateAuth)
+    graph = notify.graph_url or (settings.tenant.base_url if sandbox else GRAPH_SCOPE_RESOURCE)
+    return GraphMailSender(
+        graph,
+        token_provider(settings, GRAPH_SCOPE_RESOURCE),
+        str(notify.sender),
+        verify_tls=settings.tenant.verify_tls,
+    )
 
 
 class SharePointPorts:
@@ -75,6 +98,7 @@ class SharePointPorts:
             close=self.close,
             read_rows=lambda spec: read_list_rows(hub, spec, self.settings.read.page_size),
             check_rights=lambda: self.check_hub_rights(hub),
+            notifier=notifier_for(self.settings),
         )
 
     def check_hub_rights(self, hub: SiteConnection) -> None:

@@ -10,8 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from c3po_sync.config.errors import ConfigError, errors_from_validation
 from c3po_sync.config.located import YamlSyntaxError, check_time_zone, line_of, read_yaml
 
-Step = Literal["sync", "evaluate", "write_lists", "rollup", "council_report"]
-STEP_ORDER: tuple[Step, ...] = ("sync", "evaluate", "write_lists", "rollup", "council_report")
+Step = Literal["sync", "evaluate", "write_lists", "rollup", "council_report", "notify"]
+STEP_ORDER: tuple[Step, ...] = (
+    "sync",
+    "evaluate",
+    "write_lists",
+    "rollup",
+    "council_report",
+    "notify",
+)
 
 
 class Schedule(BaseModel):

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from c3po_sync.config.errors import ConfigError, errors_from_validation
 from c3po_sync.config.located import YamlSyntaxError, check_time_zone, line_of, read_yaml
+from c3po_sync.config.notify import NotifySettings
 
 _ENV_REF = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}")
 
@@ -132,6 +133,8 @@ class Settings(_Strict):
     read: ReadSettings = Field(default_factory=ReadSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    # Digests for PPMs (issue 14); None: a job with the notify step fails validation.
+    notify: NotifySettings | None = None
 
     source_file: Path | None = None
 

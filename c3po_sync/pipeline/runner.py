@@ -14,6 +14,7 @@ from c3po_sync.pipeline.ports import Ports
 from c3po_sync.pipeline.result import RunResult
 from c3po_sync.pipeline.steps.council_report import run_council_report
 from c3po_sync.pipeline.steps.evaluate import run_evaluate
+from c3po_sync.pipeline.steps.notify import run_notify
 from c3po_sync.pipeline.steps.rollup import run_rollup
 from c3po_sync.pipeline.steps.sync import run_sync
 from c3po_sync.pipeline.steps.write_lists import run_write_lists
@@ -33,6 +34,7 @@ STEPS: dict[Step, Callable[[RunContext], None]] = {
     "write_lists": run_write_lists,
     "rollup": run_rollup,
     "council_report": run_council_report,
+    "notify": run_notify,
 }
 
 
@@ -50,6 +52,9 @@ def step_counts(step: str, result: RunResult) -> str:
     if step == "write_lists":
         writes = sum(w.writes for w in result.writes)
         return f"{len(result.writes)} hub lists, {writes} row writes"
+    if step == "notify":
+        sent = sum(1 for d in result.digests if d.state in ("sent", "would send"))
+        return f"{sent} digest(s), {len(result.digests) - sent} not delivered"
     if step in ("rollup", "council_report"):
         return f"workbook {Path(result.workbook).name}" if result.workbook else "no workbook"
     return "done"
