@@ -5,19 +5,24 @@ from __future__ import annotations
 import threading
 
 from c3po_sync.config.settings import CertificateAuth, Settings
+from c3po_sync.identity import token_provider
 from c3po_sync.m365 import (
-    MsalCertificateTokenProvider,
     SharePointFileSink,
     SharePointLibrarySource,
     SharePointListSink,
     SharePointListSource,
     SiteConnection,
-    StaticTokenProvider,
-    TokenProvider,
 )
 from c3po_sync.m365.intake_port import SharePointIntake
 from c3po_sync.m365.list_readback import read_list_rows
+from c3po_sync.m365.notify_senders import (
+    GRAPH_SCOPE_RESOURCE,
+    DigestSender,
+    GraphMailSender,
+    TeamsWorkflowSender,
+)
 from c3po_sync.pipeline.context import RunInputs
+from c3po_sync.pipeline.failures import RunLevelError
 from c3po_sync.pipeline.ports import Ports
 from c3po_sync.pipeline.result import RunResult
 from c3po_sync.pipeline.runner import JobRunner
@@ -26,29 +31,21 @@ from c3po_sync.state.dry_run import dry_run_store
 from c3po_sync.state.store import StateStore
 
 
-def token_provider(settings: Settings) -> TokenProvider:
-    """The identity for this deployment: the sandbox's fixed token, or the certificate app."""
-    auth = settings.tenant.auth
-    if isinstance(auth, CertificateAuth):
-        verify: bool | str = settings.tenant.verify_tls
-        if auth.ca_bundle is not None:
-            verify = str(settings.resolve(auth.ca_bundle))
-        return MsalCertificateTokenProvider(
-            tenant_id=auth.tenant_id,
-            client_id=auth.client_id,
-            thumbprint=auth.thumbprint,
-            private_key_path=(
-                settings.resolve(auth.private_key_path) if auth.private_key_path else None
-            ),
-            resource=settings.tenant.base_url,
-            authority=auth.resolved_authority,
-            instance_discovery=auth.instance_discovery,
-            verify=verify,
-            token_cache_path=(
-                settings.resolve(auth.token_cache_path) if auth.token_cache_path else None
-            ),
-        )
-    return StaticTokenProvider(auth.token)
+def notifier_for(settings: Settings) -> DigestSender | None:
+    """The digest channel of ``settings.notify``: Graph sendMail or a Teams workflow."""
+    notify = settings.notify
+    if notify is None:
+        return None
+    if notify.channel == "teams" and notify.webhook_url:
+        return TeamsWorkflowSender(notify.webhook_url, verify_tls=settings.tenant.verify_tls)
+    sandbox = not isinstance(settings.tenant.auth, CertificateAuth)
+    graph = notify.graph_url or (settings.tenant.base_url if sandbox else GRAPH_SCOPE_RESOURCE)
+    return GraphMailSender(
+        graph,
+        token_provider(settings, GRAPH_SCOPE_RESOURCE),
+        str(notify.sender),
+        verify_tls=settings.tenant.verify_tls,
+    )
 
 
 class SharePointPorts:
@@ -102,7 +99,18 @@ class SharePointPorts:
             close=self.close,
             read_rows=lambda spec: read_list_rows(hub, spec, self.settings.read.page_size),
             intake=SharePointIntake(hub, self.connection, page_size=self.settings.read.page_size),
+            check_rights=lambda: self.check_hub_rights(hub),
+            notifier=notifier_for(self.settings),
         )
+
+    def check_hub_rights(self, hub: SiteConnection) -> None:
+        """Before a run's first write: the hub's rights; a missing one fails the run as a whole."""
+        from c3po_sync.access_check import MissingRightsError, check_hub_rights
+
+        try:
+            check_hub_rights(self.settings, hub)
+        except MissingRightsError as e:
+            raise RunLevelError("hub-rights-missing", str(e)) from e
 
 
 def run_prepared(inputs: RunInputs) -> RunResult:

@@ -45,14 +45,14 @@ def _probe(conn: Any, site: str, target: str, path: str) -> Reach:
     return Reach(site, target, "ok")
 
 
-def check_reach(settings: Any, mappings: list[Any]) -> list[Reach]:
+def check_reach(settings: Any, mappings: list[Any], tokens: Any = None) -> list[Reach]:
     """GET the web of every mapped site and the hub, each mapped list, and the hub's lists."""
     from c3po_sync.m365.http import SiteConnection, list_path
     from c3po_sync.sinks.hub_lists import HUB_LISTS
     from c3po_sync.sinks.intake_list import INTAKE_TITLE
     from c3po_sync.wiring import token_provider
 
-    tokens = token_provider(settings)
+    tokens = tokens or token_provider(settings)
     targets: dict[str, list[str]] = {}
     for m in mappings:
         targets.setdefault(m.ref.site, []).append(m.ref.list_title)
@@ -70,7 +70,7 @@ def check_reach(settings: Any, mappings: list[Any]) -> list[Reach]:
         for title in dict.fromkeys(lists):
             r = _probe(conn, site, title, list_path(title) + "?$select=Title,ItemCount")
             if r.status == "missing" and site == settings.hub_site:
-                r.detail = "created on the first run (needs the 'write' role on the hub)"
+                r.detail = "created on the first run (needs the 'manage' role on the hub)"
             out.append(r)
     return out
 
@@ -86,9 +86,12 @@ def auth_test(
     ] = Path("config/sandbox.yaml"),
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Check the configured identity reaches every mapped site and list, and the hub's lists.
+    """Check the identity reaches every mapped site and list, and holds the rights nights need.
 
-    Exit 0 if all are reachable, 3 if some are missing or denied, 4 if no token at all.
+    Rights are asked, never tried (EffectiveBasePermissions): read on each source site; on the
+    hub item writes, list and column creation, and writes to the rollups library; Mail.Send
+    where a notify section is configured. Each missing right is printed with its grant command.
+    Exit 0 if all is well, 3 if something is missing, denied or unknown, 4 if no token at all.
 
     Example: c3po-sync auth test --config config/city.yaml
     """
@@ -101,8 +104,19 @@ def auth_test(
         mappings = load_mappings(s.resolve(s.mappings_dir))
     except _config_errors() as e:
         raise _fail_config(e) from None
+    from c3po_sync.cli.rights_report import (
+        gather_rights,
+        render_rights,
+        rights_missing,
+        rights_rows,
+    )
+    from c3po_sync.wiring import token_provider
+
     try:
-        results = check_reach(s, mappings)
+        tokens = token_provider(s)
+        tokens()  # a refused certificate is one clear line here, not a failure per site
+        results = check_reach(s, mappings, tokens)
+        rights = gather_rights(s, mappings, tokens)
     except TokenError as e:
         err.print(f"[red]identity: no token:[/red] {redact(str(e))}", highlight=False)
         raise typer.Exit(EXIT_FAILED) from None
@@ -111,7 +125,8 @@ def auth_test(
     }
     bad = [r for r in results if r.status != "ok" and (r.site, r.target) not in hub_missing_ok]
     if as_json:
-        console.print_json(redact(json.dumps([asdict(r) for r in results])))
+        rows = [asdict(r) for r in results] + rights_rows(rights)
+        console.print_json(redact(json.dumps(rows)))
     else:
         t = Table(
             title=f"Reach of the identity ({s.tenant.auth.mode}) on {redact(s.tenant.base_url)}"
@@ -128,7 +143,8 @@ def auth_test(
                 f"{len(bad)} site(s)/list(s) not reachable: grant Sites.Selected on the site "
                 "(docs/admin-guide.md, 'Grant Sites.Selected') or fix the mapping."
             )
-    if bad:
+        render_rights(console, rights)
+    if bad or rights_missing(rights):
         raise typer.Exit(EXIT_PARTIAL)
 
 

@@ -97,5 +97,8 @@ def demo(
         state_file = private_dir(db.parent) / TENANT_FILE
         tenant.save(state_file)
     render_result(result, console)
+    from c3po_sync.cli.digest_preview import print_digest_preview
+
+    print_digest_preview(console, inputs)
     console.print(f"state database: {shown_path(db)}")
     console.print(f"sandbox tenant after the run: {shown_path(state_file)}")

@@ -51,7 +51,8 @@ def sandbox_serve(
         str | None, typer.Option(help="App id to register with --strict-tokens.")
     ] = None,
     client_cert: Annotated[
-        Path | None, typer.Option(help="The app's PEM certificate, for --client-id.")
+        list[Path] | None,
+        typer.Option(help="The app's PEM certificate, for --client-id (repeat: rotation)."),
     ] = None,
     ru_per_minute: Annotated[
         int | None,
@@ -137,3 +138,35 @@ def sandbox_generate(
     )
     write_tenant(d, out)
     console.print(f"wrote {out}")
+
+
+@sandbox_app.command("mail")
+def sandbox_mail(
+    url: Annotated[
+        str | None,
+        typer.Option(help="The sandbox's URL (default: $C3PO_SANDBOX_URL or port 8765)."),
+    ] = None,
+    full: Annotated[bool, typer.Option(help="Print each message's body, not only a line.")] = (
+        False
+    ),
+) -> None:
+    """List the mail (Graph sendMail) and Teams workflow posts a running sandbox received.
+
+    Example: c3po-sync sandbox mail --full
+    """
+    import os
+
+    import requests
+
+    from c3po_sync.cli.mail_view import print_messages
+
+    base = (url or os.environ.get("C3PO_SANDBOX_URL") or "http://127.0.0.1:8765").rstrip("/")
+    try:
+        r = requests.get(
+            f"{base}/_sandbox/mail", headers={"Authorization": "Bearer sandbox"}, timeout=10
+        )
+        r.raise_for_status()
+    except requests.RequestException as exc:
+        typer.echo(f"sandbox mail: no sandbox answered at {base} ({type(exc).__name__})", err=True)
+        raise typer.Exit(1) from exc
+    print_messages(console, r.json().get("messages") or [], full=full)

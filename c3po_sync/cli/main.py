@@ -86,23 +86,35 @@ def version() -> None:
 def validate(
     config: ConfigOpt = DEFAULT_CONFIG,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    rights: Annotated[
+        bool,
+        typer.Option(
+            "--rights",
+            help="Also ask SharePoint whether the app holds the rights the nights need "
+            "(as auth test; sends read-only requests).",
+        ),
+    ] = False,
 ) -> None:
     """Check settings, jobs, mappings and rules before anything runs (no request is sent).
 
     Every problem names the file, the key and how to fix it; secrets are masked.
-    Exit code 2 if anything is wrong.
+    Exit code 2 if anything is wrong; with --rights, 3 if a right is missing or unknown.
 
-    Example: c3po-sync validate --config config/sandbox.yaml
+    Example: c3po-sync validate --config config/sandbox.yaml --rights
     """
     from c3po_sync.cli.validate import validate_all
 
     report = validate_all(config)
-    if as_json:
+    if as_json and not (rights and not report.problems):
         _print_json(report.as_dict())
-    else:
+    elif not as_json:
         report.render(console, err)
     if report.problems:
         raise typer.Exit(EXIT_CONFIG)
+    if rights:
+        from c3po_sync.cli.rights_report import validate_rights
+
+        validate_rights(config, as_json=as_json, report=report.as_dict())
 
 
 @app.command()

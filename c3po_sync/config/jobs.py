@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from c3po_sync.config.errors import ConfigError, errors_from_validation
 from c3po_sync.config.located import YamlSyntaxError, check_time_zone, line_of, read_yaml
 
-Step = Literal["sync", "evaluate", "write_lists", "intake", "rollup", "council_report"]
+Step = Literal["sync", "evaluate", "write_lists", "intake", "rollup", "council_report", "notify"]
 STEP_ORDER: tuple[Step, ...] = (
     "sync",
     "evaluate",
@@ -18,6 +18,7 @@ STEP_ORDER: tuple[Step, ...] = (
     "intake",
     "rollup",
     "council_report",
+    "notify",
 )
 
 

@@ -18,6 +18,7 @@ from pydantic import (
 
 from c3po_sync.config.errors import ConfigError, errors_from_validation
 from c3po_sync.config.located import YamlSyntaxError, check_time_zone, line_of, read_yaml
+from c3po_sync.config.notify import NotifySettings
 
 _ENV_REF = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}")
 
@@ -204,6 +205,8 @@ class Settings(_Strict):
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
+    # Digests for PPMs (issue 14); None: a job with the notify step fails validation.
+    notify: NotifySettings | None = None
 
     source_file: Path | None = None
 

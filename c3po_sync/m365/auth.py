@@ -18,6 +18,9 @@ logger = logging.getLogger(__name__)
 CERT_PEM_ENV = "C3PO_CERT_PEM"
 CERT_THUMBPRINT_ENV = "C3PO_CERT_THUMBPRINT"
 CERT_PASSPHRASE_ENV = "C3PO_CERT_PASSPHRASE"
+# systemd's LoadCredential= hands a service its secrets as files in $CREDENTIALS_DIRECTORY, readable
+# by the service alone (https://systemd.io/CREDENTIALS/); the key is looked for under this name.
+CREDENTIAL_NAME = "c3po-sync-key"
 PUBLIC_AUTHORITY_HOSTS = ("login.microsoftonline.com",)
 
 
@@ -45,14 +48,25 @@ class StaticTokenProvider:
         return "StaticTokenProvider(token=***)"
 
 
+def credential_key_path() -> Path | None:
+    """The key systemd delivered (`LoadCredential=c3po-sync-key:…`), when running under it."""
+    directory = os.environ.get("CREDENTIALS_DIRECTORY")
+    if not directory:
+        return None
+    path = Path(directory) / CREDENTIAL_NAME
+    return path if path.is_file() else None
+
+
 def load_certificate(
     private_key_path: str | Path | None, thumbprint: str | None
 ) -> tuple[str, str]:
-    """The (private key PEM, thumbprint) from a file, else from C3PO_CERT_PEM/C3PO_CERT_THUMBPRINT.
+    """The (private key PEM, thumbprint): from the file named in the settings, else from the
+    systemd credential `c3po-sync-key`, else from C3PO_CERT_PEM/C3PO_CERT_THUMBPRINT.
 
     The thumbprint is the SHA-1 of the certificate as uploaded to the app registration
     (hex, colons and case ignored).
     """
+    private_key_path = private_key_path or credential_key_path()
     if private_key_path:
         key_path = Path(private_key_path)
         try:
@@ -67,7 +81,8 @@ def load_certificate(
         origin = f"${CERT_PEM_ENV}"
         if not private_key.strip():
             raise TokenError(
-                f"no certificate: set tenant.auth.private_key_path or ${CERT_PEM_ENV} "
+                f"no certificate: set tenant.auth.private_key_path, deliver the key as the "
+                f"systemd credential {CREDENTIAL_NAME} (LoadCredential=), or set ${CERT_PEM_ENV} "
                 "to the PEM text of the private key"
             )
     if "PRIVATE KEY-----" not in private_key:

@@ -148,6 +148,7 @@ class BatchOutcomes:
     conflicts: list[BatchOp] = field(default_factory=list)  # 412: re-read and re-apply
     gone: list[BatchOp] = field(default_factory=list)  # 404 on MERGE: a person deleted it
     refused: list[tuple[BatchOp, str]] = field(default_factory=list)  # 400/500: that row only
+    answers: dict[str, Any] = field(default_factory=dict)  # key -> the JSON a 2xx part carried
 
 
 # A row's own refusal (a value SharePoint will not store): quarantine it, write the others.
@@ -196,6 +197,10 @@ def send_batch(conn: SiteConnection, ops: list[BatchOp], out: BatchOutcomes) -> 
         wait: float | None = None
         for op, sub in zip(pending, subs, strict=True):
             if sub.ok:
+                try:
+                    out.answers[op.key] = sub.json()
+                except ValueError:
+                    pass  # a write's answer is not needed; a read's is checked by its caller
                 continue
             if sub.status == 412:
                 out.conflicts.append(op)

@@ -8,6 +8,7 @@ from c3po_sync.m365.errors import SchemaError
 from c3po_sync.m365.list_dedupe import key_of
 from c3po_sync.m365.people import PeopleResolver
 from c3po_sync.sinks.base import ColumnSpec, ListSpec
+from c3po_sync.sinks.limits import RefusedValue
 
 
 def check_marks(
@@ -25,27 +26,45 @@ def check_marks(
 
 def resolve_people(
     people: PeopleResolver,
+    spec: ListSpec,
     owned: dict[str, ColumnSpec],
     incoming: dict[str, dict[str, Any]],
     *,
     dry_run: bool,
-) -> dict[str, dict[str, Any]]:
-    """Person columns come as e-mails; they are written (and compared) as site user ids."""
+) -> tuple[dict[str, dict[str, Any]], list[RefusedValue]]:
+    """Person columns come as e-mails; they are written (and compared) as site user ids.
+
+    An e-mail SharePoint cannot resolve leaves that person column empty and is reported, with
+    its site, list, row key, column and value, as data quality; the rest of the row is written.
+    """
     columns = [n for n, c in owned.items() if c.kind == "User"]
     emails = {
         str(row[n]) for row in incoming.values() for n in columns if row.get(n) not in (None, "")
     }
     if not emails:
-        return incoming
+        return incoming, []
     ids = people.resolve(emails, dry_run=dry_run)
     resolved: dict[str, dict[str, Any]] = {}
+    unresolved: list[RefusedValue] = []
     for key, row in incoming.items():
         row = dict(row)  # never change the caller's rows
         for n in columns:
             if row.get(n) not in (None, ""):
-                row[n] = ids.get(str(row[n]).strip().lower())
+                email = str(row[n])
+                row[n] = ids.get(email.strip().lower())
+                if row[n] is None:
+                    unresolved.append(
+                        RefusedValue(
+                            spec.title,
+                            key,
+                            n,
+                            email,
+                            f"no SharePoint user on {people.conn.site_path} for this e-mail; "
+                            "the person column stays empty",
+                        )
+                    )
         resolved[key] = row
-    return resolved
+    return resolved, unresolved
 
 
 def index_rows(spec: ListSpec, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

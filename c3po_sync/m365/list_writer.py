@@ -78,7 +78,10 @@ class SharePointListSink:
             # a warning line would print it a second time amid the progress (issue 13).
             logger.info("%s/%s", self.conn.site_path, value.describe())
         report.quarantined.extend(refused)
-        incoming = resolve_people(self.people, owned, index_rows(spec, rows), dry_run=dry_run)
+        incoming, unresolved = resolve_people(
+            self.people, spec, owned, index_rows(spec, rows), dry_run=dry_run
+        )
+        report.quarantined.extend(unresolved)
         items = KeyedItems(self.conn, spec, owned, page_size=self.page_size)
         try:
             existing = items.dedupe(items.read_all(), report, dry_run=dry_run)

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable
 from urllib.parse import quote
 
+from c3po_sync.m365.batch import MAX_OPERATIONS, BatchOp, BatchOutcomes, send_batch
 from c3po_sync.m365.errors import SharePointRequestError
 from c3po_sync.m365.http import SiteConnection
 from c3po_sync.m365.odata import item_results
@@ -40,15 +41,27 @@ class PeopleResolver:
             self._read_site_users()
             missing = wanted - set(self._ids)
         out: dict[str, int | str | None] = {}
-        for email in sorted(missing):
-            if dry_run:
-                out[email] = f"(EnsureUser {email})"
-            else:
+        if dry_run:
+            out.update({email: f"(EnsureUser {email})" for email in missing})
+        elif len(missing) > 1:
+            self._ensure_batched(sorted(missing))
+        else:
+            for email in missing:
                 self._ids[email] = self._ensure(email)
         for email in wanted:
             if email in self._ids:
                 out[email] = self._ids[email]
         return out
+
+    def emails_by_id(self) -> dict[int, str]:
+        """Site user id -> e-mail, for reading Person columns back as what was written.
+
+        One read of ``Web/SiteUsers`` answers every id of every Person column, where
+        ``$expand`` would cost a join per column against the 12-join lookup threshold.
+        """
+        if not self._site_users_read:
+            self._read_site_users()
+        return {uid: email for email, uid in self._ids.items() if isinstance(uid, int)}
 
     def _read_site_users(self) -> None:
         self._site_users_read = True
@@ -58,18 +71,44 @@ class PeopleResolver:
             if email and raw.get("Id") is not None:
                 self._ids.setdefault(email, int(raw["Id"]))
 
-    def _ensure(self, email: str) -> int | None:
+    def _ensure_url(self, email: str) -> str:
         literal = quote(email.replace("'", "''"), safe="@.")
+        return self.conn.api(f"Web/EnsureUser('{literal}')")
+
+    def _ensure_batched(self, emails: list[str]) -> None:
+        """EnsureUser for many e-mails in ``$batch`` requests of up to 100 (EnsureUser is
+        idempotent, so a batch whose answer was lost is simply asked again one by one)."""
+        for start in range(0, len(emails), MAX_OPERATIONS):
+            chunk = emails[start : start + MAX_OPERATIONS]
+            ops = [BatchOp("POST", self._ensure_url(e), {}, key=e, kind="ensure") for e in chunk]
+            out = BatchOutcomes()
+            unknown = {op.key for op in send_batch(self.conn, ops, out)}
+            for email in chunk:
+                answer = out.answers.get(email)
+                if email in unknown:
+                    self._ids[email] = self._ensure(email)
+                elif isinstance(answer, dict) and (answer.get("d") or answer).get("Id"):
+                    self._ids[email] = int((answer.get("d") or answer)["Id"])
+                else:
+                    self._ids[email] = None
+                    logger.info(
+                        "%s: no SharePoint user for %s (%s); the person column stays empty",
+                        self.conn.site_path,
+                        email,
+                        out.failed.get(email)
+                        or next((err for op, err in out.refused if op.key == email), "no id"),
+                    )
+
+    def _ensure(self, email: str) -> int | None:
         try:
-            d = self.conn.post_json(
-                self.conn.api(f"Web/EnsureUser('{literal}')"), None, route="ensure user"
-            )
+            d = self.conn.post_json(self._ensure_url(email), None, route="ensure user")
         except SharePointRequestError as exc:
             if exc.transient:
                 raise
             if email not in self._warned:
                 self._warned.add(email)
-                logger.warning(
+                # INFO: the sink reports each row it leaves empty as data quality (list_rows).
+                logger.info(
                     "%s: no SharePoint user for %s (HTTP %s); the person column stays empty",
                     self.conn.site_path,
                     email,

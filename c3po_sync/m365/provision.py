@@ -19,6 +19,7 @@ from c3po_sync.m365.errors import (
     SharePointRequestError,
 )
 from c3po_sync.m365.http import SiteConnection, list_path, quote_title
+from c3po_sync.m365.list_views import ensure_views
 from c3po_sync.m365.schema import ListField, fetch_fields
 from c3po_sync.sinks.base import ColumnSpec, ListSpec
 
@@ -116,6 +117,9 @@ class ListProvisioner:
                 changes.append(f"index column {column.internal_name}")
                 if not dry_run:
                     self._index_field(spec, existing)
+        changes += ensure_views(
+            self.conn, spec, self._create_once, list_exists=exists, dry_run=dry_run
+        )
         for change in changes:
             logger.info(
                 "%s/%s: %s%s", self.conn.site_path, spec.title, "would " if dry_run else "", change

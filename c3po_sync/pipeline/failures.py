@@ -18,7 +18,9 @@ from typing import Literal
 from c3po_sync.errors import C3POError
 
 FailureKind = Literal["data", "auth", "unreachable"]
-RunFailureKind = Literal["tenant-unreachable", "auth-refused", "hub-unreachable"]
+RunFailureKind = Literal[
+    "tenant-unreachable", "auth-refused", "hub-unreachable", "hub-rights-missing"
+]
 
 # Errors that say the list or its columns changed under the mapping (c3po_sync.normalize and
 # c3po_sync.m365.errors): a PPM's doing, reported as a data-quality finding.
@@ -66,4 +68,5 @@ RUN_FAILURE_TEXT: dict[RunFailureKind, str] = {
     "tenant-unreachable": "the tenant could not be reached: no source could be read",
     "auth-refused": "authentication was refused: no source could be read",
     "hub-unreachable": "the hub site could not be reached: nothing was written to it",
+    "hub-rights-missing": "the app lacks rights on the hub: nothing was read or written",
 }

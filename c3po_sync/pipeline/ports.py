@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from c3po_sync.sinks.base import FileSink, ListSink, ListSpec
 from c3po_sync.sinks.intake_list import IntakePort
@@ -25,6 +26,11 @@ class Ports:
     read_rows: Callable[[ListSpec], list[dict]] | None = None
     # The hub's intake list (m365.intake_port); None: intake is not triaged.
     intake: IntakePort | None = None
+    # Raises RunLevelError when the hub lacks a right the run's writes need (asked, not tried);
+    # None: nothing to check (tests' in-memory sinks).
+    check_rights: Callable[[], None] | None = None
+    # Delivers PPM digests (m365.notify_senders.DigestSender); None: no notify configured.
+    notifier: Any | None = None
 
 
 def in_memory_ports(

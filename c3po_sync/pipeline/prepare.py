@@ -35,6 +35,13 @@ def prepare_run(
     """Everything validated: settings, the job, the mappings and the rules."""
     settings = settings or load_settings(config)
     job = load_job_by_id(settings, job_id)
+    if "notify" in job.steps and settings.notify is None:
+        raise ConfigError(
+            settings.source_file or config,
+            "notify",
+            f"job {job.id!r} has the notify step but the settings have no notify section "
+            "(channel, sender or webhook_url)",
+        )
     mappings = load_mappings(settings.resolve(settings.mappings_dir))
     rules = load_rules_config(settings.resolve(settings.rules_file))
     return RunInputs(

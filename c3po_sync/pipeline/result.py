@@ -52,6 +52,8 @@ class RunResult:
     dashboard: list[tuple[str, Path | str]] = field(default_factory=list)
     # reconcile jobs: per source, what a full read found that the incremental reads had missed
     reconciled: list[SourceDifference] = field(default_factory=list)
+    # notify step: one outcome per PPM digest (pipeline.steps.notify.DigestOutcome)
+    digests: list[Any] = field(default_factory=list)
 
     @property
     def items_read(self) -> int:
@@ -78,4 +80,8 @@ class RunResult:
             "write_quarantined": sum(len(w.quarantined) for w in self.writes),
             "reconciled": {d.source: d.as_dict() for d in self.reconciled if d.count},
             "requests": self.requests,
+            "digests": {
+                state: sum(1 for d in self.digests if d.state == state)
+                for state in sorted({d.state for d in self.digests})
+            },
         }

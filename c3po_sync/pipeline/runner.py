@@ -15,6 +15,7 @@ from c3po_sync.pipeline.result import RunResult
 from c3po_sync.pipeline.steps.council_report import run_council_report
 from c3po_sync.pipeline.steps.evaluate import run_evaluate
 from c3po_sync.pipeline.steps.intake import run_intake
+from c3po_sync.pipeline.steps.notify import run_notify
 from c3po_sync.pipeline.steps.rollup import run_rollup
 from c3po_sync.pipeline.steps.sync import run_sync
 from c3po_sync.pipeline.steps.write_lists import run_write_lists
@@ -24,6 +25,10 @@ __all__ = ["JobRunner", "RunInputs"]
 
 log = logging.getLogger(__name__)
 
+# Steps that write to the hub (lists, the rollups library): a run with one checks the hub's
+# rights before its first step, so a missing grant stops it before any write.
+HUB_WRITING_STEPS: frozenset[str] = frozenset({"write_lists", "rollup", "council_report"})
+
 STEPS: dict[Step, Callable[[RunContext], None]] = {
     "sync": run_sync,
     "evaluate": run_evaluate,
@@ -31,6 +36,7 @@ STEPS: dict[Step, Callable[[RunContext], None]] = {
     "intake": run_intake,
     "rollup": run_rollup,
     "council_report": run_council_report,
+    "notify": run_notify,
 }
 
 
@@ -50,6 +56,9 @@ def step_counts(step: str, result: RunResult) -> str:
         return f"{len(result.writes)} hub lists, {writes} row writes"
     if step == "intake":
         return result.intake.describe() if result.intake is not None else "no intake list"
+    if step == "notify":
+        sent = sum(1 for d in result.digests if d.state in ("sent", "would send"))
+        return f"{sent} digest(s), {len(result.digests) - sent} not delivered"
     if step in ("rollup", "council_report"):
         return f"workbook {Path(result.workbook).name}" if result.workbook else "no workbook"
     return "done"
@@ -70,6 +79,7 @@ class JobRunner:
         result = RunResult(run_id=run_id, job=job.id, dry_run=self.inputs.dry_run)
         ctx = RunContext(self.inputs, self.ports, self.store, result)
         try:
+            self._check_rights(result)
             for step in job.ordered_steps:
                 if self.inputs.should_stop():
                     # A step is never cut in half: stop between steps and say where.
@@ -109,3 +119,21 @@ class JobRunner:
             result.requests = self.ports.request_count()
             self.store.finish_run(run_id, result.outcome, result.counts(), result.error)
         return result
+
+    def _check_rights(self, result: RunResult) -> None:
+        """Ask the hub for the rights this run's writes need, before anything is read.
+
+        A real run stops on a missing right (RunLevelError); a dry run writes nothing, so it
+        goes on and says, among what it would do, that a real run would stop here.
+        """
+        check = self.ports.check_rights
+        if check is None or not HUB_WRITING_STEPS.intersection(self.inputs.job.ordered_steps):
+            return
+        if not self.inputs.dry_run:
+            check()
+            return
+        try:
+            check()
+        except RunLevelError as e:
+            result.planned.append(f"a real run would stop before its first write: {e}")
+            log.warning("dry run: a real run would stop before its first write: %s", e)

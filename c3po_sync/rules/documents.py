@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlsplit
+
 import pandas as pd
 
 from c3po_sync.model import domain
@@ -54,6 +56,45 @@ def _upload_targets(ctx: RuleContext) -> pd.Series:
         targets = key.map(own).fillna(fallback).fillna(targets).astype("string")
     ctx.cache["upload_targets"] = targets
     return targets
+
+
+def _upload_folder_urls(ctx: RuleContext) -> pd.Series:
+    """Per project (aligned with the projects rows): the address of the library folder where
+    its missing documents belong, so a finding links to the place the fix is made.
+
+    The folder the project's documents already live in; else the root of the library its site
+    files documents in; else NA (the finding keeps the project item's link).
+    """
+    if "upload_urls" in ctx.cache:
+        return ctx.cache["upload_urls"]
+    projects = ctx.projects
+    urls = pd.Series(pd.NA, index=projects.index, dtype="object")
+    docs = ctx.tables.documents
+    d = docs[~blank(docs["path"]) & ~blank(docs["source_url"])]
+    if not d.empty:
+        origin = (
+            d["source_url"].astype(str).map(lambda u: "{0.scheme}://{0.netloc}".format(urlsplit(u)))
+        )
+        path = d["path"].astype(str)
+        folder = path.map(lambda p: p.rsplit("/", 1)[0])
+        site = d["source_site"].fillna("").astype(str).str.rstrip("/")
+        library = [
+            f"{s}/{p[len(s) + 1 :].split('/', 1)[0]}" if s and p.startswith(s + "/") else ""
+            for p, s in zip(path, site, strict=True)
+        ]
+        absolute = origin + folder.map(lambda f: quote(f, safe="/"))
+        roots = origin + pd.Series(library, index=d.index).map(lambda f: quote(f, safe="/"))
+        linked = ~blank(d["project_key"])
+        own = _most_common(d["project_key"][linked], absolute[linked])
+        by_site = _most_common(d["source_site"], roots)
+        urls = (
+            projects["project_key"]
+            .map(own)
+            .fillna(projects["source_site"].map(by_site))
+            .astype("object")
+        )
+    ctx.cache["upload_urls"] = urls
+    return urls
 
 
 def _required_scope(ctx: RuleContext, doc_type: str) -> pd.DataFrame:
@@ -114,7 +155,10 @@ def _make_required_doc_rule(doc_type: str, label: str) -> None:
             + " to "
             + target[mask]
         )
-        return hits(bad, "project_key", msg)
+        found = hits(bad, "project_key", msg)
+        folder = _upload_folder_urls(ctx)[mask].reset_index(drop=True)
+        found["source_url"] = folder.where(folder.notna(), found["source_url"])
+        return found
 
     required_doc_missing.__name__ = f"{doc_type}_missing"
 

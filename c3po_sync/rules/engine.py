@@ -12,6 +12,7 @@ from c3po_sync.errors import C3POError
 from c3po_sync.model.schema import FINDINGS
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.rules.config import RulesConfig
+from c3po_sync.rules.fix_links import edit_form_links
 from c3po_sync.rules.registry import HIT_COLUMNS, Rule, RuleContext, all_rules, get_rule
 
 logger = logging.getLogger(__name__)
@@ -110,6 +111,7 @@ def evaluate(
             out.loc[dup, "finding_id"].iloc[0],
         )
         out = out[~dup]
+    out["source_url"] = edit_form_links(out["source_url"])
     return out.sort_values("finding_id", kind="stable").reset_index(drop=True)
 
 

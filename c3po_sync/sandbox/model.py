@@ -84,6 +84,7 @@ class Site(SiteFilesMixin):
         self.upload_sessions: dict[str, tuple[str, bytearray]] = {}
         self._files_by_unique: dict[str, tuple[str, int]] = {}
         self.wss_ids: dict[str, int] = {}  # TaxonomyHiddenList ids by term GUID
+        self.app_role: str | None = None  # the app's Sites.Selected role (grants.py); None: all
 
     @property
     def absolute_url(self) -> str:

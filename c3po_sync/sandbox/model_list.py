@@ -116,6 +116,7 @@ class SPList:
         self._field_index_len = 0
         self.next_id = 1
         self.created = site.tenant.now()
+        self.views: list[Any] = []  # model_views.ListView, made on first use (views_of)
 
     @property
     def is_library(self) -> bool:

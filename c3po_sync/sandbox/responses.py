@@ -15,11 +15,13 @@ NOMETADATA = "application/json;odata=nometadata;charset=utf-8"
 STATUS_TEXT = {
     200: "OK",
     201: "Created",
+    202: "Accepted",
     204: "No Content",
     400: "Bad Request",
     401: "Unauthorized",
     403: "Forbidden",
     404: "Not Found",
+    405: "Method Not Allowed",
     412: "Precondition Failed",
     429: "Too Many Requests",
     500: "Internal Server Error",

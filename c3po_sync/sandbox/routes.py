@@ -12,9 +12,12 @@ from c3po_sync.sandbox import responses_fields as fields
 from c3po_sync.sandbox import responses_files as files
 from c3po_sync.sandbox import responses_folders as folders
 from c3po_sync.sandbox import responses_items as items
+from c3po_sync.sandbox import responses_permissions as permissions
 from c3po_sync.sandbox import responses_regional as regional
+from c3po_sync.sandbox import responses_views as views
 from c3po_sync.sandbox import responses_web as web
 from c3po_sync.sandbox.errors import SandboxError
+from c3po_sync.sandbox.grants import authorize
 from c3po_sync.sandbox.responses import Reply, Request, error_reply
 
 log = logging.getLogger(__name__)
@@ -152,6 +155,7 @@ _MACROS = {
     "{file}": r"(?:web/)?(?:getfilebyserverrelativeurl|getfilebyserverrelativepath"
     r"|getfilebyid)\(\)",
     "{field}": r"(?:fields/(?:getbytitle|getbyinternalnameortitle|getbyid)\(\)|fields\(\))",
+    "{view}": r"(?:views/(?:getbytitle|getbyid)\(\)|views\(\))",
 }
 
 # (name, methods, pattern over the lower-cased segment signature, handler)
@@ -168,6 +172,10 @@ ROUTES: list[tuple[str, set[str], str, Handler]] = [
     ("field", {"GET", "MERGE", "PATCH", "DELETE"}, r"{list}/{field}", fields.get_field),
     ("field_add", {"POST"}, r"{list}/fields/addfield", fields.add_field),
     ("field_xml", {"POST"}, r"{list}/fields/createfieldasxml", fields.add_field_xml),
+    ("views", {"GET"}, r"{list}/views", views.views),
+    ("view_add", {"POST"}, r"{list}/views/add", views.add),
+    ("view", {"GET", "MERGE", "PATCH", "DELETE"}, r"{list}/{view}", views.view),
+    ("view_fields", {"GET"}, r"{list}/{view}/viewfields", views.view_fields),
     ("ensure_user", {"POST"}, r"web/ensureuser\(\)", web.ensure_user),
     ("site_users", {"GET"}, r"web/siteusers", web.site_users),
     ("site_user", {"GET"}, r"web/(?:siteusers/getbyid|getuserbyid)\(\)", web.site_user),
@@ -195,6 +203,8 @@ ROUTES: list[tuple[str, set[str], str, Handler]] = [
     ("file_content", {"GET"}, r"{file}/\$value", files.file_content),
     ("file_item", {"GET"}, r"{file}/listitemallfields", files.file_item),
     ("upload", {"POST"}, r"{file}/(?:startupload|continueupload|finishupload)\(\)", files.upload),
+    ("web_permissions", {"GET"}, r"web/effectivebasepermissions", permissions.web_permissions),
+    ("list_permissions", {"GET"}, r"{list}/effectivebasepermissions", permissions.list_permissions),
 ]
 
 
@@ -261,6 +271,7 @@ def dispatch(request: Request, tenant: Any) -> tuple[str, Reply]:
             try:
                 call = match(request, tenant)
                 route = call.route
+                authorize(call.site, route, request.method)  # the app's Sites.Selected role
                 return route, HANDLERS[route](call)
             finally:
                 tenant.origin = saved

@@ -32,7 +32,7 @@ class ServeOptions:
     tls_self_signed: bool = False
     strict_tokens: bool = False
     client_id: str | None = None
-    client_cert: Path | None = None
+    client_cert: Path | list[Path] | None = None  # several: a rotation's overlapping certificates
     ru_per_minute: int | None = None
     workdir: Path | None = None  # where generated certificates are written
 
@@ -106,8 +106,11 @@ def build(
         tls = self_signed_certificate("127.0.0.1", ip="127.0.0.1")
         tokens = TokenServer(tls, host="127.0.0.1", port=0, workdir=workdir).start()
         _, ca = tls.write(workdir, "token-endpoint-ca")
-        if opts.client_cert is not None and opts.client_id:
-            tokens.register_client(opts.client_id, Path(opts.client_cert).read_bytes())
+        certs = opts.client_cert if isinstance(opts.client_cert, list) else [opts.client_cert]
+        client_id = opts.client_id
+        for cert_file in certs if client_id else []:
+            if cert_file is not None and client_id is not None:
+                tokens.register_client(client_id, Path(cert_file).read_bytes())
         validator = tokens.validate
         notes.append(f"strict tokens: authority {tokens.authority('city')} (CA {ca})")
     budget = ResourceBudget(opts.ru_per_minute) if opts.ru_per_minute else None

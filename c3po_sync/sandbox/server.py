@@ -15,7 +15,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from c3po_sync.sandbox import batch, faults, routes
+from c3po_sync.sandbox import batch, faults, graph_mail, routes
 from c3po_sync.sandbox.budget import ResourceBudget, request_cost, throttle_headers
 from c3po_sync.sandbox.errors import SandboxError
 from c3po_sync.sandbox.faults import FaultConfig
@@ -173,6 +173,7 @@ class SandboxServer:
         self.budget = budget  # opt-in resource-unit throttling (budget.py)
         self.stats = ServerStats()
         self.token_validator = token_validator
+        self.outbox = graph_mail.Outbox()  # what Graph sendMail and Teams workflows received
         self._httpd = _HTTPServer((host, port), _Handler)
         self._httpd.owner = self
         if ssl_context is not None:
@@ -219,6 +220,9 @@ class SandboxServer:
 
     def handle(self, request: Request) -> tuple[Reply, bool, bool]:
         """Reply to one top-level request; also says whether to drop or truncate the connection."""
+        graph_route = graph_mail.route_of(request)
+        if graph_route is not None:
+            return self._graph(request, graph_route), False, False
         route = routes.route_name(request, self.tenant)
         fault_cfg = self.faults
         if not _authorized(request, self.token_validator):
@@ -247,6 +251,18 @@ class SandboxServer:
             reply.headers["X-SharePointHealthScore"] = str(fault_cfg.health_score)
         self.stats.record(request.method, route, reply.status)
         return reply, False, outcome == faults.TRUNCATE
+
+    def _graph(self, request: Request, route: str) -> Reply:
+        """Graph sendMail, a Teams workflow, or the sandbox's own mail listing."""
+        if not graph_mail.handles_without_token(request) and not _authorized(
+            request, self.token_validator
+        ):
+            self.stats.record(request.method, route, 401)
+            return _unauthorized(self.tenant)
+        with self.tenant.lock:
+            reply = graph_mail.handle(request, self.tenant, self.outbox)
+        self.stats.record(request.method, route, reply.status)
+        return reply
 
     def _over_budget(self, request: Request, route: str) -> Reply | None:
         """A 429 when the app's resource-unit budget cannot pay for this request (else None)."""

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from c3po_sync.errors import C3POError
+from c3po_sync.sandbox.grants import check_role
 from c3po_sync.sandbox.model_changes import Change
 from c3po_sync.sandbox.model_fields import Field, decode_internal_name
 from c3po_sync.sandbox.model_files import FileBlob
@@ -196,6 +197,11 @@ def tenant_from_dict(
             id=s.get("id"),
             web_id=s.get("web_id"),
         )
+        if s.get("app_role") is not None:
+            try:
+                site.app_role = check_role(s["app_role"])
+            except ValueError as exc:
+                raise ld.fail(f"{swhere}.app_role", str(exc)) from None
         for li, ldata in enumerate(s.get("lists") or []):
             lwhere = f"{swhere}.lists[{li}] ({ldata.get('title')})"
             lst = site.create_list(

@@ -140,6 +140,7 @@ def tenant_to_dict(tenant: Tenant) -> dict:
             "time_zone": site.time_zone,
             "id": site.id,
             "web_id": site.web_id,
+            **({"app_role": site.app_role} if site.app_role else {}),
             "lists": [_list_to_dict(tenant, lst) for lst in site.lists.values()],
         }
         changes = [

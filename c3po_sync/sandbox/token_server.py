@@ -105,6 +105,9 @@ class _Client:
     tenant: str
     certs: dict[str, x509.Certificate] = field(default_factory=dict)  # x5t -> cert
     certs256: dict[str, x509.Certificate] = field(default_factory=dict)  # x5t#S256 -> cert
+    # Application permissions consented to the app; an app-only token lists them in `roles`
+    # (https://learn.microsoft.com/en-us/entra/identity-platform/access-token-claims-reference).
+    roles: list[str] = field(default_factory=lambda: ["Sites.Selected"])
 
 
 class TokenEndpointError(C3POError):
@@ -156,8 +159,17 @@ class TokenServer:
 
     # --- registration and tokens -------------------------------------------------------------
 
-    def register_client(self, client_id: str, cert_pem: bytes, tenant: str = "city") -> None:
-        """Uploads a certificate to an app registration (several may be live during rotation)."""
+    def register_client(
+        self,
+        client_id: str,
+        cert_pem: bytes,
+        tenant: str = "city",
+        roles: list[str] | None = None,
+    ) -> None:
+        """Uploads a certificate to an app registration (several may be live during rotation).
+
+        ``roles``: the application permissions consented to the app (default Sites.Selected).
+        """
         cert = x509.load_pem_x509_certificate(cert_pem)
         der = cert.public_bytes(serialization.Encoding.DER)
         sha1 = hashes.Hash(hashes.SHA1())  # noqa: S303 - x5t is defined as SHA-1
@@ -166,6 +178,8 @@ class TokenServer:
         sha256.update(der)
         with self._lock:
             client = self._clients.setdefault(client_id, _Client(client_id, tenant))
+            if roles is not None:
+                client.roles = list(roles)
             client.certs[_b64url(sha1.finalize())] = cert
             client.certs256[_b64url(sha256.finalize())] = cert
 
@@ -253,7 +267,7 @@ class TokenServer:
             "appid": client_id,
             "appidacr": "2",  # 2 = certificate; SharePoint refuses 1 (secret)
             "tid": tenant,
-            "roles": ["Sites.Selected"],
+            "roles": list(client.roles),
             "oid": str(uuid.uuid5(uuid.NAMESPACE_URL, client_id)),
         }
         token = jwt.encode(claims, self._signing_key, algorithm="RS256")

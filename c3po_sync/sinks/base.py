@@ -33,6 +33,20 @@ class ColumnSpec:
 
 
 @dataclass(frozen=True)
+class ViewSpec:
+    """A public list view provisioning keeps: found by title, created once, query kept current.
+
+    ``query`` is the CAML inside ``<Query>`` (``<Where>``, ``<GroupBy>``, ``<OrderBy>``): what
+    SharePoint's ``SP.ViewCreationInformation.Query`` takes and ``SP.View.ViewQuery`` returns.
+    """
+
+    title: str
+    fields: tuple[str, ...]  # internal names, in display order
+    query: str
+    row_limit: int = 100
+
+
+@dataclass(frozen=True)
 class ListSpec:
     """A consolidated list: its title, its key column and its columns (the one place they live)."""
 
@@ -40,6 +54,7 @@ class ListSpec:
     key_column: str  # internal name of the stable key column (Text, indexed, unique per row)
     columns: tuple[ColumnSpec, ...]
     description: str = ""
+    views: tuple[ViewSpec, ...] = ()
 
     @property
     def owned_columns(self) -> tuple[ColumnSpec, ...]:

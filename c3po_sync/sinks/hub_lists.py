@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import re
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,12 +15,71 @@ from c3po_sync.model import domain
 from c3po_sync.model.schema import LIFECYCLE_STAGES, PHASES, STATUSES
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.rules.config import REQUIRABLE_DOC_TYPES, RulesConfig
-from c3po_sync.sinks.base import ColumnSpec, ListSpec
+from c3po_sync.sinks.base import ColumnSpec, ListSpec, ViewSpec
 
 # A row whose source could not be re-read this run keeps its last good values and says since
 # when and why (issue 11); blank on rows read this run. One definition, on every hub list.
 NOT_REREAD_SINCE = ColumnSpec("NotRereadSince", "Not Re-read Since", "DateTime")
 NOT_REREAD_REASON = ColumnSpec("NotRereadReason", "Not Re-read Reason", "Text")
+# People as people (issue 14): SharePoint's [Me] filters, people cards and Teams mentions need
+# Person columns; the e-mail Text columns stay beside them for exports and for people the site
+# cannot resolve (reported as data quality by the sink, never dropped).
+PPM_PERSON = ColumnSpec("PPMPerson", "PPM Person", "User")
+SUPERVISING_PPM_PERSON = ColumnSpec("SupervisingPPMPerson", "Supervising PPM", "User")
+PRODUCT_OWNER_PERSON = ColumnSpec("ProductOwnerPerson", "Product Owner", "User")
+ASSET_OWNER_PERSON = ColumnSpec("AssetOwnerPerson", "Asset Owner", "User")
+
+
+def _eq(column: str, value: str, kind: str = "Text") -> str:
+    return f'<Eq><FieldRef Name="{column}"/><Value Type="{kind}">{value}</Value></Eq>'
+
+
+# Views a PPM and an auditor expect (issue 14). CAML as SharePoint stores it in SP.View.ViewQuery;
+# <UserID/> is SharePoint's [Me], <Today OffsetDays="n"/> is relative to the day the view opens.
+OPEN = _eq("State", "Open", "Choice")
+MY_OPEN_FINDINGS = ViewSpec(
+    "My open findings",
+    ("LinkTitle", "Severity", "ProjectKey", "Recommendation", "FirstSeen", "Link"),
+    '<Where><And><Eq><FieldRef Name="PPMPerson" LookupId="TRUE"/>'
+    '<Value Type="Integer"><UserID Type="Integer"/></Value></Eq>'
+    f"{OPEN}</And></Where>"
+    '<OrderBy><FieldRef Name="Severity"/><FieldRef Name="FirstSeen"/></OrderBy>',
+)
+OPEN_BY_RECOMMENDATION = ViewSpec(
+    "Open by recommendation",
+    ("LinkTitle", "Severity", "ProjectKey", "PPMPerson", "FirstSeen", "Link"),
+    '<GroupBy Collapse="FALSE" GroupLimit="30"><FieldRef Name="Recommendation"/></GroupBy>'
+    f"<Where>{OPEN}</Where>",
+)
+MISSING_KEY_DOCUMENTS = ViewSpec(
+    "Missing key documents",
+    ("LinkTitle", "ProjectTitle", "DocumentType", "Phase", "PPMPerson", "SourceItem"),
+    f"<Where>{_eq('DocumentState', 'Missing', 'Choice')}</Where>"
+    '<OrderBy><FieldRef Name="ProjectKey"/></OrderBy>',
+)
+DUE_WITHIN_30_DAYS = ViewSpec(
+    "Due within 30 days",
+    ("LinkTitle", "ProjectKey", "PPMPerson", "Phase", "Status", "TargetEnd", "OpenFindings"),
+    '<Where><And><Geq><FieldRef Name="TargetEnd"/><Value Type="DateTime"><Today/></Value></Geq>'
+    '<Leq><FieldRef Name="TargetEnd"/><Value Type="DateTime"><Today OffsetDays="30"/></Value>'
+    '</Leq></And></Where><OrderBy><FieldRef Name="TargetEnd"/></OrderBy>',
+)
+RESOLVED_THIS_QUARTER = "Resolved this quarter"
+
+
+def resolved_this_quarter(today: date) -> ViewSpec:
+    """CAML has no "this quarter": the view carries the quarter's first day, and provisioning
+    moves it on when a run falls in a new quarter (``list_views.ensure_views``)."""
+    start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1).isoformat()
+    return ViewSpec(
+        RESOLVED_THIS_QUARTER,
+        ("LinkTitle", "ProjectKey", "PPMPerson", "Recommendation", "ResolvedAt", "Link"),
+        f"<Where><And>{_eq('State', 'Resolved', 'Choice')}"
+        '<Geq><FieldRef Name="ResolvedAt"/><Value Type="DateTime" IncludeTimeValue="FALSE">'
+        f"{start}</Value></Geq></And></Where>"
+        '<OrderBy><FieldRef Name="ResolvedAt" Ascending="FALSE"/></OrderBy>',
+    )
+
 
 PORTFOLIO = ListSpec(
     title="C3PO Portfolio",
@@ -30,7 +91,9 @@ PORTFOLIO = ListSpec(
         ColumnSpec("Portfolio", "Portfolio", "Text"),
         ColumnSpec("PPM", "PPM", "Text"),
         ColumnSpec("PPMName", "PPM Name", "Text"),
-        ColumnSpec("PPMPerson", "PPM Person", "User"),
+        PPM_PERSON,
+        SUPERVISING_PPM_PERSON,
+        PRODUCT_OWNER_PERSON,
         ColumnSpec("Phase", "Phase", "Choice", choices=PHASES),
         ColumnSpec("Status", "Status", "Choice", choices=STATUSES),
         ColumnSpec("StatusDate", "Status Date", "DateTime", date_only=True),
@@ -48,6 +111,7 @@ PORTFOLIO = ListSpec(
         ColumnSpec("Dashboard", "Dashboard", "URL"),  # the council/public dashboard (issue 19)
         ColumnSpec("PPMComment", "PPM Comment", "Note", owned=False),
     ),
+    views=(DUE_WITHIN_30_DAYS,),
 )
 
 FINDINGS_LIST = ListSpec(
@@ -62,6 +126,7 @@ FINDINGS_LIST = ListSpec(
         ColumnSpec("Severity", "Severity", "Choice", choices=("high", "medium", "low")),
         ColumnSpec("ProjectKey", "Project Key", "Text"),
         ColumnSpec("PPM", "PPM", "Text"),
+        PPM_PERSON,
         ColumnSpec("Portfolio", "Portfolio", "Text"),
         ColumnSpec("Message", "Message", "Note"),
         ColumnSpec("State", "State", "Choice", choices=("Open", "Resolved")),
@@ -74,6 +139,7 @@ FINDINGS_LIST = ListSpec(
         NOT_REREAD_REASON,
         ColumnSpec("AuditorNote", "Auditor Note", "Note", owned=False),
     ),
+    views=(MY_OPEN_FINDINGS, OPEN_BY_RECOMMENDATION),
 )
 
 DOC_TYPE_LABELS: dict[str, str] = dict(REQUIRABLE_DOC_TYPES)
@@ -91,7 +157,7 @@ KNOWLEDGE = ListSpec(
         ColumnSpec("ProjectTitle", "Project", "Text"),
         ColumnSpec("Portfolio", "Portfolio", "Text"),
         ColumnSpec("PPM", "PPM", "Text"),
-        ColumnSpec("PPMPerson", "PPM Person", "User"),
+        PPM_PERSON,
         ColumnSpec("Phase", "Phase", "Choice", choices=PHASES),
         ColumnSpec(
             "DocumentType", "Document Type", "Choice", choices=tuple(DOC_TYPE_LABELS.values())
@@ -107,6 +173,7 @@ KNOWLEDGE = ListSpec(
         NOT_REREAD_REASON,
         ColumnSpec("AuditorNote", "Auditor Note", "Note", owned=False),
     ),
+    views=(MISSING_KEY_DOCUMENTS,),
 )
 
 ASSET_KINDS = ("Application", "Server", "Network", "Endpoint", "Cloud Service")
@@ -129,8 +196,9 @@ ASSET_INVENTORY = ListSpec(
         ColumnSpec("Vendor", "Vendor", "Text"),
         ColumnSpec("OwnerDepartment", "Owner Department", "Text"),
         ColumnSpec("Owner", "Owner", "Text"),
+        ASSET_OWNER_PERSON,
         ColumnSpec("PPM", "PPM", "Text"),
-        ColumnSpec("PPMPerson", "PPM Person", "User"),
+        PPM_PERSON,
         ColumnSpec("ProjectKey", "Project Key", "Text"),
         ColumnSpec("LifecycleStage", "Lifecycle Stage", "Choice", choices=LIFECYCLE_STAGES),
         ColumnSpec("Acquired", "Acquired", "DateTime", date_only=True),
@@ -152,6 +220,16 @@ ASSET_INVENTORY = ListSpec(
 )
 
 HUB_LISTS: tuple[ListSpec, ...] = (PORTFOLIO, FINDINGS_LIST, KNOWLEDGE, ASSET_INVENTORY)
+
+
+def as_of(spec: ListSpec, today: date) -> ListSpec:
+    """``spec`` with the views whose query depends on the run's day (the findings list's
+    "Resolved this quarter"); other lists are returned as they are."""
+    if spec.title != FINDINGS_LIST.title:
+        return spec
+    return dataclasses.replace(spec, views=(*spec.views, resolved_this_quarter(today)))
+
+
 PORTFOLIO_GONE: dict[str, Any] = {"InSource": False}
 # A finding row the store does not know is left alone: a finding resolves only on evidence,
 # with its resolved time (issue 11); the history is adopted from the hub first (state.adopt).
@@ -174,12 +252,16 @@ def not_reread(stale: Any | None) -> dict[str, Any]:
     }
 
 
-def _clean(v: Any) -> Any:
+def clean_value(v: Any) -> Any:
+    """None for a missing value of any kind (None, NA, NaT, NaN); the value otherwise."""
     if v is None or v is pd.NA or v is pd.NaT:
         return None
     if isinstance(v, float) and math.isnan(v):
         return None
     return v
+
+
+_clean = clean_value
 
 
 def sp_date(v: Any, tz: ZoneInfo) -> date | None:
@@ -234,6 +316,8 @@ def portfolio_rows(
                 "PPM": _clean(p["ppm"]),
                 "PPMName": _clean(p["ppm_name"]),
                 "PPMPerson": _clean(p["ppm"]),
+                "SupervisingPPMPerson": _clean(p["supervising_ppm"]),
+                "ProductOwnerPerson": _clean(p["product_owner"]),
                 "Phase": _clean(p["phase"]),
                 "Status": _clean(p["status"]),
                 "StatusDate": sp_date(p["status_date"], tz),
@@ -251,6 +335,16 @@ def portfolio_rows(
             }
         )
     return rows
+
+
+def fix_link_text(url: Any) -> str:
+    """What a finding's link opens: the item's edit form, a library folder, or the item."""
+    text = str(_clean(url) or "")
+    if "/EditForm.aspx" in text:
+        return "Edit the item"
+    if text and not re.search(r"\.aspx|\.[A-Za-z0-9]{2,5}$", text.split("?")[0]):
+        return "Open the folder"
+    return "Open the item"
 
 
 def findings_rows(
@@ -274,6 +368,7 @@ def findings_rows(
                 "Severity": _clean(f["severity"]),
                 "ProjectKey": _clean(f["project_key"]),
                 "PPM": _clean(f["ppm"]),
+                "PPMPerson": _clean(f["ppm"]),
                 "Portfolio": _clean(f["portfolio"]),
                 "Message": message,
                 "State": "Resolved" if resolved else "Open",
@@ -281,7 +376,7 @@ def findings_rows(
                 "ResolvedAt": sp_date(f.get("resolved_at"), tz) if resolved else None,
                 "TimesReopened": float(_clean(f.get("times_reopened")) or 0),
                 "ReopenedAt": sp_date(f.get("reopened_at"), tz),
-                "Link": _url(f.get("source_url"), "Open the item"),
+                "Link": _url(f.get("source_url"), fix_link_text(f.get("source_url"))),
                 **not_reread(None if resolved else stale.get(str(f["finding_id"]))),
             }
         )
@@ -400,6 +495,7 @@ def asset_rows(
                 "Vendor": _clean(a["vendor"]),
                 "OwnerDepartment": _clean(a["owner_department"]),
                 "Owner": _clean(a["owner"]),
+                "AssetOwnerPerson": _clean(a["owner"]),
                 "PPM": ppm,
                 "PPMPerson": ppm,
                 "ProjectKey": _clean(a["project_key"]),

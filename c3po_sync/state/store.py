@@ -23,6 +23,7 @@ from c3po_sync.state import (
     history,
     raw_tables,  # noqa: F401 (registers the raw-cache tables)
 )
+from c3po_sync.state import notifications as _notifications  # noqa: F401 - its tables
 from c3po_sync.state import tables as t
 from c3po_sync.state.evaluations import EvaluationsMixin
 from c3po_sync.state.history import FindingsDelta

@@ -97,3 +97,62 @@ def test_dry_run_never_calls_ensure_user(hub, server: SandboxServer) -> None:
     assert len(report.added) == 20
     assert server.stats.count("POST", "ensure_user") == 0
     assert server.stats.count("POST", "batch") == 0
+
+
+def test_unresolvable_person_is_reported_located_and_the_row_is_still_written(
+    hub, server: SandboxServer, tenant: Tenant
+) -> None:
+    sink = SharePointListSink(hub)
+    sink.ensure_list(STAFFED)
+
+    report = sink.upsert(STAFFED, _rows())
+
+    unresolved = [q for q in report.quarantined if q.column == "PPMPerson"]
+    assert {(q.key, q.value) for q in unresolved} == {(f"K{i}", NOBODY) for i in (2, 7, 12, 17)}
+    assert all(q.list_title == "Staffed" and "/sites/hub" in q.reason for q in unresolved)
+    lst = tenant.sites["/sites/hub"].list_by_title("Staffed")
+    k2 = next(it for it in lst.items.values() if it.values["ProjectKey"] == "K2")
+    assert k2.values["PPM"] == NOBODY and k2.values["Due"]  # the rest of the row is written
+
+
+def test_person_columns_read_back_as_the_emails_written(hub, server: SandboxServer) -> None:
+    from c3po_sync.m365.list_readback import read_list_rows
+
+    sink = SharePointListSink(hub)
+    sink.ensure_list(STAFFED)
+    sink.upsert(STAFFED, _rows()[:4])
+
+    rows = {r["ProjectKey"]: r for r in read_list_rows(hub, STAFFED)}
+
+    assert rows["K0"]["PPMPerson"] == USERS[0]["email"]
+    assert rows["K1"]["PPMPerson"] == USERS[1]["email"]  # SharePoint's spelling of the e-mail
+    assert rows["K2"]["PPMPerson"] is None and rows["K3"]["PPMPerson"] is None
+
+
+def test_several_unknown_people_are_ensured_in_one_batch(
+    hub, server: SandboxServer, tenant: Tenant
+) -> None:
+    sink = SharePointListSink(hub)
+    sink.ensure_list(STAFFED)
+    newcomer = "new.ppm@example.gov"
+    rows = _rows()[:3] + [
+        {"ProjectKey": f"N{i}", "PPM": e, "PPMPerson": e}
+        for i, e in enumerate([newcomer, "ghost1@example.gov", "ghost2@example.gov"])
+    ]
+    tenant.add_user(newcomer, "New PPM")  # the sandbox lists every tenant user as a site user
+    server.stats.reset()
+
+    report = sink.upsert(STAFFED, rows)
+
+    assert server.stats.count("POST", "ensure_user") == 0  # not one request per e-mail
+    assert server.stats.count("POST", "ensure_user", in_batch=True) == 3
+    by_key = {
+        it.values["ProjectKey"]: it.values
+        for it in tenant.sites["/sites/hub"].list_by_title("Staffed").items.values()
+    }
+    assert by_key["N0"]["PPMPerson"] == tenant.user_by_login(newcomer).id
+    assert {q.value for q in report.quarantined} == {
+        NOBODY,
+        "ghost1@example.gov",
+        "ghost2@example.gov",
+    }

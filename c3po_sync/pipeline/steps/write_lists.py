@@ -19,6 +19,7 @@ from c3po_sync.sinks.hub_lists import (
     KNOWLEDGE_GONE,
     PORTFOLIO,
     PORTFOLIO_GONE,
+    as_of,
     asset_rows,
     findings_rows,
     knowledge_rows,
@@ -50,7 +51,8 @@ def plan_hub_writes(ctx: RunContext) -> list[tuple[ListSpec, list[dict[str, Any]
         (KNOWLEDGE, knowledge_rows(tables, rules, tz, projects), KNOWLEDGE_GONE),
         (ASSET_INVENTORY, asset_rows(tables, rules, today, tz, assets), ASSET_GONE),
     ]
-    return plan  # the sink fits each row to SharePoint's limits (sinks/limits.py)
+    # the sink fits each row to SharePoint's limits (sinks/limits.py)
+    return [(as_of(spec, today), rows, gone) for spec, rows, gone in plan]
 
 
 def hub_unreachable(exc: Exception, what: str) -> RunLevelError | None:

@@ -1,0 +1,1 @@
+"""PPM digests: what each PPM is told (digest) and how it reads (render)."""
