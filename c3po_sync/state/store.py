@@ -19,7 +19,9 @@ from c3po_sync.model.schema import TABLES
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.private_files import private_sqlite
 from c3po_sync.state import (
+    changelog,
     history,
+    migrate,
     raw_tables,  # noqa: F401 (registers the raw-cache tables)
 )
 from c3po_sync.state import tables as t
@@ -92,7 +94,10 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
             self.engine = _sqlite_engine(url)
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
-        t.metadata.create_all(self.engine)
+        try:
+            migrate.upgrade(self.engine, self._where())
+        except migrate.NewerSchemaError as e:
+            raise StateStoreError(str(e)) from None
         self._check_schema_version()
 
     def close(self) -> None:
@@ -115,13 +120,9 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
             yield conn
 
     def _check_schema_version(self) -> None:
-        with self._write() as conn:
+        with self._read() as conn:
             found = conn.execute(select(func.max(t.schema_version.c.version))).scalar()
-            if found is None:
-                conn.execute(
-                    t.schema_version.insert(), {"version": t.SCHEMA_VERSION, "applied_at": _now()}
-                )
-            elif found > t.SCHEMA_VERSION:
+            if found is not None and found > t.SCHEMA_VERSION:
                 raise StateStoreError(
                     f"{self._where()}: schema version "
                     f"{found} is newer than this C3PO Sync understands ({t.SCHEMA_VERSION})"
@@ -136,6 +137,7 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
 
         ``at``: the run's "as of" instant (one clock per run); now when not given.
         """
+        at = at or _now()
         batches = {
             name: frame_to_rows(TABLES[name], getattr(tables, name)) for name in SNAPSHOT_TABLES
         }
@@ -145,7 +147,7 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
             conn.execute(delete(t.snapshots).where(t.snapshots.c.run_id == run_id))
             conn.execute(
                 t.snapshots.insert(),
-                {"run_id": run_id, "saved_at": at or _now(), "counts": json.dumps(counts)},
+                {"run_id": run_id, "saved_at": at, "counts": json.dumps(counts)},
             )
             for name, rows in batches.items():
                 if rows:
@@ -162,6 +164,7 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
                             for i, (key, data) in enumerate(rows)
                         ],
                     )
+            changelog.fold(conn, run_id, at, batches)
         logger.info("run %d snapshot saved: %s", run_id, counts)
 
     def load_snapshot(self, run_id: int) -> CanonicalTables:

@@ -18,8 +18,8 @@ from c3po_sync.state import timeline
 def run_evaluate(ctx: RunContext) -> None:
     result = ctx.result
     tables = ctx.current_tables()
-    # The rules stay pure: the store's snapshots (this run's included) are read here and
-    # handed to the rules that judge change over time.
+    # The rules stay pure: the store's change log (this run's snapshot included) is read here
+    # and handed to the rules that judge change over time.
     upto = ctx.store.latest_snapshot_run(before_run=result.run_id + 1)
     history = project_history(timeline.project_snapshots(ctx.store, upto_run=upto))
     findings = evaluate(tables, ctx.inputs.rules, ctx.inputs.today, history=history)
