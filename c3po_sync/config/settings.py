@@ -117,6 +117,21 @@ class ReadSettings(_Strict):
     )
 
 
+class RetentionSettings(_Strict):
+    """How long the state store keeps full snapshots. Project history is kept in the change log
+    whatever this says; snapshots serve the views of one run (quarantine, audit report)."""
+
+    snapshot_days: int = Field(
+        70,
+        ge=1,
+        description="each run prunes snapshots older than this; at least the rules' "
+        "reporting_window_days, so the last council period can be re-read in full",
+    )
+    min_snapshots: int = Field(
+        2, ge=2, description="the newest snapshots always kept (carry-over reads the last one)"
+    )
+
+
 class Settings(_Strict):
     """One deployment: where the tenant is, what to read, where to write."""
 
@@ -131,6 +146,7 @@ class Settings(_Strict):
     time_zone: str = "America/Los_Angeles"
     read: ReadSettings = Field(default_factory=ReadSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     source_file: Path | None = None

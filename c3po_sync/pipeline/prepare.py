@@ -11,7 +11,7 @@ from c3po_sync.config.jobs import Job, load_jobs
 from c3po_sync.config.settings import Settings, load_settings
 from c3po_sync.normalize import load_mappings
 from c3po_sync.pipeline.context import RunInputs
-from c3po_sync.rules import load_rules_config
+from c3po_sync.rules import RulesConfig, load_rules_config
 
 
 def load_job_by_id(settings: Settings, job_id: str) -> Job:
@@ -21,6 +21,19 @@ def load_job_by_id(settings: Settings, job_id: str) -> Job:
         known = ", ".join(sorted(jobs)) or "none"
         raise ConfigError(jobs_dir, job_id, f"no such job; jobs defined: {known}")
     return jobs[job_id]
+
+
+def check_retention(settings: Settings, rules: RulesConfig) -> None:
+    """Snapshots must outlive the rules' reporting window: a council report compares with the
+    period's start, and its quarantine and audit views are read from that run's snapshot."""
+    days, window = settings.retention.snapshot_days, rules.reporting_window_days
+    if days < window:
+        raise ConfigError(
+            settings.source_file or "settings",
+            "retention.snapshot_days",
+            f"{days} is shorter than the rules' reporting_window_days ({window}): raise it to "
+            f"at least {window}",
+        )
 
 
 def prepare_run(
@@ -37,6 +50,7 @@ def prepare_run(
     job = load_job_by_id(settings, job_id)
     mappings = load_mappings(settings.resolve(settings.mappings_dir))
     rules = load_rules_config(settings.resolve(settings.rules_file))
+    check_retention(settings, rules)
     return RunInputs(
         job=job,
         settings=settings,

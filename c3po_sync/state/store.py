@@ -201,23 +201,55 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
         """Deletes all but the newest ``keep`` snapshots (runs and findings stay); returns ids.
 
         Snapshots are the bulky part of the store (a 50,000-document tenant is tens of MB per
-        run); the scheduler calls this after a successful run.
+        run); each run prunes by age (``prune_snapshots_older_than``); history stays in the
+        change log.
         """
         if keep < 1:
             raise ValueError(f"keep must be at least 1, got {keep}")
-        with self._write() as conn:
+        with self._read() as conn:
             ids = [
                 r
                 for (r,) in conn.execute(
                     select(t.snapshots.c.run_id).order_by(t.snapshots.c.run_id.desc()).offset(keep)
                 )
             ]
+        self._delete_snapshots(sorted(ids))
+        return sorted(ids)
+
+    def prune_snapshots_older_than(self, cutoff: datetime, keep_newest: int) -> list[int]:
+        """Deletes snapshots saved before ``cutoff`` except the newest ``keep_newest``; returns
+        the run ids deleted. The change log keeps their history (state.changelog)."""
+        if keep_newest < 1:
+            raise ValueError(f"keep_newest must be at least 1, got {keep_newest}")
+        with self._read() as conn:
+            ids = [
+                r
+                for (r,) in conn.execute(
+                    select(t.snapshots.c.run_id)
+                    .order_by(t.snapshots.c.run_id.desc())
+                    .offset(keep_newest)
+                )
+            ]
+            old = set()
+            for chunk in _chunks(ids):
+                old |= {
+                    r
+                    for (r,) in conn.execute(
+                        select(t.snapshots.c.run_id).where(
+                            t.snapshots.c.run_id.in_(chunk), t.snapshots.c.saved_at < cutoff
+                        )
+                    )
+                }
+        self._delete_snapshots(sorted(old))
+        return sorted(old)
+
+    def _delete_snapshots(self, ids: list[int]) -> None:
+        with self._write() as conn:
             for chunk in _chunks(ids):
                 conn.execute(delete(t.snapshot_rows).where(t.snapshot_rows.c.run_id.in_(chunk)))
                 conn.execute(delete(t.snapshots).where(t.snapshots.c.run_id.in_(chunk)))
         if ids:
-            logger.info("pruned %d snapshot(s), kept the newest %d", len(ids), keep)
-        return sorted(ids)
+            logger.info("pruned %d snapshot(s): runs %s", len(ids), _span(ids))
 
     # --- findings history ---------------------------------------------------------------------
 
@@ -347,6 +379,10 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
 
     def _where(self) -> str:
         return redact(self.engine.url.render_as_string(hide_password=False))
+
+
+def _span(ids: list[int]) -> str:
+    return str(ids[0]) if len(ids) == 1 else f"{ids[0]}..{ids[-1]}"
 
 
 def _chunks(items: list) -> Iterator[list]:
