@@ -27,6 +27,7 @@ def _config(tmp_path: Path, extra: str = "") -> Path:
     jobs = tmp_path / "jobs"
     jobs.mkdir()
     (jobs / "sync.yaml").write_text("id: sync\nsteps: [sync]\n")
+    (jobs / "night.yaml").write_text("id: night\nsteps: [sync, evaluate, write_lists, rollup]\n")
     text = CONFIG.read_text().replace("../jobs", str(jobs)).replace("../", f"{ROOT}/")
     text = text.replace("rules.yaml", str(CONFIG.parent / "rules.yaml"))
     cfg = tmp_path / "sandbox.yaml"
@@ -61,3 +62,24 @@ def test_retention_shorter_than_the_reporting_window_is_a_config_error(tmp_path:
     cfg = _config(tmp_path, "\nretention:\n  snapshot_days: 30\n")
     with pytest.raises(ConfigError, match=r"retention.snapshot_days: 30 is shorter than .* \(60\)"):
         prepare_run(cfg, "sync")
+
+
+def test_nightly_runs_on_postgresql(tmp_path: Path, monkeypatch, pg_url: str):
+    """The whole nightly job, twice (the second incremental), with its state on PostgreSQL."""
+    cfg = _config(tmp_path)
+    monkeypatch.setenv("C3PO_STATE_URL", pg_url)
+    monkeypatch.setenv("C3PO_OUTPUT_DIR", str(tmp_path / "out"))
+    results = []
+    with SandboxServer(load_demo_tenant(), port=0) as server:
+        monkeypatch.setenv("C3PO_SANDBOX_URL", server.url)
+        for day in (0, 1):
+            today = DEMO_ANCHOR + timedelta(days=day)
+            inputs = prepare_run(cfg, "night", settings=load_settings(cfg), today=today)
+            results.append(run_prepared(inputs))
+    assert [r.outcome for r in results] == ["ok", "ok"], [r.error for r in results]
+    assert results[0].opened > 0 and results[1].opened == 0
+    with StateStore(pg_url) as store:
+        assert store.engine.dialect.name == "postgresql"
+        assert len(store.findings("open")) == results[0].opened
+        assert store.load_evaluation(results[1].run_id) is not None
+        assert len(timeline.project_snapshots(store)) == 1  # nothing changed on night 2
