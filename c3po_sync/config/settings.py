@@ -118,17 +118,21 @@ class ReadSettings(_Strict):
 
 
 class RetentionSettings(_Strict):
-    """How long the state store keeps full snapshots. Project history is kept in the change log
-    whatever this says; snapshots serve the views of one run (quarantine, audit report)."""
+    """What the state store keeps. Project history lives in the change log, which grows with
+    what changes; full snapshots (one per run, the bulky part) serve the views of one run."""
 
     snapshot_days: int = Field(
-        70,
-        ge=1,
-        description="each run prunes snapshots older than this; at least the rules' "
-        "reporting_window_days, so the last council period can be re-read in full",
+        14, ge=1, description="each run prunes full snapshots older than this"
     )
     min_snapshots: int = Field(
         2, ge=2, description="the newest snapshots always kept (carry-over reads the last one)"
+    )
+    history_days: int | None = Field(
+        None,
+        ge=1,
+        description="forget project versions replaced longer ago than this; none: keep all. "
+        "At least the rules' reporting_window_days; the history rules (R7, R8) no longer see "
+        "changes older than it",
     )
 
 

@@ -24,15 +24,16 @@ def load_job_by_id(settings: Settings, job_id: str) -> Job:
 
 
 def check_retention(settings: Settings, rules: RulesConfig) -> None:
-    """Snapshots must outlive the rules' reporting window: a council report compares with the
-    period's start, and its quarantine and audit views are read from that run's snapshot."""
-    days, window = settings.retention.snapshot_days, rules.reporting_window_days
-    if days < window:
+    """The change log must cover the rules' reporting window: the council report compares the
+    portfolio with the start of its period, and R7/R8 judge changes within it."""
+    days, window = settings.retention.history_days, rules.reporting_window_days
+    if days is not None and days < max(window, settings.retention.snapshot_days):
         raise ConfigError(
             settings.source_file or "settings",
-            "retention.snapshot_days",
-            f"{days} is shorter than the rules' reporting_window_days ({window}): raise it to "
-            f"at least {window}",
+            "retention.history_days",
+            f"{days} is shorter than the rules' reporting_window_days ({window}) or "
+            f"retention.snapshot_days ({settings.retention.snapshot_days}): raise it to at "
+            f"least {max(window, settings.retention.snapshot_days)} or remove it (keep all)",
         )
 
 

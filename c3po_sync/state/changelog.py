@@ -139,6 +139,15 @@ def _undo(conn: Connection, run_id: int) -> None:
     conn.execute(delete(t.change_log_runs).where(t.change_log_runs.c.run_id == run_id))
 
 
+def forget_before(conn: Connection, cutoff: datetime) -> int:
+    """Deletes versions replaced (or gone) and last seen before ``cutoff``; returns how many.
+    The current version of every entity stays, however old."""
+    res = conn.execute(delete(v).where(v.c.valid_to_run.is_not(None), v.c.last_seen_at < cutoff))
+    if res.rowcount:
+        logger.info("change log: forgot %d version(s) last seen before %s", res.rowcount, cutoff)
+    return int(res.rowcount or 0)
+
+
 def observations(conn: Connection, table: str, upto_run: int | None = None) -> pd.DataFrame:
     """The table's rows at the runs that matter for change over time, with ``run_id`` and
     ``seen_at`` columns: each version where it was first seen and, once replaced, where it was

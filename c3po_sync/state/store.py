@@ -243,6 +243,11 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
         self._delete_snapshots(sorted(old))
         return sorted(old)
 
+    def prune_history_older_than(self, cutoff: datetime) -> int:
+        """Forgets project versions last seen before ``cutoff`` (retention.history_days)."""
+        with self._write() as conn:
+            return changelog.forget_before(conn, cutoff)
+
     def _delete_snapshots(self, ids: list[int]) -> None:
         with self._write() as conn:
             for chunk in _chunks(ids):

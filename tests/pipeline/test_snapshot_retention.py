@@ -43,7 +43,7 @@ def test_runs_prune_old_snapshots_and_keep_history(tmp_path: Path, monkeypatch):
     runs = []
     with SandboxServer(load_demo_tenant(), port=0) as server:
         monkeypatch.setenv("C3PO_SANDBOX_URL", server.url)
-        for day in (0, 40, 80):  # the default keeps 70 days
+        for day in (0, 10, 20):  # the default keeps 14 days
             today = DEMO_ANCHOR + timedelta(days=day)
             inputs = prepare_run(cfg, "sync", settings=load_settings(cfg), today=today)
             result = run_prepared(inputs)
@@ -51,16 +51,16 @@ def test_runs_prune_old_snapshots_and_keep_history(tmp_path: Path, monkeypatch):
             runs.append(result.run_id)
     with StateStore(url) as store:
         with pytest.raises(RunNotFoundError):
-            store.load_snapshot(runs[0])  # 80 days old on the last night
-        store.load_snapshot(runs[1])  # 40 days: kept
+            store.load_snapshot(runs[0])  # 20 days old on the last night
+        store.load_snapshot(runs[1])  # 10 days: kept
         assert timeline.oldest_snapshot_run(store) == runs[0]  # still in the change log
         _, base, to = deltas_between(store, since_run=runs[0])
         assert (base, to) == (runs[0], runs[2])
 
 
-def test_retention_shorter_than_the_reporting_window_is_a_config_error(tmp_path: Path):
-    cfg = _config(tmp_path, "\nretention:\n  snapshot_days: 30\n")
-    with pytest.raises(ConfigError, match=r"retention.snapshot_days: 30 is shorter than .* \(60\)"):
+def test_history_shorter_than_the_reporting_window_is_a_config_error(tmp_path: Path):
+    cfg = _config(tmp_path, "\nretention:\n  history_days: 30\n")
+    with pytest.raises(ConfigError, match=r"retention.history_days: 30 is shorter than .* \(60\)"):
         prepare_run(cfg, "sync")
 
 

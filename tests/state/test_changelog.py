@@ -92,3 +92,17 @@ def test_an_older_run_is_not_folded_into_the_history(tmp_path: Path, caplog):
         assert "older than run 2" in caplog.text
         assert store.load_snapshot(1).projects["budget"].tolist() == [1.0]
         assert [r for r, _, _ in timeline.project_snapshots(store)] == [2]
+
+
+def test_history_days_forgets_replaced_versions_only(tmp_path: Path):
+    budgets = [1.0, 2.0, 2.0, 2.0, 2.0, 3.0]
+    with StateStore(f"sqlite:///{tmp_path / 's.db'}") as store:
+        for night, budget in enumerate(budgets):
+            rows = [{"project_key": "A", "budget": budget}, {"project_key": "OLD", "budget": 9.0}]
+            tables = CanonicalTables(projects=PROJECTS.frame(rows))
+            store.save_snapshot(night + 1, tables, at=START + timedelta(days=night))
+        assert store.prune_history_older_than(START + timedelta(days=2)) == 1  # A at 1.0
+        history = project_history(timeline.project_snapshots(store))
+    changes = field_changes(history, ["budget"])
+    assert [(c.before, c.after) for c in changes.itertuples()] == [(2.0, 3.0)]
+    assert set(history["project_key"]) == {"A", "OLD"}  # current versions stay, however old

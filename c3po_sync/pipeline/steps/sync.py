@@ -93,6 +93,8 @@ def prune_snapshots(ctx: RunContext) -> None:
     keep = ctx.inputs.settings.retention
     cutoff = ctx.as_of - timedelta(days=keep.snapshot_days)
     ctx.store.prune_snapshots_older_than(cutoff, keep_newest=keep.min_snapshots)
+    if keep.history_days is not None:
+        ctx.store.prune_history_older_than(ctx.as_of - timedelta(days=keep.history_days))
 
 
 def check_run_level(result: RunResult) -> None:
