@@ -55,12 +55,13 @@ def fold(
         return {}
     if newest == run_id:
         _undo(conn, run_id)
-    prev = conn.execute(
+    row = conn.execute(
         select(t.change_log_runs.c.run_id, t.change_log_runs.c.at)
         .where(t.change_log_runs.c.run_id < run_id)
         .order_by(t.change_log_runs.c.run_id.desc())
         .limit(1)
     ).first()
+    prev = (int(row[0]), row[1]) if row is not None else None
     opened: dict[str, int] = {}
     for table in VERSIONED_TABLES:
         opened[table] = _fold_table(conn, table, run_id, at, rows_by_table.get(table, []), prev)
@@ -74,7 +75,7 @@ def _fold_table(
     run_id: int,
     at: datetime,
     rows: Iterable[tuple[str, str]],
-    prev: object,
+    prev: tuple[int, datetime] | None,
 ) -> int:
     seen: dict[str, str] = {}
     for key, data in rows:
@@ -93,7 +94,7 @@ def _fold_table(
     new = [k for k in seen if k not in current]
     closing = changed + gone
     if closing:
-        prev_run, prev_at = prev if prev is not None else (None, None)  # type: ignore[misc]
+        prev_run, prev_at = prev if prev is not None else (None, None)
         for chunk in _chunks(closing):
             conn.execute(
                 update(v)

@@ -67,17 +67,17 @@ def _copy_into(url: str, copy: Path) -> None:
         # (when StateStore opens it) exactly as the source would be, change log included.
         copied = [table for table in t.metadata.sorted_tables if table.name in present]
         t.metadata.create_all(target, tables=copied)
-        with engine.connect() as src, target.begin() as dst:
+        with engine.connect() as source, target.begin() as copy_conn:
             for table in copied:
-                rows = [dict(r._mapping) for r in src.execute(select(table))]
+                rows = [dict(r._mapping) for r in source.execute(select(table))]
                 if rows:
-                    dst.execute(table.insert(), rows)
-            revision = migrate.current(src)
+                    copy_conn.execute(table.insert(), rows)
+            revision = migrate.current(source)
             if revision is not None:
-                dst.exec_driver_sql(
+                copy_conn.exec_driver_sql(
                     "CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"
                 )
-                dst.exec_driver_sql("INSERT INTO alembic_version VALUES (?)", (revision,))
+                copy_conn.exec_driver_sql("INSERT INTO alembic_version VALUES (?)", (revision,))
     finally:
         engine.dispose()
         target.dispose()

@@ -21,7 +21,7 @@ branch_labels = None
 depends_on = None
 
 
-def _create_table(name: str, *columns: sa.SchemaItem) -> None:
+def _create_table(name: str, *columns: sa.schema.SchemaItem) -> None:
     if not sa.inspect(op.get_bind()).has_table(name):
         op.create_table(name, *columns)
 
