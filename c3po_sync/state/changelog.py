@@ -8,8 +8,9 @@ project, so it grows with what changes and snapshots can be pruned (store.prune_
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import pandas as pd
@@ -149,12 +150,20 @@ def forget_before(conn: Connection, cutoff: datetime) -> int:
     return int(res.rowcount or 0)
 
 
-def observations(conn: Connection, table: str, upto_run: int | None = None) -> pd.DataFrame:
+def observations(
+    conn: Connection,
+    table: str,
+    upto_run: int | None = None,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """The table's rows at the runs that matter for change over time, with ``run_id`` and
     ``seen_at`` columns: each version where it was first seen and, once replaced, where it was
     last seen. Between two consecutive observations of an entity nothing changed, so rules
     comparing consecutive observations (rules.history.field_changes) find exactly the changes
     they would find over every snapshot, with the same "last seen before" and "seen" times.
+
+    ``columns``: only these, as stored (JSON values: dates as ISO text), which skips building
+    the table's typed frame; the history rules need a handful of a project's fields.
     """
     q = select(
         v.c.valid_from_run,
@@ -178,7 +187,13 @@ def observations(conn: Connection, table: str, upto_run: int | None = None) -> p
             runs.append(last)
             seen.append(last_at)
             data.append(text)
-    frame = rows_to_frame(TABLES[table], data)
+    if columns is None:
+        frame = rows_to_frame(TABLES[table], data)
+    else:
+        decoded = [json.loads(text) for text in data]
+        frame = pd.DataFrame(
+            {c: pd.Series([rec.get(c) for rec in decoded], dtype=object) for c in columns}
+        )
     frame.insert(0, "seen_at", pd.to_datetime(pd.Series(seen, dtype=object), utc=True))
     frame.insert(0, "run_id", pd.Series(runs, dtype="int64"))
     return frame

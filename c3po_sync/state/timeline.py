@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,6 +41,15 @@ def project_snapshots(
     for (run_id, seen_at), rows in frame.groupby(["run_id", "seen_at"], sort=True):
         out.append((int(run_id), seen_at.to_pydatetime(), rows.drop(columns=["run_id", "seen_at"])))
     return out
+
+
+def project_observations(
+    store: StateStore, columns: Sequence[str], upto_run: int | None = None
+) -> pd.DataFrame:
+    """The change log's observations of projects (``run_id``, ``seen_at``, ``columns`` as
+    stored) up to ``upto_run``: the input of rules.history.project_history_frame."""
+    with store.engine.connect() as conn:
+        return changelog.observations(conn, "projects", upto_run, columns)
 
 
 def tables_for_deltas(store: StateStore, run_id: int) -> CanonicalTables:

@@ -106,3 +106,27 @@ def test_history_days_forgets_replaced_versions_only(tmp_path: Path):
     changes = field_changes(history, ["budget"])
     assert [(c.before, c.after) for c in changes.itertuples()] == [(2.0, 3.0)]
     assert set(history["project_key"]) == {"A", "OLD"}  # current versions stay, however old
+
+
+def test_observations_as_stored_give_the_same_history(tmp_path: Path):
+    """The evaluate step reads a few fields as stored (no typed frame): same history."""
+    from c3po_sync.rules.history import project_history_frame
+
+    rows = [
+        {"project_key": "A", "budget": 100.0, "start_date": date(2026, 1, 5),
+         "departments": ["Fire", "Police"], "custom_software": True},
+        {"project_key": "A", "budget": 120.0, "start_date": date(2026, 2, 5),
+         "departments": ["police", "fire"], "custom_software": False},
+    ]  # fmt: skip
+    with StateStore(f"sqlite:///{tmp_path / 's.db'}") as store:
+        for night, row in enumerate(rows):
+            tables = CanonicalTables(projects=PROJECTS.frame([row]))
+            store.save_snapshot(night + 1, tables, at=START + timedelta(days=night))
+        typed = project_history(timeline.project_snapshots(store))
+        stored = project_history_frame(
+            timeline.project_observations(store, ("project_key", *WATCHED))
+        )
+    assert stored.astype(object).to_dict("list") == typed.astype(object).to_dict("list")
+    fields = ["budget", "start_date", "departments", "custom_software"]
+    assert list(field_changes(stored, fields)["field"]) == ["budget", "custom_software",
+                                                            "start_date"]  # fmt: skip
