@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 import pandas as pd
 from sqlalchemy import Connection, and_, delete, func, or_, select, update
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 # Only projects are versioned: they are what the history rules and the council deltas read.
 VERSIONED_TABLES = ("projects",)
 _CHUNK = 500
+T = TypeVar("T")
 
 v = t.entity_versions
 
@@ -96,7 +98,7 @@ def _fold_table(
     closing = changed + gone
     if closing:
         prev_run, prev_at = prev if prev is not None else (None, None)
-        for chunk in _chunks(closing):
+        for chunk in chunks(closing):
             conn.execute(
                 update(v)
                 .where(v.c.table_name == table, v.c.valid_to_run.is_(None))
@@ -219,6 +221,7 @@ def as_of(conn: Connection, table: str, run_id: int) -> pd.DataFrame | None:
     return rows_to_frame(TABLES[table], [d for (d,) in rows])
 
 
-def _chunks(items: list[str]) -> Iterable[list[str]]:
+def chunks(items: list[T]) -> Iterator[list[T]]:
+    """``items`` in slices that keep IN (...) lists under every backend's bind-parameter limit."""
     for i in range(0, len(items), _CHUNK):
         yield items[i : i + _CHUNK]

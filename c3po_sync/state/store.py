@@ -25,6 +25,7 @@ from c3po_sync.state import (
     raw_tables,  # noqa: F401 (registers the raw-cache tables)
 )
 from c3po_sync.state import tables as t
+from c3po_sync.state.changelog import chunks as _chunks
 from c3po_sync.state.evaluations import EvaluationsMixin
 from c3po_sync.state.history import FindingsDelta
 from c3po_sync.state.runs import OUTCOMES, RunNotFoundError, RunsMixin
@@ -35,7 +36,6 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["OUTCOMES", "RunNotFoundError", "SNAPSHOT_TABLES", "StateStore", "StateStoreError"]
 SNAPSHOT_TABLES = ("projects", "documents", "status_reports", "assets", "quarantine")
-_CHUNK = 500  # keeps IN (...) lists under every backend's bind-parameter limit
 BUSY_TIMEOUT_S = 30
 
 
@@ -396,8 +396,3 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
 
 def _span(ids: list[int]) -> str:
     return str(ids[0]) if len(ids) == 1 else f"{ids[0]}..{ids[-1]}"
-
-
-def _chunks(items: list) -> Iterator[list]:
-    for i in range(0, len(items), _CHUNK):
-        yield items[i : i + _CHUNK]
