@@ -21,6 +21,8 @@ from sqlalchemy import Column, Float, MetaData, String, Table, delete, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from c3po_sync.scheduler.lock import create_once
+
 log = logging.getLogger(__name__)
 
 metadata = MetaData()
@@ -59,7 +61,7 @@ class ClaimingExecutor(ThreadPoolExecutor):
         """``own_args``: function reference -> the first argument this process runs it with
         (its settings file), whatever another scheduler stored in the shared job store."""
         super().__init__(max_workers)
-        metadata.create_all(engine)
+        create_once(lambda: metadata.create_all(engine))
         self.engine = engine
         self.own_args = own_args or {}
         self.holder = f"{socket.gethostname()}:{os.getpid()}"

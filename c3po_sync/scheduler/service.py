@@ -25,7 +25,7 @@ from c3po_sync.pipeline.result import RunResult
 from c3po_sync.private_files import private_sqlite
 from c3po_sync.scheduler.claims import ClaimingExecutor
 from c3po_sync.scheduler.cron import crontab_trigger
-from c3po_sync.scheduler.lock import JobLock, JobLockedError, lock_engine
+from c3po_sync.scheduler.lock import JobLock, JobLockedError, create_once, lock_engine
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,8 @@ def build_scheduler(
         job_defaults={"max_instances": 1},
         timezone=settings.time_zone,
     )
-    store.start(scheduler, "default")  # so the stored jobs can be read before start()
+    # start() creates the job table if missing: so the stored jobs can be read before start()
+    create_once(lambda: store.start(scheduler, "default"))
     try:
         existing = {j.id: j for j in store.get_all_jobs()}
     except Exception as e:  # an unreadable job store row: rebuild it from jobs/

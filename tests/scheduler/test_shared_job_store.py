@@ -35,7 +35,6 @@ def _start(tmp: Path, name: str, url: str, fires: Path) -> tuple[subprocess.Pope
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
     return proc, cfg.resolve()
 
 
@@ -44,8 +43,10 @@ def test_two_schedulers_sharing_postgresql_run_each_fire_time_once(tmp_path: Pat
     fires.touch()
     procs = []
     try:
-        for name in ("a", "b"):  # one after the other: both create the shared tables
-            procs.append(_start(tmp_path, name, pg_url, fires))
+        # Both at once, on an empty database: both create the shared tables.
+        procs = [_start(tmp_path, name, pg_url, fires) for name in ("a", "b")]
+        for proc, _ in procs:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
         start = len(fires.read_text().splitlines())
         time.sleep(5)
     finally:
