@@ -32,6 +32,12 @@ def _create_index(name: str, table: str, columns: list[str], unique: bool = Fals
         op.create_index(name, table, columns, unique=unique)
 
 
+def _add_column(table: str, column: sa.Column) -> None:
+    known = {c["name"] for c in sa.inspect(op.get_bind()).get_columns(table)}
+    if column.name not in known:
+        op.add_column(table, column)
+
+
 def upgrade() -> None:
     _create_table(
         "change_tokens",
@@ -179,6 +185,16 @@ def upgrade() -> None:
         sa.Column("replans", sa.Integer(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("run_id", "list_title"),
     )
+    # Columns release 1 added to write_runs after its first version (they were added by a
+    # hand-written ALTER on open): a table from before them gets them, rows keep the defaults.
+    _add_column(
+        "write_runs", sa.Column("recycled", sa.Integer(), nullable=False, server_default="0")
+    )
+    _add_column(
+        "write_runs", sa.Column("recycled_keys", sa.Text(), nullable=False, server_default="{}")
+    )
+    _add_column("write_runs", sa.Column("replans", sa.Integer(), nullable=False,
+                                        server_default="0"))  # fmt: skip
     bind = op.get_bind()
     if bind.execute(sa.text("SELECT count(*) FROM schema_version")).scalar() == 0:
         # What release 1's store wrote on first open; a release-1 process reading this database
