@@ -89,3 +89,16 @@ def test_a_new_database_is_created_at_head(tmp_path: Path):
         store.finish_run(run, "ok")
         with store.engine.connect() as conn:
             assert migrate.current(conn) == migrate.head()
+
+
+def test_the_migrations_build_the_schema_the_code_declares(tmp_path: Path):
+    """A table or column added to state/tables.py without a revision fails here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from c3po_sync.state import tables
+
+    with StateStore(f"sqlite:///{tmp_path / 'state.db'}") as store:
+        with store.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), tables.metadata)
+    assert diff == []
