@@ -19,6 +19,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import Engine
 
+from c3po_sync.errors import C3POError
+
 logger = logging.getLogger(__name__)
 
 SCRIPT_LOCATION = "c3po_sync.state:migrations"
@@ -26,8 +28,9 @@ SCRIPT_LOCATION = "c3po_sync.state:migrations"
 _PG_LOCK_ID = 0x6333504F
 
 
-class NewerSchemaError(RuntimeError):
-    """The database is at a revision this release does not know (see store.StateStoreError)."""
+class NewerSchemaError(C3POError, RuntimeError):
+    """The database is at a revision this release does not know; the message says where
+    (the store raises it as its StateStoreError)."""
 
 
 def _config() -> Config:
