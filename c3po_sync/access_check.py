@@ -41,7 +41,7 @@ def rights_checks(
         client_id=client_id_of(settings),
         hub_lists=HUB_LISTS,
     )
-    if getattr(settings, "notify", None) is not None:
+    if settings.notify is not None:
         out.append(check_mail_send(_graph_tokens(settings), "notify"))
     return out
 

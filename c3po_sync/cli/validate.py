@@ -123,6 +123,7 @@ def validate_all(config: Path) -> ValidationReport:
     from c3po_sync.config.jobs import load_job
     from c3po_sync.config.settings import CertificateAuth, load_settings
     from c3po_sync.normalize import MappingError, load_mappings
+    from c3po_sync.pipeline.prepare import check_retention
     from c3po_sync.rules import RulesConfigError, load_rules_config
 
     report = ValidationReport(Path(config))
@@ -165,9 +166,15 @@ def validate_all(config: Path) -> ValidationReport:
     except MappingError as e:
         report.add_config_error("mapping", e)
     try:
-        load_rules_config(s.resolve(s.rules_file))
+        rules = load_rules_config(s.resolve(s.rules_file))
     except RulesConfigError as e:
         report.add_config_error("rules", e)
+    else:
+        try:
+            if hasattr(s, "retention"):  # not when the settings file itself failed
+                check_retention(s, rules)
+        except ConfigError as e:
+            report.add_config_error("settings", e)
     return report
 
 

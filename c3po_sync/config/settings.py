@@ -189,6 +189,25 @@ class DashboardSettings(_Strict):
     public: DashboardPublic = Field(default_factory=DashboardPublic)
 
 
+class RetentionSettings(_Strict):
+    """What the state store keeps. Project history lives in the change log, which grows with
+    what changes; full snapshots (one per run, the bulky part) serve the views of one run."""
+
+    snapshot_days: int = Field(
+        14, ge=1, description="each run prunes full snapshots older than this"
+    )
+    min_snapshots: int = Field(
+        2, ge=2, description="the newest snapshots always kept (carry-over reads the last one)"
+    )
+    history_days: int | None = Field(
+        None,
+        ge=1,
+        description="forget project versions replaced longer ago than this; none: keep all. "
+        "At least the rules' reporting_window_days; the history rules (R7, R8) no longer see "
+        "changes older than it",
+    )
+
+
 class Settings(_Strict):
     """One deployment: where the tenant is, what to read, where to write."""
 
@@ -203,6 +222,7 @@ class Settings(_Strict):
     time_zone: str = "America/Los_Angeles"
     read: ReadSettings = Field(default_factory=ReadSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
     # Digests for PPMs (issue 14); None: a job with the notify step fails validation.

@@ -11,7 +11,7 @@ from c3po_sync.config.jobs import Job, load_jobs
 from c3po_sync.config.settings import Settings, load_settings
 from c3po_sync.normalize import load_mappings
 from c3po_sync.pipeline.context import RunInputs
-from c3po_sync.rules import load_rules_config
+from c3po_sync.rules import RulesConfig, load_rules_config
 
 
 def load_job_by_id(settings: Settings, job_id: str) -> Job:
@@ -21,6 +21,20 @@ def load_job_by_id(settings: Settings, job_id: str) -> Job:
         known = ", ".join(sorted(jobs)) or "none"
         raise ConfigError(jobs_dir, job_id, f"no such job; jobs defined: {known}")
     return jobs[job_id]
+
+
+def check_retention(settings: Settings, rules: RulesConfig) -> None:
+    """The change log must cover the rules' reporting window: the council report compares the
+    portfolio with the start of its period, and R7/R8 judge changes within it."""
+    days, window = settings.retention.history_days, rules.reporting_window_days
+    if days is not None and days < max(window, settings.retention.snapshot_days):
+        raise ConfigError(
+            settings.source_file or "settings",
+            "retention.history_days",
+            f"{days} is shorter than the rules' reporting_window_days ({window}) or "
+            f"retention.snapshot_days ({settings.retention.snapshot_days}): raise it to at "
+            f"least {max(window, settings.retention.snapshot_days)} or remove it (keep all)",
+        )
 
 
 def prepare_run(
@@ -44,6 +58,7 @@ def prepare_run(
         )
     mappings = load_mappings(settings.resolve(settings.mappings_dir))
     rules = load_rules_config(settings.resolve(settings.rules_file))
+    check_retention(settings, rules)
     return RunInputs(
         job=job,
         settings=settings,

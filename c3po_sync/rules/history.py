@@ -49,22 +49,39 @@ def project_history(snapshots: Iterable[tuple[int, datetime, pd.DataFrame]]) -> 
         snapshots: (run id, when the run saw the data, that run's PROJECTS frame), any order.
             The step that builds it reads the state store; the rules only ever see this frame.
     """
-    rows: list[dict[str, Any]] = []
+    parts = []
     for run_id, seen_at, projects in snapshots:
         cols = [c for c in ("project_key", *WATCHED) if c in projects.columns]
-        for rec in projects[cols].astype(object).to_dict("records"):
-            key = rec.get("project_key")
-            if key is None or (not isinstance(key, str) and pd.isna(key)):
-                continue
-            row = {"run_id": int(run_id), "seen_at": pd.Timestamp(seen_at), "project_key": key}
-            for c in WATCHED:
-                row[c] = _comparable(c, rec.get(c))
-            rows.append(row)
-    frame = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
-    frame["seen_at"] = pd.to_datetime(frame["seen_at"], utc=True)
+        part = projects[cols].copy()
+        part.insert(0, "seen_at", pd.Timestamp(seen_at))
+        part.insert(0, "run_id", int(run_id))
+        parts.append(part)
+    if not parts:
+        return project_history_frame(pd.DataFrame(columns=list(HISTORY_COLUMNS)))
+    return project_history_frame(pd.concat(parts, ignore_index=True))
+
+
+def project_history_frame(observations: pd.DataFrame) -> pd.DataFrame:
+    """:func:`project_history` of one frame holding ``run_id``, ``seen_at``, ``project_key``
+    and the watched fields (missing ones are blank), e.g. the state store's change log."""
+    obs = observations.reset_index(drop=True)
+    key = obs["project_key"] if "project_key" in obs else pd.Series([], dtype=object)
+    keep = key.map(lambda k: k is not None and (isinstance(k, str) or not pd.isna(k)))
+    obs = obs[keep.astype(bool)]
+    out = pd.DataFrame(
+        {
+            "run_id": obs["run_id"].astype("int64"),
+            "seen_at": pd.to_datetime(obs["seen_at"], utc=True),
+            "project_key": obs["project_key"].astype(object),
+        }
+    )
+    for c in WATCHED:
+        values = obs[c].astype(object).tolist() if c in obs else [None] * len(obs)
+        out[c] = pd.Series([_comparable(c, v) for v in values], index=obs.index, dtype=object)
+    out = out.reindex(columns=list(HISTORY_COLUMNS))
     # A key duplicated across sites in one run: keep the first, as the rules do.
-    frame = frame.drop_duplicates(["run_id", "project_key"], keep="first")
-    return frame.sort_values(["project_key", "run_id"], kind="stable").reset_index(drop=True)
+    out = out.drop_duplicates(["run_id", "project_key"], keep="first")
+    return out.sort_values(["project_key", "run_id"], kind="stable").reset_index(drop=True)
 
 
 def field_changes(history: pd.DataFrame | None, fields: Iterable[str]) -> pd.DataFrame:

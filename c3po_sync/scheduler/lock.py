@@ -25,13 +25,15 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from c3po_sync.errors import C3POError
 from c3po_sync.private_files import private_sqlite
 from c3po_sync.state.liveness import parse_holder, pid_is_dead
 
-__all__ = ["JobLock", "JobLockedError", "lock_engine", "parse_holder", "pid_is_dead"]
+__all__ = [
+    "JobLock", "JobLockedError", "create_once", "lock_engine", "parse_holder", "pid_is_dead",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,17 @@ class JobLockedError(C3POError, RuntimeError):
     transient = True  # the holder finishes or its lease expires
 
 
+def create_once(create: Callable[[], object]) -> None:
+    """Runs a CREATE-if-missing step that another scheduler starting at the same moment on a
+    shared PostgreSQL may race (both see no table, one CREATE fails): the retry sees the
+    table and creates nothing."""
+    try:
+        create()
+    except (IntegrityError, ProgrammingError) as e:
+        log.info("shared tables created by another process meanwhile (%s); checking again", e)
+        create()
+
+
 def lock_engine(url: str) -> Engine:
     """An engine for the lock table; SQLite waits on a busy database instead of failing."""
     if make_url(url).get_backend_name() == "sqlite":
@@ -61,7 +74,7 @@ def lock_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    metadata.create_all(engine)
+    create_once(lambda: metadata.create_all(engine))
     return engine
 
 

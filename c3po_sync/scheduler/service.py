@@ -11,7 +11,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -24,8 +23,9 @@ from c3po_sync.config.settings import Settings
 from c3po_sync.pipeline.context import RunInputs
 from c3po_sync.pipeline.result import RunResult
 from c3po_sync.private_files import private_sqlite
+from c3po_sync.scheduler.claims import ClaimingExecutor
 from c3po_sync.scheduler.cron import crontab_trigger
-from c3po_sync.scheduler.lock import JobLock, JobLockedError, lock_engine
+from c3po_sync.scheduler.lock import JobLock, JobLockedError, create_once, lock_engine
 
 log = logging.getLogger(__name__)
 
@@ -137,13 +137,20 @@ def build_scheduler(
     """
     url = private_sqlite(job_store_url(settings))
     store = SQLAlchemyJobStore(url=url, engine_options=_engine_options(url))
+    # A job store shared by schedulers on several hosts holds the settings path of whichever
+    # wrote the job last; each scheduler runs the jobs with its own.
+    own_args = {JOB_FUNC: str(Path(config_path).resolve())}
+    claims = ClaimingExecutor(
+        lock_engine(settings.resolved_lock_url), settings.scheduler.max_workers, own_args
+    )
     scheduler = scheduler_cls(
         jobstores={"default": store},
-        executors={"default": ThreadPoolExecutor(settings.scheduler.max_workers)},
+        executors={"default": claims},
         job_defaults={"max_instances": 1},
         timezone=settings.time_zone,
     )
-    store.start(scheduler, "default")  # so the stored jobs can be read before start()
+    # start() creates the job table if missing: so the stored jobs can be read before start()
+    create_once(lambda: store.start(scheduler, "default"))
     try:
         existing = {j.id: j for j in store.get_all_jobs()}
     except Exception as e:  # an unreadable job store row: rebuild it from jobs/

@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, inspect, select
 from sqlalchemy.engine import make_url
 
 from c3po_sync.logs import redact
+from c3po_sync.state import migrate
 from c3po_sync.state import tables as t
 from c3po_sync.state.store import StateStore
 
@@ -62,14 +63,21 @@ def _copy_into(url: str, copy: Path) -> None:
     target = create_engine(f"sqlite:///{copy}")
     try:
         present = set(inspect(engine).get_table_names())
-        t.metadata.create_all(target)
-        with engine.connect() as source, target.begin() as copied:
-            for table in t.metadata.sorted_tables:
-                if table.name not in present:
-                    continue
+        # Only the tables the source has, and its schema revision: the copy is then migrated
+        # (when StateStore opens it) exactly as the source would be, change log included.
+        copied = [table for table in t.metadata.sorted_tables if table.name in present]
+        t.metadata.create_all(target, tables=copied)
+        with engine.connect() as source, target.begin() as copy_conn:
+            for table in copied:
                 rows = [dict(r._mapping) for r in source.execute(select(table))]
                 if rows:
-                    copied.execute(table.insert(), rows)
+                    copy_conn.execute(table.insert(), rows)
+            revision = migrate.current(source)
+            if revision is not None:
+                copy_conn.exec_driver_sql(
+                    "CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"
+                )
+                copy_conn.exec_driver_sql("INSERT INTO alembic_version VALUES (?)", (revision,))
     finally:
         engine.dispose()
         target.dispose()

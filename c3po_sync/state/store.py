@@ -20,11 +20,14 @@ from c3po_sync.model.schema import TABLES
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.private_files import private_sqlite
 from c3po_sync.state import (
+    changelog,
     history,
+    migrate,
     raw_tables,  # noqa: F401 (registers the raw-cache tables)
 )
 from c3po_sync.state import notifications as _notifications  # noqa: F401 - its tables
 from c3po_sync.state import tables as t
+from c3po_sync.state.changelog import chunks as _chunks
 from c3po_sync.state.evaluations import EvaluationsMixin
 from c3po_sync.state.history import FindingsDelta
 from c3po_sync.state.runs import OUTCOMES, RunNotFoundError, RunsMixin
@@ -35,7 +38,6 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["OUTCOMES", "RunNotFoundError", "SNAPSHOT_TABLES", "StateStore", "StateStoreError"]
 SNAPSHOT_TABLES = ("projects", "documents", "status_reports", "assets", "quarantine")
-_CHUNK = 500  # keeps IN (...) lists under every backend's bind-parameter limit
 BUSY_TIMEOUT_S = 30
 
 
@@ -94,7 +96,10 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
             self.engine = _sqlite_engine(url)
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
-        t.metadata.create_all(self.engine)
+        try:
+            migrate.upgrade(self.engine, self._where())
+        except migrate.NewerSchemaError as e:
+            raise StateStoreError(str(e)) from None
         self._check_schema_version()
 
     def close(self) -> None:
@@ -117,13 +122,9 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
             yield conn
 
     def _check_schema_version(self) -> None:
-        with self._write() as conn:
+        with self._read() as conn:
             found = conn.execute(select(func.max(t.schema_version.c.version))).scalar()
-            if found is None:
-                conn.execute(
-                    t.schema_version.insert(), {"version": t.SCHEMA_VERSION, "applied_at": _now()}
-                )
-            elif found > t.SCHEMA_VERSION:
+            if found is not None and found > t.SCHEMA_VERSION:
                 raise StateStoreError(
                     f"{self._where()}: schema version "
                     f"{found} is newer than this C3PO Sync understands ({t.SCHEMA_VERSION})"
@@ -138,6 +139,7 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
 
         ``at``: the run's "as of" instant (one clock per run); now when not given.
         """
+        at = at or _now()
         batches = {
             name: frame_to_rows(TABLES[name], getattr(tables, name)) for name in SNAPSHOT_TABLES
         }
@@ -147,7 +149,7 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
             conn.execute(delete(t.snapshots).where(t.snapshots.c.run_id == run_id))
             conn.execute(
                 t.snapshots.insert(),
-                {"run_id": run_id, "saved_at": at or _now(), "counts": json.dumps(counts)},
+                {"run_id": run_id, "saved_at": at, "counts": json.dumps(counts)},
             )
             for name, rows in batches.items():
                 if rows:
@@ -164,7 +166,16 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
                             for i, (key, data) in enumerate(rows)
                         ],
                     )
+            changelog.fold(conn, run_id, at, batches)
         logger.info("run %d snapshot saved: %s", run_id, counts)
+
+    def fold_history(self, run_id: int, tables: CanonicalTables, at: datetime) -> None:
+        """Folds ``tables`` into the change log as run ``run_id`` without keeping a snapshot:
+        what ``save_snapshot`` then pruning leaves (the year-of-history benchmark's nights)."""
+        rows = {name: frame_to_rows(TABLES[name], getattr(tables, name))
+                for name in changelog.VERSIONED_TABLES}  # fmt: skip
+        with self._write() as conn:
+            changelog.fold(conn, run_id, at, rows)
 
     def load_snapshot(self, run_id: int) -> CanonicalTables:
         """The canonical tables saved for ``run_id``, with the schema's dtypes restored."""
@@ -200,23 +211,60 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
         """Deletes all but the newest ``keep`` snapshots (runs and findings stay); returns ids.
 
         Snapshots are the bulky part of the store (a 50,000-document tenant is tens of MB per
-        run); the scheduler calls this after a successful run.
+        run); each run prunes by age (``prune_snapshots_older_than``); history stays in the
+        change log.
         """
         if keep < 1:
             raise ValueError(f"keep must be at least 1, got {keep}")
-        with self._write() as conn:
+        with self._read() as conn:
             ids = [
                 r
                 for (r,) in conn.execute(
                     select(t.snapshots.c.run_id).order_by(t.snapshots.c.run_id.desc()).offset(keep)
                 )
             ]
+        self._delete_snapshots(sorted(ids))
+        return sorted(ids)
+
+    def prune_snapshots_older_than(self, cutoff: datetime, keep_newest: int) -> list[int]:
+        """Deletes snapshots saved before ``cutoff`` except the newest ``keep_newest``; returns
+        the run ids deleted. The change log keeps their history (state.changelog)."""
+        if keep_newest < 1:
+            raise ValueError(f"keep_newest must be at least 1, got {keep_newest}")
+        with self._read() as conn:
+            ids = [
+                r
+                for (r,) in conn.execute(
+                    select(t.snapshots.c.run_id)
+                    .order_by(t.snapshots.c.run_id.desc())
+                    .offset(keep_newest)
+                )
+            ]
+            old = set()
+            for chunk in _chunks(ids):
+                old |= {
+                    r
+                    for (r,) in conn.execute(
+                        select(t.snapshots.c.run_id).where(
+                            t.snapshots.c.run_id.in_(chunk), t.snapshots.c.saved_at < cutoff
+                        )
+                    )
+                }
+        self._delete_snapshots(sorted(old))
+        return sorted(old)
+
+    def prune_history_older_than(self, cutoff: datetime) -> int:
+        """Forgets project versions last seen before ``cutoff`` (retention.history_days)."""
+        with self._write() as conn:
+            return changelog.forget_before(conn, cutoff)
+
+    def _delete_snapshots(self, ids: list[int]) -> None:
+        with self._write() as conn:
             for chunk in _chunks(ids):
                 conn.execute(delete(t.snapshot_rows).where(t.snapshot_rows.c.run_id.in_(chunk)))
                 conn.execute(delete(t.snapshots).where(t.snapshots.c.run_id.in_(chunk)))
         if ids:
-            logger.info("pruned %d snapshot(s), kept the newest %d", len(ids), keep)
-        return sorted(ids)
+            logger.info("pruned %d snapshot(s): runs %s", len(ids), _span(ids))
 
     # --- findings history ---------------------------------------------------------------------
 
@@ -348,6 +396,5 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
         return redact(self.engine.url.render_as_string(hide_password=False))
 
 
-def _chunks(items: list) -> Iterator[list]:
-    for i in range(0, len(items), _CHUNK):
-        yield items[i : i + _CHUNK]
+def _span(ids: list[int]) -> str:
+    return str(ids[0]) if len(ids) == 1 else f"{ids[0]}..{ids[-1]}"

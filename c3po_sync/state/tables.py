@@ -16,7 +16,9 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-SCHEMA_VERSION = 1
+# Release 1 had no Alembic; 2 is the first Alembic head (0002). A release that only knows 1
+# refuses a database migrated past it instead of misreading it.
+SCHEMA_VERSION = 2
 
 
 class UTCDateTime(TypeDecorator):
@@ -156,4 +158,29 @@ written = Table(
     Column("item_key", String(500), primary_key=True),
     Column("row_hash", String(128), nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# The change log (SCD-2): one row per version of an entity, opened by the run that first saw
+# it and closed by the first run that no longer did (changed or gone). The history rules read
+# it instead of every stored snapshot, so it grows with what changes, not with nights.
+entity_versions = Table(
+    "entity_versions",
+    metadata,
+    Column("table_name", String(40), primary_key=True),
+    Column("entity_key", String(1000), primary_key=True),
+    Column("valid_from_run", Integer, primary_key=True),
+    Column("valid_from_at", UTCDateTime, nullable=False),
+    Column("valid_to_run", Integer),  # None while current
+    Column("last_seen_run", Integer),  # the last run that saw this version, once closed
+    Column("last_seen_at", UTCDateTime),
+    Column("data", Text, nullable=False),  # the row as stored in a snapshot (serialize.py)
+    Index("ix_entity_versions_current", "table_name", "valid_to_run"),
+)
+
+# Every run folded into the change log, in order: the change log's clock.
+change_log_runs = Table(
+    "change_log_runs",
+    metadata,
+    Column("run_id", Integer, primary_key=True, autoincrement=False),
+    Column("at", UTCDateTime, nullable=False),
 )

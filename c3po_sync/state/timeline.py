@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy import func, select
 
-from c3po_sync.model.schema import PROJECTS
+from c3po_sync.model.tables import CanonicalTables
+from c3po_sync.state import changelog
 from c3po_sync.state import tables as t
-from c3po_sync.state.serialize import rows_to_frame
 from c3po_sync.state.store import RunNotFoundError, StateStore
 
 logger = logging.getLogger(__name__)
@@ -20,52 +21,68 @@ logger = logging.getLogger(__name__)
 # Checkpoint keys (the store's generic JSON checkpoints; no schema change needed).
 LAST_ROLLUP = "report:last_rollup"  # {"run_id", "date", "scores"}
 LAST_COUNCIL_REPORT = "report:last_council_report"  # {"run_id", "date", "scores"}
-MAX_HISTORY_RUNS = 400  # about a year of nightly runs; history rules look back this far
 
 
 def project_snapshots(
-    store: StateStore, upto_run: int | None = None, limit: int = MAX_HISTORY_RUNS
+    store: StateStore, upto_run: int | None = None
 ) -> list[tuple[int, datetime, pd.DataFrame]]:
-    """(run id, when its snapshot was saved, its PROJECTS frame) for the newest ``limit``
-    snapshots up to ``upto_run``, oldest first. Reads only the projects rows, so a tenant with
-    50,000 documents does not load them all to build the project history."""
-    q = select(t.snapshots.c.run_id, t.snapshots.c.saved_at).order_by(t.snapshots.c.run_id.desc())
-    if upto_run is not None:
-        q = q.where(t.snapshots.c.run_id <= upto_run)
+    """(run id, when that run saw them, the PROJECTS rows) at the runs where a project was
+    first or last seen with a version, up to ``upto_run``, oldest first.
+
+    Read from the change log (state.changelog), not from every snapshot: each night costs the
+    same however many nights came before, and rules.history.project_history finds the same
+    changes in it as in the full run-by-run history.
+    """
     with store.engine.connect() as conn:
-        runs = list(conn.execute(q.limit(limit)))
-        if not runs:
-            return []
-        ids = [r for r, _ in runs]
-        data = conn.execute(
-            select(t.snapshot_rows.c.run_id, t.snapshot_rows.c.data)
-            .where(
-                t.snapshot_rows.c.table_name == "projects",
-                t.snapshot_rows.c.run_id >= min(ids),
-                t.snapshot_rows.c.run_id <= max(ids),
-            )
-            .order_by(t.snapshot_rows.c.run_id, t.snapshot_rows.c.row_no)
-        ).all()
-    by_run: dict[int, list[str]] = {r: [] for r in ids}
-    for run_id, text in data:
-        if run_id in by_run:
-            by_run[run_id].append(text)
-    saved = dict(runs)
-    return [(r, saved[r], rows_to_frame(PROJECTS, by_run[r])) for r in sorted(ids)]
+        frame = changelog.observations(conn, "projects", upto_run)
+    if frame.empty:
+        return []
+    out = []
+    for (run_id, seen_at), rows in frame.groupby(["run_id", "seen_at"], sort=True):
+        out.append((int(run_id), seen_at.to_pydatetime(), rows.drop(columns=["run_id", "seen_at"])))
+    return out
+
+
+def project_observations(
+    store: StateStore, columns: Sequence[str], upto_run: int | None = None
+) -> pd.DataFrame:
+    """The change log's observations of projects (``run_id``, ``seen_at``, ``columns`` as
+    stored) up to ``upto_run``: the input of rules.history.project_history_frame."""
+    with store.engine.connect() as conn:
+        return changelog.observations(conn, "projects", upto_run, columns)
+
+
+def tables_for_deltas(store: StateStore, run_id: int) -> CanonicalTables:
+    """What the council deltas compare against: ``run_id``'s snapshot while it is kept, else
+    its projects rebuilt from the change log (the deltas read projects only)."""
+    try:
+        return store.load_snapshot(run_id)
+    except RunNotFoundError:
+        with store.engine.connect() as conn:
+            projects = changelog.as_of(conn, "projects", run_id)
+        if projects is None:
+            raise
+        logger.info("run %d: snapshot pruned; its projects come from the change log", run_id)
+        return CanonicalTables(projects=projects)
 
 
 def snapshot_run_before(store: StateStore, day: date, tz: ZoneInfo | None = None) -> int | None:
     """The newest run whose snapshot was saved before ``day`` began (in ``tz``, default UTC):
     the state of the portfolio "as of" that morning."""
     start = datetime.combine(day, time(0), tzinfo=tz or UTC)
-    q = select(t.snapshots.c.run_id).where(t.snapshots.c.saved_at < start)
+    q = select(_LOG.c.run_id).where(_LOG.c.at < start)
     with store.engine.connect() as conn:
-        return conn.execute(q.order_by(t.snapshots.c.run_id.desc()).limit(1)).scalar()
+        return conn.execute(q.order_by(_LOG.c.run_id.desc()).limit(1)).scalar()
+
+
+# Runs kept in the change log outlive their pruned snapshots: their projects can still be
+# compared (tables_for_deltas), so they still count as "a snapshot" for dates and reports.
+_LOG = t.change_log_runs
 
 
 def oldest_snapshot_run(store: StateStore) -> int | None:
     with store.engine.connect() as conn:
-        return conn.execute(select(func.min(t.snapshots.c.run_id))).scalar()
+        return conn.execute(select(func.min(_LOG.c.run_id))).scalar()
 
 
 def snapshot_saved_at(store: StateStore, run_id: int) -> datetime:
@@ -73,6 +90,8 @@ def snapshot_saved_at(store: StateStore, run_id: int) -> datetime:
         at = conn.execute(
             select(t.snapshots.c.saved_at).where(t.snapshots.c.run_id == run_id)
         ).scalar()
+        if at is None:
+            at = conn.execute(select(_LOG.c.at).where(_LOG.c.run_id == run_id)).scalar()
     if at is None:
         raise RunNotFoundError(f"no snapshot for run {run_id} in {store.url}")
     return at

@@ -10,18 +10,13 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Column,
-    Connection,
     Integer,
     String,
     Table,
     Text,
     delete,
-    event,
-    inspect,
     select,
-    text,
 )
-from sqlalchemy.schema import CreateColumn
 
 from c3po_sync.sinks.base import WriteReport
 from c3po_sync.state.tables import UTCDateTime, metadata
@@ -46,29 +41,13 @@ write_runs = Table(
     Column("marked_keys", Text, nullable=False),  # JSON list
     Column("failed_keys", Text, nullable=False),  # JSON object: key -> error
     Column("recorded_at", UTCDateTime, nullable=False),
-    # Added after the first release: server defaults fill the rows of older databases.
+    # Added after the first release: server defaults fill the rows of older databases
+    # (migration 0001 adds them to a table made before them).
     Column("recycled", Integer, nullable=False, server_default="0"),  # duplicate items removed
     Column("recycled_keys", Text, nullable=False, server_default="{}"),  # JSON: key -> item ids
     Column("replans", Integer, nullable=False, server_default="0"),  # lost $batch answers re-read
 )
 _KEYS = ("added_keys", "changed_keys", "marked_keys", "failed_keys", "recycled_keys")
-
-
-@event.listens_for(metadata, "after_create")
-def _add_missing_columns(_target: object, connection: Connection, **_kw: Any) -> None:
-    """Brings a ``write_runs`` table made by an older version up to date on open.
-
-    ``create_all`` creates missing tables but never alters one that exists; new columns are
-    only ever added, with a server default, so an ``ADD COLUMN`` is the whole migration.
-    """
-    found = inspect(connection)
-    if not found.has_table(write_runs.name):
-        return
-    have = {c["name"] for c in found.get_columns(write_runs.name)}
-    for column in write_runs.columns:
-        if column.name not in have:
-            ddl = CreateColumn(column).compile(dialect=connection.dialect)
-            connection.execute(text(f"ALTER TABLE {write_runs.name} ADD COLUMN {ddl}"))
 
 
 def _row(run_id: int, report: WriteReport) -> dict[str, Any]:

@@ -54,3 +54,6 @@ def deployment(tmp_path: Path) -> Iterator[Deployment]:
         yield Deployment(
             server, tenant, cfg, tmp_path / "jobs", f"sqlite:///{tmp_path / 'state.db'}", tmp_path
         )
+
+
+from pg_server import pg_url, postgres_server  # noqa: E402,F401 - the fixtures

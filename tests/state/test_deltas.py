@@ -139,7 +139,19 @@ def test_project_snapshots_read_only_projects(store_with_three_runs):
     snaps = timeline.project_snapshots(store, upto_run=2)
     assert [r for r, _, _ in snaps] == [1, 2]
     assert snaps[1][2]["phase"].tolist() == ["Release"]
-    assert [r for r, _, _ in timeline.project_snapshots(store, limit=1)] == [3]
+    assert timeline.oldest_snapshot_run(store) == 1
+
+
+def test_deltas_survive_pruned_snapshots(store_with_three_runs):
+    """The council compares with the last report's run, often older than the snapshots kept:
+    its projects come back from the change log."""
+    store, _ = store_with_three_runs
+    assert store.prune_snapshots(keep=1) == [1, 2]
+    frame, base, to = deltas_between(store, since_run=1)
+    assert (base, to) == (1, 3)
+    assert _changes(frame) == [("B", "New project"), ("A", "Phase changed"),
+                               ("A", "Finding resolved")]  # fmt: skip
+    assert [r for r, _, _ in timeline.project_snapshots(store, upto_run=2)] == [1, 2]
     assert timeline.oldest_snapshot_run(store) == 1
 
 

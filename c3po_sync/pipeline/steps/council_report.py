@@ -68,7 +68,8 @@ def deltas_between(
     if base >= to:
         raise DeltaRangeError(f"baseline run {base} is not before run {to}")
     try:
-        before, after = store.load_snapshot(base), store.load_snapshot(to)
+        before = timeline.tables_for_deltas(store, base)
+        after = timeline.tables_for_deltas(store, to)
     except RunNotFoundError as e:
         raise DeltaRangeError(f"{e} (snapshots may have been pruned)") from None
     events = timeline.finding_events_between(store, base, to)

@@ -9,7 +9,7 @@ from c3po_sync.pipeline.carry import finding_sources
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.rules import evaluate
 from c3po_sync.rules.evaluation import evaluation_table
-from c3po_sync.rules.history import project_history
+from c3po_sync.rules.history import WATCHED, project_history_frame
 from c3po_sync.sinks.hub_history import findings_from_hub
 from c3po_sync.sinks.hub_lists import FINDINGS_LIST
 from c3po_sync.state import timeline
@@ -18,10 +18,11 @@ from c3po_sync.state import timeline
 def run_evaluate(ctx: RunContext) -> None:
     result = ctx.result
     tables = ctx.current_tables()
-    # The rules stay pure: the store's snapshots (this run's included) are read here and
-    # handed to the rules that judge change over time.
+    # The rules stay pure: the store's change log (this run's snapshot included) is read here
+    # and handed to the rules that judge change over time.
     upto = ctx.store.latest_snapshot_run(before_run=result.run_id + 1)
-    history = project_history(timeline.project_snapshots(ctx.store, upto_run=upto))
+    observed = timeline.project_observations(ctx.store, ("project_key", *WATCHED), upto)
+    history = project_history_frame(observed)
     findings = evaluate(tables, ctx.inputs.rules, ctx.inputs.today, history=history)
     if ctx.source_findings:
         findings = pd.concat([findings, FINDINGS.frame(ctx.source_findings)], ignore_index=True)

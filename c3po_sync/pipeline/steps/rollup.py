@@ -39,7 +39,7 @@ def changes_since(ctx: RunContext, base_run: int | None) -> tuple[pd.DataFrame |
     if now_run is None or base_run is None or base_run >= now_run:
         return None, "no earlier snapshot"
     try:
-        before = ctx.store.load_snapshot(base_run)
+        before = timeline.tables_for_deltas(ctx.store, base_run)
     except RunNotFoundError:
         log.warning("snapshot of run %s was pruned; the workbook shows no changes", base_run)
         return None, f"run {base_run} (snapshot no longer kept)"

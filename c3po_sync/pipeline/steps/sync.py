@@ -81,8 +81,20 @@ def run_sync(ctx: RunContext) -> None:
     }
     result.quarantined = len(tables.quarantine)
     ctx.store.save_snapshot(result.run_id, tables, at=ctx.as_of)
+    prune_snapshots(ctx)
     record_reads(ctx.store, [m.ref for m in used], ctx.as_of)
     save_stale(ctx.store, stale)
+
+
+def prune_snapshots(ctx: RunContext) -> None:
+    """Old snapshots go as each run saves its own: done here, in the run that holds the job's
+    lock, rather than by a job of its own, so no other writer competes and a deployment with
+    no scheduler (cron, CI) prunes too. History stays in the change log."""
+    keep = ctx.inputs.settings.retention
+    cutoff = ctx.as_of - timedelta(days=keep.snapshot_days)
+    ctx.store.prune_snapshots_older_than(cutoff, keep_newest=keep.min_snapshots)
+    if keep.history_days is not None:
+        ctx.store.prune_history_older_than(ctx.as_of - timedelta(days=keep.history_days))
 
 
 def check_run_level(result: RunResult) -> None:

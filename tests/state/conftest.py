@@ -1,0 +1,3 @@
+"""Fixtures of the state-store tests."""
+
+from pg_server import pg_url, postgres_server  # noqa: F401 - the fixtures
