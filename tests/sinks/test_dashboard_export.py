@@ -1,0 +1,40 @@
+"""The public CSV is opened in spreadsheets: SharePoint text never runs there as a formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+from c3po_sync.sinks.dashboard_data import DashboardData
+from c3po_sync.sinks.dashboard_export import public_csv, public_json
+
+
+def _data(title: str) -> DashboardData:
+    return DashboardData(
+        title="Major projects",
+        audience="public",
+        as_of=date(2026, 11, 1),
+        generated_at="2026-11-01T02:00:00Z",
+        changes_since="2026-10-01",
+        project_columns=["title", "budget"],
+        projects=[{"title": title, "budget": -5.0}],
+        by_phase=[],
+        by_status=[],
+        changes=[],
+        finding_changes={},
+        scorecard=[],
+    )
+
+
+def test_formula_text_is_written_as_text_and_numbers_stay_numbers() -> None:
+    text = '=HYPERLINK("http://evil.example","x")'
+    rows = list(csv.reader(io.StringIO(public_csv(_data(text)).decode("utf-8-sig"))))
+    assert rows == [["Project", "Budget"], ["'" + text, "-5.0"]]
+    assert json.loads(public_json(_data(text)))["projects"][0]["title"] == text
+
+
+def test_plain_text_is_unchanged() -> None:
+    rows = list(csv.reader(io.StringIO(public_csv(_data("Fire RMS")).decode("utf-8-sig"))))
+    assert rows[1][0] == "Fire RMS"
