@@ -18,6 +18,7 @@ DOC_TYPE_LABELS: dict[str, str] = {
     "project_plan": "Project plan",
     "vendor_contract": "Vendor contract",
     "key_vendor_staff": "Key vendor staff",
+    "council_report": "Council report",
     "status_report": "Status report",
     "other": "Other",
 }
@@ -61,6 +62,7 @@ ENTITY_KIND_LABELS: dict[str, str] = {
     "document": "Document",
     "ppm": "PPM",
     "source": "Source list",
+    "council_report": "Council report cycle",
 }
 
 

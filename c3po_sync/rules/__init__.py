@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 # Importing the rule modules registers their rules; keep them before config/engine users.
-from c3po_sync.rules import assets, changes, documents, projects, status  # noqa: F401
+from c3po_sync.rules import (  # noqa: F401
+    assets,
+    changes,
+    council,
+    documents,
+    methodology,
+    progress,
+    projects,
+    status,
+)
 from c3po_sync.rules.config import (
     RulesConfig,
     RulesConfigError,

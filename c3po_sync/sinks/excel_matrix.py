@@ -21,6 +21,7 @@ from c3po_sync.rules.matrix import (
     COMPLIES,
     LEGEND,
     NOT_APPLICABLE,
+    OLDER,
     OPEN,
     RESOLVED,
     UNCHECKED,
@@ -35,6 +36,7 @@ FILLS: Mapping[str, str] = {
     OPEN: "FFC7CE",
     RESOLVED: "DDEBF7",
     UNCHECKED: "FFEB9C",
+    OLDER: "E4DFEC",
     NOT_APPLICABLE: "F2F2F2",
 }
 _THIN = Side(style="thin", color="BFBFBF")
