@@ -103,7 +103,7 @@ def grandfathered(finished: pd.Series, actual_end: pd.Series, effective: date) -
     did not (still running, or finished on or after the date), NA when it finished on a date
     nobody recorded (then whether the policy applied cannot be told)."""
     ended = pd.to_datetime(actual_end, errors="coerce")
-    before = (ended < pd.Timestamp(effective)).astype("boolean")
+    before = (ended < pd.Timestamp(effective)).astype("boolean").mask(ended.isna(), pd.NA)
     out = pd.Series(False, index=finished.index, dtype="boolean")
     done = finished.fillna(False).astype(bool)
     out[done] = before[done]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from c3po_sync.model.recommendations import RECOMMENDATIONS as _AUDIT
+
 DOC_TYPE_LABELS: dict[str, str] = {
     "charter": "Charter",
     "charter_amendment": "Charter amendment",
@@ -24,19 +26,8 @@ DOC_TYPE_LABELS: dict[str, str] = {
 }
 """Document classification (DOCUMENTS.doc_type) -> its name."""
 
-RECOMMENDATIONS: dict[int, str] = {
-    1: "Technology policy and guidelines",
-    2: "Charter names users and stakeholders",
-    3: "Methodology chosen before procurement",
-    4: "Governance and staffing",
-    5: "ITD role formalized",
-    6: "C3PO engagement and consultant performance",
-    7: "Key documents on a shared platform",
-    8: "Key vendor staff continuity",
-    9: "Regular council reporting of deltas",
-    10: "IT inventory over the full lifecycle",
-}
-"""Short names of the November 2019 Technology Deployments Audit recommendations."""
+RECOMMENDATIONS: dict[int, str] = {n: r.short for n, r in _AUDIT.items()}
+"""Short names of the audit's recommendations (defined once, in model.recommendations)."""
 
 DATA_QUALITY_REC = 0
 DATA_QUALITY = "Data quality"
