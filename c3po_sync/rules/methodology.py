@@ -38,11 +38,12 @@ def verdicts(ctx: RuleContext) -> pd.Series:
         )
         verdict: dict[str, str] = {}
         for key, g in seen.groupby("key", sort=False):
-            past = g[g["past"]]
-            if past.empty:
+            flags = g["past"].tolist()
+            if not any(flags):
                 continue
-            first = past.iloc[0]
-            before = g[(g["seen_at"] < first["seen_at"]) & ~g["past"]]
+            at = flags.index(True)  # sightings come in run order
+            first = g.iloc[at]
+            before = g.iloc[:at]
             if first["value"] is None or pd.isna(first["value"]):
                 verdict[str(key)] = LATE
             elif len(before):
