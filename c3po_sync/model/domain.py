@@ -110,6 +110,27 @@ def grandfathered(finished: pd.Series, actual_end: pd.Series, effective: date) -
     return out
 
 
+def filled(values: pd.Series) -> pd.Series:
+    """Cells holding a value: not NA, not blank text, not an empty list."""
+    return pd.Series(
+        [
+            bool(v) if isinstance(v, list | tuple) else na_to_python(v) not in (None, "")
+            for v in values.astype(object).tolist()
+        ],
+        index=values.index,
+        dtype=bool,
+    )
+
+
+def unfilled_by_source(rows: pd.DataFrame, column: str) -> pd.Series:
+    """Per row: True when no row of the same source list (site, list) fills ``column``."""
+    if rows.empty:
+        return pd.Series(False, index=rows.index, dtype=bool)
+    has = filled(rows[column])
+    src = rows["source_site"].astype(str) + "\n" + rows["source_list"].astype(str)
+    return ~has.groupby(src).transform("any").astype(bool)
+
+
 def delivers_system(kinds: pd.Series, system_kinds: Sequence[str]) -> pd.Series:
     """True where the project kind is one that delivers a system (must enter the inventory),
     False for other kinds (staffing, O&M line items), NA where no kind is recorded."""

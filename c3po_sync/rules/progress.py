@@ -105,7 +105,11 @@ def budget_overrun(ctx: RuleContext) -> pd.DataFrame:
     "reviewed more than vendor_review_interval_days (90) ago, or never",
     near_miss="reviewed exactly 90 days ago, no vendor named, or a project in Procurement",
     scope=lambda ctx: sc.project_scope(
-        ctx, sc.with_vendor(ctx, sc.gated(ctx, ctx.config.phase_gates.vendor_review))
+        ctx,
+        sc.with_vendor(ctx, sc.gated(ctx, ctx.config.phase_gates.vendor_review)).mask(
+            ctx.unmapped("vendor_last_review"), pd.NA
+        ),
+        sc.UNMAPPED.format(field="vendor_last_review"),
     ),
 )
 def vendor_review_overdue(ctx: RuleContext) -> pd.DataFrame:
@@ -114,6 +118,7 @@ def vendor_review_overdue(ctx: RuleContext) -> pd.DataFrame:
     age = ctx.days_since(p["vendor_last_review"])
     mask = ctx.active & ctx.at_or_past(ctx.config.phase_gates.vendor_review) & ~blank(p["vendor"])
     mask &= (age.isna() | (age > interval)).fillna(True).astype(bool)
+    mask &= ~ctx.unmapped("vendor_last_review")
     bad = p[mask]
     if bad.empty:
         return no_hits()

@@ -387,7 +387,13 @@ def stakeholder_departments(value: object) -> set[str]:
     "impacted department has no stakeholder named ('Department: name' in stakeholders)",
     near_miss="every impacted department has a named stakeholder (letter case aside), or the "
     "project is still in Chartering",
-    scope=lambda ctx: sc.project_scope(ctx, sc.gated(ctx, ctx.config.phase_gates.stakeholders)),
+    scope=lambda ctx: sc.project_scope(
+        ctx,
+        sc.gated(ctx, ctx.config.phase_gates.stakeholders).mask(
+            ctx.unmapped("stakeholders"), pd.NA
+        ),
+        sc.UNMAPPED.format(field="stakeholders"),
+    ),
 )
 def stakeholders_missing(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
@@ -402,7 +408,7 @@ def stakeholders_missing(ctx: RuleContext) -> pd.DataFrame:
         dtype=object,
     )
     mask = ctx.active & ctx.at_or_past(ctx.config.phase_gates.stakeholders)
-    mask &= uncovered.map(bool).astype(bool)
+    mask &= uncovered.map(bool).astype(bool) & ~ctx.unmapped("stakeholders")
     bad = p[mask]
     if bad.empty:
         return no_hits()
@@ -427,8 +433,13 @@ def stakeholders_missing(ctx: RuleContext) -> pd.DataFrame:
     "R8-key-vendor-staff-missing), or no vendor is named",
     scope=lambda ctx: sc.project_scope(
         ctx,
-        sc.with_vendor(ctx, sc.gated(ctx, ctx.config.phase_gates.key_vendor_staff))
-        & ctx.projects["key_vendor_staff"].map(lambda v: bool(v) if isinstance(v, list) else False),
+        (
+            sc.with_vendor(ctx, sc.gated(ctx, ctx.config.phase_gates.key_vendor_staff))
+            & ctx.projects["key_vendor_staff"].map(
+                lambda v: bool(v) if isinstance(v, list) else False
+            )
+        ).mask(ctx.unmapped("key_vendor_staff_approved"), pd.NA),
+        sc.UNMAPPED.format(field="key_vendor_staff_approved"),
     ),
 )
 def key_vendor_staff_unapproved(ctx: RuleContext) -> pd.DataFrame:
@@ -436,6 +447,7 @@ def key_vendor_staff_unapproved(ctx: RuleContext) -> pd.DataFrame:
     listed = p["key_vendor_staff"].map(lambda v: bool(v) if isinstance(v, list) else False)
     mask = ctx.active & ctx.at_or_past(ctx.config.phase_gates.key_vendor_staff)
     mask &= ~blank(p["vendor"]) & listed.astype(bool) & ~flag(p["key_vendor_staff_approved"])
+    mask &= ~ctx.unmapped("key_vendor_staff_approved")
     bad = p[mask]
     if bad.empty:
         return no_hits()

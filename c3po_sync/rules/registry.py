@@ -75,6 +75,18 @@ class RuleContext:
             self.projects["phase"], c.phases, c.inactive_phases, self.states, c.finished_states
         )
 
+    def unmapped(self, column: str) -> pd.Series:
+        """Per project: True when no project of its source list has ``column`` filled in.
+
+        The canonical tables do not say which fields a site's mapping reads; a field that no
+        row of a list carries is taken as not read there, so a rule needing it says "not
+        checked" for that list's projects instead of flagging every one of them (a Yes/No
+        column, once mapped, is never blank in SharePoint)."""
+        key = "unmapped:" + column
+        if key not in self.cache:
+            self.cache[key] = domain.unfilled_by_source(self.projects, column)
+        return self.cache[key]
+
     def grandfathered(self, rule_id: str) -> pd.Series | None:
         """Per project, whether ``rule_id``'s policy postdates it (True), applies (False) or
         cannot be told (NA: finished on an unrecorded date); None when the rule has no

@@ -13,6 +13,7 @@ import pandas as pd
 from c3po_sync.rules.registry import SCOPE_COLUMNS, RuleContext, blank
 
 PHASE_UNKNOWN = "phase unknown, so the phase gate cannot be judged"
+UNMAPPED = "no project of its list records {field} (not mapped there), so it cannot be judged"
 
 
 def scope_frame(

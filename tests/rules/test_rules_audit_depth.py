@@ -144,8 +144,21 @@ def test_budget_overrun(spent, fires):
     ],
 )
 def test_vendor_review_overdue(overrides, fires):
-    t = tenant([project(**overrides)])
+    t = tenant([project(**overrides), project("MAPPED")])  # MAPPED: the list records reviews
     assert fired(t, "R6-vendor-review-overdue") == (["P1"] if fires else [])
+
+
+def test_a_field_no_project_of_the_list_records_is_not_checked():
+    t = tenant(
+        [project(vendor_last_review=None, key_vendor_staff_approved=None, stakeholders=None)]
+    )
+    for rule_id in (
+        "R6-vendor-review-overdue",
+        "R8-key-vendor-staff-unapproved",
+        "R2-stakeholders-missing",
+    ):
+        assert fired(t, rule_id) == [], rule_id
+        assert _status(t, rule_id) == {"P1": NOT_CHECKED}, rule_id
 
 
 # --- rec 8: the key vendor staff list approved, not only present ------------------------------
@@ -162,7 +175,7 @@ def test_vendor_review_overdue(overrides, fires):
     ],
 )
 def test_key_vendor_staff_unapproved(overrides, fires):
-    t = tenant([project(**overrides)])
+    t = tenant([project(**overrides), project("MAPPED")])
     assert fired(t, "R8-key-vendor-staff-unapproved") == (["P1"] if fires else [])
 
 
