@@ -58,7 +58,7 @@ def _scope(ctx: RuleContext) -> pd.DataFrame:
     requires=lambda c: (
         None
         if c.council_reports_from
-        else "no start of council reporting is configured (council_reports_from)"
+        else "no start of council reporting configured (council_reports_from)"
     ),
     scope=_scope,
 )

@@ -165,7 +165,7 @@ def _charter_scope(ctx: RuleContext) -> pd.DataFrame:
     requires=lambda c: (
         None
         if c.current_charter_template
-        else "no current charter template is configured (current_charter_template)"
+        else "no current charter template configured (current_charter_template)"
     ),
     scope=_charter_scope,
 )
