@@ -109,7 +109,7 @@ def budget_overrun(ctx: RuleContext) -> pd.DataFrame:
         sc.with_vendor(ctx, sc.gated(ctx, ctx.config.phase_gates.vendor_review)).mask(
             ctx.unmapped("vendor_last_review"), pd.NA
         ),
-        sc.UNMAPPED.format(field="vendor_last_review"),
+        sc.unmapped_note(ctx, "vendor_last_review"),
     ),
 )
 def vendor_review_overdue(ctx: RuleContext) -> pd.DataFrame:

@@ -392,7 +392,7 @@ def stakeholder_departments(value: object) -> set[str]:
         sc.gated(ctx, ctx.config.phase_gates.stakeholders).mask(
             ctx.unmapped("stakeholders"), pd.NA
         ),
-        sc.UNMAPPED.format(field="stakeholders"),
+        sc.unmapped_note(ctx, "stakeholders"),
     ),
 )
 def stakeholders_missing(ctx: RuleContext) -> pd.DataFrame:
@@ -439,7 +439,7 @@ def stakeholders_missing(ctx: RuleContext) -> pd.DataFrame:
                 lambda v: bool(v) if isinstance(v, list) else False
             )
         ).mask(ctx.unmapped("key_vendor_staff_approved"), pd.NA),
-        sc.UNMAPPED.format(field="key_vendor_staff_approved"),
+        sc.unmapped_note(ctx, "key_vendor_staff_approved"),
     ),
 )
 def key_vendor_staff_unapproved(ctx: RuleContext) -> pd.DataFrame:

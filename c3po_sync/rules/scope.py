@@ -83,3 +83,9 @@ def not_checked(ctx: RuleContext, why: str) -> pd.DataFrame:
     p = ctx.projects
     na = pd.Series(pd.NA, index=p.index, dtype="boolean")
     return project_scope(ctx, na, why)
+
+
+def unmapped_note(ctx: RuleContext, field: str) -> pd.Series:
+    """Why a project is not judged for ``field``: its list records it nowhere (NA elsewhere)."""
+    note = pd.Series(UNMAPPED.format(field=field), index=ctx.projects.index, dtype="string")
+    return note.where(ctx.unmapped(field), pd.NA)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -174,11 +173,26 @@ def not_reread(stale: Any | None) -> dict[str, Any]:
 
 
 def _clean(v: Any) -> Any:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    return v
+    return domain.na_to_python(v)
+
+
+def _grandfathered(projects: pd.DataFrame, rules: RulesConfig, rule_id: str) -> list[bool]:
+    """Per project: finished before ``rule_id``'s policy took effect (model.domain), so the
+    Knowledge Retention list neither asks for the document nor calls it missing."""
+    effective = rules.policy_effective.get(rule_id)
+    if effective is None:
+        return [False] * len(projects)
+    states = projects["state"] if "state" in projects.columns else None
+    finished = domain.finished_projects(
+        projects["phase"], rules.phases, rules.inactive_phases, states, rules.finished_states
+    )
+    gf = domain.grandfathered(finished, projects["actual_end"], effective)
+    return gf.fillna(False).astype(bool).tolist()
+
+
+def _state_types(rules: RulesConfig) -> list[str]:
+    """Document types a halted state (state_documents) requires."""
+    return [t for types in rules.state_documents.values() for t in types]
 
 
 def sp_date(v: Any, tz: ZoneInfo) -> date | None:
@@ -325,16 +339,28 @@ def knowledge_rows(
     projects = tables.projects
     needed = {
         t: domain.requires_document(
-            projects["phase"], t, rules.required_documents, rules.phases
+            projects["phase"],
+            t,
+            rules.required_documents,
+            rules.phases,
+            projects["state"] if "state" in projects.columns else None,
+            rules.state_documents,
         ).tolist()
-        for t in rules.required_from()
+        for t in dict.fromkeys([*rules.required_from(), *_state_types(rules)])
     }
+    for t in needed:  # a project finished before the policy asking for it is grandfathered
+        spared = _grandfathered(projects, rules, "R7-" + t.replace("_", "-") + "-missing")
+        needed[t] = [n and not g for n, g in zip(needed[t], spared, strict=True)]
     latest = _latest_documents(tables)
+    halted = {s.casefold(): s for s in rules.state_documents}
     rows = []
     for i, p in enumerate(projects.to_dict("records")):
         phase = _clean(p["phase"])
         key = str(p["project_key"])
-        for doc_type, from_phase in rules.required_from().items():
+        state = halted.get(str(_clean(p.get("state")) or "").strip().casefold())
+        for doc_type in needed:
+            # A halted project's documents are its state's (model.domain.requires_document).
+            from_phase = state or rules.required_from().get(doc_type)
             if not needed[doc_type][i]:
                 continue
             label = DOC_TYPE_LABELS[doc_type]
