@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 RETIRED = "retired"
@@ -50,8 +51,9 @@ def na_to_python(value: Any) -> Any:
             return None
     except (TypeError, ValueError):
         return value
-    item = getattr(value, "item", None)
-    return item() if callable(item) and not isinstance(value, pd.Timestamp) else value
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value)
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def halted_projects(states: pd.Series | None, halted: Iterable[str]) -> pd.Series | None:

@@ -49,7 +49,8 @@ def py_values(series: pd.Series, kind: Kind) -> list[Any]:
 
 
 def _as_date(value: Any) -> date | None:
-    if value is None or value is pd.NaT or (not isinstance(value, list) and pd.isna(value)):
+    value = domain.na_to_python(value)
+    if value is None:
         return None
     if isinstance(value, pd.Timestamp | datetime):
         return value.date()
@@ -65,7 +66,7 @@ def _as_text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, list | tuple):
-        return "; ".join(str(v) for v in value if v is not None and not pd.isna(v))
+        return "; ".join(str(v) for v in value if domain.na_to_python(v) is not None)
     return str(value)
 
 

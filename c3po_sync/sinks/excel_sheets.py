@@ -231,7 +231,8 @@ def changes_sheet(ws: Worksheet, changes: pd.DataFrame | None, projects: pd.Data
 
 
 def _change_value(value: Any) -> Any:
-    if value is None or (not isinstance(value, list | tuple | dict) and pd.isna(value)):
+    value = domain.na_to_python(value)
+    if value is None:
         return None
     if isinstance(value, pd.Timestamp):
         value = value.tz_convert(None) if value.tzinfo else value

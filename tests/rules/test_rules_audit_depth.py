@@ -341,3 +341,13 @@ def _status(t, rule_id: str, cfg: RulesConfig | None = None, history=None) -> di
     ev = evaluation_table(t, cfg, TODAY, found, history=history)
     ev = ev[ev["rule_id"] == rule_id]
     return dict(zip(ev["entity_key"], ev["status"], strict=True))
+
+
+def test_one_na_to_python_conversion():
+    import numpy as np
+
+    from c3po_sync.model.domain import na_to_python
+
+    assert [na_to_python(v) for v in (None, pd.NA, pd.NaT, float("nan"))] == [None] * 4
+    assert na_to_python(np.int64(3)) == 3 and type(na_to_python(np.int64(3))) is int
+    assert na_to_python(["a"]) == ["a"] and na_to_python("x") == "x"
