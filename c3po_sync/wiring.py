@@ -84,6 +84,13 @@ class SharePointPorts:
         with self._lock:
             return sum(c.requests_sent for c in self._conns.values())
 
+    def close(self) -> None:
+        """Closes every site session opened for the run: the scheduler's process lives on
+        after each job, and would otherwise keep each site's sockets open until it exits."""
+        with self._lock:
+            for conn in self._conns.values():
+                conn.close()
+
     def ports(self) -> Ports:
         hub = self.connection(self.settings.hub_site)
         return Ports(
@@ -91,6 +98,7 @@ class SharePointPorts:
             list_sink=SharePointListSink(hub, page_size=self.settings.read.page_size),
             file_sink=SharePointFileSink(hub),
             request_count=self.requests_sent,
+            close=self.close,
             read_rows=lambda spec: read_list_rows(hub, spec, self.settings.read.page_size),
         )
 
@@ -101,11 +109,15 @@ def run_prepared(inputs: RunInputs) -> RunResult:
     A dry run records nothing: it works on a throw-away copy of the store (state.dry_run).
     """
     settings = inputs.settings
-    if inputs.dry_run:
-        with dry_run_store(settings.resolved_state_url) as scratch:
-            return JobRunner(inputs, SharePointPorts(settings).ports(), scratch).run()
-    store = StateStore(settings.resolved_state_url)
+    ports = SharePointPorts(settings).ports()
     try:
-        return JobRunner(inputs, SharePointPorts(settings).ports(), store).run()
+        if inputs.dry_run:
+            with dry_run_store(settings.resolved_state_url) as scratch:
+                return JobRunner(inputs, ports, scratch).run()
+        store = StateStore(settings.resolved_state_url)
+        try:
+            return JobRunner(inputs, ports, store).run()
+        finally:
+            store.close()
     finally:
-        store.close()
+        ports.close()

@@ -91,7 +91,7 @@ def auth_test(
 
     Example: c3po-sync auth test --config config/city.yaml
     """
-    from c3po_sync.cli.main import _config_errors, _fail_config, _load_settings
+    from c3po_sync.cli.shell import _config_errors, _fail_config, _load_settings
     from c3po_sync.m365.errors import TokenError
     from c3po_sync.normalize import load_mappings
 
@@ -140,14 +140,14 @@ def auth_login(
         bool, typer.Option("--device-code", help="Sign in with a code shown here.")
     ] = True,
 ) -> None:
-    """Sign an admin in by device code (delegated access for commands run by hand).
+    """Check that an admin can sign in by device code to the configured app and authority.
 
-    Uses tenant.auth.client_id and the authority of the settings; the token is kept in
-    tenant.auth.token_cache_path when set (0600). Scheduled jobs keep using the certificate.
+    Uses tenant.auth.client_id and the authority of the settings. No token is stored: every
+    command, by hand or scheduled, uses the certificate.
 
     Example: c3po-sync auth login --device-code --config config/city.yaml
     """
-    from c3po_sync.cli.main import _config_errors, _fail_config, _load_settings
+    from c3po_sync.cli.shell import _config_errors, _fail_config, _load_settings
     from c3po_sync.config.settings import CertificateAuth
     from c3po_sync.m365.auth import device_code_login
     from c3po_sync.m365.errors import TokenError
@@ -168,7 +168,6 @@ def auth_login(
             authority=auth.resolved_authority,
             scopes=[f"{s.tenant.base_url}/AllSites.Read"],
             show=lambda msg: console.print(msg, highlight=False),
-            token_cache_path=s.resolve(auth.token_cache_path) if auth.token_cache_path else None,
             verify=str(s.resolve(auth.ca_bundle)) if auth.ca_bundle else s.tenant.verify_tls,
             instance_discovery=auth.instance_discovery,
         )

@@ -60,8 +60,8 @@ def demo(
 
     Example: c3po-sync demo
     """
-    from c3po_sync.cli.main import _config_errors, _fail_config, console, err
     from c3po_sync.cli.progress import StepProgress
+    from c3po_sync.cli.shell import _config_errors, _fail_config, console, err
     from c3po_sync.cli.summary import render_result, shown_path
     from c3po_sync.config.settings import load_settings
     from c3po_sync.pipeline.prepare import prepare_run

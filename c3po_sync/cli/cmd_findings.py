@@ -20,6 +20,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from c3po_sync.errors import C3POError
+
 EXIT_CONFIG = 2
 STATUSES = ("open", "resolved", "all")
 # The columns of --json and --csv, in order; dates are ISO 8601 (UTC) or null/empty.
@@ -32,7 +34,7 @@ _DATES = ("first_seen", "resolved_at", "reopened_at", "last_seen")
 _SHOWN_VALID = 25  # how many valid values an error lists before "and N more"
 
 
-class FilterValueError(ValueError):
+class FilterValueError(C3POError, ValueError):
     """A filter value that matches no recorded finding; the message lists the valid ones."""
 
 

@@ -48,7 +48,7 @@ def init(
 
     Example: c3po-sync init /srv/c3po && cd /srv/c3po && c3po-sync validate
     """
-    from c3po_sync.cli.main import console, err
+    from c3po_sync.cli.shell import console, err
 
     files = shipped_files()
     if not files:

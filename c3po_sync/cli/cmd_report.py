@@ -53,7 +53,8 @@ def _young_install_baseline(
                 "`c3po-sync run nightly` (or `make demo`) records the first."
             ),
         )
-    first = timeline.oldest_snapshot_run(store)
+    # `to` is a snapshot run, so an oldest one exists; `to` itself if it is the only one.
+    first = timeline.oldest_snapshot_run(store) or to
     first_day = f"{timeline.snapshot_saved_at(store, first):%Y-%m-%d}"
     if day is not None and timeline.snapshot_run_before(store, day, tz) is None:
         note = f"no run before {day} in {where}: the first run is run {first} ({first_day})"

@@ -29,7 +29,7 @@ def schedule(
 
     Example: c3po-sync schedule --config config/city.yaml
     """
-    from c3po_sync.cli.main import _config_errors, _fail_config, _load_settings
+    from c3po_sync.cli.shell import _config_errors, _fail_config, _load_settings
     from c3po_sync.config.jobs import load_jobs
     from c3po_sync.scheduler.service import next_run_time, serve
 
@@ -59,7 +59,7 @@ def schedule(
 def _raise_console_level(level_name: str) -> None:
     import logging
 
-    from c3po_sync.cli.main import _LOG_STATE, _setup_logging
+    from c3po_sync.cli.shell import _LOG_STATE, _setup_logging
 
     if not _LOG_STATE["verbose"]:
         _setup_logging(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -29,6 +29,7 @@ from c3po_sync.cli.shell import (  # noqa: F401 (re-exported for the command mod
     _setup_logging,
     console,
     err,
+    exit_code_for_error,
 )
 from c3po_sync.cli.summary import render_result
 
@@ -163,7 +164,7 @@ def run(
             result = run_locked(inputs)
     except JobLockedError as e:
         err.print(f"[red]not run:[/red] {e}")
-        raise typer.Exit(EXIT_FAILED) from None
+        raise typer.Exit(exit_code_for_error(e)) from None
     except Exception as e:
         if _LOG_STATE.get("debug"):
             raise
@@ -173,7 +174,7 @@ def run(
             f"[red]run failed:[/red] {redact(f'{type(e).__name__}: {e}')} "
             "(--debug shows the traceback)"
         )
-        raise typer.Exit(EXIT_FAILED) from None
+        raise typer.Exit(exit_code_for_error(e)) from None
     _report(result, as_json, fail_on_findings)
 
 
@@ -285,7 +286,7 @@ def jobs(
     try:
         s = _load_settings(config)
         defined = load_jobs(s.resolve(s.jobs_dir))
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "job": j.id,
                 "steps": j.ordered_steps,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from datetime import datetime
 
 from rich.console import Console
@@ -18,6 +19,7 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     SpinnerColumn,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -35,7 +37,7 @@ class StepProgress(logging.Handler):
     LOGGERS = ("c3po_sync.pipeline",)
 
     def __init__(
-        self, console: Console, *, enabled: bool = True, steps: list[str] | None = None
+        self, console: Console, *, enabled: bool = True, steps: Sequence[str] | None = None
     ) -> None:
         super().__init__(logging.INFO)
         self.console = console
@@ -44,7 +46,7 @@ class StepProgress(logging.Handler):
         self.steps: list[str] = []
         self._levels: dict[str, int] = {}
         self._bar: Progress | None = None
-        self._task = None
+        self._task = TaskID(0)  # set with the bar; read only while the bar is shown
 
     def _line(self, text: str) -> None:
         stamp = datetime.now().strftime("%H:%M:%S")

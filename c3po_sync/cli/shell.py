@@ -1,6 +1,7 @@
 """The command line's shared shell: consoles, exit codes, logging set-up, one-line errors.
 
-Every command module uses these (through `c3po_sync.cli.main`, which re-exports them).
+Every command module imports these from here, never from `c3po_sync.cli.main` (which imports
+the command modules: importing it back would be a cycle).
 """
 
 from __future__ import annotations
@@ -24,14 +25,17 @@ class _App(typer.Typer):
         except Exception as e:
             if _LOG_STATE.get("debug"):
                 raise
+            from c3po_sync.config.errors import ConfigError
             from c3po_sync.logs import redact
 
+            if isinstance(e, ConfigError):
+                raise SystemExit(_fail_config(e).exit_code) from None
             err.print(
                 f"error: {redact(f'{type(e).__name__}: {e}')} (--debug shows the traceback)",
                 markup=False,
                 highlight=False,
             )
-            raise SystemExit(EXIT_FAILED) from None
+            raise SystemExit(exit_code_for_error(e)) from None
 
 
 console = Console()
@@ -83,11 +87,24 @@ def _load_settings(config: Path):  # noqa: ANN202 - Settings, imported lazily
 
 
 def _config_errors() -> tuple[type[BaseException], ...]:
+    """The located configuration error; mappings' and rules' errors are kinds of it."""
     from c3po_sync.config.errors import ConfigError
-    from c3po_sync.normalize import MappingError
-    from c3po_sync.rules import RulesConfigError
 
-    return (ConfigError, MappingError, RulesConfigError)
+    return (ConfigError,)
+
+
+def exit_code_for_error(e: BaseException) -> int:
+    """The documented exit code (docs/admin-guide.md, "Exit codes") for an error that ends a
+    command: the one place errors become exit codes."""
+    from c3po_sync.config.errors import ConfigError
+    from c3po_sync.m365.errors import AuthenticationError
+    from c3po_sync.pipeline.failures import RunLevelError
+
+    if isinstance(e, ConfigError):
+        return EXIT_CONFIG
+    if isinstance(e, RunLevelError | AuthenticationError):
+        return EXIT_UNREACHABLE
+    return EXIT_FAILED
 
 
 def _print_json(value: object) -> None:
@@ -101,4 +118,4 @@ def _fail_config(e: BaseException | str) -> typer.Exit:
     from c3po_sync.logs import redact
 
     err.print(f"[red]configuration error:[/red] {redact(str(e))}", markup=True, highlight=False)
-    return typer.Exit(EXIT_CONFIG)
+    return typer.Exit(exit_code_for_error(e) if isinstance(e, BaseException) else EXIT_CONFIG)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from c3po_sync.logs import redact
+
+if TYPE_CHECKING:
+    from c3po_sync.config.errors import ConfigError
 
 FIXES = {
     "settings": "edit the key in {file}; every key is described in docs/configuration.md",
@@ -29,6 +31,7 @@ class Problem:
     key: str
     problem: str
     line: int | None = None
+    hint: str = ""  # the located error's own fix, when it names one
 
     @property
     def where(self) -> str:
@@ -37,7 +40,7 @@ class Problem:
 
     @property
     def fix(self) -> str:
-        return FIXES[self.kind].format(file=self.file)
+        return self.hint or FIXES[self.kind].format(file=self.file)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -56,16 +59,24 @@ class ValidationReport:
     problems: list[Problem] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
 
-    def add(self, kind: str, file: object, key: str, problem: str, line: int | None = None) -> None:
+    def add(
+        self,
+        kind: str,
+        file: object,
+        key: str,
+        problem: str,
+        line: int | None = None,
+        hint: str = "",
+    ) -> None:
         """Records a problem once: the same problem found twice is reported once."""
-        found = Problem(kind, str(file), key, problem, line)
+        found = Problem(kind, str(file), key, problem, line, hint)
         if found not in self.problems:
             self.problems.append(found)
 
-    def add_config_error(self, kind: str, e: Any) -> None:
-        """A ConfigError or RulesConfigError, with every problem it carries."""
+    def add_config_error(self, kind: str, e: ConfigError) -> None:
+        """A located error (settings, job, mapping or rules), with every problem it carries."""
         for p in getattr(e, "problems", None) or [e]:
-            self.add(kind, getattr(p, "file", getattr(p, "path", "")), p.key, p.problem, p.line)
+            self.add(kind, p.file, p.key, p.problem, p.line, p.fix)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -154,10 +165,7 @@ def validate_all(config: Path) -> ValidationReport:
     try:
         report.summary["sources"] = len(load_mappings(s.resolve(s.mappings_dir)))
     except MappingError as e:
-        for line in e.problems:
-            file, key, problem = _split_located(line)
-            file, _, at = file.rpartition(":") if _LINE.search(file) else (file, "", "")
-            report.add("mapping", file, key, problem, int(at) if at else None)
+        report.add_config_error("mapping", e)
     try:
         rules = load_rules_config(s.resolve(s.rules_file))
     except RulesConfigError as e:
@@ -166,9 +174,6 @@ def validate_all(config: Path) -> ValidationReport:
         # Checks the settings leave unable to run: reported, never counted as compliant.
         report.summary["not_checked"] = not_checked(rules)
     return report
-
-
-_LINE = re.compile(r":\d+$")
 
 
 def _paths_only(config: Path) -> Any:
@@ -185,8 +190,10 @@ def _paths_only(config: Path) -> Any:
     paths: dict[str, Path] = {}
     for key in ("jobs_dir", "mappings_dir", "rules_file"):
         value = raw.get(key)
-        usable = isinstance(value, str) and "${" not in value
-        paths[key] = Path(value) if usable else Settings.model_fields[key].default
+        if isinstance(value, str) and "${" not in value:
+            paths[key] = Path(value)
+        else:
+            paths[key] = Settings.model_fields[key].default
     return SimpleNamespace(**paths, resolve=lambda p: (config.resolve().parent / p).resolve())
 
 
@@ -200,16 +207,6 @@ def _check_writable_dir(report: ValidationReport, config: Path, key: str, folder
     elif not os.access(probe, os.W_OK | os.X_OK):
         what = "cannot be written" if probe == folder else f"cannot be created in {probe}"
         report.add("settings", config, key, f"{folder} {what}")
-
-
-def _split_located(line: str) -> tuple[str, str, str]:
-    """``"file: key: message"`` into its parts (a message without a key keeps key empty)."""
-    parts = line.split(": ", 2)
-    if len(parts) == 3:
-        return parts[0], parts[1], parts[2]
-    if len(parts) == 2:
-        return parts[0], "", parts[1]
-    return "", "", line
 
 
 def _masked_auth(auth: Any) -> dict[str, Any]:

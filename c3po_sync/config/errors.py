@@ -1,4 +1,9 @@
-"""Configuration errors: always located (file, line and key) and raised before any request."""
+"""Configuration errors: always located (file, line and key) and raised before any request.
+
+:class:`ConfigError` is the one located error: settings, jobs, mappings and the rules
+configuration all raise it (or a subclass), so `validate` and the command line read the file,
+line, key, problem and fix from its fields, never back out of its message.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,34 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from c3po_sync.config.located import KeyPath, validation_problems
+from c3po_sync.errors import C3POError
 
 
-class ConfigError(Exception):
-    """A settings, job, mapping or rules file is wrong; says which file, line, key and why."""
+class ConfigError(C3POError):
+    """A settings, job, mapping or rules file is wrong; says which file, line, key and why,
+    and (``fix``, optional) what to do about it."""
 
-    def __init__(self, file: Path | str, key: str, problem: str, line: int | None = None) -> None:
+    def __init__(
+        self,
+        file: Path | str,
+        key: str,
+        problem: str,
+        line: int | None = None,
+        *,
+        fix: str = "",
+    ) -> None:
         self.file = str(file)
         self.key = key
         self.problem = problem
         self.line = line
-        at = f"{self.file}:{line}" if line else self.file
-        where = f"{at}: {key}" if key else at
-        super().__init__(f"{where}: {problem}")
+        self.fix = fix
+        super().__init__(self.located())
+
+    def located(self) -> str:
+        """``file:line: key: problem`` (line and key left out where there are none)."""
+        at = f"{self.file}:{self.line}" if self.line else self.file
+        where = f"{at}: {self.key}" if self.key else at
+        return f"{where}: {self.problem}"
 
 
 class ConfigErrors(ConfigError):
@@ -31,7 +51,11 @@ class ConfigErrors(ConfigError):
         first = problems[0]
         more = f" (and {len(problems) - 1} more problem(s): c3po-sync validate lists them)"
         super().__init__(
-            first.file, first.key, first.problem + (more if len(problems) > 1 else ""), first.line
+            first.file,
+            first.key,
+            first.problem + (more if len(problems) > 1 else ""),
+            first.line,
+            fix=first.fix,
         )
 
 

@@ -15,10 +15,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import ValidationError
 
+from c3po_sync.errors import C3POError
+
 KeyPath = tuple[str | int, ...]
 
 
-class YamlSyntaxError(ValueError):
+class YamlSyntaxError(C3POError, ValueError):
     """A file is not valid YAML: names the file, the line and column, and PyYAML's problem."""
 
     def __init__(self, path: Path | str, exc: yaml.YAMLError) -> None:

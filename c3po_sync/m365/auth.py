@@ -118,7 +118,7 @@ def _http_client(verify: bool | str) -> Any:
     import requests
 
     class _Session(requests.Session):
-        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
             kwargs.setdefault("verify", verify)
             return super().request(method, url, *args, **kwargs)
 
@@ -223,24 +223,23 @@ def device_code_login(
     authority: str,
     scopes: list[str],
     show: Callable[[str], None],
-    token_cache_path: str | Path | None = None,
     verify: bool | str = True,
     instance_discovery: bool | None = None,
 ) -> dict[str, Any]:
-    """Signs an admin in with a device code (for commands run by hand), returning the token.
+    """Signs an admin in with a device code, returning msal's result; keeps no token.
 
+    No command reads a delegated token (every run uses the app's certificate), so none is
+    stored: a stored one would be a credential on disk that nothing needs.
     ``show`` receives msal's message ("To sign in, use a web browser to open ... and enter
     the code ..."); the function then waits until the admin finishes or the code expires.
     """
     import msal
 
-    file_cache = FileTokenCache(token_cache_path) if token_cache_path else None
     if instance_discovery is None:
         instance_discovery = _default_instance_discovery(authority)
     app = msal.PublicClientApplication(
         client_id,
         authority=authority,
-        token_cache=file_cache.cache if file_cache else None,
         http_client=_http_client(verify),
         instance_discovery=instance_discovery,
     )
@@ -257,6 +256,4 @@ def device_code_login(
             f"device code sign-in failed: {result.get('error')}: "
             f"{result.get('error_description', '')}"
         )
-    if file_cache is not None:
-        file_cache.save()
     return result

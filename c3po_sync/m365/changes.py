@@ -13,6 +13,7 @@ from c3po_sync.m365.read_batch import prefetch
 from c3po_sync.sources.incremental import (
     ChangeTokenExpiredError,
     ListChanges,
+    PrefetchableSource,
     PrefetchPlan,
     SiteChanges,
 )
@@ -162,13 +163,9 @@ class SiteChangeFeed:
         urls = [self.token_url()] if token else []
         shared: set[str] = set()
         for plan in plans:
-            source = plan.source
-            named = getattr(source, "prefetch_urls", None)
-            if named is not None:
-                urls.extend(named(plan))
-            common = getattr(source, "shared_urls", None)
-            if common is not None:
-                shared.update(common())
+            if isinstance(plan.source, PrefetchableSource):
+                urls.extend(plan.source.prefetch_urls(plan))
+                shared.update(plan.source.shared_urls())
         prefetch(self.conn, urls, shared=shared)
 
     def discard_prefetched(self) -> None:

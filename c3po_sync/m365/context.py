@@ -35,7 +35,7 @@ class CountingSession(requests.Session):
         with self._lock:
             self.total += 1
             self.by_method[name.upper()] += 1
-        return super().request(method, url, *args, **kwargs)
+        return super().request(name, url, *args, **kwargs)
 
 
 def make_context(

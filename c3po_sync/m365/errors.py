@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from c3po_sync.errors import C3POError
 
-class M365Error(Exception):
+
+class M365Error(C3POError):
     """Root of every error the m365 adapters raise; ``transient`` says whether a retry may help."""
-
-    transient: bool = False
 
 
 class SharePointRequestError(M365Error):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from office365.sharepoint.files.file import File
+
 from c3po_sync.m365.http import SiteConnection, list_path
 
 logger = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ class SharePointFileSink:
     def upload(self, library: str, name: str, content: bytes) -> str:
         folder_url = self.root_folder(library)
 
-        def build() -> object:
+        def build() -> File:
             folder = self.conn.ctx.web.get_folder_by_server_relative_url(folder_url)
             return folder.files.upload_content(content, name, chunk_size=self.chunk_size)
 

@@ -132,6 +132,12 @@ class SiteConnection:
     def discard_prefetched(self) -> None:
         self._prefetched.clear()
 
+    def close(self) -> None:
+        """Closes the site's HTTP session (its pooled sockets); a later request opens anew."""
+        self._prefetched.clear()
+        if self.session is not None:
+            self.session.close()
+
     def api(self, path: str) -> str:
         return f"{self.site_url}/_api/{path.lstrip('/')}"
 

@@ -55,6 +55,8 @@ def etag_of(raw: dict[str, Any]) -> str | None:
 
 def item_id_of(raw: dict[str, Any]) -> int:
     value = raw.get("Id", raw.get("ID"))
+    if value is None:
+        raise ValueError(f"SharePoint item without an Id (fields: {', '.join(sorted(raw)[:8])})")
     return int(value)
 
 

@@ -80,8 +80,10 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-def server_delay(exc: BaseException) -> float | None:
-    """The wait the server asked for (``Retry-After``, else ``RateLimit-Reset``), if any."""
+def server_delay(exc: object) -> float | None:
+    """The wait the server asked for (``Retry-After``, else ``RateLimit-Reset``), if any.
+
+    ``exc`` is an exception, or anything else with a ``retry_after`` or a ``response``."""
     explicit = getattr(exc, "retry_after", None)
     if isinstance(explicit, (int, float)):
         return float(explicit)

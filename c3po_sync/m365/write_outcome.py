@@ -8,7 +8,7 @@ from typing import Any
 
 from c3po_sync.m365.batch import BatchOp
 from c3po_sync.m365.errors import M365Error
-from c3po_sync.sinks.base import WriteReport
+from c3po_sync.sinks.base import PartialWriteError, WriteReport
 from c3po_sync.sinks.limits import RefusedValue, shown
 
 
@@ -35,12 +35,12 @@ class SharePointWriteReport(WriteReport):
         return line
 
 
-class UpsertError(M365Error):
+class UpsertError(M365Error, PartialWriteError):
     """Some writes failed for good; ``report`` says what was done and what failed."""
 
     def __init__(self, message: str, report: SharePointWriteReport) -> None:
-        super().__init__(message)
-        self.report = report
+        super().__init__(message, report)
+        self.report: SharePointWriteReport = report
 
 
 def quarantine_refused(report: WriteReport, op: BatchOp, error: str) -> None:

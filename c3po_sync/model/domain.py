@@ -162,11 +162,17 @@ def at_or_past(phases: pd.Series, phase: str, order: Sequence[str]) -> pd.Series
 class MajorCriteria(Protocol):
     """The engagement criteria (``rules.config.EngagementCriteria``) a major project meets."""
 
-    budget_over: float
-    departments_over: int
-    duration_days_over: int
-    high_profile: bool
-    custom_software: bool
+    # Read-only properties: the configuration model is frozen.
+    @property
+    def budget_over(self) -> float: ...
+    @property
+    def departments_over(self) -> int: ...
+    @property
+    def duration_days_over(self) -> int: ...
+    @property
+    def high_profile(self) -> bool: ...
+    @property
+    def custom_software(self) -> bool: ...
 
 
 def _flag(series: pd.Series) -> pd.Series:

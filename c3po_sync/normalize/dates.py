@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -122,7 +122,7 @@ def make_date(tz: ZoneInfo, formats: Iterable[str] = (), excel_serial: bool = Fa
     return convert
 
 
-def _instant(v: Any, tz: ZoneInfo) -> datetime:
+def _instant(v: Any, tz: tzinfo) -> datetime:
     if isinstance(v, datetime):
         dt = v
     elif isinstance(v, date):

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+from c3po_sync.config.errors import ConfigError
+from c3po_sync.errors import C3POError
 
-class NormalizeError(Exception):
+
+class NormalizeError(C3POError):
     """Root of the normalize stage's errors."""
 
 
-class MappingError(NormalizeError):
+class MappingError(NormalizeError, ConfigError):
     """A mapping file is wrong; raised at start-up, before any request, naming file and key.
 
-    ``problems`` holds every located problem found (``"file: key: message"``), so a
-    ``validate`` command can show them all at once rather than one per run.
+    ``problems`` holds every located problem found (each a :class:`ConfigError`), so a
+    ``validate`` command can show them all at once rather than one per run; the error itself
+    reads as the first.
     """
 
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = list(problems)
-        head = self.problems[0] if self.problems else "invalid mapping"
-        more = len(self.problems) - 1
-        message = (
-            head if more == 0 else head + f"\n(and {more} more:)\n" + "\n".join(self.problems[1:])
-        )
-        super().__init__(message)
+    def __init__(self, problems: list[ConfigError]) -> None:
+        self.problems = list(problems) or [ConfigError("<mappings>", "", "invalid mapping")]
+        first = self.problems[0]
+        ConfigError.__init__(self, first.file, first.key, first.problem, first.line, fix=first.fix)
+        if len(self.problems) > 1:
+            rest = "\n".join(str(p) for p in self.problems[1:])
+            self.args = (f"{first}\n(and {len(self.problems) - 1} more:)\n{rest}",)
 
 
 class SchemaDriftError(NormalizeError):

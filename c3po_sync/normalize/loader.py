@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
+from c3po_sync.config.errors import ConfigError
 from c3po_sync.config.located import YamlSyntaxError, line_of, read_yaml, validation_problems
 from c3po_sync.model.schema import TABLES
 from c3po_sync.normalize.errors import MappingError
@@ -181,32 +182,29 @@ def validate_source(m: SourceMapping, at: str) -> list[str]:
     return problems
 
 
-def _load_file(path: Path) -> tuple[list[SourceMapping], list[str]]:
+def _load_file(path: Path) -> tuple[list[SourceMapping], list[ConfigError]]:
     try:
         data, lines = read_yaml(path)
     except YamlSyntaxError as exc:
-        return [], [_at(path, exc.line, exc.what)]
+        return [], [ConfigError(path, "", exc.what, exc.line)]
     if not isinstance(data, dict):
-        return [], [f"{path}: expected a mapping with a `sources:` list"]
+        return [], [ConfigError(path, "", "expected a mapping with a `sources:` list")]
     try:
         parsed = MappingFile.model_validate(data)
     except ValidationError as exc:
         return [], [
-            _at(path, line, f"{key}: {msg}") for key, line, msg in validation_problems(exc, lines)
+            ConfigError(path, key, msg, line) for key, line, msg in validation_problems(exc, lines)
         ]
-    problems: list[str] = []
+    problems: list[ConfigError] = []
     for i, m in enumerate(parsed.sources):
         at = f"sources[{i}]"
         m._origin = f"{path}: {at}"
         m._file = f"{path.parent.name}/{path.name}" if path.parent.name else path.name
         for p in validate_source(m, at):
-            problems.append(_at(path, line_of(lines, p.split(": ", 1)[0]), p))
+            # The checks above write "key: problem", the key first and free of ": ".
+            key, _, problem = p.partition(": ")
+            problems.append(ConfigError(path, key, problem, line_of(lines, key)))
     return list(parsed.sources), problems
-
-
-def _at(path: Path, line: int | None, problem: str) -> str:
-    """``file:line: key: problem`` (the line left out where YAML gives none)."""
-    return f"{path}:{line}: {problem}" if line else f"{path}: {problem}"
 
 
 def load_mappings(path: Path) -> list[SourceMapping]:
@@ -219,21 +217,26 @@ def load_mappings(path: Path) -> list[SourceMapping]:
     if path.is_dir():
         files = sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
         if not files:
-            raise MappingError([f"{path}: no mapping files (*.yaml) found"])
+            raise MappingError([ConfigError(path, "", "no mapping files (*.yaml) found")])
     elif path.is_file():
         files = [path]
     else:
-        raise MappingError([f"{path}: no such mapping file or directory"])
+        raise MappingError([ConfigError(path, "", "no such mapping file or directory")])
     mappings: list[SourceMapping] = []
-    problems: list[str] = []
+    problems: list[ConfigError] = []
     seen: dict[tuple[str, str], str] = {}
     for f in files:
         found, errs = _load_file(f)
         problems += errs
         for m in found:
             if m.match_key in seen:
+                file, _, key = m.origin.rpartition(": ")
                 problems.append(
-                    f"{m.origin}: duplicate source {m.ref} (already mapped in {seen[m.match_key]})"
+                    ConfigError(
+                        file,
+                        key,
+                        f"duplicate source {m.ref} (already mapped in {seen[m.match_key]})",
+                    )
                 )
             else:
                 seen[m.match_key] = m.origin

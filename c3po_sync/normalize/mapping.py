@@ -18,6 +18,8 @@ _WHOLE = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
 
 TARGETS: tuple[str, ...] = ("projects", "documents", "status_reports", "assets")
 LinkMethod = Literal["column", "folder", "name"]
+DateSource = Literal["name", "modified"]
+DATE_SOURCES: tuple[DateSource, ...] = ("name", "modified")
 
 DOC_TYPES: tuple[str, ...] = (
     "charter",
@@ -194,9 +196,7 @@ class StatusReportRule(_Strict):
     the site's time zone. Status freshness (R9) then uses the latest report as evidence.
     """
 
-    date_from: list[Literal["name", "modified"]] = Field(
-        default_factory=lambda: ["name", "modified"], min_length=1
-    )
+    date_from: list[DateSource] = Field(default_factory=lambda: list(DATE_SOURCES), min_length=1)
 
 
 class SourceMapping(_Strict):

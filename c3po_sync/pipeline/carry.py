@@ -92,7 +92,11 @@ def carry_over(
         except RunNotFoundError:  # pruned between the two calls
             snapshot = None
     last_read = store.get_checkpoint(LAST_READ) or {}
-    base_at = timeline.snapshot_saved_at(store, base) if snapshot is not None else None
+    base_at = (
+        timeline.snapshot_saved_at(store, base)
+        if snapshot is not None and base is not None
+        else None
+    )
     wanted = {source_key(ref.site, ref.list_title) for ref, _ in failed}
     counts: dict[str, int] = dict.fromkeys(wanted, 0)
     if snapshot is not None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from c3po_sync.errors import C3POError
+
 FailureKind = Literal["data", "auth", "unreachable"]
 RunFailureKind = Literal["tenant-unreachable", "auth-refused", "hub-unreachable"]
 
@@ -44,7 +46,7 @@ def classify(exc: BaseException) -> FailureKind:
     return "unreachable"
 
 
-class RunLevelError(RuntimeError):
+class RunLevelError(C3POError, RuntimeError):
     """The run as a whole could not proceed (tenant down, token refused, hub down).
 
     Nothing is recorded as a fact when this is raised: no snapshot, no finding.
@@ -53,6 +55,11 @@ class RunLevelError(RuntimeError):
     def __init__(self, kind: RunFailureKind, message: str) -> None:
         self.kind = kind
         super().__init__(message)
+
+    @property
+    def transient(self) -> bool:  # type: ignore[override]
+        """An unreachable tenant or hub may come back; a refused credential will not."""
+        return self.kind != "auth-refused"
 
 
 RUN_FAILURE_TEXT: dict[RunFailureKind, str] = {

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from c3po_sync.sinks.base import FileSink, ListSink, ListSpec
+from c3po_sync.sinks.memory import InMemoryFileSink, InMemoryListSink
 from c3po_sync.sources.base import Source, SourceRef
+from c3po_sync.sources.memory import InMemorySource
 
 
 @dataclass
@@ -20,3 +22,26 @@ class Ports:
     close: Callable[[], None] = field(default=lambda: None)
     # Reads back a hub list's rows (owned columns by internal name); None: no hub to read.
     read_rows: Callable[[ListSpec], list[dict]] | None = None
+
+
+def in_memory_ports(
+    sources: list[InMemorySource],
+    list_sink: InMemoryListSink | None = None,
+    file_sink: InMemoryFileSink | None = None,
+) -> Ports:
+    """Ports over the in-memory adapters: a run's logic without SharePoint (tests)."""
+    by_ref = {s.ref: s for s in sources}
+    lists = list_sink if list_sink is not None else InMemoryListSink()
+
+    def source_for(ref: SourceRef) -> Source:
+        try:
+            return by_ref[ref]
+        except KeyError:
+            raise LookupError(f"{ref}: no such list in memory") from None
+
+    return Ports(
+        source_for=source_for,
+        list_sink=lists,
+        file_sink=file_sink if file_sink is not None else InMemoryFileSink(),
+        read_rows=lists.rows,
+    )

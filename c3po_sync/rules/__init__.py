@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-# Importing the rule modules registers their rules; keep them before config/engine users.
-from c3po_sync.rules import (  # noqa: F401
-    assets,
-    changes,
-    council,
-    documents,
-    methodology,
-    progress,
-    projects,
-    status,
-)
+# Importing the catalogue registers the built-in rules.
+from c3po_sync.rules import catalogue  # noqa: F401
 from c3po_sync.rules.config import (
     RulesConfig,
     RulesConfigError,

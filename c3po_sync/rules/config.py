@@ -9,29 +9,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from c3po_sync.config.errors import ConfigError
 from c3po_sync.config.located import KeyPath, YamlSyntaxError, line_of, read_yaml
 from c3po_sync.model import domain
-from c3po_sync.model.labels import DOC_TYPE_LABELS
 from c3po_sync.model.schema import PHASES
-from c3po_sync.rules.registry import SEVERITIES, Severity, all_rules
+from c3po_sync.rules.catalogue import known_rule_ids
+from c3po_sync.rules.doc_types import DEFAULT_REQUIRED_DOCUMENTS, REQUIRABLE_DOC_TYPES
+from c3po_sync.rules.registry import SEVERITIES, Severity
 
 DEFAULT_PHASES = list(PHASES)
 
-# Document types a phase can require; they match DOCUMENTS.doc_type in the canonical schema.
-REQUIRABLE_DOC_TYPES: dict[str, str] = {
-    t: DOC_TYPE_LABELS[t]
-    for t in (
-        "charter",
-        "commitment_signoff",
-        "acceptance_signoff",
-        "lessons_learned",
-        "project_plan",
-        "vendor_contract",
-    )
-}
 
-
-class RulesConfigError(ValueError):
+class RulesConfigError(ConfigError, ValueError):
     """config/rules.yaml is unreadable or invalid; the message names the file and the key."""
 
     def __init__(
@@ -42,13 +31,15 @@ class RulesConfigError(ValueError):
         line: int | None = None,
         more: list[RulesConfigError] | None = None,
     ) -> None:
-        self.path, self.key, self.problem, self.line = path, key, problem, line
+        super().__init__(path, key, problem, line)
         # Every problem in the file, this one first, for `validate` to list at once.
         self.problems: list[RulesConfigError] = [self, *(more or [])]
-        at = f"{path}:{line}" if line else path
-        where = f"{at}: {key}" if key else at
-        extra = f" (and {len(more)} more)" if more else ""
-        super().__init__(f"{where}: {problem}{extra}")
+        if more:
+            self.args = (f"{self.located()} (and {len(more)} more)",)
+
+    @property
+    def path(self) -> str:
+        return self.file
 
 
 class _Strict(BaseModel):
@@ -104,10 +95,7 @@ class RulesConfig(_Strict):
     max_active_projects_per_ppm: int = Field(4, ge=1)
     review_interval_days: int = Field(365, ge=1, description="asset inventory review interval")
     required_documents: dict[str, list[str]] = Field(
-        default_factory=lambda: {
-            "Execution": ["charter", "commitment_signoff"],
-            "Closed": ["acceptance_signoff", "lessons_learned"],
-        },
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_REQUIRED_DOCUMENTS.items()},
         description="phase -> document types required from that phase on",
     )
     phase_gates: PhaseGates = Field(default_factory=PhaseGates)
@@ -203,7 +191,7 @@ class RulesConfig(_Strict):
                             f"unknown document type {t!r}{_suggest(t, list(REQUIRABLE_DOC_TYPES))}",
                         )
                     )
-        known = [r.rule_id for r in all_rules()]
+        known = known_rule_ids()
         for rid in self.disabled:
             if rid not in known:
                 problems.append(("disabled", f"unknown rule id {rid!r}{_suggest(rid, known)}"))

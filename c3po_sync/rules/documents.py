@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 
 from c3po_sync.model import domain
+from c3po_sync.model.schema import PHASES
 from c3po_sync.rules import scope as sc
-from c3po_sync.rules.config import REQUIRABLE_DOC_TYPES, RulesConfig
-from c3po_sync.rules.registry import RuleContext, blank, hits, no_hits, rule
+from c3po_sync.rules.doc_types import DEFAULT_REQUIRED_DOCUMENTS, REQUIRABLE_DOC_TYPES
+from c3po_sync.rules.registry import RuleContext, Severity, blank, hits, no_hits, rule
 
 
 def _doc_rule_id(doc_type: str) -> str:
@@ -86,8 +87,8 @@ def _standing(bad: pd.DataFrame) -> pd.Series:
 
 
 def _make_required_doc_rule(doc_type: str, label: str) -> None:
-    severity = "high" if doc_type in ("charter", "commitment_signoff") else "medium"
-    default_phase = RulesConfig().required_from().get(doc_type)
+    severity: Severity = "high" if doc_type in ("charter", "commitment_signoff") else "medium"
+    default_phase = domain.required_from(DEFAULT_REQUIRED_DOCUMENTS, list(PHASES)).get(doc_type)
     when = (
         f"required from {default_phase} on by default"
         if default_phase

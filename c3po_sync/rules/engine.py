@@ -8,6 +8,7 @@ from datetime import date
 
 import pandas as pd
 
+from c3po_sync.errors import C3POError
 from c3po_sync.model.schema import FINDINGS
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.rules.config import RulesConfig
@@ -16,7 +17,7 @@ from c3po_sync.rules.registry import HIT_COLUMNS, Rule, RuleContext, all_rules, 
 logger = logging.getLogger(__name__)
 
 
-class RuleFailedError(RuntimeError):
+class RuleFailedError(C3POError, RuntimeError):
     """A rule raised; the message names the rule so the bug is findable."""
 
 

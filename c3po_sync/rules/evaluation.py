@@ -13,6 +13,7 @@ from datetime import date
 
 import pandas as pd
 
+from c3po_sync.errors import C3POError
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.rules.config import RulesConfig
 from c3po_sync.rules.registry import RuleContext, all_rules
@@ -28,7 +29,7 @@ END_UNKNOWN = "finished on an unrecorded date (actual_end), so whether the polic
 NO_SCOPE = "the rule declares no scope"
 
 
-class EvaluationError(RuntimeError):
+class EvaluationError(C3POError, RuntimeError):
     """A rule's scope function raised; the message names the rule."""
 
 

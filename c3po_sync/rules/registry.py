@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
+from c3po_sync.errors import C3POError
 from c3po_sync.model import domain
 from c3po_sync.model.tables import CanonicalTables
 
@@ -146,7 +147,7 @@ DISABLED_REASON = "disabled in the rules configuration (disabled)"
 _REGISTRY: dict[str, Rule] = {}
 
 
-class RuleRegistrationError(ValueError):
+class RuleRegistrationError(C3POError, ValueError):
     """A rule was registered twice or with tags outside the audit's range."""
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Callable
@@ -130,12 +129,3 @@ def run_batch(request: Request, execute: Callable[[Request], Reply]) -> tuple[Re
     body = serialize(replies, boundary)
     headers = {"Content-Type": f"multipart/mixed; boundary={boundary}"}
     return Reply(200, body, headers), subs
-
-
-def error_part(status: int, code: str, message: str) -> Reply:
-    payload = {"error": {"code": code, "message": {"lang": "en-US", "value": message}}}
-    return Reply(
-        status,
-        json.dumps(payload).encode(),
-        {"Content-Type": "application/json;odata=verbose;charset=utf-8"},
-    )

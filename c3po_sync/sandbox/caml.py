@@ -51,9 +51,9 @@ def _value(el: ET.Element) -> Any:
 
 
 def _field_name(ref: ET.Element | None, lookup_id: bool = False) -> str:
-    if ref is None or not ref.get("Name"):
+    name = ref.get("Name") if ref is not None else None
+    if ref is None or not name:
         raise BadRequest("CAML comparison lacks <FieldRef Name='…'/>.")
-    name = ref.get("Name")
     if lookup_id or (ref.get("LookupId") or "").upper() == "TRUE":
         return name + "Id" if name not in ("ID", "FSObjType") else name
     return name
@@ -104,6 +104,7 @@ def parse_view_xml(xml: str) -> CamlView:
         root = ET.fromstring(xml.strip())
     except ET.ParseError as exc:
         raise BadRequest(f"The CAML query is not valid XML: {exc}.") from exc
+    query: ET.Element | None
     if _local(root.tag) == "query":  # a bare <Query> without <View>
         query, root = root, ET.Element("View")
     else:

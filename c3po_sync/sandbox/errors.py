@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from c3po_sync.errors import C3POError
 
-class SandboxError(Exception):
+
+class SandboxError(C3POError):
     """Root error: the HTTP layer renders `status`, `code` and `message` as SPO's error body."""
 
     status: int = 500

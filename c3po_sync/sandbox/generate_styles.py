@@ -222,12 +222,6 @@ KEY_FIELD: dict[str, str] = {
     "finance": "ProjectCode",
     "planning": "Key",
 }
-STATUS_FIELD: dict[str, str] = {
-    "community": "Status_x0020_Date",
-    "finance": "LastStatusUpdate",
-    "planning": "StatusAsOf",
-}
-PHASE_FIELD: dict[str, str] = {"community": "Phase", "finance": "Stage", "planning": "Phase"}
 HEALTH_FIELD: dict[str, str] = {"community": "Status", "finance": "Health", "planning": "RAG"}
 
 

@@ -19,15 +19,13 @@ from c3po_sync.sandbox.model_changes import (
 )
 from c3po_sync.sandbox.model_fields import FIELD_TYPE_KIND, Field, FieldKind
 from c3po_sync.sandbox.model_files import FileBlob, SiteFilesMixin
-from c3po_sync.sandbox.model_list import (
-    SANDBOX_NS,
-    Item,
-    SPList,
-    check_etag,
-    stable_guid,
-)
+from c3po_sync.sandbox.model_ids import APP_USER_ID, SANDBOX_NS, stable_guid
+from c3po_sync.sandbox.model_list import Item, SPList, check_etag
+from c3po_sync.sandbox.tenant_file import load_tenant, tenant_from_dict
+from c3po_sync.sandbox.tenant_save import save_tenant, tenant_to_dict
 
 __all__ = [
+    "APP_USER_ID",
     "FIELD_TYPE_KIND",
     "Change",
     "Field",
@@ -44,7 +42,6 @@ __all__ = [
 ]
 
 MEMBERSHIP = "i:0#.f|membership|"
-APP_USER_ID = 1073741822
 
 
 def utc_now() -> datetime:
@@ -309,22 +306,14 @@ class Tenant:
 
     @classmethod
     def from_dict(cls, data: dict, **opts: Any) -> Tenant:
-        from c3po_sync.sandbox.tenant_file import tenant_from_dict
-
-        return tenant_from_dict(data, **opts)
+        return tenant_from_dict(data, tenant_cls=cls, **opts)
 
     @classmethod
     def from_file(cls, path: str | Path, **opts: Any) -> Tenant:
-        from c3po_sync.sandbox.tenant_file import load_tenant
-
-        return load_tenant(path, **opts)
+        return load_tenant(path, tenant_cls=cls, **opts)
 
     def to_dict(self) -> dict:
-        from c3po_sync.sandbox.tenant_save import tenant_to_dict
-
         return tenant_to_dict(self)
 
     def save(self, path: str | Path) -> None:
-        from c3po_sync.sandbox.tenant_save import save_tenant
-
         save_tenant(self, path)

@@ -73,6 +73,8 @@ def user_prop(user: User | None, prop: str) -> Any:
     if user is None:
         return None
     key = USER_PROPS.get(prop.lower())
+    if key is None:
+        return None
     return {
         "Id": user.id,
         "Title": user.title,
@@ -128,7 +130,7 @@ def resolver(lst: SPList, path: str) -> tuple[Field, Resolver]:
         return fld, get_user
     if fld.kind in ("Lookup", "LookupMulti"):
         target = lst.site.list_by_title(fld.lookup_list or "")
-        tfld, tget = resolver(target, sub)
+        _, tget = resolver(target, sub)
 
         def get_lookup(item: Item) -> Any:
             v = raw_value(item, name)
@@ -320,6 +322,6 @@ def item_entity(
             key = entity_name(fld.internal_name) + ("Id" if role == "id" else "StringId")
             out[key] = props.get(key)
     for e, names in subs.items():
-        fld, name = expandable[e]
-        out[name] = _expanded(lst, item, fld, name, names)
+        expand_fld, name = expandable[e]
+        out[name] = _expanded(lst, item, expand_fld, name, names)
     return out

@@ -70,8 +70,6 @@ KIND_BY_TYPE_KIND: dict[int, str] = {
     20: "User",
 }
 USER_KINDS = {"User", "UserMulti"}
-ID_KINDS = {"User", "UserMulti", "Lookup", "LookupMulti"}
-MULTI_KINDS = {"UserMulti", "LookupMulti", "MultiChoice"}
 FIELD_NS = uuid.UUID("6b1e5a2c-47a1-4c4e-9d3b-5a1f0c3e2d10")
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from c3po_sync.sandbox.errors import BadRequest, FileAlreadyExists, FileNotFound
+from c3po_sync.sandbox.model_ids import stable_guid
 
 if TYPE_CHECKING:
     from c3po_sync.sandbox.model import Item, SPList, Tenant, User
@@ -170,8 +171,6 @@ class SiteFilesMixin:
             existing.file.time_last_modified = now
             return lst.update_item(existing.id, values or {}, editor=editor)
         item = lst.add_item(values or {}, editor=editor, fs_obj_type=0, file_ref=ref, record=False)
-        from c3po_sync.sandbox.model_list import stable_guid
-
         unique = stable_guid(lst.id, "file", str(item.id))
         item.file = FileBlob(unique, bytes(content), now, now)
         self._files_by_unique[unique] = (lst.id, item.id)
@@ -184,11 +183,11 @@ class SiteFilesMixin:
         self, unique_id: str, upload_id: str, offset: int | bytes = 0, chunk: bytes | None = None
     ) -> int:
         """Begin a session with the first chunk; returns the next offset."""
-        if isinstance(offset, bytes | bytearray):
-            offset, chunk = 0, offset
+        # The 3.x client sends the first chunk positionally, where the offset would be.
+        first = bytes(offset) if isinstance(offset, bytes | bytearray) else (chunk or b"")
         self.file_by_unique_id(unique_id)
-        self.upload_sessions[upload_id.lower()] = (unique_id.lower(), bytearray(chunk or b""))
-        return len(chunk or b"")
+        self.upload_sessions[upload_id.lower()] = (unique_id.lower(), bytearray(first))
+        return len(first)
 
     def _session(self, unique_id: str, upload_id: str, offset: int) -> bytearray:
         session = self.upload_sessions.get(upload_id.lower())
@@ -222,6 +221,8 @@ class SiteFilesMixin:
         buf.extend(chunk)
         del self.upload_sessions[upload_id.lower()]
         lst, item = self.file_by_unique_id(unique_id)
+        if item.file is None:
+            raise FileNotFound(f"File with unique id {unique_id} is a folder.")
         item.file.content = bytes(buf)
         item.file.time_last_modified = self.tenant.now()
         return lst.update_item(item.id, {}, editor=editor)

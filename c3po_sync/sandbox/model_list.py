@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -21,13 +19,12 @@ from c3po_sync.sandbox.model_fields import (
     encode_internal_name,
 )
 from c3po_sync.sandbox.model_files import FileBlob
+from c3po_sync.sandbox.model_ids import SANDBOX_NS, stable_guid  # noqa: F401 (importers)
 from c3po_sync.sandbox.model_query import caml_query, query_items
 
 if TYPE_CHECKING:
     from c3po_sync.sandbox.model import Site, User
 
-SANDBOX_NS = uuid.UUID("0c3b0a5e-2f7d-4b8e-9a61-3c5f1d2e4b70")
-_NS_BYTES = SANDBOX_NS.bytes
 
 # SP.Field properties a MERGE may set: modelled ones map to Field attributes; the others are
 # accepted and ignored (SharePoint stores them, nothing the sandbox serves depends on them).
@@ -57,20 +54,6 @@ FIELD_IGNORED = {
     "FillInChoice",
     "EditFormat",
 }
-
-
-def stable_guid(*parts: str) -> str:
-    """Deterministic GUID for fixtures that give none, so URLs and tokens are stable across runs.
-
-    Equal to `str(uuid.uuid5(SANDBOX_NS, name))`, computed directly: loading a city-scale tenant
-    makes one per item and file, and uuid5's object round trip was most of the load time.
-    """
-    name = "|".join(p.lower() for p in parts)
-    digest = bytearray(hashlib.sha1(_NS_BYTES + name.encode("utf-8")).digest()[:16])  # noqa: S324
-    digest[6] = (digest[6] & 0x0F) | 0x50
-    digest[8] = (digest[8] & 0x3F) | 0x80
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 @dataclass

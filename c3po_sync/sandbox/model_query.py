@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from c3po_sync.sandbox.errors import BadRequest, LookupThresholdExceeded, QueryThrottled
-from c3po_sync.sandbox.model_entity import find_property, resolver
+from c3po_sync.sandbox.model_entity import Resolver, find_property, resolver
 from c3po_sync.sandbox.odata_filter import (
     And,
     Compare,
@@ -115,16 +116,23 @@ def _sort_key(value: Any) -> tuple:
 def sort_items(lst: SPList, rows: list[Item], orderby: list[tuple[str, bool]]) -> list[Item]:
     """Stable multi-key sort; booleans in orderby are `ascending`. Nulls sort first, as in SPO."""
     for path, ascending in reversed(orderby):
-        _, get = resolver(lst, path)
-        rows = sorted(rows, key=lambda it, g=get: _sort_key(g(it)), reverse=not ascending)
+        rows = sorted(rows, key=_sort_by(resolver(lst, path)[1]), reverse=not ascending)
     return rows
+
+
+def _sort_by(get: Resolver) -> Callable[[Item], tuple]:
+    return lambda it: _sort_key(get(it))
 
 
 def filter_items(lst: SPList, rows: list[Item], pred: Predicate | None) -> list[Item]:
     if pred is None:
         return rows
     getters = {p: resolver(lst, p)[1] for p in fields_in(pred)}
-    return [it for it in rows if evaluate(pred, lambda p, it=it: getters[p](it))]
+
+    def values_of(it: Item) -> Callable[[str], Any]:
+        return lambda p: getters[p](it)
+
+    return [it for it in rows if evaluate(pred, values_of(it))]
 
 
 def query_items(

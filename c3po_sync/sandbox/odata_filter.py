@@ -148,8 +148,9 @@ class _Parser:
         if not self.tokens:
             raise self.error("empty expression")
         pred = self.parse_or()
-        if self.peek() is not None:
-            raise self.error(f"unexpected {self.peek()[1]!r}")
+        extra = self.peek()
+        if extra is not None:
+            raise self.error(f"unexpected {extra[1]!r}")
         return pred
 
     def parse_or(self) -> Predicate:

@@ -39,7 +39,6 @@ FIELD_TYPES = {
     "Computed": "SP.FieldComputed",
     "Counter": "SP.Field",
 }
-XML_KINDS = {"userulti": "UserMulti", "lookupmulti": "LookupMulti", "datetime": "DateTime"}
 
 
 def field_entity(call: Call, lst: Any, fld: Any, select: str | None = None) -> dict:

@@ -22,7 +22,7 @@ from c3po_sync.sandbox.responses_items import item_entity
 from c3po_sync.sandbox.responses_web import resolve_list
 
 if TYPE_CHECKING:
-    from c3po_sync.sandbox.routes import Call
+    from c3po_sync.sandbox.routes import Call, Segment
 
 
 def absolute_url(call: Call, url: Any) -> str:
@@ -33,6 +33,14 @@ def absolute_url(call: Call, url: Any) -> str:
     if not text.startswith("/"):
         text = call.site.server_relative_url.rstrip("/") + "/" + text
     return text.rstrip("/") or "/"
+
+
+def _segment(call: Call, name: str) -> Segment:
+    """The path segment ``name`` that routing matched this call on."""
+    seg = call.segment(name)
+    if seg is None:
+        raise BadRequest(f"The request has no {name} segment.")
+    return seg
 
 
 def _path_arg(call: Call, *names: str) -> str:
@@ -64,7 +72,7 @@ def folder_url(call: Call) -> str:
     the web's ``RootFolder`` or ``Web/Folders`` (both the site's root URL)."""
     names = [s.name for s in call.segments]
     if "getfolderbyid" in names:
-        url = _folder_url_by_id(call, str(call.segment("getfolderbyid").arg()))
+        url = _folder_url_by_id(call, str(_segment(call, "getfolderbyid").arg()))
         start = names.index("getfolderbyid") + 1
     elif names[:2] in (["web", "rootfolder"], ["web", "folders"]):
         url = call.site.server_relative_url
@@ -252,7 +260,7 @@ def item_file(call: Call) -> Reply:
 def upload(call: Call) -> Reply:
     """startUpload / continueUpload / finishUpload of a chunked upload session."""
     seg = call.segments[-1]
-    unique_id = str(call.segment("getfilebyid").arg())
+    unique_id = str(_segment(call, "getfilebyid").arg())
     upload_id = str(seg.arg("uploadid"))
     offset = int(seg.arg("fileoffset", 1) or 0)
     chunk = call.request.body

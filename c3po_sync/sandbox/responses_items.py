@@ -49,10 +49,6 @@ def parse_orderby(text: str | None) -> list[tuple[str, bool]] | None:
     return out or None
 
 
-def item_uri(call: Call, lst: Any, item_id: int) -> str:
-    return f"{list_uri(call, lst)}/Items({item_id})"
-
-
 def item_etag(item: Any) -> str:
     return f'"{item.version}"'
 

@@ -73,7 +73,9 @@ class Call:
 
 def split_segments(path: str) -> list[str]:
     """Split on `/` outside quotes and parentheses (quoted server-relative URLs contain `/`)."""
-    parts, buf, depth, quoted = [], [], 0, False
+    parts: list[str] = []
+    buf: list[str] = []
+    depth, quoted = 0, False
     for ch in path:
         if ch == "'":
             quoted = not quoted  # a doubled '' toggles twice, which is right
@@ -108,7 +110,9 @@ def parse_literal(text: str) -> Any:
 
 
 def _split_args(inner: str) -> list[str]:
-    out, buf, quoted = [], [], False
+    out: list[str] = []
+    buf: list[str] = []
+    quoted = False
     for ch in inner:
         if ch == "'":
             quoted = not quoted

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from c3po_sync.errors import C3POError
 from c3po_sync.sandbox.budget import ResourceBudget
 from c3po_sync.sandbox.faults import FaultConfig
+from c3po_sync.sandbox.loopback import is_loopback, loopback_warning  # noqa: F401 (importers)
 from c3po_sync.sandbox.server import SandboxServer
 
 
-class ServeOptionError(ValueError):
+class ServeOptionError(C3POError, ValueError):
     """A `sandbox serve` option combination that cannot work; the message names the options."""
 
 
@@ -47,27 +49,6 @@ class Served:
         self.server.stop()
         if self.tokens is not None:
             self.tokens.stop()
-
-
-def is_loopback(host: str) -> bool:
-    """True for `localhost` and loopback addresses (127.0.0.0/8, ::1)."""
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def loopback_warning(host: str) -> str | None:
-    """The warning printed when the sandbox listens beyond this machine, else None."""
-    if is_loopback(host):
-        return None
-    return (
-        f"warning: the sandbox is bound to {host}, not loopback: anyone who can reach this "
-        "address can read and change its tenant. The sandbox is a test double, not a service; "
-        "use --strict-tokens and TLS if it must be reachable."
-    )
 
 
 def _tls_context(opts: ServeOptions, host: str, workdir: Path, notes: list[str]) -> Any:

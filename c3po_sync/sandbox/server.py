@@ -19,6 +19,7 @@ from c3po_sync.sandbox import batch, faults, routes
 from c3po_sync.sandbox.budget import ResourceBudget, request_cost, throttle_headers
 from c3po_sync.sandbox.errors import SandboxError
 from c3po_sync.sandbox.faults import FaultConfig
+from c3po_sync.sandbox.loopback import loopback_warning
 from c3po_sync.sandbox.responses import Reply, Request, error_reply
 
 log = logging.getLogger(__name__)
@@ -182,7 +183,8 @@ class SandboxServer:
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"{self._httpd.scheme}://{host}:{port}"
+        name = host.decode() if isinstance(host, bytes) else host
+        return f"{self._httpd.scheme}://{name}:{port}"
 
     @property
     def port(self) -> int:
@@ -380,8 +382,6 @@ def main(argv: list[str] | None = None) -> None:
         "--tenant", default=None, help="tenant YAML file (default: the demo tenant)"
     )
     args = parser.parse_args(argv)
-    from c3po_sync.sandbox.serve_options import loopback_warning
-
     warning = loopback_warning(args.host)
     if warning:
         print(warning, file=sys.stderr, flush=True)  # noqa: T201 - command-line entry point

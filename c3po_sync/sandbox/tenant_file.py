@@ -6,15 +6,19 @@ import base64
 import logging
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import yaml
 
-from c3po_sync.sandbox.model import Item, SPList, Tenant
+from c3po_sync.errors import C3POError
 from c3po_sync.sandbox.model_changes import Change
 from c3po_sync.sandbox.model_fields import Field, decode_internal_name
 from c3po_sync.sandbox.model_files import FileBlob
+from c3po_sync.sandbox.model_ids import stable_guid
+
+if TYPE_CHECKING:
+    from c3po_sync.sandbox.model import Item, SPList, Tenant
 
 log = logging.getLogger(__name__)
 FORMAT = "c3po-tenant/1"
@@ -30,7 +34,7 @@ _FIELD_OPTS = (
 _SYSTEM_KEYS = {"id", "created", "modified", "author", "editor", "version", "guid"}
 
 
-class TenantFormatError(ValueError):
+class TenantFormatError(C3POError, ValueError):
     """A tenant file that does not follow the format; the message names the file and the key."""
 
 
@@ -156,13 +160,19 @@ def _as_list(value: Any) -> list:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def tenant_from_dict(data: dict, *, source: str = "<dict>", **opts: Any) -> Tenant:
-    """Build a Tenant from the parsed YAML; TenantFormatError names the offending key."""
+def tenant_from_dict(
+    data: dict, *, tenant_cls: type[Tenant], source: str = "<dict>", **opts: Any
+) -> Tenant:
+    """Build a Tenant from the parsed YAML; TenantFormatError names the offending key.
+
+    The model passes its class in (``Tenant.from_dict``): the format reads into the model, the
+    model does not depend on this module's callers, and neither imports the other in a loop.
+    """
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         found = data.get("format") if isinstance(data, dict) else repr(data)
         raise TenantFormatError(f"{source}: format: expected '{FORMAT}', found {found}")
     head = data.get("tenant") or {}
-    tenant = Tenant(
+    tenant = tenant_cls(
         head.get("name", "sandbox"),
         time_zone=head.get("time_zone", "UTC"),
         origin=head.get("origin"),
@@ -287,8 +297,6 @@ def _load_rows(ld: _Loader, lst: SPList, ldata: dict, lwhere: str) -> None:
 
 
 def _stable(*parts: str) -> str:
-    from c3po_sync.sandbox.model_list import stable_guid
-
     return stable_guid(*parts)
 
 
@@ -326,27 +334,13 @@ def _load_changes(ld: _Loader, site: Any, raw: dict | None, swhere: str) -> None
     log_.last_number = max(log_.last_number, int(raw.get("last_number", 0)))
 
 
-def load_tenant(path: str | Path, **opts: Any) -> Tenant:
+def load_tenant(path: str | Path, *, tenant_cls: type[Tenant], **opts: Any) -> Tenant:
     """Read a tenant YAML file."""
     p = Path(path)
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise TenantFormatError(f"{p}: cannot read tenant file: {exc}") from exc
-    tenant = tenant_from_dict(data, source=str(p), **opts)
+    tenant = tenant_from_dict(data, tenant_cls=tenant_cls, source=str(p), **opts)
     log.info("loaded tenant %s from %s (%d sites)", tenant.name, p, len(tenant.sites))
     return tenant
-
-
-def tenant_to_dict(tenant: Tenant) -> dict:
-    """The tenant as the format's dict (see tenant_save; kept here for importers)."""
-    from c3po_sync.sandbox.tenant_save import tenant_to_dict as to_dict
-
-    return to_dict(tenant)
-
-
-def save_tenant(tenant: Tenant, path: str | Path) -> None:
-    """Write the tenant state as YAML (see tenant_save)."""
-    from c3po_sync.sandbox.tenant_save import save_tenant as save
-
-    save(tenant, path)

@@ -6,15 +6,18 @@ import base64
 import logging
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import yaml
 
-from c3po_sync.sandbox.model import APP_USER_ID, Item, SPList, Tenant
 from c3po_sync.sandbox.model_fields import Field
 from c3po_sync.sandbox.model_files import generated_content
+from c3po_sync.sandbox.model_ids import APP_USER_ID
 from c3po_sync.sandbox.tenant_file import _FIELD_OPTS, FORMAT, _iso, _to_dt
+
+if TYPE_CHECKING:
+    from c3po_sync.sandbox.model import Item, SPList, Tenant
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +53,8 @@ def _email(tenant: Tenant, uid: int | None) -> str | None:
 
 def _item_system(tenant: Tenant, item: Item) -> dict[str, Any]:
     out: dict[str, Any] = {"id": item.id}
-    out["created"] = _iso(item.created)
-    out["modified"] = _iso(item.modified)
+    out["created"] = _iso(item.created) if item.created else None
+    out["modified"] = _iso(item.modified) if item.modified else None
     out["author"] = _email(tenant, item.author_id)
     out["editor"] = _email(tenant, item.editor_id)
     out["version"] = item.version
@@ -100,12 +103,14 @@ def _list_to_dict(tenant: Tenant, lst: SPList) -> dict:
             folders.append({"path": rel, **sysd})
             continue
         blob = item.file
+        if blob is None:  # rows without content were saved as items above
+            continue
         fd = {"path": rel, **sysd, "unique_id": blob.unique_id, "size": blob.size}
         if not blob.generated and blob.content != generated_content(rel, blob.size):
             try:
-                fd["content"] = item.file.content.decode("utf-8")
+                fd["content"] = blob.content.decode("utf-8")
             except UnicodeDecodeError:
-                fd["content_base64"] = base64.b64encode(item.file.content).decode()
+                fd["content_base64"] = base64.b64encode(blob.content).decode()
         if values:
             fd["values"] = values
         files.append(fd)

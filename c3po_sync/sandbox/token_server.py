@@ -25,6 +25,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from c3po_sync.errors import C3POError
+
 log = logging.getLogger(__name__)
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -105,7 +107,7 @@ class _Client:
     certs256: dict[str, x509.Certificate] = field(default_factory=dict)  # x5t#S256 -> cert
 
 
-class TokenEndpointError(Exception):
+class TokenEndpointError(C3POError):
     """An OAuth error reply: status, ``error`` code and an AADSTS-style description."""
 
     def __init__(self, status: int, error: str, description: str) -> None:
@@ -140,8 +142,11 @@ class TokenServer:
         self._lock = threading.Lock()
         self.stats: Counter[str] = Counter()
         self._signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="c3po-tokens-")
-        key_file, cert_file = tls.write(workdir or Path(self._tmp.name), "token-server-tls")
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if workdir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="c3po-tokens-")
+            workdir = Path(self._tmp.name)
+        key_file, cert_file = tls.write(workdir, "token-server-tls")
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert_file, key_file)
         self._httpd = _HTTPServer((host, port), _Handler)
@@ -167,7 +172,8 @@ class TokenServer:
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"https://{host}:{port}"
+        name = host.decode() if isinstance(host, bytes) else host
+        return f"https://{name}:{port}"
 
     def authority(self, tenant: str = "city") -> str:
         return f"{self.url}/{tenant}"
@@ -278,10 +284,13 @@ class TokenServer:
                 "the certificate with the assertion's thumbprint is not registered "
                 f"for application {client.client_id}"
             )
+        key = cert.public_key()
+        if not isinstance(key, rsa.RSAPublicKey):  # RS256/PS256 are the algorithms Entra takes
+            raise refuse("the registered certificate does not hold an RSA key")
         try:
             claims = jwt.decode(
                 assertion,
-                cert.public_key(),
+                key,
                 algorithms=["RS256", "PS256"],
                 audience=self.token_endpoint(tenant),
                 options={"require": ["exp", "aud", "iss", "sub"]},

@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -26,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
+from c3po_sync.errors import C3POError
 from c3po_sync.private_files import private_sqlite
 from c3po_sync.state.liveness import parse_holder, pid_is_dead
 
@@ -46,8 +48,10 @@ job_locks = Table(
 )
 
 
-class JobLockedError(RuntimeError):
+class JobLockedError(C3POError, RuntimeError):
     """Another process holds the job's lock; the message names the holder and its expiry."""
+
+    transient = True  # the holder finishes or its lease expires
 
 
 def lock_engine(url: str) -> Engine:
@@ -145,7 +149,7 @@ class JobLock:
         )
         return True
 
-    def holder_info(self) -> dict[str, object] | None:
+    def holder_info(self) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(job_locks).where(job_locks.c.job == self.job)).first()
         return dict(row._mapping) if row else None

@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from c3po_sync.errors import C3POError
 from c3po_sync.rules.matrix import CELL_STATES, LEGEND
 from c3po_sync.rules.recommendations import AUDIT, RECOMMENDATIONS
 from c3po_sync.sinks.audit_report import local_day
@@ -34,7 +35,7 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 _BOLD = Font(bold=True)
 
 
-class PdfUnavailableError(RuntimeError):
+class PdfUnavailableError(C3POError, RuntimeError):
     """LibreOffice (soffice) is not on PATH, or it failed to convert; the message says which."""
 
 

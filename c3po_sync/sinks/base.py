@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from c3po_sync.errors import C3POError
 from c3po_sync.sinks.limits import RefusedValue
 
 ColumnKind = Literal[
@@ -96,6 +97,15 @@ class WriteReport:
             else ""
         )
         return f"; {len(self.quarantined)} value(s) quarantined ({shown}{more})"
+
+
+class PartialWriteError(C3POError):
+    """Some writes to a list failed for good; ``report`` says what was done before, so the
+    run records the writes that happened (and the rows refused) even though the step failed."""
+
+    def __init__(self, message: str, report: WriteReport) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 class ListSink(Protocol):

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook
 
+from c3po_sync.errors import C3POError
 from c3po_sync.model.schema import ASSETS, FINDINGS, PROJECTS, QUARANTINE
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.rules.config import RulesConfig
@@ -59,7 +60,7 @@ PRINTED_COLUMNS = {
 """Sheets with detail columns left to the screen: how many leading columns print."""
 
 
-class RollupInputError(ValueError):
+class RollupInputError(C3POError, ValueError):
     """A frame handed to the rollup lacks columns the canonical schema promises."""
 
 

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
+from c3po_sync.errors import C3POError
+
 MAX_CELL_CHARS = 32_767
 MAX_SHEET_NAME = 31
 MAX_URL_CHARS = 2_000  # Excel refuses hyperlink targets past 2,079 characters
@@ -23,7 +25,7 @@ _NON_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 _FILE_NAME_BAD = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 
 
-class UnsafePathError(ValueError):
+class UnsafePathError(C3POError, ValueError):
     """A file name built from outside input would land outside the output folder."""
 
 

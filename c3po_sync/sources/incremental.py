@@ -12,14 +12,15 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
+from c3po_sync.errors import C3POError
 from c3po_sync.sources.base import FieldInfo, RawRecord, SourceBatch, SourceRef
 
 logger = logging.getLogger(__name__)
 
 
-class ChangeTokenExpiredError(Exception):
+class ChangeTokenExpiredError(C3POError):
     """The change log refused the token (too old, or from another object): read in full."""
 
 
@@ -102,6 +103,33 @@ class ChangeFeed(Protocol):
     def changes_since(self, token: str) -> SiteChanges: ...
 
 
+@runtime_checkable
+class PrefetchingFeed(Protocol):
+    """A feed that can send the token and the sources' first GETs in one round trip (m365:
+    one read ``$batch``); its answers are good for one sync, then discarded."""
+
+    def prefetch(self, plans: list[PrefetchPlan], *, token: bool) -> None: ...
+
+    def discard_prefetched(self) -> None: ...
+
+
+@runtime_checkable
+class DatedTokens(Protocol):
+    """A feed that can tell when a change token was taken (for the token age limit)."""
+
+    def token_time(self, token: str) -> datetime | None: ...
+
+
+@runtime_checkable
+class PrefetchableSource(Protocol):
+    """A source that names the GETs it will start with, for a prefetching feed."""
+
+    def prefetch_urls(self, plan: PrefetchPlan) -> list[str]: ...
+
+    def shared_urls(self) -> list[str]: ...
+
+
+@runtime_checkable
 class IncrementalSource(Protocol):
     """A source that can be read in full page by page, or by item ids."""
 
@@ -204,9 +232,8 @@ def sync_site(
     try:
         _sync_sources(site, sources, cache, feed, result, _too_old(feed, max_token_age, now))
     finally:
-        discard = getattr(feed, "discard_prefetched", None)
-        if discard is not None:
-            discard()  # prefetched answers are good for this sync only
+        if isinstance(feed, PrefetchingFeed):
+            feed.discard_prefetched()  # prefetched answers are good for this sync only
     return result
 
 
@@ -274,8 +301,9 @@ def _too_old(
     """Says why a token is too old to trust (None when it is not, or its age is unknown)."""
 
     def check(token: str) -> str | None:
-        token_time = getattr(feed, "token_time", None)
-        taken = token_time(token) if limit is not None and token_time is not None else None
+        taken = None
+        if limit is not None and isinstance(feed, DatedTokens):
+            taken = feed.token_time(token)
         if taken is None or limit is None:
             return None
         age = (now or datetime.now(UTC)) - taken
@@ -291,9 +319,8 @@ def _too_old(
 
 def _prefetch(feed: ChangeFeed, plans: list[PrefetchPlan], *, token: bool) -> None:
     """Lets a feed that can (m365: one read ``$batch``) fetch token and schemas in one go."""
-    prefetch = getattr(feed, "prefetch", None)
-    if prefetch is not None and (plans or token):
-        prefetch(plans, token=token)
+    if isinstance(feed, PrefetchingFeed) and (plans or token):
+        feed.prefetch(plans, token=token)
 
 
 def _plans(
@@ -301,18 +328,36 @@ def _plans(
     cache: SourceCache,
     changes: SiteChanges | None,
 ) -> list[PrefetchPlan]:
-    """The sources whose schema ``_bring_up_to_date`` will read (mirrors its tests)."""
+    """The sources whose schema ``_bring_up_to_date`` will read (the same decisions: _decide)."""
     plans: list[PrefetchPlan] = []
     for source, columns in sources:
         state = cache.state(source_key(source.ref))
-        if state is None or state.columns != columns:
+        fresh, delta = _decide(state, columns, changes)
+        if fresh:
             plans.append(PrefetchPlan(source, columns, None, None))
-        elif changes is not None and (state.complete or state.position is not None):
-            delta = changes.for_list(state.schema.list_id)
-            if changes.schema_touched(state.schema.list_id) or delta.changed or delta.deleted:
-                ids = sorted(delta.changed) if state.complete else None
-                plans.append(PrefetchPlan(source, columns, state.schema, ids))
+        elif delta is not None and state is not None:
+            ids = sorted(delta.changed) if state.complete else None
+            plans.append(PrefetchPlan(source, columns, state.schema, ids))
     return plans
+
+
+def _decide(
+    state: SourceState | None, columns: list[str], changes: SiteChanges | None
+) -> tuple[bool, ListChanges | None]:
+    """What a sync does with one source: (fresh, delta).
+
+    ``fresh``: nothing usable is cached (never read, or the mapped columns changed), so its
+    schema is read and the list read in full. ``delta``: the list changed since the token
+    (items, or its fields), so its schema is re-read and the changed items read again.
+    """
+    if state is None or state.columns != columns:
+        return True, None
+    if changes is None or not (state.complete or state.position is not None):
+        return False, None
+    delta = changes.for_list(state.schema.list_id)
+    if changes.schema_touched(state.schema.list_id) or delta.changed or delta.deleted:
+        return False, delta
+    return False, None
 
 
 def _bring_up_to_date(
@@ -324,27 +369,25 @@ def _bring_up_to_date(
     """Updates one source's cache; True when it needed (part of) a full read."""
     key = source_key(source.ref)
     state = cache.state(key)
-    if state is not None and state.columns != columns:
-        logger.info("%s: mapped columns changed; reading it in full", source.ref)
-        state = None
-    if state is None:
+    restart, delta = _decide(state, columns, changes)
+    if restart:
+        if state is not None:
+            logger.info("%s: mapped columns changed; reading it in full", source.ref)
         cache.begin_full(key, columns, source.fetch_schema())
         state = cache.state(key)
-        assert state is not None
+    assert state is not None
     schema = state.schema
-    if changes is not None and (state.complete or state.position is not None):
-        delta = changes.for_list(schema.list_id)
+    if delta is not None:
         # A list that changed at all gets its schema re-read too (one request): a change log
         # that misses a field change (or a sandbox that logs none) cannot hide drift then.
-        if changes.schema_touched(schema.list_id) or delta.changed or delta.deleted:
-            fresh = source.fetch_schema()
-            if set(source.resolved_columns(columns, fresh)) - set(
-                source.resolved_columns(columns, schema)
-            ):
-                logger.info("%s: a mapped column appeared; reading it in full", source.ref)
-                cache.begin_full(key, columns, fresh)
-                return _full_read(source, columns, cache, key)
-            schema = fresh
+        fresh = source.fetch_schema()
+        if set(source.resolved_columns(columns, fresh)) - set(
+            source.resolved_columns(columns, schema)
+        ):
+            logger.info("%s: a mapped column appeared; reading it in full", source.ref)
+            cache.begin_full(key, columns, fresh)
+            return _full_read(source, columns, cache, key)
+        schema = fresh
         wanted = sorted(delta.changed)
         if not state.complete:
             top = cache.max_item_id(key)  # later ids still come from the resumed full read

@@ -63,13 +63,13 @@ def _copy_into(url: str, copy: Path) -> None:
     try:
         present = set(inspect(engine).get_table_names())
         t.metadata.create_all(target)
-        with engine.connect() as src, target.begin() as dst:
+        with engine.connect() as source, target.begin() as copied:
             for table in t.metadata.sorted_tables:
                 if table.name not in present:
                     continue
-                rows = [dict(r._mapping) for r in src.execute(select(table))]
+                rows = [dict(r._mapping) for r in source.execute(select(table))]
                 if rows:
-                    dst.execute(table.insert(), rows)
+                    copied.execute(table.insert(), rows)
     finally:
         engine.dispose()
         target.dispose()

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import BindParameter, Connection, bindparam, select
 
 from c3po_sync.model.schema import FINDINGS
 from c3po_sync.state import tables as t
@@ -107,7 +107,7 @@ def record(
                 for k in opened
             ],
         )
-    binds = [bindparam(f"b_{f}") for f in t.FINDING_FIELDS]
+    binds: list[BindParameter[Any]] = [bindparam(f"b_{f}") for f in t.FINDING_FIELDS]
     values = dict(zip(t.FINDING_FIELDS, binds, strict=True))
     by_id = t.findings.c.finding_id == bindparam("b_id")
     if still_open:

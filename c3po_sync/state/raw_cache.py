@@ -136,12 +136,6 @@ class RawCache:
             ).scalar()
         return int(found or 0)
 
-    def forget(self, key: str) -> None:
-        """Drops a source from the cache (its next read is a full one)."""
-        with self.store._write() as conn:
-            conn.execute(delete(raw_records).where(raw_records.c.source_key == key))
-            conn.execute(delete(raw_sources).where(raw_sources.c.source_key == key))
-
     # --- helpers ------------------------------------------------------------------------------
 
     @staticmethod

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from c3po_sync.errors import C3POError
 from c3po_sync.state import tables as t
 from c3po_sync.state.liveness import process_is_gone, this_process
 
@@ -21,7 +22,7 @@ OUTCOMES = ("running", "ok", "partial", "failed", "interrupted", "died")
 HOLDER = "_process"  # key in a running run's counts: host:pid:run of the process running it
 
 
-class RunNotFoundError(LookupError):
+class RunNotFoundError(C3POError, LookupError):
     """No run with that id; the message carries the id."""
 
 
@@ -32,9 +33,14 @@ def _now() -> datetime:
 class RunsMixin:
     """The ``runs`` table; mixed into ``StateStore``, which provides the transactions."""
 
-    def _write(self) -> AbstractContextManager[Connection]: ...  # StateStore's
-    def _read(self) -> AbstractContextManager[Connection]: ...  # StateStore's
-    def _where(self) -> str: ...  # StateStore's
+    def _write(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError  # StateStore's
+
+    def _read(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError  # StateStore's
+
+    def _where(self) -> str:
+        raise NotImplementedError  # StateStore's
 
     def start_run(self, job: str, trigger: str) -> int:
         """Records a run as ``running`` (with the process running it) and returns its id."""
@@ -48,7 +54,10 @@ class RunsMixin:
                     counts=json.dumps({HOLDER: this_process()}),
                 )
             )
-            run_id = int(res.inserted_primary_key[0])
+            (run_id,) = res.inserted_primary_key or (None,)
+        if run_id is None:  # an INSERT always returns its key; says so if a driver does not
+            raise LookupError("the state store returned no id for the new run")
+        run_id = int(run_id)
         logger.info("run %d started: job=%s trigger=%s", run_id, job, trigger)
         return run_id
 

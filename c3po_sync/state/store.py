@@ -14,6 +14,7 @@ from sqlalchemy import Connection, create_engine, delete, event, func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import StaticPool
 
+from c3po_sync.errors import C3POError
 from c3po_sync.logs import redact
 from c3po_sync.model.schema import TABLES
 from c3po_sync.model.tables import CanonicalTables
@@ -37,7 +38,7 @@ _CHUNK = 500  # keeps IN (...) lists under every backend's bind-parameter limit
 BUSY_TIMEOUT_S = 30
 
 
-class StateStoreError(RuntimeError):
+class StateStoreError(C3POError, RuntimeError):
     """The state database is unusable (e.g. written by a newer C3PO Sync)."""
 
 

@@ -185,15 +185,23 @@ def sandbox_server() -> Iterator[tuple[Tenant, SandboxServer]]:
         yield tenant, server
 
 
-@pytest.fixture(params=["sandbox", pytest.param("live", marks=pytest.mark.live)])
+def open_backend(request: pytest.FixtureRequest, name: str) -> Backend:
+    """The sandbox's scratch site, or the tenant named by C3PO_LIVE_* (``name`` "live")."""
+    if name == "live":
+        return _live_backend()
+    tenant, server = request.getfixturevalue("sandbox_server")
+    conn = SiteConnection.open(server.url + SITE, StaticTokenProvider("sandbox"), policy=FAST)
+    return Backend("sandbox", conn, tenant)
+
+
+# Every contract runs on these; the live one only when C3PO_LIVE_* name a tenant.
+BACKENDS = ["sandbox", pytest.param("live", marks=pytest.mark.live)]
+
+
+@pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     """The contract's SharePoint: the sandbox always; the tenant named by C3PO_LIVE_* too."""
-    if request.param == "live":
-        chosen = _live_backend()
-    else:
-        tenant, server = request.getfixturevalue("sandbox_server")
-        conn = SiteConnection.open(server.url + SITE, StaticTokenProvider("sandbox"), policy=FAST)
-        chosen = Backend("sandbox", conn, tenant)
+    chosen = open_backend(request, request.param)
     try:
         yield chosen
     finally:

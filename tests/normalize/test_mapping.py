@@ -18,10 +18,11 @@ from c3po_sync.normalize import (
     required_columns,
 )
 from c3po_sync.sources.base import FieldInfo, SourceRef
+from tests.shared_fixtures import PNP_MOCK_DATA, needs_recordings
 
 ROOT = Path(__file__).resolve().parents[2]
 MAPPINGS = ROOT / "mappings"
-RECORDED = Path("/work/shared/fixtures/sharepoint-recorded/PnP.Core.Test/SharePoint/MockData")
+RECORDED = PNP_MOCK_DATA
 
 FINANCE = """\
 sources:
@@ -50,7 +51,7 @@ def problems(path: Path, lines: bool = False) -> list[str]:
     """The located problems; without ``lines``, the ``:LINE`` after the file name left out."""
     with pytest.raises(MappingError) as info:
         load_mappings(path)
-    found = info.value.problems
+    found = [str(p) for p in info.value.problems]
     return found if lines else [re.sub(r"\.yaml:\d+: ", ".yaml: ", p) for p in found]
 
 
@@ -287,7 +288,7 @@ def test_drift_passes_when_columns_exist(tmp_path):
     check_drift(m, _fields(("Title", "Title"), ("ProjectCode", "Code"), ("Cost", "Cost")))
 
 
-@pytest.mark.skipif(not RECORDED.exists(), reason="recorded fixtures not present")
+@needs_recordings
 def test_drift_against_recorded_field_list(tmp_path):
     """Field definitions as SharePoint Online really lists them (InternalName vs Title)."""
     body = (RECORDED / "ListItemTests" / "RegularRestUpdateTest-2-00002.response.json").read_text()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,9 +13,10 @@ from hypothesis import strategies as st
 
 from c3po_sync.normalize.errors import TransformError
 from c3po_sync.normalize.transforms import as_list, build_transform
+from tests.shared_fixtures import PNP_MOCK_DATA, needs_recordings
 
 LA = ZoneInfo("America/Los_Angeles")
-RECORDED = Path("/work/shared/fixtures/sharepoint-recorded/PnP.Core.Test/SharePoint/MockData")
+RECORDED = PNP_MOCK_DATA
 
 
 def t(name: str, **opts):
@@ -160,9 +160,6 @@ def _body(name: str) -> str:
 def _recorded(name: str) -> dict:
     data = json.loads(_body(name))
     return data["value"][0] if "value" in data else data["Items"][0]
-
-
-needs_recordings = pytest.mark.skipif(not RECORDED.exists(), reason="recorded fixtures not present")
 
 
 @needs_recordings

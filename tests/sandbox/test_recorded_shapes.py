@@ -5,13 +5,12 @@ from __future__ import annotations
 import email
 import json
 import re
-from pathlib import Path
 
-import pytest
 import requests
 
-RECORDED = Path("/work/shared/fixtures/sharepoint-recorded")
-pytestmark = pytest.mark.skipif(not RECORDED.exists(), reason="recorded SharePoint fixtures absent")
+from tests.shared_fixtures import RECORDED, needs_recordings
+
+pytestmark = needs_recordings
 NOMETA = "application/json;odata=nometadata"
 VERBOSE = "application/json;odata=verbose"
 # Properties real SharePoint sends that the sandbox leaves out (see docs/sandbox-coverage.md).

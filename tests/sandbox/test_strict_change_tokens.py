@@ -9,7 +9,6 @@ from office365.sharepoint.changes.query import ChangeQuery
 from office365.sharepoint.changes.token import ChangeToken
 
 from c3po_sync.sandbox.model import Tenant
-from c3po_sync.sandbox.tenant_file import tenant_from_dict
 
 from .conftest import client_for
 
@@ -50,5 +49,5 @@ def test_retention_is_a_site_and_tenant_setting(sandbox):
     assert len(_changes(lst, start).execute_query()) == 0
     assert Tenant(change_log_days=30).change_log_days == 30
     head = {"format": "c3po-tenant/1", "tenant": {"name": "t", "change_log_days": 10}}
-    loaded = tenant_from_dict({**head, "sites": [{"url": "/sites/a", "title": "A"}]})
+    loaded = Tenant.from_dict({**head, "sites": [{"url": "/sites/a", "title": "A"}]})
     assert loaded.sites["/sites/a"].change_log.max_age_days == 10

@@ -12,8 +12,8 @@ import yaml
 from c3po_sync.config.settings import load_settings
 from c3po_sync.pipeline.prepare import prepare_run
 from c3po_sync.sandbox.demo import DEMO_ANCHOR
+from c3po_sync.sandbox.model import Tenant
 from c3po_sync.sandbox.server import SandboxServer
-from c3po_sync.sandbox.tenant_file import load_tenant
 from c3po_sync.state.store import StateStore
 from c3po_sync.wiring import run_prepared
 
@@ -33,7 +33,7 @@ def _edit(tenant, key: str, values: dict) -> None:
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("audit-scenario")
-    tenant = load_tenant(HERE / "tenant.yaml")
+    tenant = Tenant.from_file(HERE / "tenant.yaml")
     config = HERE / "settings.yaml"
     mp = pytest.MonkeyPatch()
     with SandboxServer(tenant, port=0) as server:

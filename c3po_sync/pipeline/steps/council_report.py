@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from c3po_sync.errors import C3POError
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.pipeline.steps.rollup import build_and_upload, current_snapshot_run, report_title
 from c3po_sync.rules.deltas import compute_deltas
@@ -30,7 +31,7 @@ def run_council_report(ctx: RunContext) -> None:
     build_and_upload(ctx, bookmark=timeline.LAST_COUNCIL_REPORT, prefix=title, base_run=base)
 
 
-class DeltaRangeError(LookupError):
+class DeltaRangeError(C3POError, LookupError):
     """The runs or date asked for do not exist in the state store; the message says which."""
 
 
@@ -50,6 +51,7 @@ def deltas_between(
     to = to_run if to_run is not None else store.latest_snapshot_run()
     if to is None:
         raise DeltaRangeError(f"no snapshot in {store.url}: run a job with 'sync' first")
+    base: int | None
     if since_run is not None:
         base = since_run
     elif since is not None:

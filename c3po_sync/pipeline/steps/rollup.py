@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pandas as pd
 
@@ -120,7 +119,7 @@ def build_and_upload(
         result.planned.append(f"would upload it to the hub library {settings.rollups_library!r}")
         return changes
     # Created owner-only like the state database: the workbook names projects and findings.
-    out_dir: Path = private_dir(settings.resolve(settings.output_dir))
+    out_dir = private_dir(settings.resolve(settings.output_dir))
     path = save_rollup(wb, out_dir, today=ctx.inputs.today, prefix=prefix)
     result.workbook = path
     result.uploaded_to = ctx.ports.file_sink.upload(
@@ -140,6 +139,7 @@ def run_rollup(ctx: RunContext) -> None:
     report (or, before the first one, since the previous run)."""
     council = timeline.bookmark(ctx.store, timeline.LAST_COUNCIL_REPORT)
     now_run = current_snapshot_run(ctx)
+    base: int | None
     if council is not None:
         base = int(council["run_id"])
     else:

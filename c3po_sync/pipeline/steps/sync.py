@@ -11,7 +11,7 @@ from c3po_sync.normalize import SchemaDriftError, check_drift, normalize, source
 from c3po_sync.normalize.mapping import SourceMapping
 from c3po_sync.pipeline.carry import carry_over, merge, record_reads, save_stale
 from c3po_sync.pipeline.context import RunContext
-from c3po_sync.pipeline.failures import RUN_FAILURE_TEXT, RunLevelError, classify
+from c3po_sync.pipeline.failures import RUN_FAILURE_TEXT, RunFailureKind, RunLevelError, classify
 from c3po_sync.pipeline.result import RunResult, SourceOutcome
 from c3po_sync.sources.base import Source, SourceBatch, SourceRef
 from c3po_sync.sources.incremental import IncrementalSource, source_key, sync_site
@@ -94,7 +94,9 @@ def check_run_level(result: RunResult) -> None:
     sources = result.sources
     if not sources or any(s.error is None or s.kind == "data" for s in sources):
         return
-    kind = "auth-refused" if all(s.kind == "auth" for s in sources) else "tenant-unreachable"
+    kind: RunFailureKind = (
+        "auth-refused" if all(s.kind == "auth" for s in sources) else "tenant-unreachable"
+    )
     first = sources[0].error or ""
     raise RunLevelError(kind, f"{RUN_FAILURE_TEXT[kind]} ({len(sources)} source(s); {first})")
 
@@ -114,8 +116,8 @@ def _read_site(
         except Exception as e:
             out[i] = _failed(mapping, e)
             continue
-        if all(hasattr(source, a) for a in ("change_feed", "iter_full", "read_ids")):
-            sources.append((i, mapping, source))  # type: ignore[arg-type]
+        if isinstance(source, IncrementalSource):
+            sources.append((i, mapping, source))
         else:
             out[i] = _read_one(source, mapping)
     if not sources:

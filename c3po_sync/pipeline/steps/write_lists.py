@@ -8,7 +8,7 @@ from typing import Any
 from c3po_sync.pipeline.carry import finding_sources, stale_entities, stale_projects
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.pipeline.failures import RUN_FAILURE_TEXT, RunLevelError, classify
-from c3po_sync.sinks.base import ListSpec
+from c3po_sync.sinks.base import ListSpec, PartialWriteError
 from c3po_sync.sinks.hub_lists import (
     ASSET_GONE,
     ASSET_INVENTORY,
@@ -50,7 +50,7 @@ def plan_hub_writes(ctx: RunContext) -> list[tuple[ListSpec, list[dict[str, Any]
 
 def hub_unreachable(exc: Exception, what: str) -> RunLevelError | None:
     """The hub did not answer (down, token refused): a run-level failure, not a data problem."""
-    if getattr(exc, "report", None) is not None or classify(exc) == "data":
+    if isinstance(exc, PartialWriteError) or classify(exc) == "data":
         return None
     return RunLevelError("hub-unreachable", f"{RUN_FAILURE_TEXT['hub-unreachable']} ({what}: "
                          f"{type(exc).__name__}: {exc})")  # fmt: skip
@@ -69,10 +69,9 @@ def run_write_lists(ctx: RunContext) -> None:
         try:
             report = sink.upsert(spec, rows, mark_missing=gone, dry_run=ctx.dry_run)
         except Exception as exc:
-            partial = getattr(exc, "report", None)  # UpsertError: what was done before failing
-            if partial is not None:
-                ctx.result.writes.append(partial)
-                ctx.store.record_writes(ctx.result.run_id, [partial])
+            if isinstance(exc, PartialWriteError):  # what was done before failing
+                ctx.result.writes.append(exc.report)
+                ctx.store.record_writes(ctx.result.run_id, [exc.report])
             run_level = hub_unreachable(exc, spec.title)
             if run_level is not None:
                 raise run_level from exc
