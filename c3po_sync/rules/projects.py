@@ -14,8 +14,13 @@ def _gated_missing(ctx: RuleContext, column: str, gate: str) -> pd.Series:
     return ctx.active & ctx.at_or_past(gate) & blank(ctx.projects[column])
 
 
-def _field_rule(ctx: RuleContext, column: str, gate: str, what: str, fix: str) -> pd.DataFrame:
+def _field_rule(
+    ctx: RuleContext, column: str, gate: str, what: str, fix: str, only: pd.Series | None = None
+) -> pd.DataFrame:
+    """Active projects at or past ``gate`` with ``column`` blank (and ``only``, when given)."""
     mask = _gated_missing(ctx, column, gate)
+    if only is not None:
+        mask &= only
     bad = ctx.projects[mask]
     if bad.empty:
         return no_hits()
@@ -350,20 +355,13 @@ def key_vendor_staff_missing(ctx: RuleContext) -> pd.DataFrame:
     ),
 )
 def ppm_missing(ctx: RuleContext) -> pd.DataFrame:
-    p = ctx.projects
-    mask = _gated_missing(ctx, "ppm", ctx.config.phase_gates.ppm)
-    mask &= _engagement_reasons(ctx) == ""
-    bad = p[mask]
-    if bad.empty:
-        return no_hits()
-    return hits(
-        bad,
-        "project_key",
-        "Nobody manages it: "
-        + bad["project_key"]
-        + " is in "
-        + bad["phase"]
-        + " with no PPM or project manager; assign one in the project item",
+    return _field_rule(
+        ctx,
+        "ppm",
+        ctx.config.phase_gates.ppm,
+        "Nobody manages it",
+        "assign a PPM or project manager in the project item",
+        only=_engagement_reasons(ctx) == "",
     )
 
 
