@@ -9,21 +9,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from c3po_sync.logs import redact
+from c3po_sync.model.labels import DATA_QUALITY, DATA_QUALITY_REC
+from c3po_sync.model.labels import RECOMMENDATIONS as REC_NAMES
 from c3po_sync.pipeline.result import RunResult
 
-RECOMMENDATIONS: dict[int, str] = {
-    0: "Data quality",
-    1: "Updated technology policy and guidelines",
-    2: "Charter names all users and stakeholders",
-    3: "Waterfall or Agile chosen before procurement",
-    4: "Clear governance and staffing",
-    5: "ITD role: liaison and PPB priority",
-    6: "C3PO engagement and consultant oversight",
-    7: "Key documents on a shared platform",
-    8: "Key vendor staff continuity",
-    9: "Regular council reporting",
-    10: "Comprehensive IT inventory",
-}
+# The one naming of the recommendations (model.recommendations), plus data quality as 0.
+RECOMMENDATIONS: dict[int, str] = {DATA_QUALITY_REC: DATA_QUALITY, **REC_NAMES}
 
 
 def render_result(result: RunResult, console: Console) -> None:
@@ -58,6 +49,12 @@ def render_result(result: RunResult, console: Console) -> None:
         for rec, n in sorted(result.findings_by_recommendation.items()):  # 0, 4, 10
             ft.add_row(str(rec), RECOMMENDATIONS.get(rec, ""), str(n))
         console.print(ft)
+        for rec, why in sorted(result.not_checked.items()):
+            console.print(
+                f"rec {rec} {RECOMMENDATIONS.get(rec, '')}: not checked ({why}), not compliant",
+                markup=False,
+                highlight=False,
+            )
         console.print(
             f"findings: {result.opened} opened, {result.resolved} resolved, "
             f"{result.reopened} re-opened since the last run"

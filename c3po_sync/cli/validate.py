@@ -94,6 +94,8 @@ class ValidationReport:
                 f"auth {s.get('auth', {}).get('mode')}, {s.get('sources', 0)} sources mapped, "
                 f"jobs: {', '.join(s.get('jobs', []))}"
             )
+            for rule_id, why in s.get("not_checked", {}).items():
+                out.print(f"not checked: {rule_id} — {why}", markup=False, highlight=False)
             return
         err.print(
             f"{len(self.problems)} problem(s) in the configuration ({self.config}):",
@@ -124,7 +126,7 @@ def validate_all(config: Path) -> ValidationReport:
     from c3po_sync.config.settings import CertificateAuth, load_settings
     from c3po_sync.normalize import MappingError, load_mappings
     from c3po_sync.pipeline.prepare import check_retention
-    from c3po_sync.rules import RulesConfigError, load_rules_config
+    from c3po_sync.rules import RulesConfigError, load_rules_config, not_checked
 
     report = ValidationReport(Path(config))
     try:
@@ -175,6 +177,8 @@ def validate_all(config: Path) -> ValidationReport:
                 check_retention(s, rules)
         except ConfigError as e:
             report.add_config_error("settings", e)
+        # Checks the settings leave unable to run: reported, never counted as compliant.
+        report.summary["not_checked"] = not_checked(rules)
     return report
 
 

@@ -1,5 +1,7 @@
-"""The domain's words, defined once: active project, major project, live asset, support status,
-review overdue and required documents.
+"""The domain's words, defined once: active, halted and finished projects, major project, the
+projects a PPM's load counts, grandfathered projects, projects that deliver a system, live asset,
+subscription, support status, review overdue, required documents, and the one conversion of a
+pandas missing value to Python's None.
 
 The rules, the hub lists and the Excel rollup all import these, so a project the rules call
 inactive is never counted as active on the Workload sheet (issue 13: the Excel sink used to treat
@@ -10,10 +12,11 @@ config). Every function takes the policy values it needs as arguments (the core'
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 RETIRED = "retired"
@@ -37,8 +40,39 @@ def phase_rank(phases: pd.Series, order: Sequence[str]) -> pd.Series:
     return _fold(phases).map(ranks).astype("Int64")
 
 
-def active_projects(phases: pd.Series, order: Sequence[str], inactive: Sequence[str]) -> pd.Series:
-    """Active: the phase is known (in ``order``) and not one of the ``inactive`` phases.
+def na_to_python(value: Any) -> Any:
+    """A cell as plain Python: None for every pandas/numpy missing value (NA, NaT, NaN), lists
+    and dicts as given, numpy scalars as their Python value. The one such conversion: sinks
+    writing SharePoint, Excel or the store use it rather than each testing ``pd.isna``."""
+    if value is None or isinstance(value, list | tuple | dict | set):
+        return value
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        return value
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value)
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def halted_projects(states: pd.Series | None, halted: Iterable[str]) -> pd.Series | None:
+    """Projects whose state (On hold, Cancelled...) is one of ``halted``; None without states."""
+    if states is None:
+        return None
+    names = [h.casefold() for h in halted]
+    return _fold(states).isin(names).fillna(False).astype(bool)
+
+
+def active_projects(
+    phases: pd.Series,
+    order: Sequence[str],
+    inactive: Sequence[str],
+    states: pd.Series | None = None,
+    halted: Iterable[str] = (),
+) -> pd.Series:
+    """Active: the phase is known (in ``order``), not one of the ``inactive`` phases, and the
+    project is not halted (its state one of ``halted``: On hold, Cancelled).
 
     An unknown or blank phase is not active: the rules cannot place it in the lifecycle, and a
     phase-less row is reported by the data-quality checks instead of being counted twice.
@@ -46,7 +80,77 @@ def active_projects(phases: pd.Series, order: Sequence[str], inactive: Sequence[
     rank = phase_rank(phases, order)
     folded = [p.casefold() for p in order]
     gone = [folded.index(p.casefold()) for p in inactive if p.casefold() in folded]
-    return (rank.notna() & ~rank.isin(gone)).fillna(False).astype(bool)
+    out = (rank.notna() & ~rank.isin(gone)).fillna(False).astype(bool)
+    stopped = halted_projects(states, halted)
+    return out if stopped is None else out & ~stopped
+
+
+def finished_projects(
+    phases: pd.Series,
+    order: Sequence[str],
+    inactive: Sequence[str],
+    states: pd.Series | None = None,
+    finished_states: Iterable[str] = (),
+) -> pd.Series:
+    """Projects that are over: in an ``inactive`` phase (Closed) or in a finished state
+    (Cancelled). On hold is not over: it may resume."""
+    folded = _fold(phases)
+    out = folded.isin([p.casefold() for p in inactive]).fillna(False).astype(bool)
+    stopped = halted_projects(states, finished_states)
+    return out if stopped is None else out | stopped
+
+
+def grandfathered(finished: pd.Series, actual_end: pd.Series, effective: date) -> pd.Series:
+    """Per project: True when it finished before the policy took ``effective``, False when it
+    did not (still running, or finished on or after the date), NA when it finished on a date
+    nobody recorded (then whether the policy applied cannot be told)."""
+    ended = pd.to_datetime(actual_end, errors="coerce")
+    before = (ended < pd.Timestamp(effective)).astype("boolean").mask(ended.isna(), pd.NA)
+    out = pd.Series(False, index=finished.index, dtype="boolean")
+    done = finished.fillna(False).astype(bool)
+    out[done] = before[done]
+    return out
+
+
+def filled(values: pd.Series) -> pd.Series:
+    """Cells holding a value: not NA, not blank text, not an empty list."""
+    return pd.Series(
+        [
+            bool(v) if isinstance(v, list | tuple) else na_to_python(v) not in (None, "")
+            for v in values.astype(object).tolist()
+        ],
+        index=values.index,
+        dtype=bool,
+    )
+
+
+def unfilled_by_source(rows: pd.DataFrame, column: str) -> pd.Series:
+    """Per row: True when no row of the same source list (site, list) fills ``column``."""
+    if rows.empty:
+        return pd.Series(False, index=rows.index, dtype=bool)
+    has = filled(rows[column])
+    src = rows["source_site"].astype(str) + "\n" + rows["source_list"].astype(str)
+    return ~has.groupby(src).transform("any").astype(bool)
+
+
+def delivers_system(kinds: pd.Series, system_kinds: Sequence[str]) -> pd.Series:
+    """True where the project kind is one that delivers a system (must enter the inventory),
+    False for other kinds (staffing, O&M line items), NA where no kind is recorded."""
+    names = [k.casefold() for k in system_kinds]
+    folded = _fold(kinds).replace("", pd.NA)
+    return folded.isin(names).astype("boolean").mask(folded.isna(), pd.NA)
+
+
+def load_counted(
+    projects: pd.DataFrame,
+    active: pd.Series,
+    load_phases: Sequence[str],
+    criteria: MajorCriteria,
+) -> pd.Series:
+    """The projects a PPM's load counts: major (``criteria``), active, and in one of the
+    ``load_phases`` (ideas in Initiation and products in Sustain do not take a PPM's week)."""
+    in_phase = _fold(projects["phase"]).isin([p.casefold() for p in load_phases])
+    return active & in_phase.fillna(False).astype(bool) & major_projects(projects, criteria)
 
 
 def at_or_past(phases: pd.Series, phase: str, order: Sequence[str]) -> pd.Series:
@@ -107,6 +211,12 @@ def major_project_reasons(projects: pd.DataFrame, criteria: MajorCriteria) -> pd
 def major_projects(projects: pd.DataFrame, criteria: MajorCriteria) -> pd.Series:
     """Projects meeting at least one engagement criterion."""
     return (major_project_reasons(projects, criteria) != "").astype(bool)
+
+
+def subscriptions(kinds: pd.Series, subscription_kinds: Sequence[str]) -> pd.Series:
+    """Assets bought as a subscription (SaaS): judged by renewal date, not end of support."""
+    names = [k.casefold() for k in subscription_kinds]
+    return _fold(kinds).isin(names).fillna(False).astype(bool)
 
 
 def live_assets(stages: pd.Series) -> pd.Series:
@@ -183,12 +293,27 @@ def requires_document(
     doc_type: str,
     required_documents: Mapping[str, Sequence[str]],
     order: Sequence[str],
+    states: pd.Series | None = None,
+    state_documents: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.Series:
-    """Projects whose phase requires a ``doc_type`` document (required from a phase on)."""
+    """Projects whose phase requires a ``doc_type`` document (required from a phase on).
+
+    A project in one of the ``state_documents`` states (On hold, Cancelled) is judged by that
+    state's own list instead: a cancelled project is asked for its lessons learned, never for
+    an acceptance sign-off of a system nobody accepted.
+    """
     start = required_from(required_documents, order).get(doc_type)
     if start is None:
-        return pd.Series(False, index=phases.index, dtype=bool)
-    return at_or_past(phases, start, order)
+        out = pd.Series(False, index=phases.index, dtype=bool)
+    else:
+        out = at_or_past(phases, start, order)
+    if states is None or not state_documents:
+        return out
+    folded = _fold(states)
+    for state, types in state_documents.items():
+        in_state = (folded == state.casefold()).fillna(False).astype(bool)
+        out = out.mask(in_state, doc_type in types)
+    return out.astype(bool)
 
 
 def asset_ppm(assets: pd.DataFrame, projects: pd.DataFrame) -> pd.Series:

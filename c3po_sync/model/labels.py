@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from c3po_sync.model.recommendations import RECOMMENDATIONS as _AUDIT
+
 DOC_TYPE_LABELS: dict[str, str] = {
     "charter": "Charter",
     "charter_amendment": "Charter amendment",
@@ -18,24 +20,14 @@ DOC_TYPE_LABELS: dict[str, str] = {
     "project_plan": "Project plan",
     "vendor_contract": "Vendor contract",
     "key_vendor_staff": "Key vendor staff",
+    "council_report": "Council report",
     "status_report": "Status report",
     "other": "Other",
 }
 """Document classification (DOCUMENTS.doc_type) -> its name."""
 
-RECOMMENDATIONS: dict[int, str] = {
-    1: "Technology policy and guidelines",
-    2: "Charter names users and stakeholders",
-    3: "Methodology chosen before procurement",
-    4: "Governance and staffing",
-    5: "ITD role formalized",
-    6: "C3PO engagement and consultant performance",
-    7: "Key documents on a shared platform",
-    8: "Key vendor staff continuity",
-    9: "Regular council reporting of deltas",
-    10: "IT inventory over the full lifecycle",
-}
-"""Short names of the November 2019 Technology Deployments Audit recommendations."""
+RECOMMENDATIONS: dict[int, str] = {n: r.short for n, r in _AUDIT.items()}
+"""Short names of the audit's recommendations (defined once, in model.recommendations)."""
 
 DATA_QUALITY_REC = 0
 DATA_QUALITY = "Data quality"
@@ -61,6 +53,7 @@ ENTITY_KIND_LABELS: dict[str, str] = {
     "document": "Document",
     "ppm": "PPM",
     "source": "Source list",
+    "council_report": "Council report cycle",
 }
 
 

@@ -19,6 +19,9 @@ PHASES: tuple[str, ...] = (
 )
 STATUSES: tuple[str, ...] = ("Green", "Yellow", "Red")
 LIFECYCLE_STAGES: tuple[str, ...] = ("Planned", "In Service", "Retiring", "Retired")
+# A project's standing beside its phase: a halted project keeps the phase it stopped in, so its
+# documents are judged by what it reached, not by a "Cancelled phase" nobody can place.
+PROJECT_STATES: tuple[str, ...] = ("Active", "On hold", "Cancelled")
 
 ColumnType = Literal["str", "float", "bool", "date", "datetime", "list", "int"]
 
@@ -116,6 +119,22 @@ PROJECTS = Table(
         Column("vendor", "str", "prime vendor"),
         Column("key_vendor_staff", "list", "names of key vendor staff"),
         Column("metrics", "str", "metric goals (OKRs) once released"),
+        Column("state", "str", "Active, On hold or Cancelled (blank: Active)"),
+        Column(
+            "project_kind",
+            "str",
+            "what the project delivers (System, Upgrade, Staffing, O&M, Study...); only the "
+            "kinds in rules.yaml system_kinds must enter the IT inventory",
+        ),
+        Column(
+            "stakeholders",
+            "list",
+            "stakeholders named in the charter, each 'Department: name' (rec 2: every "
+            "impacted department's users and stakeholders)",
+        ),
+        Column("key_vendor_staff_approved", "bool", "the key vendor staff list is approved"),
+        Column("vendor_last_review", "date", "date of the last vendor performance review"),
+        Column("actual_cost", "float", "spent to date (or forecast at completion), in USD"),
         *_source_columns(),
     ),
     key=("project_key",),
@@ -130,7 +149,7 @@ DOCUMENTS = Table(
             "str",
             "charter, charter_amendment, commitment_signoff, acceptance_signoff, "
             "status_report, lessons_learned, project_plan, vendor_contract, key_vendor_staff, "
-            "other",
+            "council_report, other",
         ),
         Column("name", "str", "file name"),
         Column("path", "str", "server-relative path of the file"),
@@ -159,7 +178,9 @@ ASSETS = Table(
     (
         Column("asset_id", "str", "stable asset id (site, list and item id)"),
         Column("name", "str", "asset name"),
-        Column("kind", "str", "Application, Server, Network, Endpoint, Cloud Service"),
+        Column(
+            "kind", "str", "Application, Server, Network, Endpoint, Cloud Service, Subscription"
+        ),
         Column("vendor", "str", "vendor"),
         Column("owner_department", "str", "department that owns the asset"),
         Column("owner", "str", "asset owner e-mail"),
@@ -183,7 +204,7 @@ FINDINGS = Table(
         Column("rule_id", "str", "rule that raised it"),
         Column("recommendation", "int", "audit recommendation 1-10 (0 for data-quality findings)"),
         Column("severity", "str", "high, medium or low"),
-        Column("entity_kind", "str", "project, asset, document or source"),
+        Column("entity_kind", "str", "project, asset, document, ppm, council_report or source"),
         Column("entity_key", "str", "project key, asset id or source name"),
         Column("project_key", "str", "project concerned, if any"),
         Column("ppm", "str", "PPM to act, if known"),

@@ -31,6 +31,7 @@ DOC_TYPES: tuple[str, ...] = (
     "project_plan",
     "vendor_contract",
     "key_vendor_staff",
+    "council_report",
     "other",
 )
 

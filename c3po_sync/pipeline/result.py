@@ -31,6 +31,9 @@ class RunResult:
     tables: dict[str, int] = field(default_factory=dict)
     quarantined: int = 0
     findings_by_recommendation: dict[int, int] = field(default_factory=dict)
+    # Recommendation -> why none of its checks could run (rules.recommendations_not_checked):
+    # shown as "not checked" in the summary, never as a recommendation without findings.
+    not_checked: dict[int, str] = field(default_factory=dict)
     opened: int = 0
     resolved: int = 0
     reopened: int = 0

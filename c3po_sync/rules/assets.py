@@ -41,6 +41,15 @@ def _asset_hits(ctx: RuleContext, mask: pd.Series, messages: pd.Series) -> pd.Da
     return out.reset_index(drop=True)
 
 
+def _subscription(ctx: RuleContext) -> pd.Series:
+    """Assets bought as subscriptions (rules.yaml subscription_kinds): model.domain."""
+    return domain.subscriptions(ctx.tables.assets["kind"], ctx.config.subscription_kinds)
+
+
+def _in_stage(ctx: RuleContext, *stages: str) -> pd.Series:
+    return _stage(ctx).isin(list(stages)).fillna(False).astype(bool)
+
+
 def _label(ctx: RuleContext) -> pd.Series:
     a = ctx.tables.assets
     return "'" + a["name"].fillna(a["asset_id"]) + "'"
@@ -104,26 +113,29 @@ def asset_lifecycle_missing(ctx: RuleContext) -> pd.DataFrame:
     recommendation=10,
     severity="low",
     entity="asset",
-    description="an asset In Service or Retiring lacks its acquired or end-of-support date",
-    near_miss="a Planned asset without dates",
-    scope=lambda ctx: sc.asset_scope(
-        ctx, _stage(ctx).isin([IN_SERVICE, "retiring"]).fillna(False).astype(bool)
-    ),
+    description="an asset In Service or Retiring lacks its acquired or end-of-support date "
+    "(a subscription: its acquired or renewal date)",
+    near_miss="a Planned asset without dates, or a subscription without end-of-support date",
+    scope=lambda ctx: sc.asset_scope(ctx, _in_stage(ctx, IN_SERVICE, "retiring")),
 )
 def asset_dates_missing(ctx: RuleContext) -> pd.DataFrame:
     a = ctx.tables.assets
-    in_use = _stage(ctx).isin([IN_SERVICE, "retiring"]).fillna(False).astype(bool)
+    in_use = _in_stage(ctx, IN_SERVICE, "retiring")
+    sub = _subscription(ctx)
     no_acq = a["acquired"].isna().astype(bool)
-    no_eos = a["end_of_support"].isna().astype(bool)
+    # A subscription has no end of support: what keeps it alive is its renewal.
+    no_eos = a["end_of_support"].isna().astype(bool).where(~sub, a["renewal"].isna().astype(bool))
     mask = in_use & (no_acq | no_eos)
+    end_word = pd.Series("end-of-support", index=a.index).where(~sub, "renewal")
     which = pd.Series("", index=a.index, dtype=object)
-    which[no_acq & no_eos] = "acquired and end-of-support dates"
+    which[no_acq & no_eos] = "acquired and " + end_word + " dates"
     which[no_acq & ~no_eos] = "acquired date"
-    which[~no_acq & no_eos] = "end-of-support date"
+    which[~no_acq & no_eos] = end_word + " date"
     messages = "Asset dates missing: " + _label(ctx) + " has no " + which
     notes = [
         unknown_note(unread(ctx, a, "acquired"), "acquired date"),
-        unknown_note(unread(ctx, a, "end_of_support"), "end-of-support date"),
+        unknown_note(unread(ctx, a, "end_of_support"), "end-of-support date").where(~sub, pd.NA),
+        unknown_note(unread(ctx, a, "renewal"), "renewal date").where(sub, pd.NA),
     ]
     for note in notes:  # a date that was there but unreadable is unknown, not missing
         messages = messages.where(note.isna(), "Asset " + _label(ctx) + ": " + note)
@@ -135,14 +147,15 @@ def asset_dates_missing(ctx: RuleContext) -> pd.DataFrame:
     recommendation=10,
     severity="high",
     entity="asset",
-    description="an asset In Service whose end_of_support is before today",
-    near_miss="end of support today, or the asset already Retiring/Retired",
-    scope=lambda ctx: sc.asset_scope(ctx, (_stage(ctx) == IN_SERVICE).fillna(False).astype(bool)),
+    description="an asset In Service (not a subscription) whose end_of_support is before today",
+    near_miss="end of support today, a subscription, or the asset already Retiring (that is "
+    "R10-retiring-past-end-of-support) or Retired",
+    scope=lambda ctx: sc.asset_scope(ctx, _in_stage(ctx, IN_SERVICE) & ~_subscription(ctx)),
 )
 def asset_past_end_of_support(ctx: RuleContext) -> pd.DataFrame:
     a = ctx.tables.assets
     over = ctx.days_since(a["end_of_support"])
-    mask = (_stage(ctx) == IN_SERVICE).fillna(False).astype(bool) & (over > 0).fillna(False)
+    mask = _in_stage(ctx, IN_SERVICE) & ~_subscription(ctx) & (over > 0).fillna(False)
     eos = pd.to_datetime(a["end_of_support"], errors="coerce").dt.strftime("%Y-%m-%d")
     return _asset_hits(
         ctx,
@@ -152,6 +165,61 @@ def asset_past_end_of_support(ctx: RuleContext) -> pd.DataFrame:
         + " is In Service but support ended "
         + eos.fillna("")
         + "; plan its upgrade or retirement",
+    )
+
+
+@rule(
+    "R10-retiring-past-end-of-support",
+    recommendation=10,
+    severity="medium",
+    entity="asset",
+    description="an asset Retiring (not a subscription) still running past its end_of_support",
+    near_miss="end of support today, an In Service asset (that is "
+    "R10-asset-past-end-of-support), or a Retired one",
+    scope=lambda ctx: sc.asset_scope(ctx, _in_stage(ctx, "retiring") & ~_subscription(ctx)),
+)
+def retiring_past_end_of_support(ctx: RuleContext) -> pd.DataFrame:
+    a = ctx.tables.assets
+    over = ctx.days_since(a["end_of_support"])
+    mask = _in_stage(ctx, "retiring") & ~_subscription(ctx) & (over > 0).fillna(False)
+    eos = pd.to_datetime(a["end_of_support"], errors="coerce").dt.strftime("%Y-%m-%d")
+    return _asset_hits(
+        ctx,
+        mask.astype(bool),
+        "Retiring past end of support: "
+        + _label(ctx)
+        + " is still being retired but support ended "
+        + eos.fillna("")
+        + "; finish the retirement or extend support",
+    )
+
+
+@rule(
+    "R10-renewal-lapsed",
+    recommendation=10,
+    severity="high",
+    entity="asset",
+    description="an asset In Service whose renewal date is before today (a lapsed licence or "
+    "subscription)",
+    near_miss="renewal today, no renewal date (a subscription without one is "
+    "R10-asset-dates-missing), or an asset Retiring/Retired",
+    scope=lambda ctx: sc.asset_scope(
+        ctx, _in_stage(ctx, IN_SERVICE) & ctx.tables.assets["renewal"].notna().astype(bool)
+    ),
+)
+def renewal_lapsed(ctx: RuleContext) -> pd.DataFrame:
+    a = ctx.tables.assets
+    over = ctx.days_since(a["renewal"])
+    mask = _in_stage(ctx, IN_SERVICE) & (over > 0).fillna(False).astype(bool)
+    when = pd.to_datetime(a["renewal"], errors="coerce").dt.strftime("%Y-%m-%d")
+    return _asset_hits(
+        ctx,
+        mask,
+        "Renewal lapsed: "
+        + _label(ctx)
+        + " is In Service but was due for renewal "
+        + when.fillna("")
+        + "; renew it or record the new renewal date",
     )
 
 
@@ -189,10 +257,15 @@ def asset_review_overdue(ctx: RuleContext) -> pd.DataFrame:
     "R10-project-no-asset",
     recommendation=10,
     severity="medium",
-    description="a project in Release, Sustain or Closed (phase_gates.asset_inventory) has no "
-    "asset in the inventory linked to it",
-    near_miss="a project in Execution, or any asset (even Retired) naming its project key",
-    scope=lambda ctx: sc.gate_scope(ctx, ctx.config.phase_gates.asset_inventory, active_only=False),
+    description="a project that delivers a system (project_kind in system_kinds) in Release, "
+    "Sustain or Closed (phase_gates.asset_inventory) has no asset in the inventory linked to it",
+    near_miss="a project in Execution, a staffing or O&M project, a Cancelled one, or any asset "
+    "(even Retired) naming its project key; a project of no recorded kind is not checked",
+    scope=lambda ctx: sc.project_scope(
+        ctx,
+        sc.gated(ctx, ctx.config.phase_gates.asset_inventory, active_only=False) & _delivers(ctx),
+        "project kind not recorded, so whether it delivers a system cannot be told",
+    ),
 )
 def project_no_asset(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
@@ -200,6 +273,7 @@ def project_no_asset(ctx: RuleContext) -> pd.DataFrame:
     linked = set(a["project_key"].dropna().astype(str).str.strip().str.casefold())
     keys = p["project_key"].astype("string").str.strip().str.casefold()
     mask = ctx.at_or_past(ctx.config.phase_gates.asset_inventory) & ~blank(p["project_key"])
+    mask &= _delivers(ctx).fillna(False).astype(bool)
     mask &= ~keys.isin(list(linked)).fillna(False).astype(bool)
     bad = p[mask]
     if bad.empty:
@@ -214,3 +288,11 @@ def project_no_asset(ctx: RuleContext) -> pd.DataFrame:
         + " but no asset names it; add the delivered system to the "
         "IT asset inventory, linked to " + bad["project_key"],
     )
+
+
+def _delivers(ctx: RuleContext) -> pd.Series:
+    """Projects that deliver a system (True), do not or were cancelled (False), or whose kind is
+    not recorded (NA): model.domain.delivers_system."""
+    out = domain.delivers_system(ctx.projects["project_kind"], ctx.config.system_kinds)
+    cancelled = domain.halted_projects(ctx.states, ctx.config.finished_states)
+    return out if cancelled is None else out.mask(cancelled, False)

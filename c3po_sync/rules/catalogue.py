@@ -7,7 +7,16 @@ first) makes that check independent of import order.
 
 from __future__ import annotations
 
-from c3po_sync.rules import assets, changes, documents, projects, status  # noqa: F401
+from c3po_sync.rules import (  # noqa: F401
+    assets,
+    changes,
+    council,
+    documents,
+    methodology,
+    progress,
+    projects,
+    status,
+)
 from c3po_sync.rules.registry import all_rules
 
 

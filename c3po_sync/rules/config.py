@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,15 @@ class PhaseGates(_Strict):
     key_vendor_staff: str = Field("Execution", description="key vendor staff listed")
     metrics: str = Field("Release", description="metric goals (OKRs) set")
     asset_inventory: str = Field("Release", description="delivered system is in the inventory")
+    ppm: str = Field("Chartering", description="a PPM manages the project (past Initiation)")
+    stakeholders: str = Field(
+        "Procurement", description="each impacted department's stakeholders named"
+    )
+    progress: str = Field("Chartering", description="schedule and budget progress tracked")
+    delivered: str = Field(
+        "Sustain", description="the project has delivered: no schedule left to overrun"
+    )
+    vendor_review: str = Field("Execution", description="vendor performance reviewed")
 
 
 class RulesConfig(_Strict):
@@ -93,6 +103,46 @@ class RulesConfig(_Strict):
     current_charter_template: str | None = Field(
         None, description="charter template version in force; null disables the check"
     )
+    state_documents: dict[str, list[str]] = Field(
+        default_factory=lambda: {"Cancelled": ["lessons_learned"], "On hold": []},
+        description="halted state -> the documents a project in it must have (instead of "
+        "its phase's); a project in one of these states is not active",
+    )
+    finished_states: list[str] = Field(
+        default_factory=lambda: ["Cancelled"],
+        description="states in which a project is over, like a Closed one (grandfathering)",
+    )
+    policy_effective: dict[str, date] = Field(
+        default_factory=dict,
+        description="rule id -> date its policy took effect; projects finished before it are "
+        "grandfathered",
+    )
+    system_kinds: list[str] = Field(
+        default_factory=lambda: ["System", "Upgrade"],
+        description="project kinds that deliver a system (asset inventory rule)",
+    )
+    subscription_kinds: list[str] = Field(
+        default_factory=lambda: ["Subscription", "Cloud Service"],
+        description="asset kinds judged by renewal date rather than end of support",
+    )
+    major_project: EngagementCriteria = Field(
+        default_factory=EngagementCriteria,
+        description="what makes a project major for a PPM's load (default: the engagement "
+        "criteria)",
+    )
+    load_phases: list[str] = Field(
+        default_factory=lambda: ["Chartering", "Procurement", "Execution", "Release"],
+        description="phases whose major projects count toward a PPM's load",
+    )
+    vendor_review_interval_days: int = Field(
+        90, ge=1, description="vendor performance reviewed at least this often (days)"
+    )
+    council_report_cycle_days: int = Field(
+        60, ge=1, description="a council report is due every this many days"
+    )
+    council_reports_from: date | None = Field(
+        None, description="first day of the first council reporting cycle; null: not checked"
+    )
     severities: dict[str, Severity] = Field(
         default_factory=dict, description="rule id -> severity override"
     )
@@ -114,6 +164,25 @@ class RulesConfig(_Strict):
 
         for p in self.inactive_phases:
             phase_ok("inactive_phases", p)
+        for p in self.load_phases:
+            phase_ok("load_phases", p)
+        for state, doc_types in self.state_documents.items():
+            for t in doc_types:
+                if t not in REQUIRABLE_DOC_TYPES:
+                    problems.append(
+                        (
+                            f"state_documents.{state}",
+                            f"unknown document type {t!r}{_suggest(t, list(REQUIRABLE_DOC_TYPES))}",
+                        )
+                    )
+        for st in self.finished_states:
+            if st not in self.state_documents:
+                problems.append(
+                    (
+                        "finished_states",
+                        f"unknown state {st!r}; states: {list(self.state_documents)}",
+                    )
+                )
         for name, value in self.phase_gates.model_dump().items():
             phase_ok(f"phase_gates.{name}", value)
         for phase, doc_types in self.required_documents.items():
@@ -130,6 +199,11 @@ class RulesConfig(_Strict):
         for rid in self.disabled:
             if rid not in known:
                 problems.append(("disabled", f"unknown rule id {rid!r}{_suggest(rid, known)}"))
+        for rid in self.policy_effective:
+            if rid not in known:
+                problems.append(
+                    (f"policy_effective.{rid}", f"unknown rule id {rid!r}{_suggest(rid, known)}")
+                )
         for rid in self.severities:
             if rid not in known:
                 problems.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from c3po_sync.model.recommendations import RECOMMENDATIONS
 from c3po_sync.rules.config import RulesConfig, load_rules_config
 from c3po_sync.rules.engine import rules_markdown
 
@@ -65,16 +66,75 @@ _NOTES = """
     saw the change). The first list entered is not a change.
   - History reaches back as far as the snapshots kept: pruning snapshots older than a change
     resolves its finding, so keep at least a council period (60+ days) of snapshots.
+  - *Methodology* (`R3-methodology-after-procurement`): the first sync that saw the project
+    at or past Procurement must already see its methodology. With no sync from before
+    Procurement the rule says "not checked" (history cannot tell when it was chosen). The
+    rule reads history only through `rules.history.sightings(history, "methodology")`: per
+    run, the project's phase and the field's value.
 - `R5-ppb-priority-missing` applies only to vendor projects (procurement involved).
-  `R1-charter-template-outdated` does not run until `current_charter_template` is set; until
-  then it is reported "not checked" (`not_checked`), and recommendation 1, having no other
-  check, shows "Not checked" on the rollup's Audit scorecard, never 100% compliant.
+- **Not checked** has one source: a rule's `requires` (a setting it needs, e.g.
+  `current_charter_template`, `council_reports_from`) or `disabled`, through
+  `Rule.cannot_run`. Such a rule does not run; the evaluation table marks every entity it
+  would judge "not checked" with the reason; the run summary, `validate` and the rollup's
+  Audit scorecard list it, and a recommendation none of whose checks runs shows "Not
+  checked", never 100% compliant. A rule's scope says only what the *data* lets it judge
+  (phase unknown, no target end, no project kind, no history): those entities are "not
+  checked" too, never "pass".
+- **On hold and Cancelled** are a project's `state`, beside its phase (the phase it stopped
+  in). A project in a state listed in `state_documents` is not active (no staffing, status,
+  progress or load checks) and must have only that state's documents: a cancelled project
+  its lessons learned, never an acceptance sign-off.
+- **Policy dates** (`policy_effective`: rule id -> date). A project that finished (Closed, or
+  a `finished_states` state) before the date is "grandfathered" for that rule: no finding,
+  and the compliance matrix shows "grandfathered", never "complies". Finished with no
+  `actual_end` recorded: "not checked".
+- **From Chartering on.** Rules gated at Chartering (`phase_gates`) never fire on an idea in
+  Initiation, `R6-engagement-no-ppm` included (`phase_gates.ppm`). `R4-ppm-missing` covers
+  projects that do not meet the engagement criteria, so one gap is one finding.
+- **Inventory** (`R10-project-no-asset`) applies only to projects whose `project_kind` is in
+  `system_kinds` (System, Upgrade); staffing and O&M line items and cancelled projects are
+  not asked; a project of no recorded kind is "not checked".
+- **PPM load** counts a PPM's *major* projects (`major_project`, the engagement criteria by
+  default) in the `load_phases` (Chartering to Release) that are active.
+- **Assets by kind.** Subscriptions (`subscription_kinds`: Subscription, Cloud Service) are
+  judged by their renewal date, never asked for an end of support. `R10-renewal-lapsed`
+  flags any asset In Service past its renewal date; `R10-retiring-past-end-of-support` an
+  asset still being retired after its support ended.
+- **Council reports** (`R9-council-report-missing`): from `council_reports_from`, every
+  completed cycle of `council_report_cycle_days` must hold a document classified
+  `council_report` (filed = modified in the cycle). The cycle containing today is not judged.
 """
+
+
+def clauses_markdown() -> str:
+    """The audit's clauses, quoted, each with the rules that check it; then the clauses no
+    rule can check and why (tests hold every listed clause to a registered rule)."""
+    lines = [
+        "",
+        "## The audit's clauses and the rules that check them",
+        "",
+        "Each recommendation's finding, as the council report of February 4, 2021 quotes the",
+        "audit (`c3po_sync/model/recommendations.py`), split into its clauses (rec 10's last",
+        "row quotes the Solution column, which is where subscriptions are named).",
+        "",
+        "| rec | clause (the audit's words) | rules |",
+        "| --- | --- | --- |",
+    ]
+    unchecked = []
+    for n, rec in sorted(RECOMMENDATIONS.items()):
+        for c in rec.clauses:
+            rules = ", ".join(f"`{r}`" for r in c.rules)
+            lines.append(f'| {n} | "{c.text}" | {rules} |')
+        unchecked += [(n, text, why) for text, why in rec.unchecked]
+    if unchecked:
+        lines += ["", "Clauses no rule checks:", ""]
+        lines += [f'- rec {n}, "{text}": {why}.' for n, text, why in unchecked]
+    return "\n".join(lines) + "\n"
 
 
 def render(config: RulesConfig | None = None) -> str:
     """The whole docs/rules.md page for ``config`` (defaults when None)."""
-    return _HEAD + rules_markdown(config) + _NOTES
+    return _HEAD + rules_markdown(config) + clauses_markdown() + _NOTES
 
 
 def main(argv: list[str]) -> int:

@@ -97,13 +97,34 @@ def _upload_folder_urls(ctx: RuleContext) -> pd.Series:
     return urls
 
 
+def _requires(ctx: RuleContext, doc_type: str) -> pd.Series:
+    """Projects that must have a ``doc_type`` document: by phase, or by their halted state's
+    own list (state_documents: a Cancelled project is never asked for an acceptance sign-off)."""
+    c = ctx.config
+    return domain.requires_document(
+        ctx.projects["phase"], doc_type, c.required_documents, c.phases, ctx.states,
+        c.state_documents,
+    )  # fmt: skip
+
+
 def _required_scope(ctx: RuleContext, doc_type: str) -> pd.DataFrame:
-    """Projects at or past the phase that requires ``doc_type``; none when no phase does."""
-    from_phase = ctx.config.required_from().get(doc_type)
-    if from_phase is None:
-        never = pd.Series(False, index=ctx.projects.index, dtype="boolean")
-        return sc.project_scope(ctx, never)
-    return sc.gate_scope(ctx, from_phase, active_only=False)
+    """Projects that require ``doc_type``; NA where the phase is unknown and no state decides."""
+    needed = _requires(ctx, doc_type).astype("boolean")
+    decided = pd.Series(False, index=ctx.projects.index)
+    if ctx.states is not None:
+        decided = domain.halted_projects(ctx.states, ctx.config.state_documents)
+    unknown = ctx.phase_rank.isna().to_numpy() & ~decided.to_numpy()
+    return sc.project_scope(ctx, needed.mask(unknown, pd.NA))
+
+
+def _standing(bad: pd.DataFrame) -> pd.Series:
+    """'in Execution', or 'Cancelled (in Execution)' for a halted project."""
+    phase = "in " + bad["phase"].fillna("an unknown phase")
+    if "state" not in bad.columns:
+        return phase
+    state = bad["state"].astype("string").str.strip()
+    halted = state.notna() & (state != "") & (state.str.casefold() != "active")
+    return phase.where(~halted.fillna(False).astype(bool), state + " (" + phase + ")")
 
 
 def _make_required_doc_rule(doc_type: str, label: str) -> None:
@@ -125,14 +146,12 @@ def _make_required_doc_rule(doc_type: str, label: str) -> None:
         scope=lambda ctx: _required_scope(ctx, doc_type),
     )
     def required_doc_missing(ctx: RuleContext) -> pd.DataFrame:
-        from_phase = ctx.config.required_from().get(doc_type)
         p = ctx.projects
-        if from_phase is None or p.empty:
+        if p.empty:
             return no_hits()
         docs = ctx.tables.documents
         have = set(docs.loc[docs["doc_type"] == doc_type, "project_key"].dropna())
-        c = ctx.config
-        needed = domain.requires_document(p["phase"], doc_type, c.required_documents, c.phases)
+        needed = _requires(ctx, doc_type)
         mask = needed & ~p["project_key"].isin(list(have)).astype(bool)
         mask &= ~blank(p["project_key"])
         bad = p[mask]
@@ -148,8 +167,8 @@ def _make_required_doc_rule(doc_type: str, label: str) -> None:
             label
             + " missing: "
             + bad["project_key"]
-            + " is in "
-            + bad["phase"]
+            + " is "
+            + _standing(bad)
             + "; upload "
             + noun
             + " to "
@@ -168,8 +187,8 @@ for _t, _label in REQUIRABLE_DOC_TYPES.items():
 
 
 def _charter_scope(ctx: RuleContext) -> pd.DataFrame:
-    """Every charter; not checked while no current template is configured, or when the
-    charter declares no template version (then nobody can say it is current)."""
+    """Every charter; not checked when the charter declares no template version (then nobody
+    can say it is current). An unset current_charter_template is the rule's ``requires``."""
     docs = ctx.tables.documents
     charters = docs[(docs["doc_type"] == "charter").fillna(False).astype(bool)]
     version = charters["template_version"]
@@ -178,9 +197,6 @@ def _charter_scope(ctx: RuleContext) -> pd.DataFrame:
     undeclared = blank(version)
     applies[undeclared] = pd.NA
     note[undeclared] = "the charter declares no template version"
-    if not ctx.config.current_charter_template:
-        applies[:] = pd.NA
-        note[:] = "no current charter template configured (current_charter_template)"
     return sc.scope_frame(charters, "path", applies, note)
 
 
@@ -194,7 +210,7 @@ def _charter_scope(ctx: RuleContext) -> pd.DataFrame:
     requires=lambda c: (
         None
         if c.current_charter_template
-        else "no current charter template is configured (current_charter_template)"
+        else "no current charter template configured (current_charter_template)"
     ),
     scope=_charter_scope,
 )

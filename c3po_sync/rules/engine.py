@@ -89,6 +89,9 @@ def evaluate(
             continue
         found = found.reindex(columns=list(HIT_COLUMNS))
         found = found[found["entity_key"].notna()]
+        found = _drop_grandfathered(ctx, r, found)
+        if found.empty:
+            continue
         found = found.assign(
             rule_id=r.rule_id,
             recommendation=r.recommendation,
@@ -113,6 +116,16 @@ def evaluate(
         out = out[~dup]
     out["source_url"] = edit_form_links(out["source_url"])
     return out.sort_values("finding_id", kind="stable").reset_index(drop=True)
+
+
+def _drop_grandfathered(ctx: RuleContext, r: Rule, found: pd.DataFrame) -> pd.DataFrame:
+    """Hits on projects the rule's policy does not reach: finished before its effective date
+    (grandfathered) or on an unknown date (not checked). The evaluation table shows both."""
+    gf = ctx.grandfathered(r.rule_id)
+    if gf is None or found["project_key"].isna().all():
+        return found
+    spared = set(ctx.projects.loc[gf.fillna(True).astype(bool).to_numpy(), "project_key"])
+    return found[~found["project_key"].isin(spared)]
 
 
 def rules_table(config: RulesConfig | None = None) -> pd.DataFrame:

@@ -19,11 +19,13 @@ from c3po_sync.rules.config import RulesConfig
 from c3po_sync.rules.registry import RuleContext, all_rules
 
 PASS, FAIL, NOT_APPLICABLE, NOT_CHECKED = "pass", "fail", "not_applicable", "not_checked"
-STATUSES = (PASS, FAIL, NOT_APPLICABLE, NOT_CHECKED)
+GRANDFATHERED = "grandfathered"
+STATUSES = (PASS, FAIL, NOT_APPLICABLE, NOT_CHECKED, GRANDFATHERED)
 EVALUATION_COLUMNS = (
     "rule_id", "recommendation", "entity_kind", "entity_key", "project_key", "status", "note",
 )  # fmt: skip
 DISABLED = "rule disabled in the rules configuration (disabled:)"
+END_UNKNOWN = "finished on an unrecorded date (actual_end), so whether the policy applied "
 NO_SCOPE = "the rule declares no scope"
 
 
@@ -35,6 +37,33 @@ def empty_evaluation() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="string") for c in EVALUATION_COLUMNS}).astype(
         {"recommendation": "Int64"}
     )
+
+
+def _grandfather(ctx: RuleContext, rule_id: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Projects finished before the rule's policy took effect are "grandfathered" (never
+    "pass"); finished on an unrecorded date, "not checked"."""
+    gf = ctx.grandfathered(rule_id)
+    if gf is None or frame.empty:
+        return frame
+    effective = ctx.config.policy_effective[rule_id]
+    p = ctx.projects
+    keys = p["project_key"].astype("string")
+    by_key = dict(zip(keys, gf, strict=True))
+    ends = dict(zip(keys, p["actual_end"], strict=True))
+    judged = frame["status"].isin([PASS, FAIL])
+    for i in frame.index[judged & frame["project_key"].notna()]:
+        key = frame.at[i, "project_key"]
+        flag = by_key.get(key, False)
+        if flag is pd.NA:
+            frame.at[i, "status"] = NOT_CHECKED
+            frame.at[i, "note"] = END_UNKNOWN + f"(from {effective:%Y-%m-%d}) cannot be told"
+        elif flag:
+            end = pd.Timestamp(ends[key])
+            frame.at[i, "status"] = GRANDFATHERED
+            frame.at[i, "note"] = (
+                f"finished {end:%Y-%m-%d}, before the policy took effect {effective:%Y-%m-%d}"
+            )
+    return frame
 
 
 def evaluation_table(
@@ -72,9 +101,10 @@ def evaluation_table(
         status[applies.fillna(False).astype(bool)] = PASS
         status[applies.isna()] = NOT_CHECKED
         note = scope["note"].astype("string")
-        if r.rule_id in disabled:
+        why = r.cannot_run(config)
+        if why is not None:  # the one "not checked by configuration" path (Rule.cannot_run)
             status[status != NOT_APPLICABLE] = NOT_CHECKED
-            note = note.where(status != NOT_CHECKED, DISABLED)
+            note = note.where(status != NOT_CHECKED, DISABLED if r.rule_id in disabled else why)
         frame = pd.DataFrame(
             {
                 "entity_key": scope["entity_key"].astype("string"),
@@ -99,6 +129,7 @@ def evaluation_table(
                 }
             )
             frame = pd.concat([frame, extra], ignore_index=True) if len(extra) else frame
+        frame = _grandfather(ctx, r.rule_id, frame)
         frame["rule_id"] = r.rule_id
         frame["recommendation"] = r.recommendation
         frame["entity_kind"] = r.entity_kind

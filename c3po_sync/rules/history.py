@@ -18,7 +18,9 @@ CHARTER_FIELDS: dict[str, str] = {
     "departments": "scope",
     "custom_software": "scope",
 }
-WATCHED = (*CHARTER_FIELDS, "key_vendor_staff", "vendor")
+# Phase and methodology: rec 3 asks whether the methodology was chosen before the project
+# reached Procurement, which only the sequence of observations can tell (phase_when_set).
+WATCHED = (*CHARTER_FIELDS, "key_vendor_staff", "vendor", "phase", "methodology")
 HISTORY_COLUMNS = ("run_id", "seen_at", "project_key", *WATCHED)
 CHANGE_COLUMNS = ("project_key", "field", "before", "after", "last_old_seen", "changed_at")
 
@@ -121,3 +123,28 @@ def field_changes(history: pd.DataFrame | None, fields: Iterable[str]) -> pd.Dat
     return out.sort_values(["project_key", "changed_at", "field"], kind="stable").reset_index(
         drop=True
     )
+
+
+SIGHTING_COLUMNS = ("project_key", "seen_at", "phase", "value")
+
+
+def sightings(history: pd.DataFrame | None, field: str) -> pd.DataFrame:
+    """Every observation of one project field with the phase the project was in when seen,
+    oldest first (SIGHTING_COLUMNS; value None when blank).
+
+    This is all the rules read of history beside :func:`field_changes`: whatever stores the
+    history (snapshots or a change log), it must be able to answer "which phase was the project
+    in, and what did ``field`` hold, at each run that saw it".
+    """
+    if history is None or history.empty or field not in history.columns:
+        return pd.DataFrame(columns=list(SIGHTING_COLUMNS))
+    h = history.sort_values(["project_key", "seen_at", "run_id"], kind="stable")
+    phase = h["phase"] if "phase" in h.columns else pd.Series(None, index=h.index)
+    return pd.DataFrame(
+        {
+            "project_key": h["project_key"],
+            "seen_at": h["seen_at"],
+            "phase": phase,
+            "value": h[field],
+        }
+    ).reset_index(drop=True)

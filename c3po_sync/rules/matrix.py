@@ -6,8 +6,9 @@ findings history, in this order:
 1. a rule fails → "finding open since <first seen>" (the earliest open finding's);
 2. else a rule could not run → "not checked" (why: a setting missing, the phase unknown...);
 3. else a finding of that recommendation on the project was resolved → "resolved on <date>";
-4. else a rule applies and passes → "complies";
-5. else → "not applicable" (no rule of the recommendation covers the project now).
+4. else the project finished before a rule's policy took effect → "grandfathered";
+5. else a rule applies and passes → "complies";
+6. else → "not applicable" (no rule of the recommendation covers the project now).
 
 Rules that judge something other than a project (a PPM's load) have no cell; assets and
 documents count for the project they name.
@@ -20,19 +21,22 @@ from datetime import date, tzinfo
 import numpy as np
 import pandas as pd
 
-from c3po_sync.rules.evaluation import FAIL, NOT_CHECKED, PASS
+from c3po_sync.rules.evaluation import FAIL, GRANDFATHERED, NOT_CHECKED, PASS
 from c3po_sync.rules.recommendations import RECOMMENDATIONS
 
 COMPLIES, OPEN, RESOLVED, NOT_APPLICABLE, UNCHECKED = (
     "complies", "open", "resolved", "not applicable", "not checked",
 )  # fmt: skip
-CELL_STATES = (OPEN, UNCHECKED, RESOLVED, COMPLIES, NOT_APPLICABLE)
+OLDER = "grandfathered"
+CELL_STATES = (OPEN, UNCHECKED, RESOLVED, OLDER, COMPLIES, NOT_APPLICABLE)
 # Words for the legend: each state, and what it means to an auditor.
 LEGEND: dict[str, str] = {
     COMPLIES: "every check of the recommendation that applies ran and passed",
     OPEN: "at least one check fails; the date is when the oldest open finding was first seen",
     RESOLVED: "a finding was fixed on that date and every applicable check now passes",
     UNCHECKED: "a check could not run with the data or settings at hand (the note says why); "
+    "never counted as compliant",
+    OLDER: "the project finished before the policy behind a check took effect (policy_effective); "
     "never counted as compliant",
     NOT_APPLICABLE: "no check of the recommendation applies to the project now "
     "(e.g. its phase is before the gate)",
@@ -85,11 +89,12 @@ def compliance_matrix(
             "fail": ev["status"] == FAIL,
             "nc": ev["status"] == NOT_CHECKED,
             "pass": ev["status"] == PASS,
+            "gf": ev["status"] == GRANDFATHERED,
             "project_key": ev["project_key"].astype(str),
             "recommendation": ev["recommendation"].astype(int),
         }
     )
-    per = flags.groupby(key).agg({"fail": "any", "nc": "any", "pass": "any"})
+    per = flags.groupby(key).agg({"fail": "any", "nc": "any", "pass": "any", "gf": "any"})
     nc = ev[ev["status"] == NOT_CHECKED].dropna(subset=["note"])
     notes = (
         nc.assign(
@@ -114,8 +119,14 @@ def compliance_matrix(
     has_open = grid.isin(opened.index)
     has_resolved = grid.isin(resolved.index)
     state = np.select(
-        [per["fail"].to_numpy() | has_open, per["nc"].to_numpy(), has_resolved, per["pass"]],
-        [OPEN, UNCHECKED, RESOLVED, COMPLIES],
+        [
+            per["fail"].to_numpy() | has_open,
+            per["nc"].to_numpy(),
+            has_resolved,
+            per["gf"].to_numpy(),
+            per["pass"].to_numpy(),
+        ],
+        [OPEN, UNCHECKED, RESOLVED, OLDER, COMPLIES],
         NOT_APPLICABLE,
     )
     when = [

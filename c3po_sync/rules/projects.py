@@ -14,8 +14,13 @@ def _gated_missing(ctx: RuleContext, column: str, gate: str) -> pd.Series:
     return ctx.active & ctx.at_or_past(gate) & blank(ctx.projects[column])
 
 
-def _field_rule(ctx: RuleContext, column: str, gate: str, what: str, fix: str) -> pd.DataFrame:
+def _field_rule(
+    ctx: RuleContext, column: str, gate: str, what: str, fix: str, only: pd.Series | None = None
+) -> pd.DataFrame:
+    """Active projects at or past ``gate`` with ``column`` blank (and ``only``, when given)."""
     mask = _gated_missing(ctx, column, gate)
+    if only is not None:
+        mask &= only
     bad = ctx.projects[mask]
     if bad.empty:
         return no_hits()
@@ -179,16 +184,20 @@ def _engagement_reasons(ctx: RuleContext) -> pd.Series:
     "R6-engagement-no-ppm",
     recommendation=6,
     severity="high",
-    description="active project meets an engagement criterion (budget > $500,000, > 1 "
-    "department, > 365 days, high profile, custom software) but has no PPM",
+    description="active project at or past Chartering (phase_gates.ppm) meets an engagement "
+    "criterion (budget > $500,000, > 1 department, > 365 days, high profile, custom software) "
+    "but has no PPM",
     near_miss="budget exactly $500,000, one department, exactly 365 days, not high profile "
-    "and not custom software",
-    scope=lambda ctx: sc.project_scope(ctx, sc.active(ctx) & (_engagement_reasons(ctx) != "")),
+    "and not custom software; or an idea still in Initiation",
+    scope=lambda ctx: sc.project_scope(
+        ctx, sc.gated(ctx, ctx.config.phase_gates.ppm) & (_engagement_reasons(ctx) != "")
+    ),
 )
 def engagement_no_ppm(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
     reasons = _engagement_reasons(ctx)
-    mask = ctx.active & blank(p["ppm"]) & (reasons != "")
+    mask = ctx.active & ctx.at_or_past(ctx.config.phase_gates.ppm) & blank(p["ppm"])
+    mask &= reasons != ""
     bad = p[mask]
     if bad.empty:
         return no_hits()
@@ -228,10 +237,16 @@ def contract_ppm_unsupervised(ctx: RuleContext) -> pd.DataFrame:
     )
 
 
+def _counted(ctx: RuleContext) -> pd.Series:
+    """The projects a PPM's load counts (model.domain.load_counted)."""
+    c = ctx.config
+    return domain.load_counted(ctx.projects, ctx.active, c.load_phases, c.major_project)
+
+
 def _ppm_scope(ctx: RuleContext) -> pd.DataFrame:
-    """Every PPM with an active project (the rule judges PPMs, not projects)."""
+    """Every PPM with a project their load counts (the rule judges PPMs, not projects)."""
     p = ctx.projects
-    who = p.loc[ctx.active & ~blank(p["ppm"]), "ppm"].str.strip().str.lower().drop_duplicates()
+    who = p.loc[_counted(ctx) & ~blank(p["ppm"]), "ppm"].str.strip().str.lower().drop_duplicates()
     frame = pd.DataFrame({"ppm": who.to_numpy()})
     return sc.scope_frame(frame, "ppm", pd.Series(True, index=frame.index))
 
@@ -241,13 +256,15 @@ def _ppm_scope(ctx: RuleContext) -> pd.DataFrame:
     recommendation=6,
     severity="medium",
     entity="ppm",
-    description="a PPM carries more than max_active_projects_per_ppm (4) active projects",
-    near_miss="exactly 4 active projects, or a 5th that is Closed",
+    description="a PPM carries more than max_active_projects_per_ppm (4) major projects "
+    "(major_project criteria) in the load phases (load_phases: Chartering to Release)",
+    near_miss="exactly 4 such projects, or a 5th that is small, an Initiation idea, in Sustain, "
+    "Closed, On hold or Cancelled",
     scope=_ppm_scope,
 )
 def ppm_overloaded(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
-    act = p[ctx.active & ~blank(p["ppm"])].copy()
+    act = p[_counted(ctx) & ~blank(p["ppm"])].copy()
     if act.empty:
         return no_hits()
     act["who"] = act["ppm"].str.strip().str.lower()
@@ -265,7 +282,7 @@ def ppm_overloaded(ctx: RuleContext) -> pd.DataFrame:
                 "ppm": who,
                 "portfolio": "; ".join(portfolios) if portfolios else pd.NA,
                 "source_url": pd.NA,
-                "message": f"PPM overloaded: {who} carries {len(g)} active projects "
+                "message": f"PPM overloaded: {who} carries {len(g)} active major projects "
                 f"(limit {limit}): {', '.join(keys)}; "
                 "rebalance or add a supervised contract PPM",
             }
@@ -322,4 +339,124 @@ def key_vendor_staff_missing(ctx: RuleContext) -> pd.DataFrame:
         + " ("
         + bad["vendor"]
         + ") lists no approved key vendor staff; archive the approved list",
+    )
+
+
+@rule(
+    "R4-ppm-missing",
+    recommendation=4,
+    severity="medium",
+    description="active project at or past Chartering (phase_gates.ppm) that nobody manages: no "
+    "PPM (a major one without PPM is R6-engagement-no-ppm instead, so one gap is one finding)",
+    near_miss="an idea in Initiation without a PPM, or a project meeting the engagement criteria "
+    "(that is R6-engagement-no-ppm)",
+    scope=lambda ctx: sc.project_scope(
+        ctx, sc.gated(ctx, ctx.config.phase_gates.ppm) & (_engagement_reasons(ctx) == "")
+    ),
+)
+def ppm_missing(ctx: RuleContext) -> pd.DataFrame:
+    return _field_rule(
+        ctx,
+        "ppm",
+        ctx.config.phase_gates.ppm,
+        "Nobody manages it",
+        "assign a PPM or project manager in the project item",
+        only=_engagement_reasons(ctx) == "",
+    )
+
+
+def stakeholder_departments(value: object) -> set[str]:
+    """The departments a stakeholders list covers: 'Finance: Ana Ruiz' counts for Finance."""
+    if not isinstance(value, list):
+        return set()
+    out = set()
+    for entry in value:
+        dept, sep, who = str(entry).partition(":")
+        if sep and dept.strip() and who.strip():
+            out.add(dept.strip().casefold())
+    return out
+
+
+@rule(
+    "R2-stakeholders-missing",
+    recommendation=2,
+    severity="medium",
+    description="active project at or past Procurement (phase_gates.stakeholders) where an "
+    "impacted department has no stakeholder named ('Department: name' in stakeholders)",
+    near_miss="every impacted department has a named stakeholder (letter case aside), or the "
+    "project is still in Chartering",
+    scope=lambda ctx: sc.project_scope(
+        ctx,
+        sc.gated(ctx, ctx.config.phase_gates.stakeholders).mask(
+            ctx.unmapped("stakeholders"), pd.NA
+        ),
+        sc.unmapped_note(ctx, "stakeholders"),
+    ),
+)
+def stakeholders_missing(ctx: RuleContext) -> pd.DataFrame:
+    p = ctx.projects
+    named = p["stakeholders"].map(stakeholder_departments)
+    depts = p["departments"].map(lambda v: [str(d) for d in v] if isinstance(v, list) else [])
+    uncovered = pd.Series(
+        [
+            [d for d in ds if d.strip().casefold() not in have]
+            for ds, have in zip(depts, named, strict=True)
+        ],
+        index=p.index,
+        dtype=object,
+    )
+    mask = ctx.active & ctx.at_or_past(ctx.config.phase_gates.stakeholders)
+    mask &= uncovered.map(bool).astype(bool) & ~ctx.unmapped("stakeholders")
+    bad = p[mask]
+    if bad.empty:
+        return no_hits()
+    return hits(
+        bad,
+        "project_key",
+        "Stakeholders missing: "
+        + bad["project_key"]
+        + " names no user or stakeholder for "
+        + uncovered[mask].map(", ".join)
+        + "; add 'Department: name' for each impacted department to the charter's stakeholders",
+    )
+
+
+@rule(
+    "R8-key-vendor-staff-unapproved",
+    recommendation=8,
+    severity="medium",
+    description="active vendor project at or past Execution lists key vendor staff that are "
+    "not approved (key_vendor_staff_approved not Yes: a draft list)",
+    near_miss="the list is approved, or no key vendor staff are listed (that is "
+    "R8-key-vendor-staff-missing), or no vendor is named",
+    scope=lambda ctx: sc.project_scope(
+        ctx,
+        (
+            sc.with_vendor(ctx, sc.gated(ctx, ctx.config.phase_gates.key_vendor_staff))
+            & ctx.projects["key_vendor_staff"].map(
+                lambda v: bool(v) if isinstance(v, list) else False
+            )
+        ).mask(ctx.unmapped("key_vendor_staff_approved"), pd.NA),
+        sc.unmapped_note(ctx, "key_vendor_staff_approved"),
+    ),
+)
+def key_vendor_staff_unapproved(ctx: RuleContext) -> pd.DataFrame:
+    p = ctx.projects
+    listed = p["key_vendor_staff"].map(lambda v: bool(v) if isinstance(v, list) else False)
+    mask = ctx.active & ctx.at_or_past(ctx.config.phase_gates.key_vendor_staff)
+    mask &= ~blank(p["vendor"]) & listed.astype(bool) & ~flag(p["key_vendor_staff_approved"])
+    mask &= ~ctx.unmapped("key_vendor_staff_approved")
+    bad = p[mask]
+    if bad.empty:
+        return no_hits()
+    return hits(
+        bad,
+        "project_key",
+        "Key vendor staff not approved: "
+        + bad["project_key"]
+        + " ("
+        + bad["vendor"]
+        + ") lists "
+        + bad["key_vendor_staff"].map(lambda v: ", ".join(map(str, v)))
+        + " as a draft; get the list approved and mark it approved",
     )

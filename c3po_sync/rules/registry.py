@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from c3po_sync.rules.config import RulesConfig
 
 Severity = Literal["high", "medium", "low"]
-EntityKind = Literal["project", "asset", "document", "ppm", "source"]
+EntityKind = Literal["project", "asset", "document", "ppm", "source", "council_report"]
 SEVERITIES: tuple[str, ...] = ("high", "medium", "low")
 
 # Columns a rule function returns; the engine adds the identity and tagging columns.
@@ -55,10 +55,47 @@ class RuleContext:
         return domain.phase_rank(self.projects["phase"], self.config.phases)
 
     @cached_property
+    def states(self) -> pd.Series | None:
+        """Each project's state (Active, On hold, Cancelled), None for frames without one."""
+        return self.projects["state"] if "state" in self.projects.columns else None
+
+    @cached_property
     def active(self) -> pd.Series:
-        """Projects whose phase is known and not inactive (Closed by default): model.domain."""
+        """Projects whose phase is known and not inactive (Closed by default) and that are not
+        halted (On hold, Cancelled): model.domain."""
         c = self.config
-        return domain.active_projects(self.projects["phase"], c.phases, c.inactive_phases)
+        return domain.active_projects(
+            self.projects["phase"], c.phases, c.inactive_phases, self.states, c.state_documents
+        )
+
+    @cached_property
+    def finished(self) -> pd.Series:
+        """Projects that are over: Closed, or Cancelled (model.domain.finished_projects)."""
+        c = self.config
+        return domain.finished_projects(
+            self.projects["phase"], c.phases, c.inactive_phases, self.states, c.finished_states
+        )
+
+    def unmapped(self, column: str) -> pd.Series:
+        """Per project: True when no project of its source list has ``column`` filled in.
+
+        The canonical tables do not say which fields a site's mapping reads; a field that no
+        row of a list carries is taken as not read there, so a rule needing it says "not
+        checked" for that list's projects instead of flagging every one of them (a Yes/No
+        column, once mapped, is never blank in SharePoint)."""
+        key = "unmapped:" + column
+        if key not in self.cache:
+            self.cache[key] = domain.unfilled_by_source(self.projects, column)
+        return self.cache[key]
+
+    def grandfathered(self, rule_id: str) -> pd.Series | None:
+        """Per project, whether ``rule_id``'s policy postdates it (True), applies (False) or
+        cannot be told (NA: finished on an unrecorded date); None when the rule has no
+        effective date (policy_effective), so it applies to every project."""
+        effective = self.config.policy_effective.get(rule_id)
+        if effective is None:
+            return None
+        return domain.grandfathered(self.finished, self.projects["actual_end"], effective)
 
     def at_or_past(self, phase: str) -> pd.Series:
         """Projects whose phase is ``phase`` or later in the configured order."""
@@ -95,12 +132,18 @@ class Rule:
 
     def cannot_run(self, config: RulesConfig) -> str | None:
         """Why this rule is "not checked" under ``config`` (None: it runs). A rule that cannot
-        run must never make its recommendation look compliant (issue 13)."""
+        run must never make its recommendation look compliant (issue 13).
+
+        This is the one place a setting makes a rule "not checked": the engine skips the
+        rule, the evaluation table marks every entity it would judge "not checked" with this
+        reason, and the scorecard, the run summary and `validate` list it. Scopes only say
+        which entities the data lets the rule judge."""
         if self.rule_id in config.disabled:
-            return "disabled in the rules configuration (disabled)"
+            return DISABLED_REASON
         return self.requires(config) if self.requires else None
 
 
+DISABLED_REASON = "disabled in the rules configuration (disabled)"
 _REGISTRY: dict[str, Rule] = {}
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 from c3po_sync.rules.registry import SCOPE_COLUMNS, RuleContext, blank
 
 PHASE_UNKNOWN = "phase unknown, so the phase gate cannot be judged"
+UNMAPPED = "no project of its list records {field} (not mapped there), so it cannot be judged"
 
 
 def scope_frame(
@@ -82,3 +83,9 @@ def not_checked(ctx: RuleContext, why: str) -> pd.DataFrame:
     p = ctx.projects
     na = pd.Series(pd.NA, index=p.index, dtype="boolean")
     return project_scope(ctx, na, why)
+
+
+def unmapped_note(ctx: RuleContext, field: str) -> pd.Series:
+    """Why a project is not judged for ``field``: its list records it nowhere (NA elsewhere)."""
+    note = pd.Series(UNMAPPED.format(field=field), index=ctx.projects.index, dtype="string")
+    return note.where(ctx.unmapped(field), pd.NA)

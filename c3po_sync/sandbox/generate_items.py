@@ -8,6 +8,7 @@ from typing import Any
 from c3po_sync.sandbox.generate_governance import GOVERNANCE_FIELDS, governance_columns
 from c3po_sync.sandbox.generate_model import GenContext, Project
 from c3po_sync.sandbox.generate_styles import (
+    ACTUAL_END_FIELD,
     ASSET_NOUNS,
     ASSET_TYPES,
     DEPARTMENTS,
@@ -173,6 +174,8 @@ def render_project(
             "key": "Key",
         }
     item.update(governance_columns(p, style))
+    if style in ACTUAL_END_FIELD and phase == "Closed":
+        item[ACTUAL_END_FIELD[style]] = p.end  # closed on its target end (policy dates)
     roles.update(GOVERNANCE_FIELDS[style])
     roles["health"] = HEALTH_FIELD[style]
     roles["title"] = "Title"

@@ -115,6 +115,7 @@ def project_fields(style: str) -> list[dict[str, Any]]:
                 choices=list(PPB_BY_STYLE["community"].values()),
             ),
             _t("Key_x0020_Vendor_x0020_Staff", "Key Vendor Staff", "Note"),
+            *AUDIT_FIELDS["community"],
         ]
     if style == "finance":
         return [
@@ -166,8 +167,36 @@ def project_fields(style: str) -> list[dict[str, Any]]:
             _f("Metrics", "Note"),
             _f("PPBRank", "Choice", choices=list(PPB_BY_STYLE["planning"].values())),
             _f("KeyStaff", "Note"),
+            *AUDIT_FIELDS["planning"],
         ]
     raise ValueError(f"unknown site style {style!r}; styles: {list(STYLES)}")
+
+
+# Issue 15 (the audit in depth): the columns the shipped mappings read for project state and
+# kind, stakeholders, key staff approval, vendor reviews, actual cost and actual end.
+AUDIT_FIELDS: dict[str, list[dict[str, Any]]] = {
+    "community": [
+        _t(
+            "Project_x0020_State",
+            "Project State",
+            "Choice",
+            choices=["Active", "On hold", "Cancelled"],
+        ),
+        _t(
+            "Project_x0020_Kind",
+            "Project Kind",
+            "Choice",
+            choices=["System", "Upgrade", "Staffing", "O&M", "Study"],
+        ),
+        _f("Stakeholders", "Note"),
+        _t("Key_x0020_Staff_x0020_Approved", "Key Staff Approved", "Boolean"),
+        _t("Vendor_x0020_Reviewed", "Vendor Reviewed", "DateTime", date_only=True),
+        _t("Actual_x0020_Cost", "Actual Cost", "Currency"),
+        _t("Actual_x0020_End", "Actual End", "DateTime", date_only=True),
+    ],
+    "planning": [_f("ActualEnd", "DateTime", date_only=True)],
+}
+ACTUAL_END_FIELD: dict[str, str] = {"community": "Actual_x0020_End", "planning": "ActualEnd"}
 
 
 def library_spec(style: str) -> dict[str, Any]:
@@ -199,7 +228,7 @@ HEALTH_FIELD: dict[str, str] = {"community": "Status", "finance": "Health", "pla
 def asset_fields() -> list[dict[str, Any]]:
     """The custom fields of the ITD site's IT Asset Inventory, exactly as in demo.yaml."""
     return [
-        _f("AssetType", "Choice", choices=list(ASSET_TYPES)),
+        _f("AssetType", "Choice", choices=[*ASSET_TYPES, "Subscription"]),  # issue 15
         _f("Vendor", "Text"),
         _f("OwnerDepartment", "Choice", choices=list(DEPARTMENTS)),
         _f("AssetOwner", "User"),

@@ -13,6 +13,7 @@ from html import escape
 
 import pandas as pd
 
+from c3po_sync.model import domain
 from c3po_sync.rules.matrix import CELL_STATES, LEGEND, NOT_APPLICABLE, OPEN, RESOLVED, UNCHECKED
 from c3po_sync.rules.recommendations import AUDIT, RECOMMENDATIONS
 
@@ -41,14 +42,13 @@ section.rec { break-before: page; page-break-before: always; }
 
 def _t(value: object) -> str:
     """Escaped text; missing values are empty."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    return escape(str(value))
+    value = domain.na_to_python(value)
+    return "" if value is None else escape(str(value))
 
 
 def local_day(value: object, tz: tzinfo | None) -> str:
     """A recorded time as its calendar day in ``tz`` (the hub's zone); missing is empty."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if domain.na_to_python(value) is None:
         return ""
     ts = pd.Timestamp(value)
     if ts.tzinfo is not None and tz is not None:

@@ -49,7 +49,8 @@ def py_values(series: pd.Series, kind: Kind) -> list[Any]:
 
 
 def _as_date(value: Any) -> date | None:
-    if value is None or value is pd.NaT or (not isinstance(value, list) and pd.isna(value)):
+    value = domain.na_to_python(value)
+    if value is None:
         return None
     if isinstance(value, pd.Timestamp | datetime):
         return value.date()
@@ -65,7 +66,7 @@ def _as_text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, list | tuple):
-        return "; ".join(str(v) for v in value if v is not None and not pd.isna(v))
+        return "; ".join(str(v) for v in value if domain.na_to_python(v) is not None)
     return str(value)
 
 
@@ -175,18 +176,30 @@ def support_status(assets: pd.DataFrame, today: date) -> list[str]:
 
 
 def active(projects: pd.DataFrame, rules: RulesConfig) -> pd.Series:
-    """Active projects exactly as the rules count them (model.domain.active_projects)."""
-    return domain.active_projects(projects["phase"], rules.phases, rules.inactive_phases)
+    """Active projects exactly as the rules count them (model.domain.active_projects): a known
+    phase that is not inactive, and not halted (On hold, Cancelled)."""
+    states = projects["state"] if "state" in projects.columns else None
+    return domain.active_projects(
+        projects["phase"], rules.phases, rules.inactive_phases, states, rules.state_documents
+    )
+
+
+def load(projects: pd.DataFrame, rules: RulesConfig) -> pd.Series:
+    """The projects a PPM's load counts, as the R6 overload rule counts them (model.domain)."""
+    return domain.load_counted(
+        projects, active(projects, rules), rules.load_phases, rules.major_project
+    )
 
 
 def ppm_workload(
     projects: pd.DataFrame, open_findings: pd.DataFrame, rules: RulesConfig
 ) -> pd.DataFrame:
-    """One row per PPM: active and total projects, active budget, open and high findings.
+    """One row per PPM: active, load-counted and total projects, active budget, open and high
+    findings.
 
-    "Active" and the load limit are the rules' (``rules``), so the sheet flags exactly the PPMs
-    the R6 overload rule flags. A finding with no PPM is charged to the PPM of its project, so
-    unowned findings still show up.
+    "Active", the load (major projects in the load phases) and its limit are the rules'
+    (``rules``), so the sheet flags exactly the PPMs the R6 overload rule flags. A finding with
+    no PPM is charged to the PPM of its project, so unowned findings still show up.
     """
     p = pd.DataFrame(
         {
@@ -194,6 +207,7 @@ def ppm_workload(
             "ppm_name": projects["ppm_name"].astype("string"),
             "contract": projects["ppm_is_contract"].astype("boolean").fillna(False).astype(bool),
             "active": active(projects, rules),
+            "load": load(projects, rules),
             "budget": projects["budget"].astype("Float64"),
         }
     )
@@ -202,6 +216,7 @@ def ppm_workload(
         ppm_name=("ppm_name", "first"),
         contract=("contract", "any"),
         active=("active", "sum"),
+        load=("load", "sum"),
         total=("active", "size"),
         active_budget=("active_budget", "sum"),
     )
@@ -219,9 +234,11 @@ def ppm_workload(
     counts = pd.DataFrame({"ppm": f_ppm, "high": high.astype(int)}).groupby("ppm")
     grouped = grouped.join(counts.size().rename("open"), how="outer")
     grouped = grouped.join(counts["high"].sum().rename("high"), how="left")
-    grouped = grouped.fillna({"active": 0, "total": 0, "active_budget": 0.0, "open": 0, "high": 0})
+    grouped = grouped.fillna(
+        {"active": 0, "load": 0, "total": 0, "active_budget": 0.0, "open": 0, "high": 0}
+    )
     grouped["contract"] = grouped["contract"].astype("boolean").fillna(False)
-    grouped["over"] = grouped["active"] > rules.max_active_projects_per_ppm
+    grouped["over"] = grouped["load"] > rules.max_active_projects_per_ppm
     grouped = grouped.reset_index().rename(columns={"index": "ppm"})
     unassigned = grouped["ppm"].eq(UNASSIGNED)
     grouped["ppm_name"] = grouped["ppm_name"].astype("string").mask(unassigned, UNASSIGNED)

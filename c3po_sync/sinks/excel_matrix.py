@@ -17,10 +17,12 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from c3po_sync.model import domain
 from c3po_sync.rules.matrix import (
     COMPLIES,
     LEGEND,
     NOT_APPLICABLE,
+    OLDER,
     OPEN,
     RESOLVED,
     UNCHECKED,
@@ -35,6 +37,7 @@ FILLS: Mapping[str, str] = {
     OPEN: "FFC7CE",
     RESOLVED: "DDEBF7",
     UNCHECKED: "FFEB9C",
+    OLDER: "E4DFEC",
     NOT_APPLICABLE: "F2F2F2",
 }
 _THIN = Side(style="thin", color="BFBFBF")
@@ -104,11 +107,11 @@ def matrix_sheet(
         g = by_project[key]
         r += 1
         first = g.iloc[0]
-        title = "" if pd.isna(first["title"]) else str(first["title"])
+        title = str(domain.na_to_python(first["title"]) or "")
         mark = (not_reread or {}).get(key)
         lead = [key, f"{title}\n({mark})" if mark else title, first["ppm"]]
         for col, value in enumerate(lead, start=1):
-            cell = set_text(ws.cell(row=r, column=col), None if pd.isna(value) else value)
+            cell = set_text(ws.cell(row=r, column=col), domain.na_to_python(value))
             cell.alignment = _WRAP
             cell.border = _GRID
         tallest = text_lines(lead[1], 30) + (1 if mark else 0)

@@ -231,7 +231,8 @@ def changes_sheet(ws: Worksheet, changes: pd.DataFrame | None, projects: pd.Data
 
 
 def _change_value(value: Any) -> Any:
-    if value is None or (not isinstance(value, list | tuple | dict) and pd.isna(value)):
+    value = domain.na_to_python(value)
+    if value is None:
         return None
     if isinstance(value, pd.Timestamp):
         value = value.tz_convert(None) if value.tzinfo else value
@@ -246,25 +247,27 @@ def _change_value(value: Any) -> Any:
 def workload_sheet(
     ws: Worksheet, projects: pd.DataFrame, open_findings: pd.DataFrame, rules: RulesConfig
 ) -> None:
-    """Active projects and open findings per PPM, flagging more active projects than the
-    rules allow (``max_active_projects_per_ppm``), counted as the rules count them."""
+    """Active projects and open findings per PPM, flagging more major projects in the load
+    phases than the rules allow (``max_active_projects_per_ppm``), counted as R6 counts them."""
     w = d.ppm_workload(projects, open_findings, rules)
     cols = [
         Col("PPM"),
         Col("PPM e-mail"),
         Col("Contract PPM"),
         Col("Active projects", INTEGER),
+        Col("Major projects in load", INTEGER),
         Col("All projects", INTEGER),
         Col("Active budget", CURRENCY),
         Col("Open findings", INTEGER),
         Col("High-severity open", INTEGER),
-        Col(f"Over {rules.max_active_projects_per_ppm} active"),
+        Col(f"Over {rules.max_active_projects_per_ppm} major"),
     ]
     data = [
         d.py_values(w["ppm_name"].fillna(w["ppm"]), "text"),
         d.py_values(w["ppm"], "text"),
         d.py_values(w["contract"], "bool"),
         d.py_values(w["active"], "int"),
+        d.py_values(w["load"], "int"),
         d.py_values(w["total"], "int"),
         d.py_values(w["active_budget"], "float"),
         d.py_values(w["open"], "int"),
@@ -272,7 +275,7 @@ def workload_sheet(
         d.py_values(w["over"], "bool"),
     ]
     first, last = write_table(ws, "tblWorkload", cols, data)
-    add_value_fills(ws, 9, first + 1, last, {"Yes": RED})
+    add_value_fills(ws, len(cols), first + 1, last, {"Yes": RED})
 
 
 def assets_sheet(ws: Worksheet, assets: pd.DataFrame, today: date, projects: pd.DataFrame) -> None:

@@ -14,7 +14,7 @@ from openpyxl.chart.series import DataPoint
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
-from c3po_sync.model import labels
+from c3po_sync.model import domain, labels
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.rules.config import RulesConfig
 from c3po_sync.sinks import excel_data as d
@@ -222,7 +222,8 @@ def summary_sheet(
 
 
 def _money(value: Any) -> float:
-    return 0.0 if value is None or pd.isna(value) else float(value)
+    value = domain.na_to_python(value)
+    return 0.0 if value is None else float(value)
 
 
 def _block(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
 from datetime import date, datetime
 from typing import Any
@@ -254,14 +253,28 @@ def not_reread(stale: Any | None) -> dict[str, Any]:
 
 def clean_value(v: Any) -> Any:
     """None for a missing value of any kind (None, NA, NaT, NaN); the value otherwise."""
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    return v
+    return domain.na_to_python(v)
 
 
-_clean = clean_value
+def _grandfathered(projects: pd.DataFrame, rules: RulesConfig, rule_id: str) -> list[bool]:
+    """Per project: finished before ``rule_id``'s policy took effect (model.domain), so the
+    Knowledge Retention list neither asks for the document nor calls it missing."""
+    effective = rules.policy_effective.get(rule_id)
+    if effective is None:
+        return [False] * len(projects)
+    states = projects["state"] if "state" in projects.columns else None
+    finished = domain.finished_projects(
+        projects["phase"], rules.phases, rules.inactive_phases, states, rules.finished_states
+    )
+    gf = domain.grandfathered(finished, projects["actual_end"], effective)
+    return gf.fillna(False).astype(bool).tolist()
+
+
+def _state_types(rules: RulesConfig) -> list[str]:
+    """Document types a halted state (state_documents) requires."""
+    return [t for types in rules.state_documents.values() for t in types]
+
+
 
 
 def sp_date(v: Any, tz: ZoneInfo) -> date | None:
@@ -270,7 +283,7 @@ def sp_date(v: Any, tz: ZoneInfo) -> date | None:
     A date, not an instant: the list sink writes it as midnight in the hub's own regional time
     zone, which it reads from the hub (``m365/dates.py``); no zone is assumed here.
     """
-    v = _clean(v)
+    v = clean_value(v)
     if v is None:
         return None
     if isinstance(v, pd.Timestamp):
@@ -283,7 +296,7 @@ def sp_date(v: Any, tz: ZoneInfo) -> date | None:
 
 
 def _url(url: Any, text: str) -> dict[str, str] | None:
-    url = _clean(url)
+    url = clean_value(url)
     return {"Url": str(url), "Description": text} if url else None  # the sink cuts what is long
 
 
@@ -307,26 +320,26 @@ def portfolio_rows(
     rows = []
     for p in tables.projects.to_dict("records"):
         key = str(p["project_key"])
-        deps = _clean(p["departments"]) or []
+        deps = clean_value(p["departments"]) or []
         rows.append(
             {
                 "ProjectKey": key,
-                "Title": _clean(p["title"]) or key,
-                "Portfolio": _clean(p["portfolio"]),
-                "PPM": _clean(p["ppm"]),
-                "PPMName": _clean(p["ppm_name"]),
-                "PPMPerson": _clean(p["ppm"]),
-                "SupervisingPPMPerson": _clean(p["supervising_ppm"]),
-                "ProductOwnerPerson": _clean(p["product_owner"]),
-                "Phase": _clean(p["phase"]),
-                "Status": _clean(p["status"]),
+                "Title": clean_value(p["title"]) or key,
+                "Portfolio": clean_value(p["portfolio"]),
+                "PPM": clean_value(p["ppm"]),
+                "PPMName": clean_value(p["ppm_name"]),
+                "PPMPerson": clean_value(p["ppm"]),
+                "SupervisingPPMPerson": clean_value(p["supervising_ppm"]),
+                "ProductOwnerPerson": clean_value(p["product_owner"]),
+                "Phase": clean_value(p["phase"]),
+                "Status": clean_value(p["status"]),
                 "StatusDate": sp_date(p["status_date"], tz),
-                "Budget": _clean(p["budget"]),
+                "Budget": clean_value(p["budget"]),
                 "StartDate": sp_date(p["start_date"], tz),
                 "TargetEnd": sp_date(p["target_end"], tz),
                 "Departments": "; ".join(deps) or None,
-                "Methodology": _clean(p["methodology"]),
-                "ITDLiaison": _clean(p["itd_liaison"]),
+                "Methodology": clean_value(p["methodology"]),
+                "ITDLiaison": clean_value(p["itd_liaison"]),
                 "OpenFindings": float(open_counts.get(key, 0)),
                 "SourceItem": _url(p["source_url"], f"{p['source_site']} / {p['source_list']}"),
                 "InSource": True,
@@ -339,7 +352,7 @@ def portfolio_rows(
 
 def fix_link_text(url: Any) -> str:
     """What a finding's link opens: the item's edit form, a library folder, or the item."""
-    text = str(_clean(url) or "")
+    text = str(clean_value(url) or "")
     if "/EditForm.aspx" in text:
         return "Edit the item"
     if text and not re.search(r"\.aspx|\.[A-Za-z0-9]{2,5}$", text.split("?")[0]):
@@ -357,24 +370,24 @@ def findings_rows(
     stale = stale or {}
     rows = []
     for f in history.to_dict("records"):
-        resolved = _clean(f.get("status")) == "resolved"
-        message = str(_clean(f["message"]) or "")
+        resolved = clean_value(f.get("status")) == "resolved"
+        message = str(clean_value(f["message"]) or "")
         rows.append(
             {
                 "FindingId": str(f["finding_id"]),
                 "Title": message,  # cut to SharePoint's limit by the sink (sinks/limits.py)
-                "RuleId": _clean(f["rule_id"]),
+                "RuleId": clean_value(f["rule_id"]),
                 "Recommendation": float(f["recommendation"]),
-                "Severity": _clean(f["severity"]),
-                "ProjectKey": _clean(f["project_key"]),
-                "PPM": _clean(f["ppm"]),
-                "PPMPerson": _clean(f["ppm"]),
-                "Portfolio": _clean(f["portfolio"]),
+                "Severity": clean_value(f["severity"]),
+                "ProjectKey": clean_value(f["project_key"]),
+                "PPM": clean_value(f["ppm"]),
+                "PPMPerson": clean_value(f["ppm"]),
+                "Portfolio": clean_value(f["portfolio"]),
                 "Message": message,
                 "State": "Resolved" if resolved else "Open",
                 "FirstSeen": sp_date(f.get("first_seen"), tz),
                 "ResolvedAt": sp_date(f.get("resolved_at"), tz) if resolved else None,
-                "TimesReopened": float(_clean(f.get("times_reopened")) or 0),
+                "TimesReopened": float(clean_value(f.get("times_reopened")) or 0),
                 "ReopenedAt": sp_date(f.get("reopened_at"), tz),
                 "Link": _url(f.get("source_url"), fix_link_text(f.get("source_url"))),
                 **not_reread(None if resolved else stale.get(str(f["finding_id"]))),
@@ -385,7 +398,7 @@ def findings_rows(
 
 def _instant(v: Any) -> str | None:
     """A point in time (e.g. a document's last modification) as UTC ISO text."""
-    v = _clean(v)
+    v = clean_value(v)
     if v is None:
         return None
     ts = pd.Timestamp(v)
@@ -406,7 +419,7 @@ def _latest_documents(tables: CanonicalTables) -> dict[tuple[str, str], dict[str
 
 def _doc_link(doc: dict[str, Any]) -> dict[str, str] | None:
     """Absolute URL to the document; its server-relative path when the source gave none."""
-    return _url(_clean(doc["source_url"]) or _clean(doc["path"]), str(_clean(doc["name"]) or ""))
+    return _url(clean_value(doc["source_url"]) or clean_value(doc["path"]), str(clean_value(doc["name"]) or ""))
 
 
 def knowledge_rows(
@@ -424,16 +437,28 @@ def knowledge_rows(
     projects = tables.projects
     needed = {
         t: domain.requires_document(
-            projects["phase"], t, rules.required_documents, rules.phases
+            projects["phase"],
+            t,
+            rules.required_documents,
+            rules.phases,
+            projects["state"] if "state" in projects.columns else None,
+            rules.state_documents,
         ).tolist()
-        for t in rules.required_from()
+        for t in dict.fromkeys([*rules.required_from(), *_state_types(rules)])
     }
+    for t in needed:  # a project finished before the policy asking for it is grandfathered
+        spared = _grandfathered(projects, rules, "R7-" + t.replace("_", "-") + "-missing")
+        needed[t] = [n and not g for n, g in zip(needed[t], spared, strict=True)]
     latest = _latest_documents(tables)
+    halted = {s.casefold(): s for s in rules.state_documents}
     rows = []
     for i, p in enumerate(projects.to_dict("records")):
-        phase = _clean(p["phase"])
+        phase = clean_value(p["phase"])
         key = str(p["project_key"])
-        for doc_type, from_phase in rules.required_from().items():
+        state = halted.get(str(clean_value(p.get("state")) or "").strip().casefold())
+        for doc_type in needed:
+            # A halted project's documents are its state's (model.domain.requires_document).
+            from_phase = state or rules.required_from().get(doc_type)
             if not needed[doc_type][i]:
                 continue
             label = DOC_TYPE_LABELS[doc_type]
@@ -443,15 +468,15 @@ def knowledge_rows(
                     "RetentionKey": f"{key}/{doc_type}",
                     "Title": f"{key}: {label}",
                     "ProjectKey": key,
-                    "ProjectTitle": _clean(p["title"]),
-                    "Portfolio": _clean(p["portfolio"]),
-                    "PPM": _clean(p["ppm"]),
-                    "PPMPerson": _clean(p["ppm"]),
+                    "ProjectTitle": clean_value(p["title"]),
+                    "Portfolio": clean_value(p["portfolio"]),
+                    "PPM": clean_value(p["ppm"]),
+                    "PPMPerson": clean_value(p["ppm"]),
                     "Phase": phase,
                     "DocumentType": label,
                     "RequiredFrom": from_phase,
                     "DocumentState": "Present" if doc else "Missing",
-                    "DocumentName": _clean(doc["name"]) if doc else None,
+                    "DocumentName": clean_value(doc["name"]) if doc else None,
                     "Document": _doc_link(doc) if doc else None,
                     "LastModified": _instant(doc["source_modified"]) if doc else None,
                     "SourceItem": _url(p["source_url"], f"{p['source_site']} / {p['source_list']}"),
@@ -485,31 +510,31 @@ def asset_rows(
     ppms = domain.asset_ppm(assets, tables.projects).tolist()
     rows = []
     for i, (a, state) in enumerate(zip(assets.to_dict("records"), support, strict=True)):
-        stage = _clean(a["lifecycle_stage"])
-        ppm = _clean(ppms[i])
+        stage = clean_value(a["lifecycle_stage"])
+        ppm = clean_value(ppms[i])
         rows.append(
             {
                 "AssetId": str(a["asset_id"]),
-                "Title": _clean(a["name"]) or str(a["asset_id"]),
-                "AssetKind": _clean(a["kind"]),
-                "Vendor": _clean(a["vendor"]),
-                "OwnerDepartment": _clean(a["owner_department"]),
-                "Owner": _clean(a["owner"]),
-                "AssetOwnerPerson": _clean(a["owner"]),
+                "Title": clean_value(a["name"]) or str(a["asset_id"]),
+                "AssetKind": clean_value(a["kind"]),
+                "Vendor": clean_value(a["vendor"]),
+                "OwnerDepartment": clean_value(a["owner_department"]),
+                "Owner": clean_value(a["owner"]),
+                "AssetOwnerPerson": clean_value(a["owner"]),
                 "PPM": ppm,
                 "PPMPerson": ppm,
-                "ProjectKey": _clean(a["project_key"]),
+                "ProjectKey": clean_value(a["project_key"]),
                 "LifecycleStage": stage,
                 "Acquired": sp_date(a["acquired"], tz),
                 "Renewal": sp_date(a["renewal"], tz),
                 "EndOfSupport": sp_date(a["end_of_support"], tz),
                 "LastReviewed": sp_date(a["last_reviewed"], tz),
-                "AnnualCost": _clean(a["annual_cost"]),
+                "AnnualCost": clean_value(a["annual_cost"]),
                 "Support": state,
                 "PastEndOfSupport": state == domain.PAST_EOS,
                 "EndsWithin12Months": state == domain.ENDS_SOON,
                 "ReviewOverdue": bool(overdue[i]),
-                "NoOwner": live[i] and not _clean(a["owner"]),
+                "NoOwner": live[i] and not clean_value(a["owner"]),
                 "SourceItem": _url(a["source_url"], f"{a['source_site']} / {a['source_list']}"),
                 "InSource": True,
                 **not_reread(stale.get(str(a["asset_id"]))),

@@ -106,7 +106,7 @@ def test_charter_change_boundaries_fire(signed, amended):
 
 def test_charter_message_lists_each_change_and_where_to_upload():
     h = history(
-        (RUN1, project(budget=1_000_000.0)),
+        (RUN1, project(budget=1_000_000.0, target_end=date(2026, 6, 30))),
         (RUN2, project(budget=1_250_000.0, target_end=date(2027, 3, 31))),
     )
     t = tenant([project(budget=1_250_000.0, target_end=date(2027, 3, 31))], docs())

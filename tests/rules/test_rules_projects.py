@@ -130,19 +130,50 @@ def test_contract_ppm_without_supervisor():
     assert fired(t, "R6-contract-ppm-unsupervised") == ["BODYCAM"]
 
 
+MAJOR = {"budget": 1_000_000.0}
+
+
 def test_ppm_overloaded_counts_only_active_projects():
-    five = [project(f"P{i}", ppm="busy@city.gov") for i in range(5)]
-    four_and_closed = [project(f"Q{i}", ppm="ok@city.gov") for i in range(4)]
-    four_and_closed.append(project("Q9", ppm="ok@city.gov", phase="Closed"))
+    five = [project(f"P{i}", ppm="busy@city.gov", **MAJOR) for i in range(5)]
+    four_and_closed = [project(f"Q{i}", ppm="ok@city.gov", **MAJOR) for i in range(4)]
+    four_and_closed.append(project("Q9", ppm="ok@city.gov", phase="Closed", **MAJOR))
     t = tenant(five + four_and_closed, documents=[])
     assert fired(t, "R6-ppm-overloaded") == ["busy@city.gov"]
     [msg] = messages(t, "R6-ppm-overloaded")
-    assert "5 active projects" in msg and "limit 4" in msg and "P0, P1, P2, P3, P4" in msg
+    assert "5 active major projects" in msg and "limit 4" in msg and "P0, P1, P2, P3, P4" in msg
+
+
+@pytest.mark.parametrize(
+    "fifth",
+    [
+        {},  # small: not major
+        {"phase": "Initiation"},  # an idea does not take a PPM's week
+        {"phase": "Sustain"},
+        {"phase": "Closed"},
+        {"state": "On hold"},
+        {"state": "Cancelled"},
+    ],
+)
+def test_ppm_overload_counts_major_projects_in_load_phases_only(fifth):
+    four = [project(f"P{i}", ppm="busy@city.gov", **MAJOR) for i in range(4)]
+    extra = {**MAJOR, **fifth} if fifth else {}
+    t = tenant([*four, project("P9", ppm="busy@city.gov", **extra)], documents=[])
+    assert fired(t, "R6-ppm-overloaded") == []
+
+
+def test_major_is_configurable_for_the_load():
+    t = tenant([project(f"P{i}", ppm="busy@city.gov") for i in range(5)], documents=[])
+    cfg = RulesConfig.model_validate({"major_project": {"budget_over": 10_000}})
+    assert fired(t, "R6-ppm-overloaded", cfg) == ["busy@city.gov"]
+    assert fired(t, "R6-ppm-overloaded") == []
 
 
 def test_ppm_overload_ignores_case_of_email():
     t = tenant(
-        [project(f"P{i}", ppm="Busy@City.gov" if i % 2 else "busy@city.gov") for i in range(5)],
+        [
+            project(f"P{i}", ppm="Busy@City.gov" if i % 2 else "busy@city.gov", **MAJOR)
+            for i in range(5)
+        ],
         documents=[],
     )
     assert fired(t, "R6-ppm-overloaded") == ["busy@city.gov"]

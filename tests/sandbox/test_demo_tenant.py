@@ -79,6 +79,14 @@ CONTRACT: dict[str, dict[str, dict[str, str]]] = {
             "Metric_x0020_Goals": "Note",
             "PPB_x0020_Priority": "Choice",
             "Key_x0020_Vendor_x0020_Staff": "Note",
+            # issue 15: state, kind, stakeholders, key staff approval, vendor review, cost, end
+            "Project_x0020_State": "Choice",
+            "Project_x0020_Kind": "Choice",
+            "Stakeholders": "Note",
+            "Key_x0020_Staff_x0020_Approved": "Boolean",
+            "Vendor_x0020_Reviewed": "DateTime",
+            "Actual_x0020_Cost": "Currency",
+            "Actual_x0020_End": "DateTime",
         },
         "Project Documents": {"Document_x0020_Type": "Choice"},
     },
@@ -134,6 +142,7 @@ CONTRACT: dict[str, dict[str, dict[str, str]]] = {
             "Metrics": "Note",
             "PPBRank": "Choice",
             "KeyStaff": "Note",
+            "ActualEnd": "DateTime",  # issue 15: policy dates
         },
         "Project Documents": {"ProjectKey": "Text", "DocType": "Choice"},
     },
@@ -167,7 +176,14 @@ CHOICES = {
     ("/sites/ppm-planning", "Phase"): PHASES,
     ("/sites/ppm-planning", "RAG"): ["G", "A", "R"],
     ("/sites/ppm-planning", "DocType"): DOC_TYPES,
-    ("/sites/itd", "AssetType"): ["Application", "Server", "Network", "Endpoint", "Cloud Service"],
+    ("/sites/itd", "AssetType"): [
+        "Application",
+        "Server",
+        "Network",
+        "Endpoint",
+        "Cloud Service",
+        "Subscription",
+    ],  # fmt: skip
     ("/sites/itd", "LifecycleStage"): ["Planned", "In Service", "Retiring", "Retired"],
 }
 ROLES = {  # canonical role -> column, per portfolio site
@@ -243,6 +259,9 @@ NAME_PATTERNS = [  # the finance library is classified by file name, most specif
 # Projects the doc seeds a problem on (and the seeded mess); all others must be compliant.
 SEEDED = {"AMANDA7", "FMS", "WCOMP", "PERMITS", "TMS", "BODYCAM", "WEBREC", "CODEENF"}
 SEEDED |= {"PARKRES", "SJ311", "REVUP", "CCAAS"}  # governance, metrics, PPB, key vendor staff
+SEEDED |= {"CCWIFI"}  # issue 15; its other seeded checks (LIBEVENTS, LIBSELF...) are not gaps here
+GRANDFATHERED = {"LIBKIOSK"}  # closed before the 2021 policy (config/rules.yaml policy_effective)
+GRANDFATHERED |= {"PARKCITE"}  # cancelled: only its lessons learned are asked (state_documents)
 # How each site separates the names in its key-vendor-staff note (as mappings/ppm-*.yaml split).
 STAFF_SEPARATOR = {
     "/sites/ppm-community": ";",
@@ -366,7 +385,7 @@ def test_libraries_are_shaped_as_the_doc_says(demo: dict) -> None:
 
 def test_projects_include_the_council_report_ones_on_their_sites(demo: dict) -> None:
     projects = _projects(demo)
-    assert 18 <= len(projects) <= 24
+    assert 18 <= len(projects) <= 30
     expected = {
         "SJ311": "community",
         "WEBREC": "community",
@@ -532,6 +551,16 @@ EXPECTED_GAPS = {
     "CCAAS": {"key_staff", "doc:Key Vendor Staff"},
     "DIGEQ": {"sponsor"},  # MESS: null person, harmless in Initiation
     "PAYROLL": {"future_status"},
+    "CCWIFI": {"ppm"},  # issue 15: R4-ppm-missing
+    "PARKCITE": {"stale"},  # issue 15: cancelled in May, no status since, none needed
+    # issue 15: closed in 2019, before the policy: grandfathered, so no finding
+    "LIBKIOSK": {
+        "stale",  # closed in 2019: no status since, none needed
+        "doc:Charter",
+        "doc:Commitment Sign-off",
+        "doc:Acceptance Sign-off",
+        "doc:Lessons Learned",
+    },  # fmt: skip
 }
 
 
@@ -539,7 +568,7 @@ def test_every_gap_is_seeded_and_the_rest_is_compliant_for_its_phase(demo: dict)
     projects = _projects(demo)
     gaps = {k: g for (_, k), p in projects.items() if (g := _gaps(p))}
     assert gaps == EXPECTED_GAPS
-    assert set(EXPECTED_GAPS) - {"DIGEQ", "PAYROLL"} == SEEDED
+    assert set(EXPECTED_GAPS) - {"DIGEQ", "PAYROLL"} - GRANDFATHERED == SEEDED
     healthy = [k for (_, k) in projects if k not in EXPECTED_GAPS]
     assert len(healthy) >= 6, healthy
     # every project released to production has an inventory entry
@@ -547,7 +576,7 @@ def test_every_gap_is_seeded_and_the_rest_is_compliant_for_its_phase(demo: dict)
         a["RelatedProject"] for a in _list(demo, "/sites/itd", "IT Asset Inventory")["items"]
     }
     for (_, key), p in _projects(demo).items():
-        if p["phase_index"] >= PHASES.index("Release"):
+        if p["phase_index"] >= PHASES.index("Release") and key not in GRANDFATHERED:
             assert key in related, key
 
 

@@ -15,10 +15,10 @@ def test_a_scheduled_run_logs_start_end_counts_and_outcome(deployment, caplog) -
     lines = [r.getMessage() for r in caplog.records if r.name == "c3po_sync.scheduler.service"]
     assert lines[0] == "job nightly: started (scheduled)"
     end = lines[-1]
-    assert end.startswith("job nightly run 1: ok in ") and "143 items from 7 sources" in end
+    assert end.startswith("job nightly run 1: ok in ") and "152 items from 7 sources" in end
     assert "open findings (" in end and "requests" in end
     steps = [r.getMessage() for r in caplog.records if r.name == "c3po_sync.pipeline.runner"]
-    assert any(" step sync done in " in m and "143 items" in m for m in steps)
+    assert any(" step sync done in " in m and "152 items" in m for m in steps)
 
 
 def test_a_job_with_a_broken_config_logs_an_error_not_a_traceback(deployment, caplog) -> None:  # noqa: ANN001
@@ -47,6 +47,6 @@ def test_progress_lines_when_not_a_terminal(deployment) -> None:  # noqa: ANN001
         run_prepared(inputs)
     text = out.getvalue()
     assert "1 of 2 START sync" in text
-    assert "read /sites/itd/IT Asset Inventory: 27 item(s)" in text
-    assert "1 of 2 OK sync — 143 items from 7 sources [in " in text
+    assert "read /sites/itd/IT Asset Inventory: 28 item(s)" in text
+    assert "1 of 2 OK sync — 152 items from 7 sources [in " in text
     assert "2 of 2 OK evaluate — " in text

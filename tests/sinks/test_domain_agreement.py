@@ -50,7 +50,7 @@ def test_workload_sheet_and_overload_rule_agree(fifth_phase: str, rules: RulesCo
     assert fired(tables, "R6-ppm-overloaded", rules) == []
     [row] = _sheet_rows(tables, rules, "PPM workload")
     assert row["Active projects"] == 4
-    assert row["Over 4 active"] == "No"
+    assert row["Over 4 major"] == "No"
 
 
 def test_summary_counts_active_projects_as_the_rules_do():
@@ -150,3 +150,19 @@ def test_changes_sheet_shows_amounts_as_money():
     wb = build_rollup(tables, FINDINGS.empty(), today=TODAY, run_info={}, changes=changes)
     ws = openpyxl.load_workbook(io.BytesIO(rollup_bytes(wb)))["Changes since last report"]
     assert ws["D2"].value == 600000 and ws["D2"].number_format.startswith('"$"#,##0')
+
+
+def test_workload_flags_exactly_the_ppms_the_overload_rule_flags():
+    """The sheet used to count every active project; the rule counts major ones in the load
+    phases only (issue 15), so both read model.domain.load_counted."""
+    big = {"budget": 900_000.0}
+    rows = [project(f"B{i}", ppm="busy@city.gov", **big) for i in range(5)]
+    rows += [project(f"S{i}", ppm="small@city.gov") for i in range(6)]  # six small projects
+    rows += [project("H", ppm="small@city.gov", state="On hold", **big)]
+    tables = tenant(rows)
+    assert fired(tables, "R6-ppm-overloaded") == ["busy@city.gov"]
+    by_ppm = {r["PPM e-mail"]: r for r in _sheet_rows(tables, None, "PPM workload")}
+    assert by_ppm["busy@city.gov"]["Over 4 major"] == "Yes"
+    assert by_ppm["busy@city.gov"]["Major projects in load"] == 5
+    assert by_ppm["small@city.gov"]["Over 4 major"] == "No"
+    assert by_ppm["small@city.gov"]["Active projects"] == 6  # the On hold one is not active

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from c3po_sync.model.schema import FINDINGS, PROJECTS
 from c3po_sync.model.tables import CanonicalTables
-from c3po_sync.rules import RulesConfig
+from c3po_sync.rules import RulesConfig, evaluate
 from c3po_sync.sinks.excel_format import Col, write_table
 from c3po_sync.sinks.excel_rollup import (
     SHEETS,
@@ -403,11 +403,15 @@ def test_ppm_workload_counts_active_projects_and_flags_overload() -> None:
     data = rollup_bytes(build_rollup(tables, findings, today=TODAY, run_info=RUN_INFO))
     frame = _frame(data, "PPM workload").set_index("PPM")
     p = tables.projects
+    overloaded = set(
+        evaluate(tables, RulesConfig(), TODAY, only=["R6-ppm-overloaded"])["entity_key"]
+    )
     for email, group in p.dropna(subset=["ppm"]).groupby("ppm"):
         name = group["ppm_name"].iloc[0]
         active = int((group["phase"] != "Closed").sum())
         assert frame.loc[name, "Active projects"] == active, email
-        assert frame.loc[name, "Over 4 active"] == ("Yes" if active > 4 else "No")
+        over = str(email).strip().lower() in overloaded
+        assert frame.loc[name, "Over 4 major"] == ("Yes" if over else "No")
     assert frame.loc["(unassigned)", "All projects"] == int(p["ppm"].isna().sum())
     assert pd.isna(frame.loc["(unassigned)", "PPM e-mail"])
     open_total = int((findings["status"] == "open").sum())

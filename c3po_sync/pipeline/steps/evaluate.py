@@ -7,7 +7,7 @@ import pandas as pd
 from c3po_sync.model.schema import FINDINGS
 from c3po_sync.pipeline.carry import finding_sources
 from c3po_sync.pipeline.context import RunContext
-from c3po_sync.rules import evaluate
+from c3po_sync.rules import evaluate, recommendations_not_checked
 from c3po_sync.rules.evaluation import evaluation_table
 from c3po_sync.rules.history import WATCHED, project_history_frame
 from c3po_sync.sinks.hub_history import findings_from_hub
@@ -52,6 +52,7 @@ def run_evaluate(ctx: RunContext) -> None:
     result.reopened = len(delta.reopened)
     counts = findings.groupby("recommendation").size().to_dict() if len(findings) else {}
     result.findings_by_recommendation = {int(k): int(v) for k, v in sorted(counts.items())}
+    result.not_checked = recommendations_not_checked(ctx.inputs.rules)
     ctx.history = ctx.store.findings()
 
 
