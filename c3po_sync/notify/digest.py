@@ -16,7 +16,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from c3po_sync.model import domain
-from c3po_sync.sinks.hub_lists import clean_value as _clean
+from c3po_sync.model.domain import na_to_python as _clean
 
 ItemKind = Literal["new", "due", "overdue"]
 KIND_HEADINGS: dict[ItemKind, str] = {

@@ -11,9 +11,9 @@ from typing import Any
 
 import pandas as pd
 
+from c3po_sync.model.domain import na_to_python as _clean
 from c3po_sync.sinks.base import ColumnSpec, ListSpec
 from c3po_sync.sinks.hub_lists import PPM_PERSON
-from c3po_sync.sinks.hub_lists import clean_value as _clean
 
 NO_DIGEST = "NoDigest"
 

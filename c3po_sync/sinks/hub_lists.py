@@ -275,8 +275,6 @@ def _state_types(rules: RulesConfig) -> list[str]:
     return [t for types in rules.state_documents.values() for t in types]
 
 
-
-
 def sp_date(v: Any, tz: ZoneInfo) -> date | None:
     """The calendar date of a date-only column (an instant is taken in ``tz``).
 
@@ -419,7 +417,10 @@ def _latest_documents(tables: CanonicalTables) -> dict[tuple[str, str], dict[str
 
 def _doc_link(doc: dict[str, Any]) -> dict[str, str] | None:
     """Absolute URL to the document; its server-relative path when the source gave none."""
-    return _url(clean_value(doc["source_url"]) or clean_value(doc["path"]), str(clean_value(doc["name"]) or ""))
+    return _url(
+        clean_value(doc["source_url"]) or clean_value(doc["path"]),
+        str(clean_value(doc["name"]) or ""),
+    )
 
 
 def knowledge_rows(
