@@ -15,7 +15,9 @@ from c3po_sync.m365 import (
     StaticTokenProvider,
     TokenProvider,
 )
+from c3po_sync.m365.hub_changes import HubChangeLog
 from c3po_sync.m365.list_readback import read_list_rows
+from c3po_sync.m365.pacing import ResourcePacer
 from c3po_sync.pipeline.context import RunInputs
 from c3po_sync.pipeline.ports import Ports
 from c3po_sync.pipeline.result import RunResult
@@ -58,6 +60,8 @@ class SharePointPorts:
         self.tokens = token_provider(settings)
         self._conns: dict[str, SiteConnection] = {}
         self._lock = threading.Lock()
+        # One budget for the whole app: every site's connection is paced by the same pacer.
+        self.pacer = ResourcePacer(settings.tenant.resource_units_per_minute)
 
     def connection(self, site: str) -> SiteConnection:
         with self._lock:
@@ -66,6 +70,7 @@ class SharePointPorts:
                     self.settings.tenant.base_url + site,
                     self.tokens,
                     verify_tls=self.settings.tenant.verify_tls,
+                    pacer=self.pacer,
                 )
             return self._conns[site]
 
@@ -84,6 +89,10 @@ class SharePointPorts:
         with self._lock:
             return sum(c.requests_sent for c in self._conns.values())
 
+    def units_sent(self) -> int:
+        with self._lock:
+            return sum(c.units_sent for c in self._conns.values())
+
     def ports(self) -> Ports:
         hub = self.connection(self.settings.hub_site)
         return Ports(
@@ -91,7 +100,9 @@ class SharePointPorts:
             list_sink=SharePointListSink(hub, page_size=self.settings.read.page_size),
             file_sink=SharePointFileSink(hub),
             request_count=self.requests_sent,
+            unit_count=self.units_sent,
             read_rows=lambda spec: read_list_rows(hub, spec, self.settings.read.page_size),
+            hub_changes=HubChangeLog(hub),
         )
 
 

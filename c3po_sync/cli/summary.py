@@ -84,6 +84,10 @@ def render_result(result: RunResult, console: Console) -> None:
     if result.uploaded_to:
         console.print(f"uploaded: {result.uploaded_to}")
     console.print(f"HTTP requests to SharePoint: {result.requests}")
+    if result.resource_units:
+        console.print(f"SharePoint resource units (estimated): {result.resource_units}")
+    for line in result.skipped:
+        console.print(f"skipped: {line}", markup=False, highlight=False)
     if result.error:
         color = "yellow" if result.outcome == "interrupted" else "red"
         kind = f" ({result.failure})" if result.failure else ""

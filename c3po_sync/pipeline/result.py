@@ -38,6 +38,10 @@ class RunResult:
     workbook: Path | None = None
     uploaded_to: str | None = None
     requests: int = 0
+    # SharePoint resource units those requests cost (m365/resource_units.py), and the steps
+    # a quiet night skipped because nothing they read had changed (pipeline/quiet.py).
+    resource_units: int = 0
+    skipped: list[str] = field(default_factory=list)
     error: str | None = None
     dry_run: bool = False
     # Run-level failure (tenant-unreachable, auth-refused, hub-unreachable): nothing recorded.
@@ -74,4 +78,6 @@ class RunResult:
             "write_quarantined": sum(len(w.quarantined) for w in self.writes),
             "reconciled": {d.source: d.as_dict() for d in self.reconciled if d.count},
             "requests": self.requests,
+            "resource_units": self.resource_units,
+            "skipped": self.skipped,
         }

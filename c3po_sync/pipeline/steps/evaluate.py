@@ -7,6 +7,11 @@ import pandas as pd
 from c3po_sync.model.schema import FINDINGS
 from c3po_sync.pipeline.carry import finding_sources
 from c3po_sync.pipeline.context import RunContext
+from c3po_sync.pipeline.quiet import (
+    evaluation_current,
+    remember_evaluation,
+    stored_findings_counts,
+)
 from c3po_sync.rules import evaluate
 from c3po_sync.rules.evaluation import evaluation_table
 from c3po_sync.rules.history import project_history
@@ -17,6 +22,11 @@ from c3po_sync.state import timeline
 
 def run_evaluate(ctx: RunContext) -> None:
     result = ctx.result
+    if evaluation_current(ctx) and not ctx.source_findings:
+        # Same tables, same inputs, same local day: the rules would say what they said.
+        result.findings_by_recommendation = stored_findings_counts(ctx)
+        result.skipped.append("evaluate: rules already run today on unchanged data")
+        return
     tables = ctx.current_tables()
     # The rules stay pure: the store's snapshots (this run's included) are read here and
     # handed to the rules that judge change over time.
@@ -52,6 +62,8 @@ def run_evaluate(ctx: RunContext) -> None:
     counts = findings.groupby("recommendation").size().to_dict() if len(findings) else {}
     result.findings_by_recommendation = {int(k): int(v) for k, v in sorted(counts.items())}
     ctx.history = ctx.store.findings()
+    ctx.evaluated = True
+    remember_evaluation(ctx)
 
 
 def adopt_hub_history(ctx: RunContext) -> None:
