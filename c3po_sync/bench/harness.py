@@ -229,7 +229,7 @@ class Bench:
         self.today: date = data["generator"]["anchor"]
         self.lists = source_lists(data)
         self.tenant = tenant
-        _create_baseline_lists(tenant)
+        create_baseline_lists(tenant)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.runner = RowRunner(self.workdir / "worker.log")
         try:
@@ -361,7 +361,7 @@ def _phase(out: dict[str, Any] | None, phase: str) -> tuple[int | None, float | 
     return out[f"{phase}_requests"], out[f"{phase}_wall_s"]
 
 
-def _create_baseline_lists(tenant: Tenant) -> None:
+def create_baseline_lists(tenant: Tenant) -> None:
     """The baseline's own hub lists, made in the model so their setup is not measured."""
     from c3po_sync.m365.naive_baseline import BASELINE_LISTS
 
