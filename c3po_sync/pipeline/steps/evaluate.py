@@ -26,6 +26,11 @@ def run_evaluate(ctx: RunContext) -> None:
         # Same tables, same inputs, same local day: the rules would say what they said.
         result.findings_by_recommendation = stored_findings_counts(ctx)
         result.skipped.append("evaluate: rules already run today on unchanged data")
+        # Still seen this run: the open findings are kept (last seen now), none resolved.
+        still = ctx.store.findings(status="open")
+        ctx.store.record_findings(
+            result.run_id, still[FINDINGS.column_names], ctx.as_of, resolve_missing=False
+        )
         return
     tables = ctx.current_tables()
     # The rules stay pure: the store's snapshots (this run's included) are read here and
