@@ -161,6 +161,7 @@ class HubWatch:
     digests: dict[str, str] = field(default_factory=dict)
     written: dict[str, int] = field(default_factory=dict)  # title -> change rows we caused
     new_digests: dict[str, str] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # list title -> rows it holds, as planned
 
     @classmethod
     def open(cls, ctx: RunContext) -> HubWatch:
@@ -173,6 +174,7 @@ class HubWatch:
         state = state if isinstance(state, dict) else {}
         watch.ids = {str(k): str(v) for k, v in (state.get("ids") or {}).items()}
         watch.digests = {str(k): str(v) for k, v in (state.get("digests") or {}).items()}
+        watch.rows = {str(k): int(v) for k, v in (state.get("rows") or {}).items()}
         stored = state.get("token")
         try:
             if not stored:
@@ -196,9 +198,10 @@ class HubWatch:
         watch.edited = edited | {str(t) for t in state.get("dirty") or []}
         return watch
 
-    def unchanged(self, title: str, digest: str) -> bool:
+    def unchanged(self, title: str, digest: str, rows: int) -> bool:
         """The rows equal those last written and nobody touched the list since."""
         self.new_digests[title.casefold()] = digest
+        self.rows[title] = rows
         key = title.casefold()
         return (
             self.edited is not None and key not in self.edited and self.digests.get(key) == digest
@@ -243,15 +246,24 @@ class HubWatch:
         for title in dirty:
             digests.pop(title, None)
         self.ctx.store.set_checkpoint(
-            HUB_WATCH, {"token": token, "ids": self.ids, "digests": digests, "dirty": sorted(dirty)}
+            HUB_WATCH,
+            {
+                "token": token,
+                "ids": self.ids,
+                "digests": digests,
+                "dirty": sorted(dirty),
+                "rows": self.rows,
+            },
         )
 
-    def keep(self) -> None:
-        """Nothing written and nothing edited: only the change-log position moves on."""
-        if self.ctx.dry_run or self.token is None or self.edited is None:
-            return
-        state = self.ctx.store.get_checkpoint(HUB_WATCH) or {}
-        self.ctx.store.set_checkpoint(HUB_WATCH, {**state, "token": self.token})
+    def keep(self) -> list[WriteReport]:
+        """Nothing to write and nothing edited: the change-log position moves on; returns each
+        list's report (no write, its rows unchanged) for the run summary and the write log."""
+        if not self.ctx.dry_run and self.token is not None and self.edited is not None:
+            state = self.ctx.store.get_checkpoint(HUB_WATCH) or {}
+            self.ctx.store.set_checkpoint(HUB_WATCH, {**state, "token": self.token})
+        dry = self.ctx.dry_run
+        return [WriteReport(t, unchanged=n, dry_run=dry) for t, n in self.rows.items()]
 
 
 def _try(fn: Any) -> Any:

@@ -63,11 +63,15 @@ def run_write_lists(ctx: RunContext) -> None:
     if ctx.quiet_sources and not ctx.evaluated and watch.nothing_edited():
         # The rows are a function of the stored tables, findings, rules and day: all unchanged.
         ctx.result.skipped.append("hub lists: nothing changed, nobody edited them")
-        watch.keep()
+        kept = watch.keep()
+        ctx.result.writes.extend(kept)
+        ctx.store.record_writes(ctx.result.run_id, kept)
         return
     for spec, rows, gone in plan_hub_writes(ctx):
-        if watch.unchanged(spec.title, rows_digest(rows, gone)):
-            ctx.result.writes.append(WriteReport(spec.title, unchanged=len(rows)))
+        if watch.unchanged(spec.title, rows_digest(rows, gone), len(rows)):
+            report = WriteReport(spec.title, unchanged=len(rows), dry_run=ctx.dry_run)
+            ctx.result.writes.append(report)
+            ctx.store.record_writes(ctx.result.run_id, [report])
             logger.info("%s: rows as last written and not edited since; not re-read", spec.title)
             continue
         try:
