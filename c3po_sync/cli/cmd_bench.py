@@ -156,8 +156,10 @@ def _cost_bench(
     text = render_cost(rows, facts)
     console.print(text, markup=False, highlight=False)
     if out:
+        from c3po_sync.bench.docs import COST_HEAD
+
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        out.write_text(COST_HEAD + text, encoding="utf-8")
 
 
 def _progress() -> Callable[[str], None]:
