@@ -162,6 +162,8 @@ class HubWatch:
     written: dict[str, int] = field(default_factory=dict)  # title -> change rows we caused
     new_digests: dict[str, str] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)  # list title -> rows it holds, as planned
+    schema_touched: set[str] = field(default_factory=set)  # titles with list/field changes
+    specs: dict[str, str] = field(default_factory=dict)  # title -> digest of the spec provisioned
 
     @classmethod
     def open(cls, ctx: RunContext) -> HubWatch:
@@ -175,6 +177,7 @@ class HubWatch:
         watch.ids = {str(k): str(v) for k, v in (state.get("ids") or {}).items()}
         watch.digests = {str(k): str(v) for k, v in (state.get("digests") or {}).items()}
         watch.rows = {str(k): int(v) for k, v in (state.get("rows") or {}).items()}
+        watch.specs = {str(k): str(v) for k, v in (state.get("specs") or {}).items()}
         stored = state.get("token")
         try:
             if not stored:
@@ -195,6 +198,7 @@ class HubWatch:
         by_id = {v: k for k, v in watch.ids.items()}
         touched = set(changes.lists) | changes.schema_changed
         edited = {by_id[i] for i in touched if i in by_id}
+        watch.schema_touched = {by_id[i] for i in changes.schema_changed if i in by_id}
         watch.edited = edited | {str(t) for t in state.get("dirty") or []}
         return watch
 
@@ -206,6 +210,19 @@ class HubWatch:
         return (
             self.edited is not None and key not in self.edited and self.digests.get(key) == digest
         )
+
+    def provisioned(self, spec: Any) -> bool:
+        """The list was provisioned from this very spec and its schema is untouched since:
+        ``ensure_list`` (a list and a fields read) has nothing to find."""
+        key = spec.title.casefold()
+        return (
+            self.edited is not None
+            and key not in self.schema_touched
+            and self.specs.get(key) == _spec_digest(spec)
+        )
+
+    def ensured(self, spec: Any) -> None:
+        self.specs[spec.title.casefold()] = _spec_digest(spec)
 
     def nothing_edited(self) -> bool:
         return self.edited is not None and not self.edited
@@ -253,6 +270,7 @@ class HubWatch:
                 "digests": digests,
                 "dirty": sorted(dirty),
                 "rows": self.rows,
+                "specs": {k: v for k, v in self.specs.items() if k not in dirty},
             },
         )
 
@@ -264,6 +282,10 @@ class HubWatch:
             self.ctx.store.set_checkpoint(HUB_WATCH, {**state, "token": self.token})
         dry = self.ctx.dry_run
         return [WriteReport(t, unchanged=n, dry_run=dry) for t, n in self.rows.items()]
+
+
+def _spec_digest(spec: Any) -> str:
+    return hashlib.sha256(repr(spec).encode()).hexdigest()
 
 
 def _try(fn: Any) -> Any:

@@ -75,7 +75,9 @@ def run_write_lists(ctx: RunContext) -> None:
             logger.info("%s: rows as last written and not edited since; not re-read", spec.title)
             continue
         try:
-            sink.ensure_list(spec, dry_run=ctx.dry_run)
+            if not watch.provisioned(spec):  # schema untouched since: nothing to provision
+                sink.ensure_list(spec, dry_run=ctx.dry_run)
+                watch.ensured(spec)
         except Exception as exc:
             run_level = hub_unreachable(exc, spec.title)
             if run_level is not None:
