@@ -319,3 +319,50 @@ def render_cost(rows: list[CostRow], facts: dict[str, Any]) -> str:
             f"| {r.peak_mb:.0f} | {r.throttled} | {base} | {ratios} |"
         )
     return "\n".join(out) + "\n"
+
+
+def cost_targets(rows: list[CostRow], facts: dict[str, Any]) -> str:
+    """Issue 16's run-cost targets, each with what was measured (a markdown table)."""
+    by = {(r.scale, r.name): r for r in rows}
+    sites = {run["scale"]: run.get("source_sites", 0) for run in facts.get("runs", [])}
+    out = ["| target | measured | met |", "|---|---|---|"]
+
+    def add(target: str, measured: str, ok: bool | None) -> None:
+        out.append(f"| {target} | {measured} | {'—' if ok is None else 'yes' if ok else 'NO'} |")
+
+    for name in ("idle nightly, same day", "idle nightly, next day"):
+        r = by.get((1.0, name))
+        if r is None:
+            continue
+        allowed = sites.get(1.0, 0) + 1 + (2 if "next" in name else 0)
+        add(
+            f"{name} at city size: ≤ 1 request per source site + 1 hub change-log read"
+            + (" + the day's upload" if "next" in name else ""),
+            f"{r.cost.requests} requests ({sites.get(1.0, 0)} source sites; upload counted as "
+            f"its 2 requests); routes {r.detail.get('routes')}",
+            r.cost.requests <= allowed,
+        )
+        add(f"{name} at city size: < 1 CPU s", f"{r.cpu_s:.2f} CPU s", r.cpu_s < 1)
+    for r in rows:
+        if r.name == "nightly after 1% changed" and r.minimum and r.minimum.operations:
+            x = r.cost.operations / r.minimum.operations
+            add(f"{r.scale:g}×: 1% night ≤ 1.5 × minimum operations",
+                f"{x:.2f}× ({r.cost.operations} vs {r.minimum.operations})", x <= 1.5)  # fmt: skip
+    for r in rows:
+        if r.name == "first nightly" and r.detail.get("budget_floor_s"):
+            floor = r.detail["budget_floor_s"]
+            add(f"{r.scale:g}×: first run paced: no 429", f"{r.throttled} refused", not r.throttled)
+            add(f"{r.scale:g}×: first run wall ≤ 1.2 × RU ÷ budget",
+                f"{r.wall_s:.0f}s vs {floor:.0f}s floor ({r.cost.units} RU): "
+                f"{r.wall_s / floor:.2f}×", r.wall_s <= 1.2 * floor)  # fmt: skip
+    for r in rows:
+        if r.name == "first nightly":
+            add(f"{r.scale:g}×: peak memory < 400 MB (first nightly)", f"{r.peak_mb:.0f} MB",
+                r.peak_mb < 400)  # fmt: skip
+    for r in rows:
+        if r.baseline is not None:
+            ratio = r.baseline.ratio(r.cost)
+            add(f"{r.scale:g}× {r.name}: fair baseline ÷ ours",
+                f"requests {ratio['requests']}, operations {ratio['operations']}, "
+                f"RU {ratio['units']}", None)  # fmt: skip
+    return "\n".join(out) + "\n"

@@ -128,13 +128,18 @@ def _cost_bench(
     """`--scales`: the nightly-cost rows per size (bench/nightly_cost.py)."""
     from c3po_sync.bench.nightly_cost import (
         NightlyCostBench,
+        cost_targets,
         render_cost,
         rows_from_json,
         rows_to_json,
     )
 
-    if from_json is not None:
-        rows, facts = rows_from_json(from_json.read_text(encoding="utf-8"))
+    if from_json is not None:  # one file, or several joined by commas (sizes run apart)
+        rows, facts = [], {"runs": []}
+        for part in str(from_json).split(","):
+            more, more_facts = rows_from_json(Path(part).read_text(encoding="utf-8"))
+            rows += more
+            facts["runs"] += more_facts.get("runs", [])
     else:
         try:
             factors = [float(x) for x in (scales or "").split(",") if x.strip()]
@@ -153,7 +158,7 @@ def _cost_bench(
                 if json_out:  # after each size, so a long run cut short keeps what it measured
                     json_out.parent.mkdir(parents=True, exist_ok=True)
                     json_out.write_text(rows_to_json(rows, facts), encoding="utf-8")
-    text = render_cost(rows, facts)
+    text = render_cost(rows, facts) + "\n" + cost_targets(rows, facts)
     console.print(text, markup=False, highlight=False)
     if out:
         from c3po_sync.bench.docs import COST_HEAD
