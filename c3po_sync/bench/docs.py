@@ -54,7 +54,7 @@ DOC_TAIL = """
 # re-render this page from a saved run without re-running it
 .venv/bin/c3po-sync bench --from-json var/bench-full.json --out docs/benchmarks.md
 # what a night costs per size (section "What a night costs"); sizes can run apart
-.venv/bin/c3po-sync bench --scales 0.5,1,2,4 --latency 0.02 --json-out var/cost.json --out var/cost.md
+.venv/bin/c3po-sync bench --scales 0.5,1,2,4 --json-out var/cost.json --out var/cost.md
 # the first run against SharePoint's budget: the sandbox throttles, the product paces itself
 .venv/bin/c3po-sync bench --scales 1 --ru-per-minute 1200 --baseline none --json-out var/paced.json
 # the section from saved runs (comma-separated): paste var/cost.md above "Reproduce"
