@@ -13,6 +13,7 @@ from c3po_sync.m365 import (
     SharePointListSource,
     SiteConnection,
 )
+from c3po_sync.m365.hub_changes import HubChangeLog
 from c3po_sync.m365.intake_port import SharePointIntake
 from c3po_sync.m365.list_readback import read_list_rows
 from c3po_sync.m365.notify_senders import (
@@ -21,6 +22,7 @@ from c3po_sync.m365.notify_senders import (
     GraphMailSender,
     TeamsWorkflowSender,
 )
+from c3po_sync.m365.pacing import ResourcePacer
 from c3po_sync.pipeline.context import RunInputs
 from c3po_sync.pipeline.failures import RunLevelError
 from c3po_sync.pipeline.ports import Ports
@@ -56,6 +58,8 @@ class SharePointPorts:
         self.tokens = token_provider(settings)
         self._conns: dict[str, SiteConnection] = {}
         self._lock = threading.Lock()
+        # One budget for the whole app: every site's connection is paced by the same pacer.
+        self.pacer = ResourcePacer(settings.tenant.resource_units_per_minute)
 
     def connection(self, site: str) -> SiteConnection:
         with self._lock:
@@ -64,6 +68,7 @@ class SharePointPorts:
                     self.settings.tenant.base_url + site,
                     self.tokens,
                     verify_tls=self.settings.tenant.verify_tls,
+                    pacer=self.pacer,
                 )
             return self._conns[site]
 
@@ -89,6 +94,10 @@ class SharePointPorts:
             for conn in self._conns.values():
                 conn.close()
 
+    def units_sent(self) -> int:
+        with self._lock:
+            return sum(c.units_sent for c in self._conns.values())
+
     def ports(self) -> Ports:
         hub = self.connection(self.settings.hub_site)
         return Ports(
@@ -101,6 +110,8 @@ class SharePointPorts:
             intake=SharePointIntake(hub, self.connection, page_size=self.settings.read.page_size),
             check_rights=lambda: self.check_hub_rights(hub),
             notifier=notifier_for(self.settings),
+            unit_count=self.units_sent,
+            hub_changes=HubChangeLog(hub),
         )
 
     def check_hub_rights(self, hub: SiteConnection) -> None:

@@ -61,20 +61,25 @@ def run_product(config: Path, job: str, today: date) -> dict[str, Any]:
         "items_read": result.items_read,
         "tables": result.tables,
         "client_requests": result.requests,
+        "client_units": result.resource_units,
+        "skipped": result.skipped,
         "writes": {w.list_title: w.writes for w in result.writes},
         "failed_sources": [s.source for s in result.failed_sources],
         "steps": timings,
     }
 
 
-def run_baseline(config: Path, today: date, *, write: bool = True) -> dict[str, Any]:
+def run_baseline(
+    config: Path, today: date, *, write: bool = True, fair: bool = False
+) -> dict[str, Any]:
     from c3po_sync.m365.naive_baseline import run_naive_job
 
     _start()
-    return run_naive_job(config, today, write=write)
+    return run_naive_job(config, today, write=write, fair=fair)
 
 
 _MARK: dict[str, Any] = {}
+BASELINE_JOBS = ("baseline", "baseline-read", "fair-baseline", "fair-baseline-read")
 
 
 def _start() -> None:
@@ -85,8 +90,10 @@ def _start() -> None:
 
 def run_row(config: Path, job: str, today: date) -> None:
     """Runs one row in this process and prints its figures on one ``BENCH-RESULT`` line."""
-    if job in ("baseline", "baseline-read"):
-        out = run_baseline(config, today, write=job == "baseline")
+    if job in BASELINE_JOBS:
+        out = run_baseline(
+            config, today, write=not job.endswith("-read"), fair=job.startswith("fair")
+        )
     else:
         out = run_product(config, job, today)
     wall = time.perf_counter() - _MARK["t0"]

@@ -49,6 +49,20 @@ def bench(
     workdir: Annotated[
         Path | None, typer.Option(help="Keep the workspace here (default: a temp folder).")
     ] = None,
+    scales: Annotated[
+        str | None,
+        typer.Option(
+            help="Instead of the rows above: what a night costs at these multiples of the "
+            "size, e.g. '0.5,1,2,4' (requests, operations, resource units; bench/nightly_cost)."
+        ),
+    ] = None,
+    ru_per_minute: Annotated[
+        int | None,
+        typer.Option(
+            help="With --scales: the sandbox throttles by resource units per minute "
+            "and the product paces itself to the same budget."
+        ),  # fmt: skip
+    ] = None,
 ) -> None:
     """Measure full, idle and 1% incremental syncs, write-back, rollup and the nightly job.
 
@@ -65,6 +79,10 @@ def bench(
     if baseline not in BASELINE_SCOPES:
         scopes = ", ".join(BASELINE_SCOPES)
         raise typer.BadParameter(f"use one of {scopes}", param_hint="--baseline")
+    if scales is not None or (from_json is not None and "cost" in from_json.name):
+        _cost_bench(scales, ru_per_minute, latency, seed, baseline != "none", from_json,
+                    json_out, out, workdir)  # fmt: skip
+        return
     if from_json is not None:
         saved = load_report(from_json.read_text(encoding="utf-8"))
         _emit(render(saved, saved.facts.get("command", "c3po-sync bench")), out)
@@ -94,6 +112,59 @@ def bench(
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(report.to_json(), encoding="utf-8")
     _emit(render(report, " ".join(args)), out)
+
+
+def _cost_bench(
+    scales: str | None,
+    ru_per_minute: int | None,
+    latency: float | None,
+    seed: int,
+    baseline: bool,
+    from_json: Path | None,
+    json_out: Path | None,
+    out: Path | None,
+    workdir: Path | None,
+) -> None:
+    """`--scales`: the nightly-cost rows per size (bench/nightly_cost.py)."""
+    from c3po_sync.bench.nightly_cost import (
+        NightlyCostBench,
+        cost_targets,
+        render_cost,
+        rows_from_json,
+        rows_to_json,
+    )
+
+    rows: list = []
+    facts: dict = {"runs": []}
+    if from_json is not None:  # one file, or several joined by commas (sizes run apart)
+        for part in str(from_json).split(","):
+            more, more_facts = rows_from_json(Path(part).read_text(encoding="utf-8"))
+            rows += more
+            facts["runs"] += more_facts.get("runs", [])
+    else:
+        try:
+            factors = [float(x) for x in (scales or "").split(",") if x.strip()]
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--scales") from exc
+        say = _progress()
+        with tempfile.TemporaryDirectory(prefix="c3po-cost-") as tmp:
+            for factor in factors:
+                folder = (workdir or Path(tmp)) / f"x{factor:g}"
+                run = NightlyCostBench(factor, folder, latency_s=latency if latency is not None
+                                       else 0.02, seed=seed, ru_per_minute=ru_per_minute,
+                                       baseline=baseline, say=say)  # fmt: skip
+                rows += run.run()
+                facts["runs"].append(run.facts)
+                if json_out:  # after each size, so a long run cut short keeps what it measured
+                    json_out.parent.mkdir(parents=True, exist_ok=True)
+                    json_out.write_text(rows_to_json(rows, facts), encoding="utf-8")
+    text = render_cost(rows, facts) + "\n" + cost_targets(rows, facts)
+    console.print(text, markup=False, highlight=False)
+    if out:
+        from c3po_sync.bench.docs import COST_HEAD
+
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(COST_HEAD + text, encoding="utf-8")
 
 
 def _progress() -> Callable[[str], None]:

@@ -86,6 +86,10 @@ def render_result(result: RunResult, console: Console) -> None:
         shown = shown_path(where) if isinstance(where, Path) else where
         console.print(f"dashboard {what}: {shown}", markup=False, highlight=False)
     console.print(f"HTTP requests to SharePoint: {result.requests}")
+    if result.resource_units:
+        console.print(f"SharePoint resource units (estimated): {result.resource_units}")
+    for line in result.skipped:
+        console.print(f"skipped: {line}", markup=False, highlight=False)
     if result.error:
         color = "yellow" if result.outcome == "interrupted" else "red"
         kind = f" ({result.failure})" if result.failure else ""

@@ -104,6 +104,12 @@ class TenantSettings(_Strict):
     )
     auth: SandboxAuth | CertificateAuth = Field(default_factory=SandboxAuth, discriminator="mode")
     verify_tls: bool = Field(True, description="never false outside the sandbox")
+    # SharePoint Online's per-app budget per tenant; 1,200 RU/min is the smallest tier
+    # (learn.microsoft.com/sharepoint/dev/general-development/how-to-avoid-getting-throttled-or-
+    # blocked-in-sharepoint-online). Every request of a run is paced to it (m365/pacing.py).
+    resource_units_per_minute: int = Field(
+        1200, ge=1, description="the app's throttling budget: resource units per minute"
+    )
 
     @field_validator("base_url")
     @classmethod

@@ -124,6 +124,7 @@ def classify(rows: list[dict[str, Any]], into: SiteChanges) -> None:
                 into.lists.setdefault(list_id, ListChanges()).add(
                     int(change["ItemId"]), deleted=kind == DELETE
                 )
+                into.item_rows[list_id] = into.item_rows.get(list_id, 0) + 1
         elif "ChangeField" in kind_name:
             if list_id:
                 into.schema_changed.add(list_id)

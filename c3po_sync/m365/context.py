@@ -13,6 +13,8 @@ from office365.sharepoint.webs.context_web_information import ContextWebInformat
 
 from c3po_sync import __version__
 from c3po_sync.m365.auth import TokenProvider
+from c3po_sync.m365.pacing import ResourcePacer
+from c3po_sync.m365.resource_units import request_units
 
 DEFAULT_USER_AGENT = f"NONISV|City|C3POSync/{__version__}"
 
@@ -21,21 +23,35 @@ class CountingSession(requests.Session):
     """A session that counts what it sends, so tests and reports can say how many requests ran.
 
     Every request of the context goes through it (contextinfo, library calls, our raw pages),
-    so the counts are the wire truth, not an estimate.
+    so the counts are the wire truth, not an estimate. With a ``pacer`` (shared by the run's
+    sessions) each request first waits for its resource units (``m365/pacing.py``); ``units``
+    is this session's resource-unit estimate either way.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, pacer: ResourcePacer | None = None) -> None:
         super().__init__()
         self._lock = threading.Lock()
         self.total = 0
+        self.units = 0
         self.by_method: Counter[str] = Counter()
+        self.pacer = pacer
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         name = method.decode() if isinstance(method, bytes) else method
+        target = url.decode() if isinstance(url, bytes) else url
+        data = kwargs.get("data")
+        body = data.encode() if isinstance(data, str) else data if isinstance(data, bytes) else None
+        units = request_units(name, target, body, dict(kwargs.get("headers") or {}))
+        if self.pacer is not None:
+            self.pacer.acquire(units)
         with self._lock:
             self.total += 1
+            self.units += units
             self.by_method[name.upper()] += 1
-        return super().request(name, url, *args, **kwargs)
+        response = super().request(name, url, *args, **kwargs)
+        if self.pacer is not None:
+            self.pacer.observe(response.headers)
+        return response
 
 
 def make_context(

@@ -28,6 +28,7 @@ from c3po_sync.m365.errors import (
     SharePointRequestError,
     VersionConflictError,
 )
+from c3po_sync.m365.pacing import ResourcePacer
 from c3po_sync.m365.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry, server_delay
 
 logger = logging.getLogger(__name__)
@@ -112,10 +113,16 @@ class SiteConnection:
         *,
         verify_tls: bool | str = True,
         policy: RetryPolicy = DEFAULT_POLICY,
+        pacer: ResourcePacer | None = None,
     ) -> SiteConnection:
-        session = CountingSession()
+        session = CountingSession(pacer)
         ctx = make_context(site_url, token_provider, verify_tls=verify_tls, session=session)
         return cls(ctx, session=session, policy=policy)
+
+    @property
+    def units_sent(self) -> int:
+        """Resource units of the requests sent so far, as estimated (``m365/resource_units``)."""
+        return self.session.units if self.session is not None else 0
 
     @property
     def requests_sent(self) -> int:

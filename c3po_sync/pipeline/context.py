@@ -70,6 +70,13 @@ class RunContext:
     evaluation: pd.DataFrame | None = None
     # Sources not re-read this run (set by sync; loaded from the store for jobs that do not sync).
     stale: list[StaleSource] | None = None
+    # Every source read and found unchanged on evidence this run (pipeline/quiet.py); the
+    # stored tables stand for this run's.
+    quiet_sources: bool = False
+    # The rules ran this run (False: skipped on a quiet night, or a job without evaluate).
+    evaluated: bool = False
+    # Set by sync: unchanged sources' cached records are loaded only if normalize runs.
+    defer_unchanged: bool = False
 
     @property
     def tz(self) -> ZoneInfo:

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from c3po_sync.sinks.base import FileSink, ListSink, ListSpec
 from c3po_sync.sinks.intake_list import IntakePort
 from c3po_sync.sinks.memory import InMemoryFileSink, InMemoryListSink
 from c3po_sync.sources.base import Source, SourceRef
+from c3po_sync.sources.incremental import SiteChanges
 from c3po_sync.sources.memory import InMemorySource
+
+
+class HubChanges(Protocol):
+    """The hub site's change log (m365/hub_changes.py)."""
+
+    def current_token(self) -> str: ...
+
+    def changes_since(self, token: str) -> SiteChanges: ...
+
+    def list_ids(self) -> dict[str, str]: ...
 
 
 @dataclass
@@ -21,6 +32,8 @@ class Ports:
     list_sink: ListSink
     file_sink: FileSink
     request_count: Callable[[], int] = field(default=lambda: 0)
+    # SharePoint resource units those requests cost, as estimated by the adapters.
+    unit_count: Callable[[], int] = field(default=lambda: 0)
     close: Callable[[], None] = field(default=lambda: None)
     # Reads back a hub list's rows (owned columns by internal name); None: no hub to read.
     read_rows: Callable[[ListSpec], list[dict]] | None = None
@@ -31,6 +44,8 @@ class Ports:
     check_rights: Callable[[], None] | None = None
     # Delivers PPM digests (m365.notify_senders.DigestSender); None: no notify configured.
     notifier: Any | None = None
+    # The hub's change log, to skip the hub diff when nobody edited it; None: always diff.
+    hub_changes: HubChanges | None = None
 
 
 def in_memory_ports(

@@ -41,6 +41,10 @@ class RunResult:
     workbook: Path | None = None
     uploaded_to: str | None = None
     requests: int = 0
+    # SharePoint resource units those requests cost (m365/resource_units.py), and the steps
+    # a quiet night skipped because nothing they read had changed (pipeline/quiet.py).
+    resource_units: int = 0
+    skipped: list[str] = field(default_factory=list)
     error: str | None = None
     dry_run: bool = False
     # Run-level failure (tenant-unreachable, auth-refused, hub-unreachable): nothing recorded.
@@ -87,4 +91,6 @@ class RunResult:
                 state: sum(1 for d in self.digests if d.state == state)
                 for state in sorted({d.state for d in self.digests})
             },
+            "resource_units": self.resource_units,
+            "skipped": self.skipped,
         }

@@ -117,6 +117,7 @@ class JobRunner:
             raise
         finally:
             result.requests = self.ports.request_count()
+            result.resource_units = self.ports.unit_count()
             self.store.finish_run(run_id, result.outcome, result.counts(), result.error)
         return result
 

@@ -6,7 +6,10 @@ general-development/how-to-avoid-getting-throttled-or-blocked-in-sharepoint-onli
 item query costs 1 RU, a multi-item query 2, a create/update/delete/upload 2; the requests in a
 `$batch` are counted one by one; a spent budget answers 429 with `Retry-After`. The budget grows
 with the tenant's licences; the smallest tier is used as the default here (1,200 RU/min).
-REST calls have no published fixed cost, so Graph's costs stand in for them.
+REST calls have no published fixed cost, so Graph's costs stand in for them: the change log read
+with a token (`getChanges`, what Graph calls a delta with a token) costs 1 RU. Once an app has
+used 80% of its minute, every response carries `RateLimit-Limit/Remaining/Reset` (the same page,
+"RateLimit headers"), so a client can slow down before it is refused.
 
 Off by default: `SandboxServer(budget=ResourceBudget(...))`, `server.budget = …` at runtime, or
 `c3po-sync sandbox serve --ru-per-minute N`.
@@ -24,6 +27,8 @@ from dataclasses import dataclass, field
 DEFAULT_RU_PER_MINUTE = 1200
 WINDOW_S = 60.0
 
+RATE_LIMIT_HEADERS_FROM = (4, 5)  # share of the minute's budget used from which they are sent
+
 #: Routes that read many objects at once (2 RU); other reads are single-object (1 RU).
 MULTI_ITEM_ROUTES = frozenset(
     {
@@ -35,10 +40,10 @@ MULTI_ITEM_ROUTES = frozenset(
         "folder_folders",
         "site_users",
         "user_info_items",
-        "list_changes",
-        "web_changes",
     }
 )
+#: The change log read from a token: Graph's "delta with a token", 1 RU.
+DELTA_ROUTES = frozenset({"list_changes", "web_changes"})
 #: POSTs that are reads (queries), priced as reads.
 QUERY_POSTS = frozenset({"get_items", "list_changes", "web_changes", "contextinfo"})
 
@@ -47,6 +52,8 @@ def request_cost(method: str, route: str) -> int:
     """Resource units one request (or one `$batch` operation) costs; the `$batch` envelope is 0."""
     if route == "batch":
         return 0
+    if route in DELTA_ROUTES:
+        return 1
     if method.upper() != "GET" and route not in QUERY_POSTS:
         return 2
     return 2 if route in MULTI_ITEM_ROUTES else 1
@@ -58,6 +65,7 @@ class ResourceBudget:
 
     units_per_minute: int = DEFAULT_RU_PER_MINUTE
     clock: Callable[[], float] = time.monotonic
+    spent: int = 0  # units charged so far, all apps (the benchmark's measured RU)
     _windows: dict[str, tuple[float, int]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -73,7 +81,15 @@ class ResourceBudget:
                 self._windows[key] = (start, used)
                 return max(0.0, WINDOW_S - (now - start))
             self._windows[key] = (start, used + cost)
+            self.spent += cost
             return None
+
+    def reset_in(self, app: str) -> float:
+        """Seconds until the app's current window ends."""
+        key = hashlib.sha256(app.encode()).hexdigest()[:16]
+        with self._lock:
+            start, _used = self._windows.get(key, (self.clock(), 0))
+            return max(0.0, WINDOW_S - (self.clock() - start))
 
     def remaining(self, app: str) -> int:
         key = hashlib.sha256(app.encode()).hexdigest()[:16]
@@ -92,4 +108,17 @@ def throttle_headers(budget: ResourceBudget, app: str, wait_s: float) -> dict[st
         "RateLimit-Limit": str(budget.units_per_minute),
         "RateLimit-Remaining": str(max(0, budget.remaining(app))),
         "RateLimit-Reset": seconds,
+    }
+
+
+def rate_limit_headers(budget: ResourceBudget, app: str) -> dict[str, str]:
+    """SPO's RateLimit headers once the app has used 80% of its minute; none before that."""
+    left = budget.remaining(app)
+    num, den = RATE_LIMIT_HEADERS_FROM
+    if (budget.units_per_minute - left) * den < budget.units_per_minute * num:
+        return {}
+    return {
+        "RateLimit-Limit": str(budget.units_per_minute),
+        "RateLimit-Remaining": str(max(0, left)),
+        "RateLimit-Reset": str(max(1, math.ceil(budget.reset_in(app)))),
     }

@@ -16,7 +16,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from c3po_sync.sandbox import batch, faults, graph_mail, routes
-from c3po_sync.sandbox.budget import ResourceBudget, request_cost, throttle_headers
+from c3po_sync.sandbox.budget import (
+    ResourceBudget,
+    rate_limit_headers,
+    request_cost,
+    throttle_headers,
+)
 from c3po_sync.sandbox.errors import SandboxError
 from c3po_sync.sandbox.faults import FaultConfig
 from c3po_sync.sandbox.loopback import loopback_warning
@@ -249,6 +254,10 @@ class SandboxServer:
             route, reply = routes.dispatch(request, self.tenant)
         if fault_cfg.health_score is not None:
             reply.headers["X-SharePointHealthScore"] = str(fault_cfg.health_score)
+        if self.budget is not None:
+            reply.headers.update(
+                rate_limit_headers(self.budget, request.headers.get("authorization", ""))
+            )
         self.stats.record(request.method, route, reply.status)
         return reply, False, outcome == faults.TRUNCATE
 

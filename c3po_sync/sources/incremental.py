@@ -49,6 +49,7 @@ class SiteChanges:
     lists: dict[str, ListChanges] = field(default_factory=dict)
     schema_changed: set[str] = field(default_factory=set)  # list ids with list/field changes
     all_schemas_changed: bool = False  # a field change that names no list (site column)
+    item_rows: dict[str, int] = field(default_factory=dict)  # list id -> item change rows
 
     def for_list(self, list_id: str | None) -> ListChanges:
         return self.lists.get((list_id or "").lower(), ListChanges())
@@ -203,6 +204,11 @@ class SiteSyncResult:
     errors: dict[str, Exception] = field(default_factory=dict)
     incremental: bool = False
     full_reads: list[str] = field(default_factory=list)
+    # Read through the change log with nothing in it for them: no item, list or field change.
+    unchanged: set[str] = field(default_factory=set)
+    # Unchanged sources whose cached records were not loaded (``defer_unchanged``): a quiet
+    # night never needs them; the caller loads them with ``cache.records(key)`` if it does.
+    deferred: set[str] = field(default_factory=set)
 
 
 def sync_site(
@@ -212,6 +218,7 @@ def sync_site(
     *,
     max_token_age: timedelta | None = None,
     now: datetime | None = None,
+    defer_unchanged: bool = False,
 ) -> SiteSyncResult:
     """Brings every source of one site up to date in the cache and returns full batches.
 
@@ -230,7 +237,9 @@ def sync_site(
         return result
     feed = sources[0][0].change_feed()
     try:
-        _sync_sources(site, sources, cache, feed, result, _too_old(feed, max_token_age, now))
+        _sync_sources(
+            site, sources, cache, feed, result, _too_old(feed, max_token_age, now), defer_unchanged
+        )
     finally:
         if isinstance(feed, PrefetchingFeed):
             feed.discard_prefetched()  # prefetched answers are good for this sync only
@@ -244,6 +253,7 @@ def _sync_sources(
     feed: ChangeFeed,
     result: SiteSyncResult,
     too_old: Callable[[str], str | None] = lambda _token: None,
+    defer_unchanged: bool = False,
 ) -> None:
     token = cache.site_token(site)
     changes: SiteChanges | None = None
@@ -277,15 +287,21 @@ def _sync_sources(
         try:
             if restart:
                 cache.begin_full(key, columns, source.fetch_schema())
+            quiet = not restart and _untouched(cache.state(key), columns, changes)
             full = _bring_up_to_date(source, columns, cache, changes)
             if full:
                 result.full_reads.append(key)
             state = cache.state(key)
             assert state is not None
+            if quiet and not full:
+                result.unchanged.add(key)
+            defer = defer_unchanged and key in result.unchanged
+            if defer:
+                result.deferred.add(key)
             result.batches[key] = SourceBatch(
                 ref=source.ref,
                 fields=state.schema.field_infos(),
-                records=cache.records(key),
+                records=[] if defer else cache.records(key),
                 time_zone=state.schema.time_zone,
                 incremental=not full,
             )
@@ -293,6 +309,14 @@ def _sync_sources(
             result.errors[key] = exc
     if changes is not None and not result.errors:
         cache.set_site_token(site, changes.token)
+
+
+def _untouched(state: SourceState | None, columns: list[str], changes: SiteChanges | None) -> bool:
+    """The change log read this sync has nothing for a complete, current cache entry."""
+    if changes is None or state is None or not state.complete or state.columns != columns:
+        return False
+    delta = changes.for_list(state.schema.list_id)
+    return not (changes.schema_touched(state.schema.list_id) or delta.changed or delta.deleted)
 
 
 def _too_old(

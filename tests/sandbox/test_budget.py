@@ -84,3 +84,21 @@ def test_off_by_default(sandbox):
     for _ in range(50):
         assert _get(sandbox, "web").status_code == 200
     assert sandbox.budget is None
+
+
+def test_change_log_read_with_a_token_costs_one_unit_like_a_graph_delta():
+    assert request_cost("POST", "web_changes") == 1
+    assert request_cost("POST", "list_changes") == 1
+
+
+def test_rate_limit_headers_appear_once_eighty_percent_of_the_minute_is_used():
+    clock = FakeClock()
+    with SandboxServer(small_tenant(), budget=ResourceBudget(10, clock=clock)) as server:
+        for _ in range(7):
+            assert "RateLimit-Remaining" not in _get(server, "web").headers
+        used_80 = _get(server, "web")  # the 8th unit: 80% used
+        assert used_80.status_code == 200
+        assert used_80.headers["RateLimit-Limit"] == "10"
+        assert used_80.headers["RateLimit-Remaining"] == "2"
+        assert used_80.headers["RateLimit-Reset"] == "60"
+        assert server.budget.spent == 8

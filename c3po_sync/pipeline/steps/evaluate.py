@@ -7,6 +7,11 @@ import pandas as pd
 from c3po_sync.model.schema import FINDINGS
 from c3po_sync.pipeline.carry import finding_sources
 from c3po_sync.pipeline.context import RunContext
+from c3po_sync.pipeline.quiet import (
+    evaluation_current,
+    remember_evaluation,
+    stored_findings_counts,
+)
 from c3po_sync.rules import evaluate, recommendations_not_checked
 from c3po_sync.rules.evaluation import evaluation_table
 from c3po_sync.rules.history import WATCHED, project_history_frame
@@ -17,6 +22,17 @@ from c3po_sync.state import timeline
 
 def run_evaluate(ctx: RunContext) -> None:
     result = ctx.result
+    if evaluation_current(ctx) and not ctx.source_findings:
+        # Same tables, same inputs, same local day: the rules would say what they said.
+        result.findings_by_recommendation = stored_findings_counts(ctx)
+        result.not_checked = recommendations_not_checked(ctx.inputs.rules)
+        result.skipped.append("evaluate: rules already run today on unchanged data")
+        # Still seen this run: the open findings are kept (last seen now), none resolved.
+        still = ctx.store.findings(status="open")
+        ctx.store.record_findings(
+            result.run_id, still[FINDINGS.column_names], ctx.as_of, resolve_missing=False
+        )
+        return
     tables = ctx.current_tables()
     # The rules stay pure: the store's change log (this run's snapshot included) is read here
     # and handed to the rules that judge change over time.
@@ -54,6 +70,8 @@ def run_evaluate(ctx: RunContext) -> None:
     result.findings_by_recommendation = {int(k): int(v) for k, v in sorted(counts.items())}
     result.not_checked = recommendations_not_checked(ctx.inputs.rules)
     ctx.history = ctx.store.findings()
+    ctx.evaluated = True
+    remember_evaluation(ctx)
 
 
 def adopt_hub_history(ctx: RunContext) -> None:

@@ -8,6 +8,7 @@ import pandas as pd
 
 from c3po_sync.pipeline.carry import stale_projects
 from c3po_sync.pipeline.context import RunContext
+from c3po_sync.pipeline.quiet import remember_rollup, rollup_current
 from c3po_sync.pipeline.steps.dashboard import publish_dashboard
 from c3po_sync.private_files import private_dir
 from c3po_sync.rules.deltas import compute_deltas
@@ -149,4 +150,12 @@ def run_rollup(ctx: RunContext) -> None:
     else:
         base = ctx.store.latest_snapshot_run(before_run=now_run) if now_run else None
     title = report_title(ROLLUP_TITLE, ctx.result.job, ROLLUP_HOME_JOB)
+    if rollup_current(ctx, ctx.result.job):
+        # Today's workbook is up: same date, same tables, same findings, no hub write.
+        ctx.result.skipped.append(
+            "rollup: today's workbook already uploaded, nothing in it changed"
+        )
+        return
     build_and_upload(ctx, bookmark=timeline.LAST_ROLLUP, prefix=title, base_run=base)
+    if not ctx.dry_run and ctx.result.uploaded_to:
+        remember_rollup(ctx, ctx.result.job)

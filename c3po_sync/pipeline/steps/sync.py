@@ -12,6 +12,7 @@ from c3po_sync.normalize.mapping import SourceMapping
 from c3po_sync.pipeline.carry import carry_over, merge, record_reads, save_stale
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.pipeline.failures import RUN_FAILURE_TEXT, RunFailureKind, RunLevelError, classify
+from c3po_sync.pipeline.quiet import can_skip_normalize, remember_tables, stored_counts
 from c3po_sync.pipeline.result import RunResult, SourceOutcome
 from c3po_sync.sources.base import Source, SourceBatch, SourceRef
 from c3po_sync.sources.incremental import IncrementalSource, source_key, sync_site
@@ -30,10 +31,13 @@ def run_sync(ctx: RunContext) -> None:
         by_site.setdefault(m.ref.site, []).append(i)
     outcomes: dict[int, tuple[SourceBatch | None, SourceOutcome]] = {}
     cache = RawCache(ctx.store)
+    # Unchanged sources' records stay in the cache unless the run turns out to need them.
+    deferred: dict[int, str] = {}
+    ctx.defer_unchanged = can_skip_normalize(ctx)
 
     def read_site(indexes: list[int]) -> None:
         started = time.monotonic()
-        got = _read_site(ctx, cache, [(i, mappings[i]) for i in indexes])
+        got = _read_site(ctx, cache, [(i, mappings[i]) for i in indexes], deferred)
         outcomes.update(got)
         secs = time.monotonic() - started
         for i in sorted(got):  # progress: one line per source as its site finishes
@@ -66,6 +70,14 @@ def run_sync(ctx: RunContext) -> None:
             batches.append(batch)
             used.append(mapping)
     check_run_level(result)
+    if ctx.defer_unchanged and not failed and len(deferred) == len(mappings):
+        _quiet_sync(ctx, [m.ref for m in used])
+        return
+    for i, key in deferred.items():  # something changed: normalize needs every source's rows
+        batch = outcomes[i][0]
+        assert batch is not None
+        batch.records = cache.records(key)
+        result.sources[i].records = len(batch.records)
     # What could not be read keeps its last good rows (and says so), never "gone".
     carried, stale = carry_over(ctx.store, result.run_id, failed)
     fresh = normalize(batches, used, known_keys=carried.projects["project_key"].dropna())
@@ -84,6 +96,32 @@ def run_sync(ctx: RunContext) -> None:
     prune_snapshots(ctx)
     record_reads(ctx.store, [m.ref for m in used], ctx.as_of)
     save_stale(ctx.store, stale)
+    if not failed:
+        remember_tables(
+            ctx,
+            {source_key(m.ref): o.records for m, o in zip(mappings, result.sources, strict=True)},
+        )
+
+
+def _quiet_sync(ctx: RunContext, refs: list[SourceRef]) -> None:
+    """Every source read, none changed: the stored tables are this run's (pipeline/quiet.py).
+
+    No normalize and no new snapshot; the figures come from the stored tables, and each
+    source's last good read is now.
+    """
+    result = ctx.result
+    records, tables, quarantined = stored_counts(ctx)
+    for mapping, outcome in zip(ctx.inputs.mappings, result.sources, strict=True):
+        outcome.records = records.get(source_key(mapping.ref), 0)
+    result.tables = tables
+    result.quarantined = quarantined
+    ctx.quiet_sources = True
+    ctx.stale = []
+    result.stale = []
+    result.skipped.append("normalize: no source changed since the stored tables were built")
+    record_reads(ctx.store, refs, ctx.as_of)
+    save_stale(ctx.store, [])
+    log.info("sync: nothing changed in %d source(s); normalize skipped", len(refs))
 
 
 def prune_snapshots(ctx: RunContext) -> None:
@@ -117,7 +155,10 @@ Outcome = tuple[SourceBatch | None, SourceOutcome]
 
 
 def _read_site(
-    ctx: RunContext, cache: RawCache, items: list[tuple[int, SourceMapping]]
+    ctx: RunContext,
+    cache: RawCache,
+    items: list[tuple[int, SourceMapping]],
+    deferred: dict[int, str],
 ) -> dict[int, Outcome]:
     """One site's sources: incrementally through the raw cache when the adapters can."""
     out: dict[int, Outcome] = {}
@@ -141,6 +182,7 @@ def _read_site(
             [(s, source_columns(m)) for _, m, s in sources],
             cache,
             max_token_age=timedelta(days=ctx.inputs.settings.read.max_token_age_days),
+            defer_unchanged=ctx.defer_unchanged and not ctx.inputs.job.reconcile,
         )
         if ctx.inputs.job.reconcile:
             columns = [(s, source_columns(m)) for _, m, s in sources]
@@ -153,6 +195,8 @@ def _read_site(
             out[i] = _failed(mapping, synced.errors[key])
         else:
             out[i] = _checked(mapping, synced.batches[key])
+            if key in synced.deferred:
+                deferred[i] = key
     return out
 
 

@@ -8,8 +8,9 @@ from typing import Any
 from c3po_sync.pipeline.carry import finding_sources, stale_entities, stale_projects
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.pipeline.failures import RUN_FAILURE_TEXT, RunLevelError, classify
+from c3po_sync.pipeline.quiet import HubWatch, rows_digest
 from c3po_sync.pipeline.steps.dashboard import dashboard_link
-from c3po_sync.sinks.base import ListSpec, PartialWriteError
+from c3po_sync.sinks.base import ListSpec, PartialWriteError, WriteReport
 from c3po_sync.sinks.hub_lists import (
     ASSET_GONE,
     ASSET_INVENTORY,
@@ -65,9 +66,25 @@ def hub_unreachable(exc: Exception, what: str) -> RunLevelError | None:
 
 def run_write_lists(ctx: RunContext) -> None:
     sink = ctx.ports.list_sink
+    watch = HubWatch.open(ctx)  # the hub's change log: who touched the lists since we wrote
+    if ctx.quiet_sources and not ctx.evaluated and watch.nothing_edited():
+        # The rows are a function of the stored tables, findings, rules and day: all unchanged.
+        ctx.result.skipped.append("hub lists: nothing changed, nobody edited them")
+        kept = watch.keep()
+        ctx.result.writes.extend(kept)
+        ctx.store.record_writes(ctx.result.run_id, kept)
+        return
     for spec, rows, gone in plan_hub_writes(ctx):
+        if watch.unchanged(spec.title, rows_digest(rows, gone), len(rows)):
+            report = WriteReport(spec.title, unchanged=len(rows), dry_run=ctx.dry_run)
+            ctx.result.writes.append(report)
+            ctx.store.record_writes(ctx.result.run_id, [report])
+            logger.info("%s: rows as last written and not edited since; not re-read", spec.title)
+            continue
         try:
-            sink.ensure_list(spec, dry_run=ctx.dry_run)
+            if not watch.provisioned(spec):  # schema untouched since: nothing to provision
+                sink.ensure_list(spec, dry_run=ctx.dry_run)
+                watch.ensured(spec)
         except Exception as exc:
             run_level = hub_unreachable(exc, spec.title)
             if run_level is not None:
@@ -85,4 +102,6 @@ def run_write_lists(ctx: RunContext) -> None:
             raise
         ctx.result.writes.append(report)
         ctx.store.record_writes(ctx.result.run_id, [report])
+        watch.wrote(report)
         logger.info("run %s: %s", ctx.result.run_id, report.describe())
+    watch.settle()

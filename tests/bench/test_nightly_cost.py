@@ -1,0 +1,35 @@
+"""The nightly-cost benchmark's units: operations inside a $batch and resource units count."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from c3po_sync.bench.nightly_cost import (
+    Cost,
+    CostRow,
+    render_cost,
+    rows_from_json,
+    rows_to_json,
+    server_cost,
+)
+
+
+def test_a_batch_is_one_request_but_each_operation_counts_and_costs():
+    snapshot = {
+        "requests": {"POST web_changes": 3, "GET items": 2, "POST batch": 1},
+        "batch_operations": {"POST items": 100, "GET fields": 4},
+    }
+    cost = server_cost(snapshot)
+    assert cost.requests == 6
+    assert cost.operations == 3 + 2 + 104  # the envelope is not an operation
+    assert cost.units == 3 * 1 + 2 * 2 + 100 * 2 + 4 * 2  # the envelope costs nothing
+
+
+def test_rows_round_trip_and_render_with_fair_baseline_ratios(tmp_path: Path):
+    row = CostRow(1.0, "first nightly", Cost(10, 20, 40), minimum=Cost(5, 10, 20),
+                  baseline=Cost(30, 30, 60))  # fmt: skip
+    rows, facts = rows_from_json(rows_to_json([row], {"runs": []}))
+    assert rows == [row] and facts == {"runs": []}
+    line = render_cost(rows, facts).splitlines()[-1]
+    assert "| 1× | first nightly | 10 | 20 | 40 | 5 / 10 / 20 | 2.00 |" in line
+    assert line.endswith("| 30 / 30 / 60 | 3.0 / 1.5 / 1.5 |")
