@@ -3,7 +3,8 @@
 SharePoint Online limits each application by resource units (RU) per minute (Microsoft, "Avoid
 getting throttled or blocked in SharePoint Online", learn.microsoft.com/sharepoint/dev/
 general-development/how-to-avoid-getting-throttled-or-blocked-in-sharepoint-online): a single
-item query costs 1 RU, a multi-item query 2, a create/update/delete/upload 2; the requests in a
+item query costs 1 RU, a multi-item query 2, a create/update/delete/upload 2, a permission
+resource 5; the requests in a
 `$batch` are counted one by one; a spent budget answers 429 with `Retry-After`. The budget grows
 with the tenant's licences; the smallest tier is used as the default here (1,200 RU/min).
 REST calls have no published fixed cost, so Graph's costs stand in for them: the change log read
@@ -40,8 +41,13 @@ MULTI_ITEM_ROUTES = frozenset(
         "folder_folders",
         "site_users",
         "user_info_items",
+        "views",
+        "view_fields",
     }
 )
+#: Permission reads: Graph's "permission resources" cost 5 RU, and a site's or list's effective
+#: permissions are the REST stand-in for them.
+PERMISSION_ROUTES = frozenset({"web_permissions", "list_permissions"})
 #: The change log read from a token: Graph's "delta with a token", 1 RU.
 DELTA_ROUTES = frozenset({"list_changes", "web_changes"})
 #: POSTs that are reads (queries), priced as reads.
@@ -54,6 +60,8 @@ def request_cost(method: str, route: str) -> int:
         return 0
     if route in DELTA_ROUTES:
         return 1
+    if route in PERMISSION_ROUTES:
+        return 5
     if method.upper() != "GET" and route not in QUERY_POSTS:
         return 2
     return 2 if route in MULTI_ITEM_ROUTES else 1

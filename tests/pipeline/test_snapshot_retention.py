@@ -41,9 +41,14 @@ def test_runs_prune_old_snapshots_and_keep_history(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("C3PO_STATE_URL", url)
     monkeypatch.setenv("C3PO_OUTPUT_DIR", str(tmp_path / "out"))
     runs = []
-    with SandboxServer(load_demo_tenant(), port=0) as server:
+    tenant = load_demo_tenant()
+    projects = tenant.sites["/sites/ppm-finance"].list_by_title("Project List")
+    with SandboxServer(tenant, port=0) as server:
         monkeypatch.setenv("C3PO_SANDBOX_URL", server.url)
         for day in (0, 10, 20):  # the default keeps 14 days
+            # A night with no change keeps the stored tables and saves no snapshot of its own
+            # (pipeline/quiet.py): each of these nights has one.
+            projects.update_item(sorted(projects.items)[0], {"Title": f"Edited on day {day}"})
             today = DEMO_ANCHOR + timedelta(days=day)
             inputs = prepare_run(cfg, "sync", settings=load_settings(cfg), today=today)
             result = run_prepared(inputs)
