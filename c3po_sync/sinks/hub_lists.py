@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from c3po_sync.model import domain
-from c3po_sync.model.schema import LIFECYCLE_STAGES, PHASES, STATUSES
+from c3po_sync.model.schema import LIFECYCLE_STAGES, PHASES, PROJECT_STATES, STATUSES
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.rules.config import REQUIRABLE_DOC_TYPES, RulesConfig
 from c3po_sync.sinks.base import ColumnSpec, ListSpec, ViewSpec
@@ -27,6 +27,9 @@ PPM_PERSON = ColumnSpec("PPMPerson", "PPM Person", "User")
 SUPERVISING_PPM_PERSON = ColumnSpec("SupervisingPPMPerson", "Supervising PPM", "User")
 PRODUCT_OWNER_PERSON = ColumnSpec("ProductOwnerPerson", "Product Owner", "User")
 ASSET_OWNER_PERSON = ColumnSpec("AssetOwnerPerson", "Asset Owner", "User")
+
+# A halted project's documents are required from its state (Cancelled, On hold), not a phase.
+HALTED_STATES = tuple(s for s in PROJECT_STATES if s != "Active")
 
 
 def _eq(column: str, value: str, kind: str = "Text") -> str:
@@ -161,7 +164,7 @@ KNOWLEDGE = ListSpec(
         ColumnSpec(
             "DocumentType", "Document Type", "Choice", choices=tuple(DOC_TYPE_LABELS.values())
         ),
-        ColumnSpec("RequiredFrom", "Required From", "Choice", choices=PHASES),
+        ColumnSpec("RequiredFrom", "Required From", "Choice", choices=PHASES + HALTED_STATES),
         ColumnSpec("DocumentState", "Document State", "Choice", choices=DOC_STATES),
         ColumnSpec("DocumentName", "Document Name", "Text"),
         ColumnSpec("Document", "Document", "URL"),
