@@ -51,9 +51,7 @@ def schedule_overrun(ctx: RuleContext) -> pd.DataFrame:
         + bad["phase"]
         + " but its target end was "
         + end
-        + " ("
-        + late[mask].astype(str)
-        + " days ago); re-plan with a charter amendment or report the delay",
+        + "; re-plan with a charter amendment or report the delay",
     )
 
 

@@ -51,13 +51,12 @@ def status_stale(ctx: RuleContext) -> pd.DataFrame:
     if bad.empty:
         return no_hits()
     when = last[mask].dt.strftime("%Y-%m-%d")
-    detail = (
-        "last status "
-        + when
-        + " ("
-        + age[mask].astype("Int64").astype(str)
-        + f" days ago, window {window})"
-    ).fillna(unknown_note(unread(ctx, bad, "status_date"), "status date"))
+    # The message names dates, not an age in days: it reads the same tomorrow, so a night with
+    # no change rewrites no hub row (issue 16); the due date says how late it is.
+    due = (last[mask] + pd.Timedelta(days=window)).dt.strftime("%Y-%m-%d")
+    detail = ("last status " + when + " (due again by " + due + f", window {window} days)").fillna(
+        unknown_note(unread(ctx, bad, "status_date"), "status date")
+    )
     detail = detail.fillna("no status date recorded")
     return hits(
         bad,
