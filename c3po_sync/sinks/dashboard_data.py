@@ -74,13 +74,9 @@ class DashboardData:
 
 
 def _clean(v: Any) -> Any:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, float) and pd.isna(v):
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.date()
-    return v
+    """A cell for the page: plain Python (model.domain.na_to_python), timestamps as days."""
+    v = domain.na_to_python(v)
+    return v.date() if isinstance(v, pd.Timestamp) else v
 
 
 def _day(v: Any) -> date | None:

@@ -254,11 +254,6 @@ def not_reread(stale: Any | None) -> dict[str, Any]:
     }
 
 
-def clean_value(v: Any) -> Any:
-    """None for a missing value of any kind (None, NA, NaT, NaN); the value otherwise."""
-    return domain.na_to_python(v)
-
-
 def _grandfathered(projects: pd.DataFrame, rules: RulesConfig, rule_id: str) -> list[bool]:
     """Per project: finished before ``rule_id``'s policy took effect (model.domain), so the
     Knowledge Retention list neither asks for the document nor calls it missing."""
@@ -284,7 +279,7 @@ def sp_date(v: Any, tz: ZoneInfo) -> date | None:
     A date, not an instant: the list sink writes it as midnight in the hub's own regional time
     zone, which it reads from the hub (``m365/dates.py``); no zone is assumed here.
     """
-    v = clean_value(v)
+    v = domain.na_to_python(v)
     if v is None:
         return None
     if isinstance(v, pd.Timestamp):
@@ -297,7 +292,7 @@ def sp_date(v: Any, tz: ZoneInfo) -> date | None:
 
 
 def _url(url: Any, text: str) -> dict[str, str] | None:
-    url = clean_value(url)
+    url = domain.na_to_python(url)
     return {"Url": str(url), "Description": text} if url else None  # the sink cuts what is long
 
 
@@ -321,26 +316,26 @@ def portfolio_rows(
     rows = []
     for p in tables.projects.to_dict("records"):
         key = str(p["project_key"])
-        deps = clean_value(p["departments"]) or []
+        deps = domain.na_to_python(p["departments"]) or []
         rows.append(
             {
                 "ProjectKey": key,
-                "Title": clean_value(p["title"]) or key,
-                "Portfolio": clean_value(p["portfolio"]),
-                "PPM": clean_value(p["ppm"]),
-                "PPMName": clean_value(p["ppm_name"]),
-                "PPMPerson": clean_value(p["ppm"]),
-                "SupervisingPPMPerson": clean_value(p["supervising_ppm"]),
-                "ProductOwnerPerson": clean_value(p["product_owner"]),
-                "Phase": clean_value(p["phase"]),
-                "Status": clean_value(p["status"]),
+                "Title": domain.na_to_python(p["title"]) or key,
+                "Portfolio": domain.na_to_python(p["portfolio"]),
+                "PPM": domain.na_to_python(p["ppm"]),
+                "PPMName": domain.na_to_python(p["ppm_name"]),
+                "PPMPerson": domain.na_to_python(p["ppm"]),
+                "SupervisingPPMPerson": domain.na_to_python(p["supervising_ppm"]),
+                "ProductOwnerPerson": domain.na_to_python(p["product_owner"]),
+                "Phase": domain.na_to_python(p["phase"]),
+                "Status": domain.na_to_python(p["status"]),
                 "StatusDate": sp_date(p["status_date"], tz),
-                "Budget": clean_value(p["budget"]),
+                "Budget": domain.na_to_python(p["budget"]),
                 "StartDate": sp_date(p["start_date"], tz),
                 "TargetEnd": sp_date(p["target_end"], tz),
                 "Departments": "; ".join(deps) or None,
-                "Methodology": clean_value(p["methodology"]),
-                "ITDLiaison": clean_value(p["itd_liaison"]),
+                "Methodology": domain.na_to_python(p["methodology"]),
+                "ITDLiaison": domain.na_to_python(p["itd_liaison"]),
                 "OpenFindings": float(open_counts.get(key, 0)),
                 "SourceItem": _url(p["source_url"], f"{p['source_site']} / {p['source_list']}"),
                 "InSource": True,
@@ -353,7 +348,7 @@ def portfolio_rows(
 
 def fix_link_text(url: Any) -> str:
     """What a finding's link opens: the item's edit form, a library folder, or the item."""
-    text = str(clean_value(url) or "")
+    text = str(domain.na_to_python(url) or "")
     if "/EditForm.aspx" in text:
         return "Edit the item"
     if text and not re.search(r"\.aspx|\.[A-Za-z0-9]{2,5}$", text.split("?")[0]):
@@ -371,24 +366,24 @@ def findings_rows(
     stale = stale or {}
     rows = []
     for f in history.to_dict("records"):
-        resolved = clean_value(f.get("status")) == "resolved"
-        message = str(clean_value(f["message"]) or "")
+        resolved = domain.na_to_python(f.get("status")) == "resolved"
+        message = str(domain.na_to_python(f["message"]) or "")
         rows.append(
             {
                 "FindingId": str(f["finding_id"]),
                 "Title": message,  # cut to SharePoint's limit by the sink (sinks/limits.py)
-                "RuleId": clean_value(f["rule_id"]),
+                "RuleId": domain.na_to_python(f["rule_id"]),
                 "Recommendation": float(f["recommendation"]),
-                "Severity": clean_value(f["severity"]),
-                "ProjectKey": clean_value(f["project_key"]),
-                "PPM": clean_value(f["ppm"]),
-                "PPMPerson": clean_value(f["ppm"]),
-                "Portfolio": clean_value(f["portfolio"]),
+                "Severity": domain.na_to_python(f["severity"]),
+                "ProjectKey": domain.na_to_python(f["project_key"]),
+                "PPM": domain.na_to_python(f["ppm"]),
+                "PPMPerson": domain.na_to_python(f["ppm"]),
+                "Portfolio": domain.na_to_python(f["portfolio"]),
                 "Message": message,
                 "State": "Resolved" if resolved else "Open",
                 "FirstSeen": sp_date(f.get("first_seen"), tz),
                 "ResolvedAt": sp_date(f.get("resolved_at"), tz) if resolved else None,
-                "TimesReopened": float(clean_value(f.get("times_reopened")) or 0),
+                "TimesReopened": float(domain.na_to_python(f.get("times_reopened")) or 0),
                 "ReopenedAt": sp_date(f.get("reopened_at"), tz),
                 "Link": _url(f.get("source_url"), fix_link_text(f.get("source_url"))),
                 **not_reread(None if resolved else stale.get(str(f["finding_id"]))),
@@ -399,7 +394,7 @@ def findings_rows(
 
 def _instant(v: Any) -> str | None:
     """A point in time (e.g. a document's last modification) as UTC ISO text."""
-    v = clean_value(v)
+    v = domain.na_to_python(v)
     if v is None:
         return None
     ts = pd.Timestamp(v)
@@ -421,8 +416,8 @@ def _latest_documents(tables: CanonicalTables) -> dict[tuple[str, str], dict[str
 def _doc_link(doc: dict[str, Any]) -> dict[str, str] | None:
     """Absolute URL to the document; its server-relative path when the source gave none."""
     return _url(
-        clean_value(doc["source_url"]) or clean_value(doc["path"]),
-        str(clean_value(doc["name"]) or ""),
+        domain.na_to_python(doc["source_url"]) or domain.na_to_python(doc["path"]),
+        str(domain.na_to_python(doc["name"]) or ""),
     )
 
 
@@ -457,9 +452,9 @@ def knowledge_rows(
     halted = {s.casefold(): s for s in rules.state_documents}
     rows = []
     for i, p in enumerate(projects.to_dict("records")):
-        phase = clean_value(p["phase"])
+        phase = domain.na_to_python(p["phase"])
         key = str(p["project_key"])
-        state = halted.get(str(clean_value(p.get("state")) or "").strip().casefold())
+        state = halted.get(str(domain.na_to_python(p.get("state")) or "").strip().casefold())
         for doc_type in needed:
             # A halted project's documents are its state's (model.domain.requires_document).
             from_phase = state or rules.required_from().get(doc_type)
@@ -472,15 +467,15 @@ def knowledge_rows(
                     "RetentionKey": f"{key}/{doc_type}",
                     "Title": f"{key}: {label}",
                     "ProjectKey": key,
-                    "ProjectTitle": clean_value(p["title"]),
-                    "Portfolio": clean_value(p["portfolio"]),
-                    "PPM": clean_value(p["ppm"]),
-                    "PPMPerson": clean_value(p["ppm"]),
+                    "ProjectTitle": domain.na_to_python(p["title"]),
+                    "Portfolio": domain.na_to_python(p["portfolio"]),
+                    "PPM": domain.na_to_python(p["ppm"]),
+                    "PPMPerson": domain.na_to_python(p["ppm"]),
                     "Phase": phase,
                     "DocumentType": label,
                     "RequiredFrom": from_phase,
                     "DocumentState": "Present" if doc else "Missing",
-                    "DocumentName": clean_value(doc["name"]) if doc else None,
+                    "DocumentName": domain.na_to_python(doc["name"]) if doc else None,
                     "Document": _doc_link(doc) if doc else None,
                     "LastModified": _instant(doc["source_modified"]) if doc else None,
                     "SourceItem": _url(p["source_url"], f"{p['source_site']} / {p['source_list']}"),
@@ -514,31 +509,31 @@ def asset_rows(
     ppms = domain.asset_ppm(assets, tables.projects).tolist()
     rows = []
     for i, (a, state) in enumerate(zip(assets.to_dict("records"), support, strict=True)):
-        stage = clean_value(a["lifecycle_stage"])
-        ppm = clean_value(ppms[i])
+        stage = domain.na_to_python(a["lifecycle_stage"])
+        ppm = domain.na_to_python(ppms[i])
         rows.append(
             {
                 "AssetId": str(a["asset_id"]),
-                "Title": clean_value(a["name"]) or str(a["asset_id"]),
-                "AssetKind": clean_value(a["kind"]),
-                "Vendor": clean_value(a["vendor"]),
-                "OwnerDepartment": clean_value(a["owner_department"]),
-                "Owner": clean_value(a["owner"]),
-                "AssetOwnerPerson": clean_value(a["owner"]),
+                "Title": domain.na_to_python(a["name"]) or str(a["asset_id"]),
+                "AssetKind": domain.na_to_python(a["kind"]),
+                "Vendor": domain.na_to_python(a["vendor"]),
+                "OwnerDepartment": domain.na_to_python(a["owner_department"]),
+                "Owner": domain.na_to_python(a["owner"]),
+                "AssetOwnerPerson": domain.na_to_python(a["owner"]),
                 "PPM": ppm,
                 "PPMPerson": ppm,
-                "ProjectKey": clean_value(a["project_key"]),
+                "ProjectKey": domain.na_to_python(a["project_key"]),
                 "LifecycleStage": stage,
                 "Acquired": sp_date(a["acquired"], tz),
                 "Renewal": sp_date(a["renewal"], tz),
                 "EndOfSupport": sp_date(a["end_of_support"], tz),
                 "LastReviewed": sp_date(a["last_reviewed"], tz),
-                "AnnualCost": clean_value(a["annual_cost"]),
+                "AnnualCost": domain.na_to_python(a["annual_cost"]),
                 "Support": state,
                 "PastEndOfSupport": state == domain.PAST_EOS,
                 "EndsWithin12Months": state == domain.ENDS_SOON,
                 "ReviewOverdue": bool(overdue[i]),
-                "NoOwner": live[i] and not clean_value(a["owner"]),
+                "NoOwner": live[i] and not domain.na_to_python(a["owner"]),
                 "SourceItem": _url(a["source_url"], f"{a['source_site']} / {a['source_list']}"),
                 "InSource": True,
                 **not_reread(stale.get(str(a["asset_id"]))),
