@@ -35,7 +35,9 @@ def bench(
         str,
         typer.Option(
             help="Naive baseline: 'all' (its two runs), 'ratio' (its read phase once: enough "
-            "for the full-sync ratio on big tenants) or 'none'."
+            "for the full-sync ratio on big tenants) or 'none'. With --scales: the fair "
+            "baseline with the rows, 'none', or 'only' (its runs alone, to --from-json beside "
+            "a '--baseline none' run)."
         ),
     ] = "all",
     from_json: Annotated[
@@ -76,12 +78,12 @@ def bench(
     from c3po_sync.bench.harness import BASELINE_SCOPES, DEFAULT_SIZE, QUICK_SIZE, Bench
     from c3po_sync.bench.report import load_report, render
 
-    if baseline not in BASELINE_SCOPES:
+    if baseline not in BASELINE_SCOPES and not (baseline == "only" and scales is not None):
         scopes = ", ".join(BASELINE_SCOPES)
         raise typer.BadParameter(f"use one of {scopes}", param_hint="--baseline")
     if scales is not None or (from_json is not None and "cost" in from_json.name):
-        _cost_bench(scales, ru_per_minute, latency, seed, baseline != "none", from_json,
-                    json_out, out, workdir)  # fmt: skip
+        _cost_bench(scales, ru_per_minute, latency, seed, baseline, from_json, json_out, out,
+                    workdir)  # fmt: skip
         return
     if from_json is not None:
         saved = load_report(from_json.read_text(encoding="utf-8"))
@@ -119,7 +121,7 @@ def _cost_bench(
     ru_per_minute: int | None,
     latency: float | None,
     seed: int,
-    baseline: bool,
+    baseline: str,
     from_json: Path | None,
     json_out: Path | None,
     out: Path | None,
@@ -129,6 +131,7 @@ def _cost_bench(
     from c3po_sync.bench.nightly_cost import (
         NightlyCostBench,
         cost_targets,
+        join_baseline,
         render_cost,
         rows_from_json,
         rows_to_json,
@@ -152,12 +155,14 @@ def _cost_bench(
                 folder = (workdir or Path(tmp)) / f"x{factor:g}"
                 run = NightlyCostBench(factor, folder, latency_s=latency if latency is not None
                                        else 0.02, seed=seed, ru_per_minute=ru_per_minute,
-                                       baseline=baseline, say=say)  # fmt: skip
+                                       baseline=baseline != "none",
+                                       baseline_only=baseline == "only", say=say)  # fmt: skip
                 rows += run.run()
                 facts["runs"].append(run.facts)
                 if json_out:  # after each size, so a long run cut short keeps what it measured
                     json_out.parent.mkdir(parents=True, exist_ok=True)
                     json_out.write_text(rows_to_json(rows, facts), encoding="utf-8")
+    rows = join_baseline(rows)
     text = render_cost(rows, facts) + "\n" + cost_targets(rows, facts)
     console.print(text, markup=False, highlight=False)
     if out:

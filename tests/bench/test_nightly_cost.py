@@ -7,6 +7,7 @@ from pathlib import Path
 from c3po_sync.bench.nightly_cost import (
     Cost,
     CostRow,
+    join_baseline,
     render_cost,
     rows_from_json,
     rows_to_json,
@@ -33,3 +34,19 @@ def test_rows_round_trip_and_render_with_fair_baseline_ratios(tmp_path: Path):
     line = render_cost(rows, facts).splitlines()[-1]
     assert "| 1× | first nightly | 10 | 20 | 40 | 5 / 10 / 20 | 2.00 |" in line
     assert line.endswith("| 30 / 30 / 60 | 3.0 / 1.5 / 1.5 |")
+
+
+def test_baseline_only_rows_join_the_product_rows_of_their_size_and_name():
+    ours = [CostRow(1.0, "first nightly", Cost(10, 20, 40)),
+            CostRow(2.0, "first nightly", Cost(20, 40, 80))]  # fmt: skip
+    lent = CostRow(1.0, "first nightly", Cost(), baseline=Cost(30, 30, 60),
+                   detail={"baseline_only": True})  # fmt: skip
+    orphan = CostRow(4.0, "first nightly", Cost(), baseline=Cost(1, 1, 1),
+                     detail={"baseline_only": True})  # fmt: skip
+    rows, _ = rows_from_json(rows_to_json([*ours, lent, orphan], {}))
+    joined = join_baseline(rows)
+    assert [(r.scale, r.baseline) for r in joined] == [
+        (1.0, Cost(30, 30, 60)),
+        (2.0, None),  # no baseline run at 2×: no ratio, never a borrowed one
+        (4.0, Cost(1, 1, 1)),  # nothing to join: kept, so a lone baseline run still shows
+    ]
