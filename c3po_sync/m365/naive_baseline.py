@@ -106,11 +106,8 @@ class NaiveBaseline:
                 # The client's own walk to find every file: Files and Folders of each folder.
                 lst.root_folder.get_files(recursive=True).execute_query()
             select += [c for c in _FILE_COLUMNS if c not in select]
-        query = lst.items.select(select)
-        if expand:
-            query = query.expand(expand)
-        items = query.get_all(page_size=self.page_size).execute_query()
         records = []
+        items = self.all_items(lst, select, expand)
         for it in items:
             props = it.properties
             values = {c: _plain(props.get(c)) for c in columns}
@@ -125,13 +122,19 @@ class NaiveBaseline:
             ref=ref, fields=infos, records=records, time_zone=self.settings.time_zone
         )
 
+    def all_items(self, lst: Any, select: list[str], expand: list[str]) -> Any:
+        """Every item, the client's documented way: ``get_all`` follows ``__next``."""
+        query = lst.items.select(select)
+        if expand:
+            query = query.expand(expand)
+        return query.get_all(page_size=self.page_size).execute_query()
+
     def write(self, title: str, rows: list[dict[str, str]]) -> int:
         """One add_item()/update() per new or changed row; returns how many were written."""
         key, cols = BASELINE_LISTS[title]
         lst = self.context(self.settings.hub_site).web.lists.get_by_title(title)
         ctx = self.context(self.settings.hub_site)
-        existing = lst.items.select(["Id", key, *cols]).get_all(page_size=self.page_size)
-        existing = existing.execute_query()
+        existing = self.all_items(lst, ["Id", key, *cols], [])
         by_key = {it.properties.get(key): it for it in existing}
         entity = None
         if self.batch_writes:  # the item type once, so the batch holds only the writes
@@ -183,6 +186,25 @@ class FairBaseline(NaiveBaseline):
     page_size = 5000
     walk_folders = False
     batch_writes = True
+
+    def all_items(self, lst: Any, select: list[str], expand: list[str]) -> list[Any]:
+        """5,000-row pages by ID (``Id gt`` the last one seen) until a page comes back short.
+
+        Not ``get_all``: after a full first page with no ``__next`` (a list of exactly 5,000
+        items) client 3.1+ asks for ``$skip=5000``, which SharePoint ignores on items, and
+        loops forever (SHAREPOINT.md §2.2; the bench's 1× asset list has exactly 5,000 items).
+        Paging on the indexed ID is what Microsoft advises for large lists."""
+        items: list[Any] = []
+        last = 0
+        while True:
+            query = lst.items.select(select).filter(f"Id gt {last}").top(self.page_size)
+            if expand:
+                query = query.expand(expand)
+            page = list(query.get().execute_query())
+            items += page
+            if len(page) < self.page_size:
+                return items
+            last = max(int(it.properties["Id"]) for it in page)
 
 
 def _s(v: Any) -> str:
