@@ -301,6 +301,11 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
         with self._read() as conn:
             return history.load(conn, status)
 
+    def has_findings(self) -> bool:
+        """Whether any finding was ever recorded (without reading them all)."""
+        with self._read() as conn:
+            return conn.execute(select(t.findings.c.finding_id).limit(1)).first() is not None
+
     def finding_events(self, finding_id: str | None = None) -> list[dict[str, Any]]:
         """Every opened/reopened/resolved transition, oldest first (the auditor's trail)."""
         q = select(t.finding_events).order_by(
