@@ -199,10 +199,7 @@ def observations(
         # Each version is decoded once, though a replaced one is observed twice.
         decoded = [json.loads(text) for text in data]
         frame = pd.DataFrame(
-            {
-                c: pd.Series([decoded[i].get(c) for i in version], dtype=object)
-                for c in columns
-            }
+            {c: pd.Series([decoded[i].get(c) for i in version], dtype=object) for c in columns}
         )
     when = pd.to_datetime(pd.Series(seen, dtype=object), utc=True, format="ISO8601")
     frame.insert(0, "seen_at", when)
