@@ -48,8 +48,14 @@ def _comparable_all(column: str, values: list[Any]) -> list[Any]:
     """:func:`_comparable` of each value, worked out once per distinct value: a project's
     history repeats its values from one observation to the next."""
     done: dict[tuple[type, Any], Any] = {}
+    texts: dict[str, Any] = {}  # the common case (phases, dates, names), keyed by the text
     out = []
     for value in values:
+        if type(value) is str:
+            if value not in texts:
+                texts[value] = _comparable(column, value)
+            out.append(texts[value])
+            continue
         if not isinstance(value, _PLAIN):  # e.g. a Timestamp: equal across zones, not alike
             out.append(_comparable(column, value))
             continue
