@@ -120,8 +120,10 @@ def record(
     by_id = t.findings.c.finding_id == bindparam("b_id")
     # A finding seen again as it was only moves its last seen: one statement per chunk, so a
     # night costs what changed in its findings, not how many stay open.
-    edited = [k for k in still_open if stored.get(k) != _fields(current[k])]
-    same = [k for k in still_open if stored.get(k) == _fields(current[k])]
+    same: list[str] = []
+    edited: list[str] = []
+    for k in still_open:
+        (same if stored.get(k) == _fields(current[k]) else edited).append(k)
     for chunk in chunks(same):
         conn.execute(
             t.findings.update()

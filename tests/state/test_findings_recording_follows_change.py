@@ -14,25 +14,16 @@ from sqlalchemy import event
 
 from c3po_sync.model.schema import FINDINGS
 from c3po_sync.state import StateStore
+from tests.state.test_store_history import finding as stale_finding
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 N = 1_203  # more than one IN (...) chunk of ids
 
 
 def finding(key: str, message: str = "") -> dict:
-    return {
-        "finding_id": f"R9-status-stale:{key}",
-        "rule_id": "R9-status-stale",
-        "recommendation": 9,
-        "severity": "medium",
-        "entity_kind": "project",
-        "entity_key": key,
-        "project_key": key,
-        "ppm": "ppm@city.gov",
-        "portfolio": "Community",
-        "message": message or f"no status report on {key} since 2026-09-01",
-        "source_url": None,
-    }
+    return stale_finding(
+        "R9-status-stale", key, message or f"no status report on {key} since 2026-09-01"
+    )
 
 
 @pytest.fixture
