@@ -63,6 +63,7 @@ def evaluate(
     today: date,
     only: Iterable[str] | None = None,
     history: pd.DataFrame | None = None,
+    context: RuleContext | None = None,
 ) -> pd.DataFrame:
     """Runs every enabled rule and returns one FINDINGS frame sorted by finding_id.
 
@@ -73,8 +74,11 @@ def evaluate(
     without it the rules that judge change over time find nothing.
     A finding id is ``rule_id:entity_key``; when two rows collide (a project key duplicated
     across sites) the first is kept and the collision logged, because the history keys on it.
+    ``context``: a RuleContext of these same inputs, handed on to
+    :func:`c3po_sync.rules.evaluation.evaluation_table` so what the rules derive (phase ranks,
+    upload folders, R3 verdicts) is derived once a run, not again for the scopes.
     """
-    ctx = RuleContext(tables=tables, config=config, today=today, history=history)
+    ctx = context or RuleContext(tables=tables, config=config, today=today, history=history)
     parts: list[pd.DataFrame] = []
     rules = enabled_rules(config)
     if only is not None:

@@ -48,21 +48,26 @@ def _grandfather(ctx: RuleContext, rule_id: str, frame: pd.DataFrame) -> pd.Data
     effective = ctx.config.policy_effective[rule_id]
     p = ctx.projects
     keys = p["project_key"].astype("string")
-    by_key = dict(zip(keys, gf, strict=True))
-    ends = dict(zip(keys, p["actual_end"], strict=True))
-    judged = frame["status"].isin([PASS, FAIL])
-    for i in frame.index[judged & frame["project_key"].notna()]:
-        key = frame.at[i, "project_key"]
-        flag = by_key.get(key, False)
-        if flag is pd.NA:
-            frame.at[i, "status"] = NOT_CHECKED
-            frame.at[i, "note"] = END_UNKNOWN + f"(from {effective:%Y-%m-%d}) cannot be told"
-        elif flag:
-            end = pd.Timestamp(ends[key])
-            frame.at[i, "status"] = GRANDFATHERED
-            frame.at[i, "note"] = (
-                f"finished {end:%Y-%m-%d}, before the policy took effect {effective:%Y-%m-%d}"
-            )
+    last = ~keys.duplicated(keep="last").to_numpy()  # a key listed twice: its last row decides
+    by_key = pd.Series(gf.to_numpy()[last], index=keys[last].to_numpy(), dtype="boolean")
+    ends = pd.Series(p["actual_end"].to_numpy()[last], index=keys[last].to_numpy())
+    judged = frame["status"].isin([PASS, FAIL]) & frame["project_key"].notna()
+    key = frame["project_key"].where(judged)
+    known = key.isin(by_key.index).to_numpy() & judged.to_numpy()
+    flag = pd.Series(pd.NA, index=frame.index, dtype="boolean")
+    flag[known] = by_key.reindex(key[known]).to_numpy()
+    unknown = known & flag.isna().to_numpy()
+    spared = known & flag.fillna(False).to_numpy(dtype=bool)
+    if unknown.any():
+        frame.loc[unknown, "status"] = NOT_CHECKED
+        frame.loc[unknown, "note"] = END_UNKNOWN + f"(from {effective:%Y-%m-%d}) cannot be told"
+    if spared.any():
+        frame.loc[spared, "status"] = GRANDFATHERED
+        frame.loc[spared, "note"] = [
+            f"finished {pd.Timestamp(end):%Y-%m-%d}, before the policy took effect "
+            f"{effective:%Y-%m-%d}"
+            for end in ends.reindex(key[spared]).tolist()
+        ]
     return frame
 
 
@@ -72,15 +77,17 @@ def evaluation_table(
     today: date,
     findings: pd.DataFrame,
     history: pd.DataFrame | None = None,
+    context: RuleContext | None = None,
 ) -> pd.DataFrame:
     """One row per (rule, entity) with its status, from the rules' scopes and ``findings``.
 
     ``findings`` is :func:`evaluate`'s output for the same inputs; ``history`` is what was given
     to it (rules that judge change over time are "not checked" without it). A disabled rule is
     "not checked" wherever it would apply. A failing entity outside the rule's declared scope
-    still counts as failing: a finding is never hidden by a scope.
+    still counts as failing: a finding is never hidden by a scope. ``context``: the
+    RuleContext :func:`evaluate` ran with, so the scopes reuse what the rules derived.
     """
-    ctx = RuleContext(tables=tables, config=config, today=today, history=history)
+    ctx = context or RuleContext(tables=tables, config=config, today=today, history=history)
     disabled = set(config.disabled)
     failed: dict[str, pd.DataFrame] = {}
     if len(findings):

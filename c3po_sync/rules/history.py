@@ -44,6 +44,35 @@ def _comparable(column: str, value: Any) -> Any:
     return value
 
 
+def _comparable_all(column: str, values: list[Any]) -> list[Any]:
+    """:func:`_comparable` of each value, worked out once per distinct value: a project's
+    history repeats its values from one observation to the next."""
+    done: dict[tuple[type, Any], Any] = {}
+    texts: dict[str, Any] = {}  # the common case (phases, dates, names), keyed by the text
+    out = []
+    for value in values:
+        if type(value) is str:
+            if value not in texts:
+                texts[value] = _comparable(column, value)
+            out.append(texts[value])
+            continue
+        if not isinstance(value, _PLAIN):  # e.g. a Timestamp: equal across zones, not alike
+            out.append(_comparable(column, value))
+            continue
+        key = (type(value), tuple(value) if isinstance(value, list) else value)
+        try:
+            out.append(done[key])
+        except KeyError:
+            done[key] = found = _comparable(column, value)
+            out.append(found)
+        except TypeError:  # unhashable (a list of lists): no shortcut
+            out.append(_comparable(column, value))
+    return out
+
+
+_PLAIN = (str, int, float, list, type(None))
+
+
 def project_history(snapshots: Iterable[tuple[int, datetime, pd.DataFrame]]) -> pd.DataFrame:
     """One row per (run, project) with the watched fields in comparable form.
 
@@ -79,7 +108,7 @@ def project_history_frame(observations: pd.DataFrame) -> pd.DataFrame:
     )
     for c in WATCHED:
         values = obs[c].astype(object).tolist() if c in obs else [None] * len(obs)
-        out[c] = pd.Series([_comparable(c, v) for v in values], index=obs.index, dtype=object)
+        out[c] = pd.Series(_comparable_all(c, values), index=obs.index, dtype=object)
     out = out.reindex(columns=list(HISTORY_COLUMNS))
     # A key duplicated across sites in one run: keep the first, as the rules do.
     out = out.drop_duplicates(["run_id", "project_key"], keep="first")

@@ -36,18 +36,14 @@ def verdicts(ctx: RuleContext) -> pd.Series:
             past=domain.at_or_past(seen["phase"], gate, ctx.config.phases).to_numpy(),
             key=seen["project_key"].astype(str),
         )
-        verdict: dict[str, str] = {}
-        for key, g in seen.groupby("key", sort=False):
-            flags = g["past"].tolist()
-            if not any(flags):
-                continue
-            at = flags.index(True)  # sightings come in run order
-            first = g.iloc[at]
-            before = g.iloc[:at]
-            if first["value"] is None or pd.isna(first["value"]):
-                verdict[str(key)] = LATE
-            elif len(before):
-                verdict[str(key)] = IN_TIME
+        # Per project, the first sighting at or past the gate (sightings come in run order):
+        # blank there is LATE; set there with an earlier sighting (before the gate) is IN_TIME.
+        order = seen.groupby("key", sort=False).cumcount()
+        first = seen[seen["past"].to_numpy(dtype=bool)].drop_duplicates("key", keep="first")
+        late = first["value"].isna()
+        in_time = ~late & (order[first.index] > 0)
+        verdict = dict.fromkeys(first.loc[late, "key"], LATE)
+        verdict.update(dict.fromkeys(first.loc[in_time, "key"], IN_TIME))
         found = p["project_key"].astype(str).map(verdict)
         out = out.where(~(applies & found.notna()), found)
     ctx.cache["r3_verdicts"] = out

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TypeVar
 
 import pandas as pd
-from sqlalchemy import Connection, and_, delete, func, or_, select, update
+from sqlalchemy import Connection, String, and_, delete, func, or_, select, type_coerce, update
 
 from c3po_sync.model.schema import TABLES
 from c3po_sync.state import tables as t
@@ -167,36 +167,42 @@ def observations(
     ``columns``: only these, as stored (JSON values: dates as ISO text), which skips building
     the table's typed frame; the history rules need a handful of a project's fields.
     """
+    # The times as the database holds them (UTC), parsed below in one vectorised call rather
+    # than row by row by the column type.
     q = select(
         v.c.valid_from_run,
-        v.c.valid_from_at,
+        type_coerce(v.c.valid_from_at, String),
         v.c.valid_to_run,
         v.c.last_seen_run,
-        v.c.last_seen_at,
+        type_coerce(v.c.last_seen_at, String),
         v.c.data,
     ).where(v.c.table_name == table)
     if upto_run is not None:
         q = q.where(v.c.valid_from_run <= upto_run)
     runs: list[int] = []
-    seen: list[datetime] = []
+    seen: list[object] = []  # as stored: text on SQLite, naive UTC datetimes elsewhere
     data: list[str] = []
+    version: list[int] = []  # which of ``data`` each observation shows
     for start, start_at, end, last, last_at, text in conn.execute(q):
+        data.append(text)
         runs.append(start)
         seen.append(start_at)
-        data.append(text)
+        version.append(len(data) - 1)
         closed = end is not None and (upto_run is None or end <= upto_run)
         if closed and last is not None and last != start:
             runs.append(last)
             seen.append(last_at)
-            data.append(text)
+            version.append(len(data) - 1)
     if columns is None:
-        frame = rows_to_frame(TABLES[table], data)
+        frame = rows_to_frame(TABLES[table], [data[i] for i in version])
     else:
+        # Each version is decoded once, though a replaced one is observed twice.
         decoded = [json.loads(text) for text in data]
         frame = pd.DataFrame(
-            {c: pd.Series([rec.get(c) for rec in decoded], dtype=object) for c in columns}
+            {c: pd.Series([decoded[i].get(c) for i in version], dtype=object) for c in columns}
         )
-    frame.insert(0, "seen_at", pd.to_datetime(pd.Series(seen, dtype=object), utc=True))
+    when = pd.to_datetime(pd.Series(seen, dtype=object), utc=True, format="ISO8601")
+    frame.insert(0, "seen_at", when)
     frame.insert(0, "run_id", pd.Series(runs, dtype="int64"))
     return frame
 

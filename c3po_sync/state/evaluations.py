@@ -35,6 +35,12 @@ def _cell(value: object) -> object:
     return None if value is None or pd.isna(value) else str(value)
 
 
+def _cells(column: pd.Series) -> list[object]:
+    """A column as JSON-ready values: text, or None where missing."""
+    text = column.astype("string")
+    return text.astype(object).where(text.notna(), None).tolist()
+
+
 class EvaluationsMixin:
     """``StateStore`` methods for the evaluation table (uses the store's ``_write``/``_read``)."""
 
@@ -42,10 +48,16 @@ class EvaluationsMixin:
         """Stores ``run_id``'s evaluation (replacing an earlier save of it); prunes old runs."""
         rows = []
         now = datetime.now(UTC)
-        for (rid, rec, kind), g in frame.groupby(
-            ["rule_id", "recommendation", "entity_kind"], sort=True, dropna=False
+        # Whole columns to Python values at once (NA -> None): no per-cell work in Python.
+        cells = {c: _cells(frame[c]) for c in _ENTITY_FIELDS}
+        positions = pd.Series(range(len(frame)), index=frame.index)
+        for (rid, rec, kind), g in positions.groupby(
+            [frame["rule_id"], frame["recommendation"], frame["entity_kind"]],
+            sort=True,
+            dropna=False,
         ):
-            ents = [[_cell(v) for v in t] for t in g[list(_ENTITY_FIELDS)].itertuples(index=False)]
+            at = g.tolist()
+            ents = list(zip(*([col[i] for i in at] for col in cells.values()), strict=True))
             rows.append(
                 {
                     "run_id": run_id,

@@ -13,6 +13,7 @@ from sqlalchemy import BindParameter, Connection, bindparam, select
 
 from c3po_sync.model.schema import FINDINGS
 from c3po_sync.state import tables as t
+from c3po_sync.state.changelog import chunks
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,10 @@ def _current_rows(frame: pd.DataFrame) -> dict[str, dict]:
     return out
 
 
+def _fields(row: dict) -> tuple:
+    return tuple(row[f] for f in t.FINDING_FIELDS)
+
+
 def _binds(finding_id: str, current: dict[str, dict]) -> dict:
     return {"b_id": finding_id, **{f"b_{f}": current[finding_id][f] for f in t.FINDING_FIELDS}}
 
@@ -74,10 +79,13 @@ def record(
         return FindingsDelta.from_json(done)
 
     current = _current_rows(frame)
-    known = {
-        row.finding_id: row.status
-        for row in conn.execute(select(t.findings.c.finding_id, t.findings.c.status))
-    }
+    known: dict[str, str] = {}
+    stored: dict[str, tuple] = {}  # an open finding's fields as last recorded
+    fields_cols = [t.findings.c[f] for f in t.FINDING_FIELDS]
+    for row in conn.execute(select(t.findings.c.finding_id, t.findings.c.status, *fields_cols)):
+        known[row[0]] = row[1]
+        if row[1] == "open" and row[0] in current:
+            stored[row[0]] = tuple(row[2:])
     opened = sorted(k for k in current if k not in known)
     reopened = sorted(k for k in current if known.get(k) == "resolved")
     still_open = sorted(k for k in current if known.get(k) == "open")
@@ -110,10 +118,22 @@ def record(
     binds: list[BindParameter[Any]] = [bindparam(f"b_{f}") for f in t.FINDING_FIELDS]
     values = dict(zip(t.FINDING_FIELDS, binds, strict=True))
     by_id = t.findings.c.finding_id == bindparam("b_id")
-    if still_open:
+    # A finding seen again as it was only moves its last seen: one statement per chunk, so a
+    # night costs what changed in its findings, not how many stay open.
+    same: list[str] = []
+    edited: list[str] = []
+    for k in still_open:
+        (same if stored.get(k) == _fields(current[k]) else edited).append(k)
+    for chunk in chunks(same):
+        conn.execute(
+            t.findings.update()
+            .where(t.findings.c.finding_id.in_(chunk))
+            .values(last_seen=at, last_run_id=run_id)
+        )
+    if edited:
         conn.execute(
             t.findings.update().where(by_id).values(**values, last_seen=at, last_run_id=run_id),
-            [_binds(k, current) for k in still_open],
+            [_binds(k, current) for k in edited],
         )
     if reopened:
         conn.execute(

@@ -301,13 +301,27 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
         with self._read() as conn:
             return history.load(conn, status)
 
-    def finding_events(self, finding_id: str | None = None) -> list[dict[str, Any]]:
-        """Every opened/reopened/resolved transition, oldest first (the auditor's trail)."""
-        q = select(t.finding_events).order_by(
-            t.finding_events.c.at, t.finding_events.c.run_id, t.finding_events.c.finding_id
-        )
+    def has_findings(self) -> bool:
+        """Whether any finding was ever recorded (without reading them all)."""
+        with self._read() as conn:
+            return conn.execute(select(t.findings.c.finding_id).limit(1)).first() is not None
+
+    def finding_events(
+        self,
+        finding_id: str | None = None,
+        after_run: int | None = None,
+        upto_run: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every opened/reopened/resolved transition, oldest first (the auditor's trail);
+        only those recorded by runs in (``after_run``, ``upto_run``] when given."""
+        e = t.finding_events
+        q = select(e).order_by(e.c.at, e.c.run_id, e.c.finding_id)
         if finding_id is not None:
-            q = q.where(t.finding_events.c.finding_id == finding_id)
+            q = q.where(e.c.finding_id == finding_id)
+        if after_run is not None:
+            q = q.where(e.c.run_id > after_run)
+        if upto_run is not None:
+            q = q.where(e.c.run_id <= upto_run)
         with self._read() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
 

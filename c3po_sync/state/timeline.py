@@ -101,7 +101,7 @@ def finding_events_between(store: StateStore, after_run: int, upto_run: int) -> 
     """Finding transitions recorded by runs in (after_run, upto_run], joined with each
     finding's project, rule and message, oldest first."""
     events = pd.DataFrame(
-        [e for e in store.finding_events() if after_run < e["run_id"] <= upto_run],
+        store.finding_events(after_run=after_run, upto_run=upto_run),
         columns=["run_id", "finding_id", "event", "at"],
     )
     found = store.findings()

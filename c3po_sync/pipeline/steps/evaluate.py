@@ -15,6 +15,7 @@ from c3po_sync.pipeline.quiet import (
 from c3po_sync.rules import evaluate, recommendations_not_checked
 from c3po_sync.rules.evaluation import evaluation_table
 from c3po_sync.rules.history import WATCHED, project_history_frame
+from c3po_sync.rules.registry import RuleContext
 from c3po_sync.sinks.hub_history import findings_from_hub
 from c3po_sync.sinks.hub_lists import FINDINGS_LIST
 from c3po_sync.state import timeline
@@ -39,14 +40,16 @@ def run_evaluate(ctx: RunContext) -> None:
     upto = ctx.store.latest_snapshot_run(before_run=result.run_id + 1)
     observed = timeline.project_observations(ctx.store, ("project_key", *WATCHED), upto)
     history = project_history_frame(observed)
-    findings = evaluate(tables, ctx.inputs.rules, ctx.inputs.today, history=history)
+    judged = RuleContext(tables=tables, config=ctx.inputs.rules, today=ctx.inputs.today,
+                         history=history)  # fmt: skip
+    findings = evaluate(tables, judged.config, judged.today, history=history, context=judged)
     if ctx.source_findings:
         findings = pd.concat([findings, FINDINGS.frame(ctx.source_findings)], ignore_index=True)
     ctx.findings = findings
     # What every rule judged (pass, fail, not applicable, not checked), kept with the run for
     # the compliance matrix in the rollup and `c3po-sync report audit`.
     ctx.evaluation = evaluation_table(
-        tables, ctx.inputs.rules, ctx.inputs.today, findings, history=history
+        tables, judged.config, judged.today, findings, history=history, context=judged
     )
     ctx.store.save_evaluation(result.run_id, ctx.evaluation)
     # A finding resolves only on evidence: its source was read and the condition is gone.
@@ -54,8 +57,10 @@ def run_evaluate(ctx: RunContext) -> None:
     # (nothing kept of it) leaves every open finding as it is.
     stale = ctx.stale_sources()
     adopt_hub_history(ctx)
-    known = ctx.findings_history()
-    protect = set(finding_sources(known, tables, stale)) if len(known) else set()
+    protect: set[str] = set()
+    if stale:  # only a source not re-read protects findings: the history is read for it alone
+        known = ctx.findings_history()
+        protect = set(finding_sources(known, tables, stale)) if len(known) else set()
     delta = ctx.store.record_findings(
         result.run_id,
         findings,
@@ -69,7 +74,7 @@ def run_evaluate(ctx: RunContext) -> None:
     counts = findings.groupby("recommendation").size().to_dict() if len(findings) else {}
     result.findings_by_recommendation = {int(k): int(v) for k, v in sorted(counts.items())}
     result.not_checked = recommendations_not_checked(ctx.inputs.rules)
-    ctx.history = ctx.store.findings()
+    ctx.history = None  # changed by this run: re-read by the first step that needs it
     ctx.evaluated = True
     remember_evaluation(ctx)
 
@@ -79,7 +84,10 @@ def adopt_hub_history(ctx: RunContext) -> None:
     findings history (new or lost database) or was restored from a backup (``--adopt-history``)
     takes first seen, resolved and re-opened from it before recording this run."""
     read = ctx.ports.read_rows
-    if read is None or not (ctx.inputs.adopt_history or ctx.findings_history().empty):
+    if read is None:
+        return
+    none_kept = ctx.history.empty if ctx.history is not None else not ctx.store.has_findings()
+    if not (ctx.inputs.adopt_history or none_kept):
         return
     adopted = ctx.store.adopt_findings(findings_from_hub(read(FINDINGS_LIST)))
     if adopted:
