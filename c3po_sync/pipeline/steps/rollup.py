@@ -76,6 +76,7 @@ def build_and_upload(
     """Builds the workbook with the trend against ``bookmark``'s scorecard and changes since
     ``base_run``; saves, uploads and moves the bookmark to this run (not in a dry run).
     ``prefix`` is the workbook's title and file-name prefix (:func:`report_title`)."""
+    ctx.before_hub_write()  # the dashboard's and the workbook's uploads
     result = ctx.result
     settings = ctx.inputs.settings
     tables = ctx.current_tables()
