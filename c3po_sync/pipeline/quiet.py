@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 QUIET = "pipeline:quiet"  # checkpoint: inputs, day last evaluated, figures of the stored tables
 HUB_WATCH = "hub:watch"  # checkpoint: hub change token, list ids, rows last written, dirty lists
 INTAKE_WATCH = "hub:intake"  # checkpoint: token the intake was read after, our writes, summary
+PUBLISHED = "hub:published"  # checkpoint: library roots and the dashboard last uploaded
 
 
 def inputs_fingerprint(inputs: RunInputs) -> str:
@@ -198,6 +199,12 @@ class HubWatch:
     changes: SiteChanges | None = None  # what the log said since; None: not known
     lists_for: int | None = None  # made_by() when the lists were last written or kept
     after: SiteChanges | None = None  # the log from ``token`` past this run's list writes
+    # Counts the runs that saw (or could not rule out) a list or field change anywhere on the
+    # hub: what was learnt of the hub's lists and libraries holds while it stays the same.
+    epoch: int = 0
+    uploaded: dict[str, int] = field(default_factory=dict)  # library -> files uploaded this run
+    upload_urls: dict[str, str] = field(default_factory=dict)  # library -> a file uploaded there
+    published: dict[str, Any] = field(default_factory=dict)  # what the uploads showed (digests)
 
     @classmethod
     def open(cls, ctx: RunContext) -> HubWatch:
@@ -214,6 +221,7 @@ class HubWatch:
         watch.specs = {str(k): str(v) for k, v in (state.get("specs") or {}).items()}
         lists_for = state.get("for")
         watch.lists_for = int(lists_for) if lists_for is not None else None
+        watch.epoch = int(state.get("epoch") or 0) + 1  # unknown until the log says otherwise
         stored = state.get("token")
         try:
             if not stored:
@@ -230,6 +238,8 @@ class HubWatch:
             return watch
         watch.token = changes.token
         watch.since, watch.changes = str(stored), changes
+        if not (changes.schema_changed or changes.all_schemas_changed):
+            watch.epoch -= 1  # no list or field changed anywhere on the hub
         if changes.all_schemas_changed:
             return watch  # a site column changed: which lists it reaches is not known
         by_id = {v: k for k, v in watch.ids.items()}
@@ -294,9 +304,11 @@ class HubWatch:
                 changes = log_.changes_since(self.token)
             except Exception as exc:  # not known: keep no token, diff everything next time
                 log.warning("hub change log unreadable after the writes (%s)", exc)
-                self.ctx.store.set_checkpoint(HUB_WATCH, {})
+                self.ctx.store.set_checkpoint(HUB_WATCH, {"epoch": self.epoch + 1})
                 return
             token, self.after = changes.token, changes
+            if changes.schema_changed or changes.all_schemas_changed:
+                self.epoch += 1
             for title in self.new_digests:
                 list_id = self.ids.get(title)
                 rows = changes.item_rows.get(list_id, 0) if list_id else None
@@ -317,6 +329,7 @@ class HubWatch:
                 "rows": self.rows,
                 "specs": {k: v for k, v in self.specs.items() if k not in dirty},
                 "for": made_by(self.ctx),
+                "epoch": self.epoch,
             },
         )
 
@@ -326,7 +339,8 @@ class HubWatch:
         if not self.ctx.dry_run and self.token is not None and self.edited is not None:
             state = self.ctx.store.get_checkpoint(HUB_WATCH) or {}
             self.ctx.store.set_checkpoint(
-                HUB_WATCH, {**state, "token": self.token, "for": made_by(self.ctx)}
+                HUB_WATCH,
+                {**state, "token": self.token, "for": made_by(self.ctx), "epoch": self.epoch},
             )
         dry = self.ctx.dry_run
         return [WriteReport(t, unchanged=n, dry_run=dry) for t, n in self.rows.items()]
@@ -470,3 +484,99 @@ def remember_triage(
             "summary": summary,
         },
     )
+
+
+# ---- what was uploaded to the hub's libraries -------------------------------------------------
+
+
+def _published(ctx: RunContext) -> dict[str, Any]:
+    value = ctx.store.get_checkpoint(PUBLISHED)
+    return value if isinstance(value, dict) else {}
+
+
+def _hub_structure_known(ctx: RunContext, state: dict[str, Any]) -> HubWatch | None:
+    """This run's watch when its change log was read and shows no list or field changed on
+    the hub since ``state`` was recorded; else None."""
+    watch = ctx.hub_watch
+    if watch is None or watch.changes is None or state.get("epoch") != watch.epoch:
+        return None
+    return watch
+
+
+def known_root(ctx: RunContext, library: str) -> str | None:
+    """The library's root folder as an upload last returned it, while the hub's change log
+    (read this run) shows no list or field changed on the hub since; else None (read it)."""
+    state = _published(ctx)
+    if _hub_structure_known(ctx, state) is None:
+        return None
+    root = (state.get("roots") or {}).get(library)
+    return str(root) if root else None
+
+
+def library_untouched(ctx: RunContext, library: str) -> bool:
+    """The hub's change log, read this run, shows no change to ``library``'s files since the
+    last run that reached the uploads but this product's own uploads (counted): what it
+    uploaded there is still there as uploaded."""
+    state = _published(ctx)
+    watch = _hub_structure_known(ctx, state)
+    list_id = (state.get("ids") or {}).get(library)
+    if watch is None or not list_id or not state.get("token") or state["token"] != watch.since:
+        return False
+    ours = (state.get("uploads") or {}).get(library)
+    logs = [watch.changes, *([watch.after] if watch.after is not None else [])]
+    rows = sum(changes.item_rows.get(str(list_id), 0) for changes in logs if changes)
+    return ours is not None and rows == int(ours)
+
+
+def note_upload(ctx: RunContext, library: str, url: str, **shown: Any) -> None:
+    """One file uploaded to ``library`` at ``url`` this run; ``shown``: what it shows (the
+    dashboard's digest), kept with the run's uploads by :func:`remember_uploads`."""
+    watch = ctx.hub_watch
+    if watch is None:
+        return
+    watch.uploaded[library] = watch.uploaded.get(library, 0) + 1
+    watch.upload_urls[library] = url
+    watch.published.update(shown)
+
+
+def remember_uploads(ctx: RunContext) -> None:
+    """After a step's uploads, or a run that found its uploads still as they were (not in a
+    dry run): each library's root folder (from a URL uploaded there), how many files this run
+    put there, where the hub's change log stands, and what the uploads show, for the next run.
+    """
+    watch = ctx.hub_watch
+    if ctx.dry_run or watch is None:
+        return
+    state = _published(ctx)
+    token = _hub_token(ctx)
+    if watch.changes is None or token is None:
+        ctx.store.set_checkpoint(PUBLISHED, {})  # not known: nothing vouched for next run
+        return
+    same = state.get("epoch") == watch.epoch
+    roots = dict(state.get("roots") or {}) if same else {}
+    ids = dict(state.get("ids") or {}) if same else {}
+    for library, url in watch.upload_urls.items():
+        roots[library] = url.rsplit("/", 1)[0]
+    hub_log = ctx.ports.hub_changes
+    if hub_log is not None and any(lib not in ids for lib in watch.uploaded):
+        titles = _try(hub_log.list_ids) or {}  # once while the hub's lists stay as they are
+        ids.update(
+            {lib: titles[lib.casefold()] for lib in watch.uploaded if lib.casefold() in titles}
+        )
+    uploads = {lib: watch.uploaded.get(lib, 0) for lib in {*ids, *watch.uploaded}}
+    ctx.store.set_checkpoint(
+        PUBLISHED,
+        {
+            **state,
+            **watch.published,
+            "epoch": watch.epoch,
+            "roots": roots,
+            "ids": ids,
+            "token": token,
+            "uploads": uploads,
+        },
+    )
+
+
+def published(ctx: RunContext, key: str) -> Any:
+    return _published(ctx).get(key)

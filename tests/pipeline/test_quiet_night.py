@@ -220,3 +220,29 @@ def test_rights_are_asked_before_the_first_write_and_a_night_stopped_there_is_ca
     by_list = {w.list_title: w for w in caught_up.writes}
     assert len(by_list[FINDINGS_LIST.title].added) == stopped.opened
     assert len(findings.items) == before + stopped.opened
+
+
+@pytest.mark.slow
+def test_a_new_day_with_no_change_uploads_the_days_workbook_and_nothing_else(demo) -> None:
+    """The auditors read the workbook's date, so a new day uploads it; the dashboard shows the
+    same figures, so its hub copy stays; the library's root is known from the last upload."""
+    server, _tenant, opened, _tmp = demo
+    _settled(server, opened)
+    later = DEMO_ANCHOR + timedelta(days=400)
+    assert _run(later).outcome == "ok"  # findings fall due: written, the dashboard changes
+    opened.clear()
+    server.stats.reset()
+
+    day_after = _run(later + timedelta(days=1))
+
+    assert day_after.outcome == "ok"
+    assert not any(w.writes for w in day_after.writes)
+    hub = {k: n for k, n in server.stats.requests.items() if k != ("POST", "web_changes")}
+    # The rights (asked before the upload) and the day's workbook; no root folder read, no
+    # dashboard upload, no hub list or intake read.
+    assert hub == {("GET", "web_permissions"): 1, ("POST", "file_add"): 1}, hub
+    assert _requests(opened)[HUB] == 3
+    assert (
+        day_after.uploaded_to and (later + timedelta(days=1)).isoformat() in day_after.uploaded_to
+    )
+    assert any(s.startswith("dashboard upload") for s in day_after.skipped), day_after.skipped
