@@ -202,6 +202,9 @@ class HubWatch:
     # Counts the runs that saw (or could not rule out) a list or field change anywhere on the
     # hub: what was learnt of the hub's lists and libraries holds while it stays the same.
     epoch: int = 0
+    # list title -> ListItemEntityTypeFullName (fixed for a list's life): kept while no list
+    # or field changed on the hub, so a night's writes need not ask for it again
+    types: dict[str, str] = field(default_factory=dict)
     uploaded: dict[str, int] = field(default_factory=dict)  # library -> files uploaded this run
     upload_urls: dict[str, str] = field(default_factory=dict)  # library -> a file uploaded there
     published: dict[str, Any] = field(default_factory=dict)  # what the uploads showed (digests)
@@ -240,6 +243,7 @@ class HubWatch:
         watch.since, watch.changes = str(stored), changes
         if not (changes.schema_changed or changes.all_schemas_changed):
             watch.epoch -= 1  # no list or field changed anywhere on the hub
+            watch.types = {str(k): str(v) for k, v in (state.get("types") or {}).items()}
         if changes.all_schemas_changed:
             return watch  # a site column changed: which lists it reaches is not known
         by_id = {v: k for k, v in watch.ids.items()}
@@ -309,6 +313,7 @@ class HubWatch:
             token, self.after = changes.token, changes
             if changes.schema_changed or changes.all_schemas_changed:
                 self.epoch += 1
+                self.types = {}
             for title in self.new_digests:
                 list_id = self.ids.get(title)
                 rows = changes.item_rows.get(list_id, 0) if list_id else None
@@ -330,6 +335,7 @@ class HubWatch:
                 "specs": {k: v for k, v in self.specs.items() if k not in dirty},
                 "for": made_by(self.ctx),
                 "epoch": self.epoch,
+                "types": self.types,
             },
         )
 
@@ -340,7 +346,13 @@ class HubWatch:
             state = self.ctx.store.get_checkpoint(HUB_WATCH) or {}
             self.ctx.store.set_checkpoint(
                 HUB_WATCH,
-                {**state, "token": self.token, "for": made_by(self.ctx), "epoch": self.epoch},
+                {
+                    **state,
+                    "token": self.token,
+                    "for": made_by(self.ctx),
+                    "epoch": self.epoch,
+                    "types": self.types,
+                },
             )
         dry = self.ctx.dry_run
         return [WriteReport(t, unchanged=n, dry_run=dry) for t, n in self.rows.items()]
@@ -549,8 +561,8 @@ def remember_uploads(ctx: RunContext) -> None:
         return
     state = _published(ctx)
     token = _hub_token(ctx)
-    if watch.changes is None or token is None:
-        ctx.store.set_checkpoint(PUBLISHED, {})  # not known: nothing vouched for next run
+    if token is None:  # the hub's position is not kept: the next run cannot vouch for these
+        ctx.store.set_checkpoint(PUBLISHED, {})
         return
     same = state.get("epoch") == watch.epoch
     roots = dict(state.get("roots") or {}) if same else {}

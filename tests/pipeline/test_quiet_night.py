@@ -246,3 +246,20 @@ def test_a_new_day_with_no_change_uploads_the_days_workbook_and_nothing_else(dem
         day_after.uploaded_to and (later + timedelta(days=1)).isoformat() in day_after.uploaded_to
     )
     assert any(s.startswith("dashboard upload") for s in day_after.skipped), day_after.skipped
+
+
+@pytest.mark.slow
+def test_a_lists_entity_type_is_asked_once_while_no_list_on_the_hub_changes(demo) -> None:
+    server, tenant, opened, _tmp = demo
+    _settled(server, opened)
+    portfolio = tenant.sites[HUB].list_by_title(PORTFOLIO.title)
+    item_id = sorted(portfolio.items)[0]
+    for n in range(2):
+        portfolio.update_item(item_id, {"Title": f"edited on the hub by hand, {n}"})
+        server.stats.reset()
+        repair = _run()
+        assert repair.outcome == "ok"
+        assert {w.list_title: w for w in repair.writes}[PORTFOLIO.title].changed
+        # ListItemEntityTypeFullName is fixed for a list's life: read for the first repair,
+        # known for the second (nothing on the hub was created, deleted or renamed between).
+        assert server.stats.requests.get(("GET", "list"), 0) == (1 if n == 0 else 0)

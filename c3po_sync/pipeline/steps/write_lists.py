@@ -74,6 +74,9 @@ def run_write_lists(ctx: RunContext) -> None:
         ctx.result.writes.extend(kept)
         ctx.store.record_writes(ctx.result.run_id, kept)
         return
+    known_types = getattr(sink, "entity_types", None)  # the SharePoint sink's, by list title
+    if isinstance(known_types, dict):
+        known_types.update(watch.types)
     for spec, rows, gone in plan_hub_writes(ctx):
         if watch.unchanged(spec.title, rows_digest(rows, gone), len(rows)):
             report = WriteReport(spec.title, unchanged=len(rows), dry_run=ctx.dry_run)
@@ -105,4 +108,6 @@ def run_write_lists(ctx: RunContext) -> None:
         ctx.store.record_writes(ctx.result.run_id, [report])
         watch.wrote(report)
         logger.info("run %s: %s", ctx.result.run_id, report.describe())
+    if isinstance(known_types, dict):
+        watch.types = {str(k): str(v) for k, v in known_types.items()}
     watch.settle()
