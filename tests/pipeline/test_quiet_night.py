@@ -12,6 +12,7 @@ from c3po_sync.config.settings import load_settings
 from c3po_sync.m365.http import SiteConnection
 from c3po_sync.pipeline.prepare import prepare_run
 from c3po_sync.pipeline.result import RunResult
+from c3po_sync.pipeline.steps.dashboard import INTERNAL_PAGE, UPLOADS
 from c3po_sync.rules.intake import MUST_MANAGE
 from c3po_sync.sandbox.demo import DEMO_ANCHOR, load_demo_tenant
 from c3po_sync.sandbox.server import SandboxServer
@@ -226,7 +227,7 @@ def test_rights_are_asked_before_the_first_write_and_a_night_stopped_there_is_ca
 def test_a_new_day_with_no_change_uploads_the_days_workbook_and_nothing_else(demo) -> None:
     """The auditors read the workbook's date, so a new day uploads it; the dashboard shows the
     same figures, so its hub copy stays; the library's root is known from the last upload."""
-    server, _tenant, opened, _tmp = demo
+    server, tenant, opened, _tmp = demo
     _settled(server, opened)
     later = DEMO_ANCHOR + timedelta(days=400)
     assert _run(later).outcome == "ok"  # findings fall due: written, the dashboard changes
@@ -246,6 +247,17 @@ def test_a_new_day_with_no_change_uploads_the_days_workbook_and_nothing_else(dem
         day_after.uploaded_to and (later + timedelta(days=1)).isoformat() in day_after.uploaded_to
     )
     assert any(s.startswith("dashboard upload") for s in day_after.skipped), day_after.skipped
+
+    # Someone deletes the internal page from the library: the change log shows a file change
+    # that is not ours, so the next night uploads the pages again.
+    library = tenant.sites[HUB].list_by_title("Rollups")
+    page = next(i for i in library.items.values() if str(i.file_ref).endswith(INTERNAL_PAGE))
+    library.delete_item(page.id)
+    server.stats.reset()
+    again = _run(later + timedelta(days=2))
+    assert again.outcome == "ok"
+    assert server.stats.requests[("POST", "file_add")] == 1 + UPLOADS
+    assert any(str(i.file_ref).endswith(INTERNAL_PAGE) for i in library.items.values())
 
 
 @pytest.mark.slow
