@@ -37,13 +37,28 @@ class SharePointFileSink:
         return self._roots[library]
 
     def upload(self, library: str, name: str, content: bytes) -> str:
-        folder_url = self.root_folder(library)
+        """Uploads ``content`` as ``name`` (overwriting) and returns its server-relative URL.
+
+        A file that fits one request is added through the library's own root folder
+        (``lists/getbytitle(…)/RootFolder/Files/add``), so its URL costs no read of its own;
+        a larger one goes up in a session on the root folder's URL, read first.
+        """
+        single = len(content) <= self.chunk_size
 
         def build() -> File:
-            folder = self.conn.ctx.web.get_folder_by_server_relative_url(folder_url)
+            if single:
+                folder = self.conn.ctx.web.lists.get_by_title(library).root_folder
+            else:
+                folder = self.conn.ctx.web.get_folder_by_server_relative_url(
+                    self.root_folder(library)
+                )
             return folder.files.upload_content(content, name, chunk_size=self.chunk_size)
 
         uploaded = self.conn.run_client_query(build, route=f"upload '{name}' to '{library}'")
-        url = uploaded.properties.get("ServerRelativeUrl") or f"{folder_url.rstrip('/')}/{name}"
+        url = uploaded.properties.get("ServerRelativeUrl")
+        if url:
+            self._roots.setdefault(library, str(url).rsplit("/", 1)[0])
+        else:
+            url = f"{self.root_folder(library).rstrip('/')}/{name}"
         logger.info("%s: uploaded %s (%d bytes)", self.conn.site_path, url, len(content))
         return str(url)

@@ -51,7 +51,8 @@ class SharePointListSink:
         self.conn = conn
         self.page_size = page_size
         self.batch_size = min(batch_size, MAX_OPERATIONS)
-        self._entity_types: dict[str, str] = {}
+        # ListItemEntityTypeFullName by list title; the caller may fill in what it knows
+        self.entity_types: dict[str, str] = {}
         self.people = PeopleResolver(conn)
         self._tz: tzinfo | None = None
 
@@ -224,13 +225,13 @@ class SharePointListSink:
 
     def _entity_type(self, spec: ListSpec) -> str:
         """``ListItemEntityTypeFullName``, fetched once per list (not once per item)."""
-        if spec.title not in self._entity_types:
+        if spec.title not in self.entity_types:
             d = self.conn.get_json(
                 self.conn.api(f"{list_path(spec.title)}?$select=ListItemEntityTypeFullName,Id"),
                 route=f"list '{spec.title}'",
             )
-            self._entity_types[spec.title] = str(d["ListItemEntityTypeFullName"])
-        return self._entity_types[spec.title]
+            self.entity_types[spec.title] = str(d["ListItemEntityTypeFullName"])
+        return self.entity_types[spec.title]
 
     def _send(
         self,

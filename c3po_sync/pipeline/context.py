@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -14,10 +16,16 @@ from c3po_sync.config.settings import Settings
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.normalize.mapping import SourceMapping
 from c3po_sync.pipeline.carry import StaleSource, load_stale
+from c3po_sync.pipeline.failures import RunLevelError
 from c3po_sync.pipeline.ports import Ports
 from c3po_sync.pipeline.result import RunResult
 from c3po_sync.rules import RulesConfig
 from c3po_sync.state.store import StateStore
+
+if TYPE_CHECKING:
+    from c3po_sync.pipeline.quiet import HubWatch
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -77,6 +85,11 @@ class RunContext:
     evaluated: bool = False
     # Set by sync: unchanged sources' cached records are loaded only if normalize runs.
     defer_unchanged: bool = False
+    # The hub's change log as read this run (pipeline/quiet.py: hub_watch), read once and
+    # shared by every step that writes to the hub.
+    hub_watch: HubWatch | None = None
+    # The hub's rights were asked this run (before_hub_write).
+    rights_asked: bool = False
 
     @property
     def tz(self) -> ZoneInfo:
@@ -91,6 +104,29 @@ class RunContext:
         """The run's one clock (RunInputs.as_of)."""
         assert self.inputs.as_of is not None  # set in RunInputs.__post_init__
         return self.inputs.as_of
+
+    def before_hub_write(self) -> None:
+        """Asks the hub, once per run, for the rights the run's writes need, right before its
+        first write (provisioning included): a missing grant still stops a night before it
+        writes anything, but a night with nothing to write does not ask.
+
+        A real run stops on a missing right (RunLevelError); a dry run writes nothing, so it
+        goes on and says, among what it would do, that a real run would stop here.
+        """
+        if self.rights_asked:
+            return
+        self.rights_asked = True
+        check = self.ports.check_rights
+        if check is None:
+            return
+        if not self.dry_run:
+            check()
+            return
+        try:
+            check()
+        except RunLevelError as e:
+            self.result.planned.append(f"a real run would stop before its first write: {e}")
+            log.warning("dry run: a real run would stop before its first write: %s", e)
 
     def current_tables(self) -> CanonicalTables:
         """This run's tables, or the last synced snapshot for jobs that do not sync."""

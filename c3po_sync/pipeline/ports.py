@@ -39,8 +39,9 @@ class Ports:
     read_rows: Callable[[ListSpec], list[dict]] | None = None
     # The hub's intake list (m365.intake_port); None: intake is not triaged.
     intake: IntakePort | None = None
-    # Raises RunLevelError when the hub lacks a right the run's writes need (asked, not tried);
-    # None: nothing to check (tests' in-memory sinks).
+    # Raises RunLevelError when the hub lacks a right the run's writes need (asked, not tried;
+    # once, before the run's first hub write: RunContext.before_hub_write); None: nothing to
+    # check (tests' in-memory sinks).
     check_rights: Callable[[], None] | None = None
     # Delivers PPM digests (m365.notify_senders.DigestSender); None: no notify configured.
     notifier: Any | None = None

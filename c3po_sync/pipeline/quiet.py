@@ -17,6 +17,14 @@ only on evidence read *this* run; anything not known is treated as changed:
   since (only this product's own writes, counted against the write reports).
 - **the rollup upload** is skipped when today's workbook was already uploaded and nothing in
   it changed (no evaluation, no hub write: its date, figures and findings are the same).
+- **the intake read** is skipped when the hub's change log, read once for the whole run,
+  shows no change to the intake list since it was last read but the triage this product wrote
+  itself, and the triage's inputs (rules, mappings, the tables the PPMs come from) are those
+  it was triaged with: a new or edited request is triaged the night it arrives.
+
+The hub's change log is read once per run (:func:`hub_watch`), and the hub's rights are asked
+only right before the run's first hub write (``RunContext.before_hub_write``): a night with
+nothing to write costs one change-log read per source site and one for the hub.
 """
 
 from __future__ import annotations
@@ -31,12 +39,14 @@ from c3po_sync import __version__
 from c3po_sync.pipeline.carry import load_stale
 from c3po_sync.pipeline.context import RunContext, RunInputs
 from c3po_sync.sinks.base import WriteReport
-from c3po_sync.sources.incremental import ChangeTokenExpiredError
+from c3po_sync.sources.incremental import ChangeTokenExpiredError, SiteChanges
 
 log = logging.getLogger(__name__)
 
 QUIET = "pipeline:quiet"  # checkpoint: inputs, day last evaluated, figures of the stored tables
 HUB_WATCH = "hub:watch"  # checkpoint: hub change token, list ids, rows last written, dirty lists
+INTAKE_WATCH = "hub:intake"  # checkpoint: token the intake was read after, our writes, summary
+PUBLISHED = "hub:published"  # checkpoint: library roots and the dashboard last uploaded
 
 
 def inputs_fingerprint(inputs: RunInputs) -> str:
@@ -87,7 +97,12 @@ def remember_tables(ctx: RunContext, records: dict[str, int]) -> None:
         state = {"inputs": fingerprint}
     for stale_key in ("evaluated_day", "findings_by_recommendation", "rollup_day"):
         state.pop(stale_key, None)  # new tables: not evaluated, no workbook of them uploaded
-    state.update(records=records, tables=ctx.result.tables, quarantined=ctx.result.quarantined)
+    state.update(
+        records=records,
+        tables=ctx.result.tables,
+        quarantined=ctx.result.quarantined,
+        made_by=ctx.result.run_id,
+    )
     ctx.store.set_checkpoint(QUIET, state)
 
 
@@ -112,6 +127,7 @@ def remember_evaluation(ctx: RunContext) -> None:
     if state.get("inputs") != inputs_fingerprint(ctx.inputs):
         return  # tables built from other inputs (a job that does not sync): nothing to vouch for
     state.update(
+        made_by=ctx.result.run_id,
         evaluated_day=ctx.inputs.today.isoformat(),
         findings_by_recommendation={
             str(k): v for k, v in ctx.result.findings_by_recommendation.items()
@@ -140,6 +156,21 @@ def remember_rollup(ctx: RunContext, job: str) -> None:
     ctx.store.set_checkpoint(QUIET, state)
 
 
+def made_by(ctx: RunContext) -> int | None:
+    """The run that last built the stored tables or findings: the hub lists are current
+    only if written (or found unchanged) after it."""
+    value = _quiet_state(ctx).get("made_by")
+    return int(value) if value is not None else None
+
+
+def hub_watch(ctx: RunContext) -> HubWatch:
+    """The hub's change log for this run, read once (one request when idle) and shared by
+    the steps that write to the hub."""
+    if ctx.hub_watch is None:
+        ctx.hub_watch = HubWatch.open(ctx)
+    return ctx.hub_watch
+
+
 def rows_digest(rows: list[dict[str, Any]], gone: dict[str, Any]) -> str:
     """One hash of everything an upsert of ``rows`` (and ``gone`` for the rest) would write."""
     text = json.dumps([rows, gone], sort_keys=True, default=str, separators=(",", ":"))
@@ -164,6 +195,19 @@ class HubWatch:
     rows: dict[str, int] = field(default_factory=dict)  # list title -> rows it holds, as planned
     schema_touched: set[str] = field(default_factory=set)  # titles with list/field changes
     specs: dict[str, str] = field(default_factory=dict)  # title -> digest of the spec provisioned
+    since: str | None = None  # the stored token this run's changes were read after
+    changes: SiteChanges | None = None  # what the log said since; None: not known
+    lists_for: int | None = None  # made_by() when the lists were last written or kept
+    after: SiteChanges | None = None  # the log from ``token`` past this run's list writes
+    # Counts the runs that saw (or could not rule out) a list or field change anywhere on the
+    # hub: what was learnt of the hub's lists and libraries holds while it stays the same.
+    epoch: int = 0
+    # list title -> ListItemEntityTypeFullName (fixed for a list's life): kept while no list
+    # or field changed on the hub, so a night's writes need not ask for it again
+    types: dict[str, str] = field(default_factory=dict)
+    uploaded: dict[str, int] = field(default_factory=dict)  # library -> files uploaded this run
+    upload_urls: dict[str, str] = field(default_factory=dict)  # library -> a file uploaded there
+    published: dict[str, Any] = field(default_factory=dict)  # what the uploads showed (digests)
 
     @classmethod
     def open(cls, ctx: RunContext) -> HubWatch:
@@ -178,6 +222,9 @@ class HubWatch:
         watch.digests = {str(k): str(v) for k, v in (state.get("digests") or {}).items()}
         watch.rows = {str(k): int(v) for k, v in (state.get("rows") or {}).items()}
         watch.specs = {str(k): str(v) for k, v in (state.get("specs") or {}).items()}
+        lists_for = state.get("for")
+        watch.lists_for = int(lists_for) if lists_for is not None else None
+        watch.epoch = int(state.get("epoch") or 0) + 1  # unknown until the log says otherwise
         stored = state.get("token")
         try:
             if not stored:
@@ -193,6 +240,10 @@ class HubWatch:
                         type(exc).__name__, exc)  # fmt: skip
             return watch
         watch.token = changes.token
+        watch.since, watch.changes = str(stored), changes
+        if not (changes.schema_changed or changes.all_schemas_changed):
+            watch.epoch -= 1  # no list or field changed anywhere on the hub
+            watch.types = {str(k): str(v) for k, v in (state.get("types") or {}).items()}
         if changes.all_schemas_changed:
             return watch  # a site column changed: which lists it reaches is not known
         by_id = {v: k for k, v in watch.ids.items()}
@@ -225,7 +276,15 @@ class HubWatch:
         self.specs[spec.title.casefold()] = _spec_digest(spec)
 
     def nothing_edited(self) -> bool:
-        return self.edited is not None and not self.edited
+        """Nobody touched the lists since they were last written, and that write (or keep)
+        came after the stored tables and findings were made: a night that failed between its
+        evaluate and its hub writes leaves the lists behind its findings."""
+        return (
+            self.edited is not None
+            and not self.edited
+            and self.lists_for is not None
+            and self.lists_for == made_by(self.ctx)
+        )
 
     def wrote(self, report: WriteReport) -> None:
         recycled = getattr(report, "recycled", None) or {}
@@ -249,9 +308,12 @@ class HubWatch:
                 changes = log_.changes_since(self.token)
             except Exception as exc:  # not known: keep no token, diff everything next time
                 log.warning("hub change log unreadable after the writes (%s)", exc)
-                self.ctx.store.set_checkpoint(HUB_WATCH, {})
+                self.ctx.store.set_checkpoint(HUB_WATCH, {"epoch": self.epoch + 1})
                 return
-            token = changes.token
+            token, self.after = changes.token, changes
+            if changes.schema_changed or changes.all_schemas_changed:
+                self.epoch += 1
+                self.types = {}
             for title in self.new_digests:
                 list_id = self.ids.get(title)
                 rows = changes.item_rows.get(list_id, 0) if list_id else None
@@ -271,6 +333,9 @@ class HubWatch:
                 "dirty": sorted(dirty),
                 "rows": self.rows,
                 "specs": {k: v for k, v in self.specs.items() if k not in dirty},
+                "for": made_by(self.ctx),
+                "epoch": self.epoch,
+                "types": self.types,
             },
         )
 
@@ -279,7 +344,16 @@ class HubWatch:
         list's report (no write, its rows unchanged) for the run summary and the write log."""
         if not self.ctx.dry_run and self.token is not None and self.edited is not None:
             state = self.ctx.store.get_checkpoint(HUB_WATCH) or {}
-            self.ctx.store.set_checkpoint(HUB_WATCH, {**state, "token": self.token})
+            self.ctx.store.set_checkpoint(
+                HUB_WATCH,
+                {
+                    **state,
+                    "token": self.token,
+                    "for": made_by(self.ctx),
+                    "epoch": self.epoch,
+                    "types": self.types,
+                },
+            )
         dry = self.ctx.dry_run
         return [WriteReport(t, unchanged=n, dry_run=dry) for t, n in self.rows.items()]
 
@@ -293,3 +367,228 @@ def _try(fn: Any) -> Any:
         return fn()
     except Exception:  # noqa: BLE001 - unknown stays unknown
         return None
+
+
+# ---- the intake list ---------------------------------------------------------------------------
+
+
+def triage_stamp(ctx: RunContext, ppms: dict[str, str] | None) -> dict[str, Any]:
+    """What a night's triage rests on besides the requests: the inputs, the snapshot the PPMs
+    were suggested from and (when this run holds the tables) those PPMs themselves."""
+    ppms_digest = (
+        hashlib.sha256(json.dumps(ppms, sort_keys=True).encode()).hexdigest()
+        if ppms is not None
+        else None
+    )
+    return {
+        "inputs": inputs_fingerprint(ctx.inputs),
+        "snapshot": ctx.store.latest_snapshot_run(before_run=ctx.result.run_id + 1),
+        "ppms": ppms_digest,
+    }
+
+
+def _intake_state(ctx: RunContext) -> dict[str, Any]:
+    value = ctx.store.get_checkpoint(INTAKE_WATCH)
+    return value if isinstance(value, dict) else {}
+
+
+def _intake_log(ctx: RunContext, spec: Any) -> tuple[list[SiteChanges], str] | None:
+    """This run's hub changes since the intake list was last read, up to the position the
+    hub's watch keeps now (before and past this run's list writes), and the list's id.
+
+    None when not known (no change log read this run, unreadable, or another run moved the
+    hub's token in between), or when the list is not as provisioned from ``spec``.
+    """
+    watch = ctx.hub_watch
+    if watch is None or watch.changes is None or watch.since is None:
+        return None
+    state = _intake_state(ctx)
+    list_id = state.get("list_id")
+    if not list_id or state.get("token") != watch.since or state.get("spec") != _spec_digest(spec):
+        return None
+    logs = [watch.changes, *([watch.after] if watch.after is not None else [])]
+    if any(changes.schema_touched(str(list_id)) for changes in logs):
+        return None
+    return logs, str(list_id)
+
+
+def intake_provisioned(ctx: RunContext, spec: Any) -> bool:
+    """The intake list was provisioned from ``spec`` and its schema is untouched since."""
+    return _intake_log(ctx, spec) is not None
+
+
+def intake_untouched(ctx: RunContext, spec: Any) -> bool:
+    """The hub's change log, read this run, shows no change to the intake list since it was
+    last read but the triage writes this product made itself (their change rows counted
+    against those writes). Unknown is touched."""
+    seen = _intake_log(ctx, spec)
+    if seen is None:
+        return False
+    logs, list_id = seen
+    ours = int(_intake_state(ctx).get("written") or 0)
+    return sum(changes.item_rows.get(list_id, 0) for changes in logs) == ours
+
+
+def _hub_token(ctx: RunContext) -> str | None:
+    """Where the hub's watch keeps its change-log position now (after this run's writes)."""
+    state = ctx.store.get_checkpoint(HUB_WATCH)
+    token = state.get("token") if isinstance(state, dict) else None
+    return str(token) if token else None
+
+
+def stored_triage(ctx: RunContext, spec: Any, stamp: dict[str, Any]) -> dict[str, Any] | None:
+    """The last triage's summary when reading the intake list again would find and decide
+    the same: untouched (:func:`intake_untouched`), triaged with the same inputs and PPMs, and
+    nothing left to retry (a problem, a request edited while it was triaged). The list's
+    position in the hub's change log moves on to this run's (not in a dry run)."""
+    state = _intake_state(ctx)
+    last = state.get("stamp") or {}
+    same_ppms = last.get("snapshot") == stamp["snapshot"] or (
+        stamp["ppms"] is not None and last.get("ppms") == stamp["ppms"]
+    )
+    summary = state.get("summary")
+    token = _hub_token(ctx)
+    if not (
+        intake_untouched(ctx, spec)
+        and last.get("inputs") == stamp["inputs"]
+        and same_ppms
+        and isinstance(summary, dict)
+        and token
+    ):
+        return None
+    if not ctx.dry_run:  # what was seen up to the watch's position: nothing of anyone's
+        now = {**stamp, "ppms": stamp["ppms"] or last.get("ppms")}  # same triage, these inputs
+        ctx.store.set_checkpoint(
+            INTAKE_WATCH, {**state, "token": token, "written": 0, "stamp": now}
+        )
+    return summary
+
+
+def remember_triage(
+    ctx: RunContext,
+    spec: Any,
+    stamp: dict[str, Any],
+    summary: dict[str, Any],
+    written: int,
+    settled: bool,
+) -> None:
+    """After a full read of the intake list (not in a dry run): where in the hub's change log
+    it was read, the triage writes made, and what was decided. ``settled``: nothing to retry;
+    otherwise the list is read again next run whatever its change log says."""
+    if ctx.dry_run:
+        return
+    token = _hub_token(ctx)
+    hub_log = ctx.ports.hub_changes
+    list_id = _intake_state(ctx).get("list_id")
+    if ctx.hub_watch is None or not token or hub_log is None or not settled:
+        ctx.store.set_checkpoint(INTAKE_WATCH, {"list_id": list_id})  # read again next run
+        return
+    if not list_id:  # once: the list's id, to find it in the change log
+        list_id = (_try(hub_log.list_ids) or {}).get(spec.title.casefold())
+    ctx.store.set_checkpoint(
+        INTAKE_WATCH,
+        {
+            "token": token,
+            "list_id": list_id,
+            "spec": _spec_digest(spec),
+            "written": written,
+            "stamp": stamp,
+            "summary": summary,
+        },
+    )
+
+
+# ---- what was uploaded to the hub's libraries -------------------------------------------------
+
+
+def _published(ctx: RunContext) -> dict[str, Any]:
+    value = ctx.store.get_checkpoint(PUBLISHED)
+    return value if isinstance(value, dict) else {}
+
+
+def _hub_structure_known(ctx: RunContext, state: dict[str, Any]) -> HubWatch | None:
+    """This run's watch when its change log was read and shows no list or field changed on
+    the hub since ``state`` was recorded; else None."""
+    watch = ctx.hub_watch
+    if watch is None or watch.changes is None or state.get("epoch") != watch.epoch:
+        return None
+    return watch
+
+
+def known_root(ctx: RunContext, library: str) -> str | None:
+    """The library's root folder as an upload last returned it, while the hub's change log
+    (read this run) shows no list or field changed on the hub since; else None (read it)."""
+    state = _published(ctx)
+    if _hub_structure_known(ctx, state) is None:
+        return None
+    root = (state.get("roots") or {}).get(library)
+    return str(root) if root else None
+
+
+def library_untouched(ctx: RunContext, library: str) -> bool:
+    """The hub's change log, read this run, shows no change to ``library``'s files since the
+    last run that reached the uploads but this product's own uploads (counted): what it
+    uploaded there is still there as uploaded."""
+    state = _published(ctx)
+    watch = _hub_structure_known(ctx, state)
+    list_id = (state.get("ids") or {}).get(library)
+    if watch is None or not list_id or not state.get("token") or state["token"] != watch.since:
+        return False
+    ours = (state.get("uploads") or {}).get(library)
+    logs = [watch.changes, *([watch.after] if watch.after is not None else [])]
+    rows = sum(changes.item_rows.get(str(list_id), 0) for changes in logs if changes)
+    return ours is not None and rows == int(ours)
+
+
+def note_upload(ctx: RunContext, library: str, url: str, **shown: Any) -> None:
+    """One file uploaded to ``library`` at ``url`` this run; ``shown``: what it shows (the
+    dashboard's digest), kept with the run's uploads by :func:`remember_uploads`."""
+    watch = ctx.hub_watch
+    if watch is None:
+        return
+    watch.uploaded[library] = watch.uploaded.get(library, 0) + 1
+    watch.upload_urls[library] = url
+    watch.published.update(shown)
+
+
+def remember_uploads(ctx: RunContext) -> None:
+    """After a step's uploads, or a run that found its uploads still as they were (not in a
+    dry run): each library's root folder (from a URL uploaded there), how many files this run
+    put there, where the hub's change log stands, and what the uploads show, for the next run.
+    """
+    watch = ctx.hub_watch
+    if ctx.dry_run or watch is None:
+        return
+    state = _published(ctx)
+    token = _hub_token(ctx)
+    if token is None:  # the hub's position is not kept: the next run cannot vouch for these
+        ctx.store.set_checkpoint(PUBLISHED, {})
+        return
+    same = state.get("epoch") == watch.epoch
+    roots = dict(state.get("roots") or {}) if same else {}
+    ids = dict(state.get("ids") or {}) if same else {}
+    for library, url in watch.upload_urls.items():
+        roots[library] = url.rsplit("/", 1)[0]
+    hub_log = ctx.ports.hub_changes
+    if hub_log is not None and any(lib not in ids for lib in watch.uploaded):
+        titles = _try(hub_log.list_ids) or {}  # once while the hub's lists stay as they are
+        ids.update(
+            {lib: titles[lib.casefold()] for lib in watch.uploaded if lib.casefold() in titles}
+        )
+    uploads = {lib: watch.uploaded.get(lib, 0) for lib in {*ids, *watch.uploaded}}
+    ctx.store.set_checkpoint(
+        PUBLISHED,
+        {
+            **state,
+            **watch.published,
+            "epoch": watch.epoch,
+            "roots": roots,
+            "ids": ids,
+            "token": token,
+            "uploads": uploads,
+        },
+    )
+
+
+def published(ctx: RunContext, key: str) -> Any:
+    return _published(ctx).get(key)

@@ -25,10 +25,6 @@ __all__ = ["JobRunner", "RunInputs"]
 
 log = logging.getLogger(__name__)
 
-# Steps that write to the hub (lists, the rollups library): a run with one checks the hub's
-# rights before its first step, so a missing grant stops it before any write.
-HUB_WRITING_STEPS: frozenset[str] = frozenset({"write_lists", "rollup", "council_report"})
-
 STEPS: dict[Step, Callable[[RunContext], None]] = {
     "sync": run_sync,
     "evaluate": run_evaluate,
@@ -79,7 +75,6 @@ class JobRunner:
         result = RunResult(run_id=run_id, job=job.id, dry_run=self.inputs.dry_run)
         ctx = RunContext(self.inputs, self.ports, self.store, result)
         try:
-            self._check_rights(result)
             for step in job.ordered_steps:
                 if self.inputs.should_stop():
                     # A step is never cut in half: stop between steps and say where.
@@ -120,21 +115,3 @@ class JobRunner:
             result.resource_units = self.ports.unit_count()
             self.store.finish_run(run_id, result.outcome, result.counts(), result.error)
         return result
-
-    def _check_rights(self, result: RunResult) -> None:
-        """Ask the hub for the rights this run's writes need, before anything is read.
-
-        A real run stops on a missing right (RunLevelError); a dry run writes nothing, so it
-        goes on and says, among what it would do, that a real run would stop here.
-        """
-        check = self.ports.check_rights
-        if check is None or not HUB_WRITING_STEPS.intersection(self.inputs.job.ordered_steps):
-            return
-        if not self.inputs.dry_run:
-            check()
-            return
-        try:
-            check()
-        except RunLevelError as e:
-            result.planned.append(f"a real run would stop before its first write: {e}")
-            log.warning("dry run: a real run would stop before its first write: %s", e)

@@ -9,11 +9,14 @@ means. The sheet prints landscape, one page wide, with the header row on every p
 from __future__ import annotations
 
 from collections.abc import Mapping
+from copy import copy
 from datetime import date
 from typing import Any
 
 import pandas as pd
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -53,6 +56,17 @@ _NO_DATA = (
 
 def _fill(state: str) -> PatternFill:
     return PatternFill("solid", start_color=FILLS[state], end_color=FILLS[state])
+
+
+def _grid_style(ws: Worksheet, state: str | None) -> StyleArray:
+    """A grid cell's style (wrapped, bordered, filled for ``state``), built once per sheet and
+    copied into each cell: assigning style objects cell by cell hashes them every time."""
+    probe = Cell(ws)
+    probe.alignment = _WRAP
+    probe.border = _GRID
+    if state is not None:
+        probe.fill = _fill(state)
+    return probe._style
 
 
 def matrix_sheet(
@@ -100,27 +114,34 @@ def matrix_sheet(
         cell.alignment = _WRAP
         cell.border = _GRID
     ws.row_dimensions[header].height = 15 * max(text_lines(t, _REC_WIDTH) for t in titles)
-    by_project = {k: g.set_index("recommendation") for k, g in matrix.groupby("project_key")}
-    order = list(dict.fromkeys(matrix["project_key"]))
+    judged = {
+        (key, rec): (state, text)
+        for key, rec, state, text in zip(
+            matrix["project_key"], matrix["recommendation"], matrix["state"], matrix["text"],
+            strict=True,
+        )
+    }  # fmt: skip
+    firsts = matrix.drop_duplicates("project_key")  # title and PPM: the project's first row
+    leads = dict(zip(firsts["project_key"], zip(firsts["title"], firsts["ppm"], strict=True),
+                     strict=True))  # fmt: skip
+    lead_style = _grid_style(ws, None)
+    styles = {state: _grid_style(ws, state) for state in FILLS}
     r = header
-    for key in order:
-        g = by_project[key]
+    for key, (raw_title, ppm) in leads.items():
         r += 1
-        first = g.iloc[0]
-        title = str(domain.na_to_python(first["title"]) or "")
+        title = str(domain.na_to_python(raw_title) or "")
         mark = (not_reread or {}).get(key)
-        lead = [key, f"{title}\n({mark})" if mark else title, first["ppm"]]
+        lead = [key, f"{title}\n({mark})" if mark else title, ppm]
         for col, value in enumerate(lead, start=1):
-            cell = set_text(ws.cell(row=r, column=col), domain.na_to_python(value))
-            cell.alignment = _WRAP
-            cell.border = _GRID
+            cell = ws.cell(row=r, column=col)
+            cell._style = copy(lead_style)
+            set_text(cell, domain.na_to_python(value))
         tallest = text_lines(lead[1], 30) + (1 if mark else 0)
         for col, rec in enumerate(recs, start=len(_LEAD) + 1):
-            state, text = g.at[rec, "state"], g.at[rec, "text"]
-            cell = set_text(ws.cell(row=r, column=col), text)
-            cell.fill = _fill(state)
-            cell.alignment = _WRAP
-            cell.border = _GRID
+            state, text = judged[(key, rec)]
+            cell = ws.cell(row=r, column=col)
+            cell._style = copy(styles[state])
+            set_text(cell, text)
             tallest = max(tallest, text_lines(text, _REC_WIDTH))
         ws.row_dimensions[r].height = 15 * tallest
     for col, width in enumerate((12, 30, 28), start=1):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import textwrap
 from datetime import date
+from functools import lru_cache
 
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
@@ -38,6 +39,7 @@ def effective_font_pt(ws: Worksheet, last_column: int) -> float:
     return BASE_FONT_PT * min(1.0, PAGE_WIDTH_PT / width_pt) if width_pt else BASE_FONT_PT
 
 
+@lru_cache(maxsize=8192)  # a sheet repeats its texts ("complies", "not applicable") by the 1,000
 def text_lines(text: str, width: float) -> int:
     """Lines ``text`` wraps to in a column ``width`` characters wide (word wrap, as Excel and
     LibreOffice do; a little pessimistic so text never spills into the next row)."""

@@ -8,13 +8,17 @@ builds the pages (so a broken page fails the dry run too) but writes and uploads
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
 import pandas as pd
 
 from c3po_sync.pipeline.context import RunContext
+from c3po_sync.pipeline.quiet import known_root, library_untouched, note_upload, published
 from c3po_sync.private_files import private_dir
 from c3po_sync.rules.intake import OUTCOMES
 from c3po_sync.sinks.dashboard_data import dashboard_data, public_view
@@ -29,6 +33,7 @@ PUBLIC_JSON = "c3po-dashboard.json"
 PUBLIC_CSV = "c3po-dashboard-projects.csv"
 WEB_INDEX = "index.html"
 UPLOADS = 4  # the two pages, the JSON and the CSV: what each build uploads to the hub
+DIGEST = "dashboard"  # what the hub's copy shows, but its dates (quiet.published)
 
 
 def dashboard_library(ctx: RunContext) -> str:
@@ -39,16 +44,17 @@ def dashboard_library(ctx: RunContext) -> str:
 def dashboard_link(ctx: RunContext) -> str | None:
     """Absolute URL of the internal page in the hub library (for the Portfolio list).
 
-    The library's root folder comes from the file sink when it can say (one request, cached
+    The library's root folder is the one the last upload returned while the hub's change log
+    shows no list changed since; else the file sink's when it can say (one request, cached
     for the upload that follows); else the library title is taken as its URL segment.
     """
     settings = ctx.inputs.settings
     if not settings.dashboard.enabled:
         return None
     library = dashboard_library(ctx)
-    folder = f"{settings.hub_site}/{library}"
+    folder = known_root(ctx, library) or f"{settings.hub_site}/{library}"
     root_of = getattr(ctx.ports.file_sink, "root_folder", None)
-    if callable(root_of):
+    if callable(root_of) and known_root(ctx, library) is None:
         try:
             folder = root_of(library)
         except Exception as exc:  # the hub's own failure is the list writes' to report
@@ -83,6 +89,10 @@ def publish_dashboard(ctx: RunContext, changes: pd.DataFrame | None, since: str)
         intake=_intake_counts(ctx),
     )
     public = public_view(data, cfg.public)
+    # The hub's copy is uploaded again only when what it shows changed, not its dates alone.
+    digest = hashlib.sha256(
+        repr([replace(d, generated_at="", as_of=date.min) for d in (data, public)]).encode()
+    ).hexdigest()
     files = {
         INTERNAL_PAGE: render_page(data).encode("utf-8"),
         PUBLIC_PAGE: render_page(public).encode("utf-8"),
@@ -110,11 +120,20 @@ def publish_dashboard(ctx: RunContext, changes: pd.DataFrame | None, since: str)
     for name, content in web.items():
         (web_dir / name).write_bytes(content)
     ctx.result.dashboard.append(("public page, CSV and JSON", web_dir / WEB_INDEX))
-    url = None
-    for name, content in files.items():
-        uploaded = ctx.ports.file_sink.upload(library, name, content)
-        if name == INTERNAL_PAGE:
-            url = uploaded
+    last = published(ctx, DIGEST) or {}
+    same = last.get("digest") == digest and library_untouched(ctx, library)
+    url = last.get("url") if same else None
+    if url:
+        ctx.result.skipped.append(
+            f"dashboard upload: the hub's copy shows the same figures ({last.get('as_of')})"
+        )
+    else:
+        shown = {"digest": digest, "url": None, "as_of": ctx.inputs.today.isoformat()}
+        for name, content in files.items():
+            uploaded = ctx.ports.file_sink.upload(library, name, content)
+            if name == INTERNAL_PAGE:
+                url = shown["url"] = uploaded
+            note_upload(ctx, library, uploaded, **{DIGEST: shown})
     ctx.result.dashboard.append(("uploaded, with the public files beside it", str(url)))
     log.info("dashboard: %d major projects, %d changes", len(data.projects), len(data.changes))
     return f"{settings.tenant.base_url}{quote(str(url))}" if url else None

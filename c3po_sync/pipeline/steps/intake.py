@@ -18,6 +18,13 @@ from c3po_sync.model import domain
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.normalize.mapping import SourceMapping
 from c3po_sync.pipeline.context import RunContext
+from c3po_sync.pipeline.failures import RunLevelError
+from c3po_sync.pipeline.quiet import (
+    intake_provisioned,
+    remember_triage,
+    stored_triage,
+    triage_stamp,
+)
 from c3po_sync.rules.config import RulesConfig
 from c3po_sync.rules.intake import (
     ACCEPT,
@@ -96,13 +103,29 @@ def run_intake(ctx: RunContext) -> None:
     port = ctx.ports.intake
     if port is None:
         return
-    ctx.ports.list_sink.ensure_list(INTAKE, dry_run=ctx.dry_run)
+    rules = ctx.inputs.rules
+    # The PPMs are compared only when this run holds the tables anyway; else their snapshot.
+    held = ctx.tables
+    stamp = triage_stamp(ctx, portfolio_ppms(held.projects, rules) if held is not None else None)
+    stored = stored_triage(ctx, INTAKE, stamp)
+    if stored is not None:
+        # Nobody touched the list since its last read, and the triage rests on the same inputs.
+        ctx.result.intake = IntakeSummary(
+            requests=int(stored.get("requests") or 0),
+            by_outcome={str(k): int(v) for k, v in (stored.get("by_outcome") or {}).items()},
+            engaged_late=int(stored.get("engaged_late") or 0),
+            dry_run=ctx.dry_run,
+        )
+        ctx.result.skipped.append("intake: no request new or edited since the last triage")
+        return
+    if not intake_provisioned(ctx, INTAKE):  # provisioning may create: a write
+        ctx.before_hub_write()
+        ctx.ports.list_sink.ensure_list(INTAKE, dry_run=ctx.dry_run)
     summary = IntakeSummary(dry_run=ctx.dry_run)
     ctx.result.intake = summary
     rows = port.read_requests(check_columns=ctx.dry_run)
     if rows is None:  # a dry run before the list exists: nothing to triage
         return
-    rules = ctx.inputs.rules
     tables: CanonicalTables | None = None
     try:
         tables = ctx.current_tables()
@@ -114,6 +137,8 @@ def run_intake(ctx: RunContext) -> None:
         summary.requests += 1
         try:
             outcome, late = _one(ctx, row, ppms, summary)
+        except RunLevelError:
+            raise  # the hub's rights: the run stops before its first write
         except Exception as exc:  # one bad request never stops the others
             where = f"{ctx.inputs.settings.hub_site}/{INTAKE.title}/item {row.item_id}"
             summary.problems.append(f"{where}: {type(exc).__name__}: {exc}")
@@ -123,6 +148,18 @@ def run_intake(ctx: RunContext) -> None:
         summary.engaged_late += int(late)
     summary.by_outcome = dict(outcomes)
     log.info("%s", summary.describe())
+    remember_triage(
+        ctx,
+        INTAKE,
+        triage_stamp(ctx, ppms if tables is not None else None),
+        {
+            "requests": summary.requests,
+            "by_outcome": summary.by_outcome,
+            "engaged_late": summary.engaged_late,
+        },
+        written=len(summary.written),
+        settled=not summary.problems and not summary.changed_meanwhile,
+    )
 
 
 def _one(
@@ -144,6 +181,7 @@ def _one(
                 + ", ".join(sorted({m.portfolio for m in ctx.inputs.mappings if m.portfolio}))
             )
         values = new_project(req, portfolio, rules.phases, rules.intake)
+        ctx.before_hub_write()
         if ctx.dry_run:
             key = str(values["project_key"])
             ctx.result.planned.append(
@@ -156,6 +194,7 @@ def _one(
         wanted["CreatedProject"] = key
     changes = triage_changes(row.values, wanted)
     if changes:
+        ctx.before_hub_write()
         if ctx.dry_run or port.write_triage(row, changes):
             summary.written.append(row.item_id)
         else:

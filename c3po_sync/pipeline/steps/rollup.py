@@ -8,8 +8,14 @@ import pandas as pd
 
 from c3po_sync.pipeline.carry import stale_projects
 from c3po_sync.pipeline.context import RunContext
-from c3po_sync.pipeline.quiet import remember_rollup, rollup_current
-from c3po_sync.pipeline.steps.dashboard import publish_dashboard
+from c3po_sync.pipeline.quiet import (
+    library_untouched,
+    note_upload,
+    remember_rollup,
+    remember_uploads,
+    rollup_current,
+)
+from c3po_sync.pipeline.steps.dashboard import dashboard_library, publish_dashboard
 from c3po_sync.private_files import private_dir
 from c3po_sync.rules.deltas import compute_deltas
 from c3po_sync.rules.matrix import compliance_matrix
@@ -76,6 +82,7 @@ def build_and_upload(
     """Builds the workbook with the trend against ``bookmark``'s scorecard and changes since
     ``base_run``; saves, uploads and moves the bookmark to this run (not in a dry run).
     ``prefix`` is the workbook's title and file-name prefix (:func:`report_title`)."""
+    ctx.before_hub_write()  # the dashboard's and the workbook's uploads
     result = ctx.result
     settings = ctx.inputs.settings
     tables = ctx.current_tables()
@@ -130,6 +137,8 @@ def build_and_upload(
     result.uploaded_to = ctx.ports.file_sink.upload(
         settings.rollups_library, path.name, path.read_bytes()
     )
+    note_upload(ctx, settings.rollups_library, result.uploaded_to)
+    remember_uploads(ctx)
     now_run = current_snapshot_run(ctx)
     if now_run is not None:
         scores = scorecard(tables, history, ctx.inputs.rules)
@@ -155,6 +164,9 @@ def run_rollup(ctx: RunContext) -> None:
         ctx.result.skipped.append(
             "rollup: today's workbook already uploaded, nothing in it changed"
         )
+        libraries = {ctx.inputs.settings.rollups_library, dashboard_library(ctx)}
+        if all(library_untouched(ctx, lib) for lib in libraries):
+            remember_uploads(ctx)  # still as uploaded: the change-log position moves on
         return
     build_and_upload(ctx, bookmark=timeline.LAST_ROLLUP, prefix=title, base_run=base)
     if not ctx.dry_run and ctx.result.uploaded_to:

@@ -8,7 +8,7 @@ from typing import Any
 from c3po_sync.pipeline.carry import finding_sources, stale_entities, stale_projects
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.pipeline.failures import RUN_FAILURE_TEXT, RunLevelError, classify
-from c3po_sync.pipeline.quiet import HubWatch, rows_digest
+from c3po_sync.pipeline.quiet import hub_watch, rows_digest
 from c3po_sync.pipeline.steps.dashboard import dashboard_link
 from c3po_sync.sinks.base import ListSpec, PartialWriteError, WriteReport
 from c3po_sync.sinks.hub_lists import (
@@ -66,7 +66,7 @@ def hub_unreachable(exc: Exception, what: str) -> RunLevelError | None:
 
 def run_write_lists(ctx: RunContext) -> None:
     sink = ctx.ports.list_sink
-    watch = HubWatch.open(ctx)  # the hub's change log: who touched the lists since we wrote
+    watch = hub_watch(ctx)  # the hub's change log: who touched the lists since we wrote
     if ctx.quiet_sources and not ctx.evaluated and watch.nothing_edited():
         # The rows are a function of the stored tables, findings, rules and day: all unchanged.
         ctx.result.skipped.append("hub lists: nothing changed, nobody edited them")
@@ -74,6 +74,9 @@ def run_write_lists(ctx: RunContext) -> None:
         ctx.result.writes.extend(kept)
         ctx.store.record_writes(ctx.result.run_id, kept)
         return
+    known_types = getattr(sink, "entity_types", None)  # the SharePoint sink's, by list title
+    if isinstance(known_types, dict):
+        known_types.update(watch.types)
     for spec, rows, gone in plan_hub_writes(ctx):
         if watch.unchanged(spec.title, rows_digest(rows, gone), len(rows)):
             report = WriteReport(spec.title, unchanged=len(rows), dry_run=ctx.dry_run)
@@ -81,6 +84,7 @@ def run_write_lists(ctx: RunContext) -> None:
             ctx.store.record_writes(ctx.result.run_id, [report])
             logger.info("%s: rows as last written and not edited since; not re-read", spec.title)
             continue
+        ctx.before_hub_write()  # once per run: a missing right stops it before any write
         try:
             if not watch.provisioned(spec):  # schema untouched since: nothing to provision
                 sink.ensure_list(spec, dry_run=ctx.dry_run)
@@ -104,4 +108,6 @@ def run_write_lists(ctx: RunContext) -> None:
         ctx.store.record_writes(ctx.result.run_id, [report])
         watch.wrote(report)
         logger.info("run %s: %s", ctx.result.run_id, report.describe())
+    if isinstance(known_types, dict):
+        watch.types = {str(k): str(v) for k, v in known_types.items()}
     watch.settle()
