@@ -68,7 +68,15 @@ class Table:
 
     def frame(self, rows: list[dict]) -> pd.DataFrame:
         """Builds a frame with exactly this table's columns and dtypes; missing values become NA."""
-        df = pd.DataFrame(rows, columns=self.column_names)
+        return self.typed(pd.DataFrame(rows, columns=self.column_names))
+
+    def typed(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` (this table's columns, any dtypes) with the table's dtypes; NA for missing.
+
+        Builds from columns as well as rows (``frame``): a frame of lists per column, or one
+        concatenated from parts, is typed without a detour through a dict per row. ``df`` is
+        typed in place and returned.
+        """
         for c in self.columns:
             if c.type == "datetime":
                 df[c.name] = pd.to_datetime(df[c.name], utc=True)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from c3po_sync.model.compact import share_repeated
 from c3po_sync.model.schema import DOCUMENTS, TABLES
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.normalize.dates import parse_datetime
@@ -309,6 +310,10 @@ def normalize(
 ) -> CanonicalTables:
     """Builds the canonical tables from one run's batches; never raises on a bad value.
 
+    Each batch's records are iterated once, one source at a time, and not kept: a batch
+    whose records stay in the raw cache (sources.incremental.StoredRecords) is loaded, turned
+    into rows and released before the next, so memory follows the largest source.
+
     Projects are built first so documents can be linked by name against the known keys.
     ``known_keys``: projects kept from a source not re-read this run (pipeline.carry), which
     documents and assets may still name.
@@ -347,13 +352,16 @@ def normalize(
             tz = ZoneInfo(m.time_zone or batch.time_zone or "UTC")
             rows["status_reports"] += status_report_rows(m.status_reports, frame, tz)
     documents = pd.concat(doc_frames, ignore_index=True) if doc_frames else DOCUMENTS.empty()
+    del doc_frames
     _report_unknown_keys(known, documents, rows["assets"], pairs, q)
     if q.rows:
         log.info("normalize: %d values quarantined", len(q.rows))
+    # Each value read is a string of its own; repeats (sites, keys, types, authors) are held
+    # once from here on, for the rules, the sinks and the snapshot alike.
     return CanonicalTables(
-        projects=TABLES["projects"].frame(rows["projects"]),
-        documents=documents,
-        status_reports=TABLES["status_reports"].frame(rows["status_reports"]),
-        assets=TABLES["assets"].frame(rows["assets"]),
-        quarantine=TABLES["quarantine"].frame(q.rows),
+        projects=share_repeated(TABLES["projects"].frame(rows.pop("projects"))),
+        documents=share_repeated(documents),
+        status_reports=share_repeated(TABLES["status_reports"].frame(rows.pop("status_reports"))),
+        assets=share_repeated(TABLES["assets"].frame(rows.pop("assets"))),
+        quarantine=share_repeated(TABLES["quarantine"].frame(q.rows)),
     )

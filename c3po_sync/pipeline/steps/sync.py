@@ -73,10 +73,9 @@ def run_sync(ctx: RunContext) -> None:
     if ctx.defer_unchanged and not failed and len(deferred) == len(mappings):
         _quiet_sync(ctx, [m.ref for m in used])
         return
-    for i, key in deferred.items():  # something changed: normalize needs every source's rows
+    for i in deferred:  # something changed: normalize reads every source, these included
         batch = outcomes[i][0]
         assert batch is not None
-        batch.records = cache.records(key)
         result.sources[i].records = len(batch.records)
     # What could not be read keeps its last good rows (and says so), never "gone".
     carried, stale = carry_over(ctx.store, result.run_id, failed)
@@ -194,7 +193,8 @@ def _read_site(
         if key in synced.errors:
             out[i] = _failed(mapping, synced.errors[key])
         else:
-            out[i] = _checked(mapping, synced.batches[key])
+            # A deferred source is counted only if the night turns out not to be quiet.
+            out[i] = _checked(mapping, synced.batches[key], count=key not in synced.deferred)
             if key in synced.deferred:
                 deferred[i] = key
     return out
@@ -208,14 +208,14 @@ def _read_one(source: Source, mapping: SourceMapping) -> Outcome:
     return _checked(mapping, batch)
 
 
-def _checked(mapping: SourceMapping, batch: SourceBatch) -> Outcome:
+def _checked(mapping: SourceMapping, batch: SourceBatch, *, count: bool = True) -> Outcome:
     name = str(mapping.ref)
     try:
         check_drift(mapping, batch.fields)
     except SchemaDriftError as e:
         log.error("%s", e)
         return None, SourceOutcome(name, error=str(e), kind="data")
-    return batch, SourceOutcome(name, records=len(batch.records))
+    return batch, SourceOutcome(name, records=len(batch.records) if count else 0)
 
 
 def _failed(mapping: SourceMapping, e: Exception) -> Outcome:
