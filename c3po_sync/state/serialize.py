@@ -108,4 +108,4 @@ def rows_to_frame(table: Table, rows: Iterable[str]) -> pd.DataFrame:
             None if v is None else parsed.get(v) or parsed.setdefault(v, date.fromisoformat(v[:10]))
             for v in columns[name]
         ]
-    return table.typed(pd.DataFrame(columns, columns=names))
+    return table.frame_of_columns(columns)

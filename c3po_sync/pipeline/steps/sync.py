@@ -12,6 +12,7 @@ from c3po_sync.normalize.mapping import SourceMapping
 from c3po_sync.pipeline.carry import carry_over, merge, record_reads, save_stale
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.pipeline.failures import RUN_FAILURE_TEXT, RunFailureKind, RunLevelError, classify
+from c3po_sync.pipeline.heap import give_back_free_memory, tune_for_reading
 from c3po_sync.pipeline.quiet import can_skip_normalize, remember_tables, stored_counts
 from c3po_sync.pipeline.result import RunResult, SourceOutcome
 from c3po_sync.sources.base import Source, SourceBatch, SourceRef
@@ -34,6 +35,7 @@ def run_sync(ctx: RunContext) -> None:
     # Unchanged sources' records stay in the cache unless the run turns out to need them.
     deferred: dict[int, str] = {}
     ctx.defer_unchanged = can_skip_normalize(ctx)
+    tune_for_reading()
 
     def read_site(indexes: list[int]) -> None:
         started = time.monotonic()
@@ -77,6 +79,7 @@ def run_sync(ctx: RunContext) -> None:
         batch = outcomes[i][0]
         assert batch is not None
         result.sources[i].records = len(batch.records)
+    give_back_free_memory()  # the pages read are gone; normalize starts from what is held
     # What could not be read keeps its last good rows (and says so), never "gone".
     carried, stale = carry_over(ctx.store, result.run_id, failed)
     fresh = normalize(batches, used, known_keys=carried.projects["project_key"].dropna())
@@ -92,6 +95,7 @@ def run_sync(ctx: RunContext) -> None:
     }
     result.quarantined = len(tables.quarantine)
     ctx.store.save_snapshot(result.run_id, tables, at=ctx.as_of)
+    give_back_free_memory()  # normalize's rows and the snapshot's chunks are gone too
     prune_snapshots(ctx)
     record_reads(ctx.store, [m.ref for m in used], ctx.as_of)
     save_stale(ctx.store, stale)
