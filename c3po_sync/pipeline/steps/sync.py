@@ -12,7 +12,7 @@ from c3po_sync.normalize.mapping import SourceMapping
 from c3po_sync.pipeline.carry import carry_over, merge, record_reads, save_stale
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.pipeline.failures import RUN_FAILURE_TEXT, RunFailureKind, RunLevelError, classify
-from c3po_sync.pipeline.heap import give_back_free_memory, tune_for_reading
+from c3po_sync.pipeline.heap import give_back_free_memory, tune_for_frames, tune_for_reading
 from c3po_sync.pipeline.quiet import can_skip_normalize, remember_tables, stored_counts
 from c3po_sync.pipeline.result import RunResult, SourceOutcome
 from c3po_sync.sources.base import Source, SourceBatch, SourceRef
@@ -71,6 +71,7 @@ def run_sync(ctx: RunContext) -> None:
         else:
             batches.append(batch)
             used.append(mapping)
+    tune_for_frames()
     check_run_level(result)
     if ctx.defer_unchanged and not failed and len(deferred) == len(mappings):
         _quiet_sync(ctx, [m.ref for m in used])
