@@ -182,7 +182,9 @@ class NightlyCostBench:
             wall_s=round(out["wall_s"], 2), peak_mb=round(out["peak_rss_mb"]),
             throttled=int(server.stats.faults.get("budget", 0)),
         )  # fmt: skip
-        row.detail = {k: out.get(k) for k in ("outcome", "skipped", "writes", "client_units")}
+        row.detail = {
+            k: out.get(k) for k in ("outcome", "skipped", "writes", "client_units", "step_peak_mb")
+        }
         row.detail["routes"] = snap["requests"]
         return row, out
 

@@ -20,8 +20,10 @@ from typing import Any
 from c3po_sync.pipeline import runner
 
 
-def _timed_steps(timings: dict[str, float]) -> None:
-    """Wraps each pipeline step to record its wall time (the bench's own process only)."""
+def _timed_steps(timings: dict[str, float], peaks: dict[str, float] | None = None) -> None:
+    """Wraps each pipeline step to record its wall time (the bench's own process only) and,
+    in ``peaks``, the process's peak memory (MB) once the step is done: the step after which
+    it grew is the one that set it."""
     for name, fn in list(runner.STEPS.items()):
 
         def timed(ctx: Any, _fn: Any = fn, _name: str = name) -> None:
@@ -30,6 +32,8 @@ def _timed_steps(timings: dict[str, float]) -> None:
                 _fn(ctx)
             finally:
                 timings[_name] = timings.get(_name, 0.0) + time.perf_counter() - t0
+                if peaks is not None:
+                    peaks[_name] = _peak_mb()
 
         runner.STEPS[name] = timed
 
@@ -42,7 +46,8 @@ def run_product(config: Path, job: str, today: date) -> dict[str, Any]:
 
     _start()
     timings: dict[str, float] = {}
-    _timed_steps(timings)
+    peaks: dict[str, float] = {"start": _peak_mb()}
+    _timed_steps(timings, peaks)
     normalize = sync_step.normalize
 
     def timed_normalize(*a: Any, **kw: Any) -> Any:
@@ -66,6 +71,7 @@ def run_product(config: Path, job: str, today: date) -> dict[str, Any]:
         "writes": {w.list_title: w.writes for w in result.writes},
         "failed_sources": [s.source for s in result.failed_sources],
         "steps": timings,
+        "step_peak_mb": peaks,
     }
 
 
@@ -79,6 +85,12 @@ def run_baseline(
 
 
 _MARK: dict[str, Any] = {}
+
+
+def _peak_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 BASELINE_JOBS = ("baseline", "baseline-read", "fair-baseline", "fair-baseline-read")
 
 

@@ -68,15 +68,37 @@ class Table:
 
     def frame(self, rows: list[dict]) -> pd.DataFrame:
         """Builds a frame with exactly this table's columns and dtypes; missing values become NA."""
-        df = pd.DataFrame(rows, columns=self.column_names)
+        return self.typed(pd.DataFrame(rows, columns=self.column_names))
+
+    def typed(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` (this table's columns, any dtypes) with the table's dtypes; NA for missing.
+
+        Builds from columns as well as rows (``frame``): a frame of lists per column, or one
+        concatenated from parts, is typed without a detour through a dict per row. ``df`` is
+        typed in place and returned.
+        """
         for c in self.columns:
-            if c.type == "datetime":
-                df[c.name] = pd.to_datetime(df[c.name], utc=True)
-            elif c.type in ("date", "list"):
-                df[c.name] = df[c.name].astype(object).where(df[c.name].notna(), None)
-            else:
-                df[c.name] = df[c.name].astype(_DTYPES[c.type])
+            df[c.name] = typed_column(c, df[c.name])
         return df
+
+    def frame_of_columns(self, columns: dict[str, list]) -> pd.DataFrame:
+        """A frame from one list of values per column, each typed as it is taken (and the list
+        emptied), so the untyped values of only one column exist at a time."""
+        typed: dict[str, pd.Series] = {}
+        for c in self.columns:
+            values = columns.pop(c.name)
+            typed[c.name] = typed_column(c, pd.Series(values, dtype=object))
+            values.clear()
+        return pd.DataFrame(typed, columns=self.column_names)
+
+
+def typed_column(column: Column, values: pd.Series) -> pd.Series:
+    """``values`` with ``column``'s dtype; NA (None for dates and lists) where missing."""
+    if column.type == "datetime":
+        return pd.to_datetime(values, utc=True)
+    if column.type in ("date", "list"):
+        return values.astype(object).where(values.notna(), None)
+    return values.astype(_DTYPES[column.type])
 
 
 def _source_columns() -> tuple[Column, ...]:

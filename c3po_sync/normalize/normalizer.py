@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from c3po_sync.model.schema import DOCUMENTS, TABLES
+from c3po_sync.model.compact import share_repeated
+from c3po_sync.model.schema import DOCUMENTS, TABLES, Table
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.normalize.dates import parse_datetime
 from c3po_sync.normalize.documents import (
@@ -253,7 +254,7 @@ def _document_frame(
 def _report_unknown_keys(
     known: KnownKeys,
     documents: pd.DataFrame,
-    assets: list[dict[str, Any]],
+    assets: pd.DataFrame,
     pairs: list[tuple[SourceBatch, SourceMapping]],
     q: Quarantine,
 ) -> None:
@@ -263,18 +264,12 @@ def _report_unknown_keys(
     by_source = {(b.ref.site, b.ref.list_title): (b, m) for b, m in pairs}
     docs = documents[documents["project_key"].notna()]
     orphan_docs = docs[~known.known(docs["project_key"]).astype(bool)]
-    orphan_assets = [
-        a
-        for a in assets
-        if a.get("project_key") and not known.canon.get(str(a["project_key"]).casefold())
-    ]
+    keyed = assets[assets["project_key"].fillna("") != ""]
+    orphan_assets = keyed[~known.known(keyed["project_key"]).astype(bool)]
+    columns = ["source_site", "source_list", "source_item_id", "project_key"]
     rows = [
-        (r["source_site"], r["source_list"], r["source_item_id"], r["project_key"])
-        for r in orphan_docs.to_dict("records")
-    ] + [
-        (a["source_site"], a["source_list"], a["source_item_id"], a["project_key"])
-        for a in assets
-        if a in orphan_assets
+        *orphan_docs[columns].itertuples(index=False, name=None),
+        *orphan_assets[columns].itertuples(index=False, name=None),
     ]
     for site, lst, item_id, key in rows:
         batch, m = by_source[(site, lst)]
@@ -309,12 +304,17 @@ def normalize(
 ) -> CanonicalTables:
     """Builds the canonical tables from one run's batches; never raises on a bad value.
 
+    Each batch's records are iterated once, one source at a time, and not kept: a batch
+    whose records stay in the raw cache (sources.incremental.StoredRecords) is loaded, turned
+    into rows and released before the next, so memory follows the largest source.
+
     Projects are built first so documents can be linked by name against the known keys.
     ``known_keys``: projects kept from a source not re-read this run (pipeline.carry), which
     documents and assets may still name.
     """
     q = Quarantine()
-    rows: dict[str, list[dict[str, Any]]] = {"projects": [], "status_reports": [], "assets": []}
+    # Each source's rows become a frame as soon as it is done (no dict per row kept).
+    parts: dict[str, list[pd.DataFrame]] = {"status_reports": [], "assets": []}
     project_rows: list[tuple[SourceBatch, SourceMapping, dict[str, Any]]] = []
     pairs = _pair(batches, mappings)
     for batch, m in pairs:
@@ -326,15 +326,15 @@ def normalize(
                 if r.get("portfolio") is None:
                     r["portfolio"] = m.portfolio
             project_rows += [(batch, m, r) for r in built]
-        elif m.target == "assets":
+            continue
+        if m.target == "assets":
             for r in built:
                 if r.get("asset_id") is None:
                     r["asset_id"] = f"{batch.ref.site}/{batch.ref.list_title}/{r['source_item_id']}"
-            rows["assets"] += built
-        else:
-            rows[m.target] += built
-    rows["projects"] = _dedupe_projects(project_rows, q)
-    known = KnownKeys([*(r["project_key"] for r in rows["projects"]), *known_keys])
+        parts[m.target].append(TABLES[m.target].frame(built))
+    projects = _dedupe_projects(project_rows, q)
+    del project_rows
+    known = KnownKeys([*(r["project_key"] for r in projects), *known_keys])
     doc_frames = []
     for batch, m in pairs:
         if m.target != "documents":
@@ -345,15 +345,26 @@ def normalize(
         doc_frames.append(frame)
         if m.status_reports is not None:
             tz = ZoneInfo(m.time_zone or batch.time_zone or "UTC")
-            rows["status_reports"] += status_report_rows(m.status_reports, frame, tz)
-    documents = pd.concat(doc_frames, ignore_index=True) if doc_frames else DOCUMENTS.empty()
-    _report_unknown_keys(known, documents, rows["assets"], pairs, q)
+            reports = status_report_rows(m.status_reports, frame, tz)
+            parts["status_reports"].append(TABLES["status_reports"].frame(reports))
+    documents = _concat(DOCUMENTS, doc_frames)
+    assets = _concat(TABLES["assets"], parts.pop("assets"))
+    del doc_frames
+    _report_unknown_keys(known, documents, assets, pairs, q)
     if q.rows:
         log.info("normalize: %d values quarantined", len(q.rows))
+    # Each value read is a string of its own; repeats (sites, keys, types, authors) are held
+    # once from here on, for the rules, the sinks and the snapshot alike.
     return CanonicalTables(
-        projects=TABLES["projects"].frame(rows["projects"]),
-        documents=documents,
-        status_reports=TABLES["status_reports"].frame(rows["status_reports"]),
-        assets=TABLES["assets"].frame(rows["assets"]),
-        quarantine=TABLES["quarantine"].frame(q.rows),
+        projects=share_repeated(TABLES["projects"].frame(projects)),
+        documents=share_repeated(documents),
+        status_reports=share_repeated(_concat(TABLES["status_reports"], parts["status_reports"])),
+        assets=share_repeated(assets),
+        quarantine=share_repeated(TABLES["quarantine"].frame(q.rows)),
     )
+
+
+def _concat(table: Table, frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The sources' frames of one table, in source order (each already has its dtypes)."""
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else table.empty()

@@ -138,7 +138,8 @@ def merge(fresh: CanonicalTables, carried: CanonicalTables) -> CanonicalTables:
             setattr(out, name, new)
             continue
         both = old if new.empty else pd.concat([new, old], ignore_index=True)
-        setattr(out, name, TABLES[name].frame(both.to_dict("records")))
+        table = TABLES[name]
+        setattr(out, name, table.typed(both.reindex(columns=table.column_names)))
     return out
 
 

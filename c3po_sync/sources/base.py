@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -49,11 +50,16 @@ class RawRecord:
 
 @dataclass
 class SourceBatch:
-    """Everything one source yielded in one run, with its schema and its time zone."""
+    """Everything one source yielded in one run, with its schema and its time zone.
+
+    ``records`` may be a list held in memory or a view of records a store keeps
+    (``sources.incremental.StoredRecords``), read each time it is iterated and never held, so
+    a run holds one source's raw records at a time, not the tenant's.
+    """
 
     ref: SourceRef
     fields: list[FieldInfo]
-    records: list[RawRecord]
+    records: Sequence[RawRecord]
     deleted_ids: list[int] = field(default_factory=list)
     time_zone: str = "UTC"
     incremental: bool = False

@@ -3,16 +3,17 @@
 The adapters (m365) implement ``IncrementalSource`` and ``ChangeFeed``; the cache
 (``state.raw_cache.RawCache``) keeps each source's raw records, schema and paging position.
 Normalization always runs over the whole cached set, so an incremental run yields the same
-canonical tables as a full read.
+canonical tables as a full read; the batches hand it the cached records one source at a time
+(``StoredRecords``), never the whole tenant at once.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, overload, runtime_checkable
 
 from c3po_sync.errors import C3POError
 from c3po_sync.sources.base import FieldInfo, RawRecord, SourceBatch, SourceRef
@@ -168,6 +169,8 @@ class SourceCache(Protocol):
 
     def records(self, key: str) -> list[RawRecord]: ...
 
+    def count(self, key: str) -> int: ...
+
     def max_item_id(self, key: str) -> int: ...
 
 
@@ -179,6 +182,40 @@ class SourceState:
     schema: Schema
     complete: bool
     position: dict[str, Any] | None
+
+
+class StoredRecords(Sequence[RawRecord]):
+    """A source's records as the cache keeps them, read from it each time they are iterated.
+
+    The batches of a sync hold these instead of the records, so normalize loads one source at
+    a time and lets it go before the next: a run's memory follows its largest source, not the
+    tenant (issue 16, streaming reads).
+    """
+
+    def __init__(self, cache: SourceCache, key: str) -> None:
+        self._cache = cache
+        self._key = key
+        self._count: int | None = None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = self._cache.count(self._key)
+        return self._count
+
+    def __iter__(self) -> Iterator[RawRecord]:
+        return iter(self._cache.records(self._key))
+
+    @overload
+    def __getitem__(self, index: int) -> RawRecord: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[RawRecord]: ...
+
+    def __getitem__(self, index: int | slice) -> RawRecord | list[RawRecord]:
+        return self._cache.records(self._key)[index]
+
+    def __repr__(self) -> str:
+        return f"StoredRecords({self._key!r})"
 
 
 def source_key(ref: SourceRef) -> str:
@@ -206,8 +243,9 @@ class SiteSyncResult:
     full_reads: list[str] = field(default_factory=list)
     # Read through the change log with nothing in it for them: no item, list or field change.
     unchanged: set[str] = field(default_factory=set)
-    # Unchanged sources whose cached records were not loaded (``defer_unchanged``): a quiet
-    # night never needs them; the caller loads them with ``cache.records(key)`` if it does.
+    # Unchanged sources, when the caller asked (``defer_unchanged``): a quiet night needs
+    # nothing of them, not even their count. Every batch's records stay in the cache
+    # (``StoredRecords``) until normalize iterates them.
     deferred: set[str] = field(default_factory=set)
 
 
@@ -301,7 +339,7 @@ def _sync_sources(
             result.batches[key] = SourceBatch(
                 ref=source.ref,
                 fields=state.schema.field_infos(),
-                records=[] if defer else cache.records(key),
+                records=StoredRecords(cache, key),
                 time_zone=state.schema.time_zone,
                 incremental=not full,
             )

@@ -18,6 +18,7 @@ from c3po_sync.sources.incremental import (
     IncrementalSource,
     SiteSyncResult,
     SourceCache,
+    StoredRecords,
     source_key,
 )
 
@@ -79,14 +80,14 @@ def reconcile_site(
         except Exception as exc:  # one source failing must not stop the others
             synced.errors[key] = exc
             continue
-        records = cache.records(key)
-        after = {r.item_id: r.values for r in records}
+        after = {r.item_id: r.values for r in cache.records(key)}
         diff = SourceDifference(
             str(source.ref),
             missing=sorted(set(after) - set(before)),
             extra=sorted(set(before) - set(after)),
             stale=sorted(i for i in set(before) & set(after) if before[i] != after[i]),
         )
+        del before, after  # one source's two reads at a time
         if diff.count:
             logger.warning("reconcile: the incremental reads had missed %s", diff.describe())
         differences.append(diff)
@@ -94,7 +95,7 @@ def reconcile_site(
         synced.batches[key] = SourceBatch(
             ref=old.ref,
             fields=schema.field_infos(),
-            records=records,
+            records=StoredRecords(cache, key),
             time_zone=schema.time_zone,
             incremental=False,
         )

@@ -129,6 +129,13 @@ class RawCache:
             )
             return [_load(data) for (data,) in rows]
 
+    def count(self, key: str) -> int:
+        with self.store._read() as conn:
+            found = conn.execute(
+                select(func.count()).select_from(raw_records).where(raw_records.c.source_key == key)
+            ).scalar()
+        return int(found or 0)
+
     def max_item_id(self, key: str) -> int:
         with self.store._read() as conn:
             found = conn.execute(

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from c3po_sync.model.compact import mostly_distinct
 from c3po_sync.model.schema import Table
 
 KEY_SEP = "|"
+ROW_CHUNK = 5000  # rows serialised (and inserted) at a time
+_MEMO_PROBE = 4096  # rows after which a mostly distinct column stops being memoised
 
 
 def _json_default(value: Any) -> Any:
@@ -60,15 +64,48 @@ def frame_to_rows(table: Table, frame: pd.DataFrame) -> list[tuple[str, str]]:
     return out
 
 
-def rows_to_frame(table: Table, rows: list[str]) -> pd.DataFrame:
-    """Rebuilds a frame with the table's dtypes from the JSON rows ``frame_to_rows`` wrote."""
-    date_cols = [c.name for c in table.columns if c.type == "date"]
-    records = []
+def frame_row_chunks(
+    table: Table, frame: pd.DataFrame, size: int = ROW_CHUNK
+) -> Iterator[list[tuple[str, str]]]:
+    """``frame_to_rows`` a slice of ``size`` rows at a time, in row order: a snapshot is
+    written without ever holding every row's JSON at once."""
+    for start in range(0, len(frame), size):
+        yield frame_to_rows(table, frame.iloc[start : start + size])
+
+
+def rows_to_frame(table: Table, rows: Iterable[str]) -> pd.DataFrame:
+    """Rebuilds a frame with the table's dtypes from the JSON rows ``frame_to_rows`` wrote.
+
+    ``rows`` is consumed once (a database cursor streams them): values go straight into one
+    list per column, with no dict per row kept, and a value repeated down a text or date
+    column is held once (model.compact) while the column is built.
+    """
+    names = table.column_names
+    columns: dict[str, list[Any]] = {n: [] for n in names}
+    memos: dict[str, dict[Any, Any] | None] = {
+        c.name: {} for c in table.columns if c.type in ("str", "date")
+    }
+    dates = {c.name for c in table.columns if c.type == "date"}
+    loads = json.loads
+    seen = 0
     for text in rows:
-        rec = json.loads(text)
-        for name in date_cols:
+        rec = loads(text)
+        for name in names:
             value = rec.get(name)
             if value is not None:
-                rec[name] = date.fromisoformat(value[:10])
-        records.append(rec)
-    return table.frame(records)
+                memo = memos.get(name)
+                if memo is not None:
+                    value = memo.setdefault(value, value)
+            columns[name].append(value)
+        seen += 1
+        if seen == _MEMO_PROBE:
+            for name, memo in memos.items():
+                if memo is not None and mostly_distinct(len(memo), seen):
+                    memos[name] = None  # paths, URLs: a memo would cost more than it saves
+    for name in dates:
+        parsed: dict[str, date] = {}
+        columns[name] = [
+            None if v is None else parsed.get(v) or parsed.setdefault(v, date.fromisoformat(v[:10]))
+            for v in columns[name]
+        ]
+    return table.frame_of_columns(columns)

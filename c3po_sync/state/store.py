@@ -31,7 +31,7 @@ from c3po_sync.state.changelog import chunks as _chunks
 from c3po_sync.state.evaluations import EvaluationsMixin
 from c3po_sync.state.history import FindingsDelta
 from c3po_sync.state.runs import OUTCOMES, RunNotFoundError, RunsMixin
-from c3po_sync.state.serialize import frame_to_rows, rows_to_frame
+from c3po_sync.state.serialize import frame_row_chunks, frame_to_rows, rows_to_frame
 from c3po_sync.state.write_log import WriteLogMixin
 
 logger = logging.getLogger(__name__)
@@ -137,13 +137,13 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
     ) -> None:
         """Stores the run's canonical tables, replacing any earlier save of the same run.
 
-        ``at``: the run's "as of" instant (one clock per run); now when not given.
+        ``at``: the run's "as of" instant (one clock per run); now when not given. Rows are
+        serialised and inserted a chunk at a time inside the one transaction, so saving holds
+        one chunk's JSON, not the tenant's, and a run killed meanwhile leaves no half snapshot.
         """
         at = at or _now()
-        batches = {
-            name: frame_to_rows(TABLES[name], getattr(tables, name)) for name in SNAPSHOT_TABLES
-        }
-        counts = {name: len(rows) for name, rows in batches.items()}
+        counts = {name: len(getattr(tables, name)) for name in SNAPSHOT_TABLES}
+        versioned: dict[str, list[tuple[str, str]]] = {}
         with self._write() as conn:
             conn.execute(delete(t.snapshot_rows).where(t.snapshot_rows.c.run_id == run_id))
             conn.execute(delete(t.snapshots).where(t.snapshots.c.run_id == run_id))
@@ -151,22 +151,26 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
                 t.snapshots.insert(),
                 {"run_id": run_id, "saved_at": at, "counts": json.dumps(counts)},
             )
-            for name, rows in batches.items():
-                if rows:
+            for name in SNAPSHOT_TABLES:
+                row_no = 0
+                for rows in frame_row_chunks(TABLES[name], getattr(tables, name)):
                     conn.execute(
                         t.snapshot_rows.insert(),
                         [
                             {
                                 "run_id": run_id,
                                 "table_name": name,
-                                "row_no": i,
+                                "row_no": row_no + i,
                                 "row_key": key,
                                 "data": data,
                             }
                             for i, (key, data) in enumerate(rows)
                         ],
                     )
-            changelog.fold(conn, run_id, at, batches)
+                    row_no += len(rows)
+                    if name in changelog.VERSIONED_TABLES:
+                        versioned.setdefault(name, []).extend(rows)
+            changelog.fold(conn, run_id, at, versioned)
         logger.info("run %d snapshot saved: %s", run_id, counts)
 
     def fold_history(self, run_id: int, tables: CanonicalTables, at: datetime) -> None:
@@ -178,7 +182,12 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
             changelog.fold(conn, run_id, at, rows)
 
     def load_snapshot(self, run_id: int) -> CanonicalTables:
-        """The canonical tables saved for ``run_id``, with the schema's dtypes restored."""
+        """The canonical tables saved for ``run_id``, with the schema's dtypes restored.
+
+        Each table's rows stream from the database into its columns (``rows_to_frame``): no
+        list of every row's JSON, nor a dict per row, is held while the frames are built.
+        """
+        frames: dict[str, pd.DataFrame] = {}
         with self._read() as conn:
             if (
                 conn.execute(
@@ -187,17 +196,14 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
                 is None
             ):
                 raise RunNotFoundError(f"no snapshot for run {run_id} in {self._where()}")
-            rows = conn.execute(
-                select(t.snapshot_rows.c.table_name, t.snapshot_rows.c.data)
-                .where(t.snapshot_rows.c.run_id == run_id)
-                .order_by(t.snapshot_rows.c.table_name, t.snapshot_rows.c.row_no)
-            ).all()
-        by_table: dict[str, list[str]] = {name: [] for name in SNAPSHOT_TABLES}
-        for name, data in rows:
-            by_table.setdefault(name, []).append(data)
-        return CanonicalTables(
-            **{name: rows_to_frame(TABLES[name], by_table[name]) for name in SNAPSHOT_TABLES}
-        )
+            for name in SNAPSHOT_TABLES:
+                rows = conn.execute(
+                    select(t.snapshot_rows.c.data)
+                    .where(t.snapshot_rows.c.run_id == run_id, t.snapshot_rows.c.table_name == name)
+                    .order_by(t.snapshot_rows.c.row_no)
+                )
+                frames[name] = rows_to_frame(TABLES[name], (data for (data,) in rows))
+        return CanonicalTables(**frames)
 
     def latest_snapshot_run(self, before_run: int | None = None) -> int | None:
         """The newest run with a snapshot, optionally strictly before ``before_run``."""

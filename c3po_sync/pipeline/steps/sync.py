@@ -12,6 +12,7 @@ from c3po_sync.normalize.mapping import SourceMapping
 from c3po_sync.pipeline.carry import carry_over, merge, record_reads, save_stale
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.pipeline.failures import RUN_FAILURE_TEXT, RunFailureKind, RunLevelError, classify
+from c3po_sync.pipeline.heap import give_back_free_memory, tune_for_frames, tune_for_reading
 from c3po_sync.pipeline.quiet import can_skip_normalize, remember_tables, stored_counts
 from c3po_sync.pipeline.result import RunResult, SourceOutcome
 from c3po_sync.sources.base import Source, SourceBatch, SourceRef
@@ -34,6 +35,7 @@ def run_sync(ctx: RunContext) -> None:
     # Unchanged sources' records stay in the cache unless the run turns out to need them.
     deferred: dict[int, str] = {}
     ctx.defer_unchanged = can_skip_normalize(ctx)
+    tune_for_reading()
 
     def read_site(indexes: list[int]) -> None:
         started = time.monotonic()
@@ -69,15 +71,16 @@ def run_sync(ctx: RunContext) -> None:
         else:
             batches.append(batch)
             used.append(mapping)
+    tune_for_frames()
     check_run_level(result)
     if ctx.defer_unchanged and not failed and len(deferred) == len(mappings):
         _quiet_sync(ctx, [m.ref for m in used])
         return
-    for i, key in deferred.items():  # something changed: normalize needs every source's rows
+    for i in deferred:  # something changed: normalize reads every source, these included
         batch = outcomes[i][0]
         assert batch is not None
-        batch.records = cache.records(key)
         result.sources[i].records = len(batch.records)
+    give_back_free_memory()  # the pages read are gone; normalize starts from what is held
     # What could not be read keeps its last good rows (and says so), never "gone".
     carried, stale = carry_over(ctx.store, result.run_id, failed)
     fresh = normalize(batches, used, known_keys=carried.projects["project_key"].dropna())
@@ -93,6 +96,7 @@ def run_sync(ctx: RunContext) -> None:
     }
     result.quarantined = len(tables.quarantine)
     ctx.store.save_snapshot(result.run_id, tables, at=ctx.as_of)
+    give_back_free_memory()  # normalize's rows and the snapshot's chunks are gone too
     prune_snapshots(ctx)
     record_reads(ctx.store, [m.ref for m in used], ctx.as_of)
     save_stale(ctx.store, stale)
@@ -194,7 +198,8 @@ def _read_site(
         if key in synced.errors:
             out[i] = _failed(mapping, synced.errors[key])
         else:
-            out[i] = _checked(mapping, synced.batches[key])
+            # A deferred source is counted only if the night turns out not to be quiet.
+            out[i] = _checked(mapping, synced.batches[key], count=key not in synced.deferred)
             if key in synced.deferred:
                 deferred[i] = key
     return out
@@ -208,14 +213,14 @@ def _read_one(source: Source, mapping: SourceMapping) -> Outcome:
     return _checked(mapping, batch)
 
 
-def _checked(mapping: SourceMapping, batch: SourceBatch) -> Outcome:
+def _checked(mapping: SourceMapping, batch: SourceBatch, *, count: bool = True) -> Outcome:
     name = str(mapping.ref)
     try:
         check_drift(mapping, batch.fields)
     except SchemaDriftError as e:
         log.error("%s", e)
         return None, SourceOutcome(name, error=str(e), kind="data")
-    return batch, SourceOutcome(name, records=len(batch.records))
+    return batch, SourceOutcome(name, records=len(batch.records) if count else 0)
 
 
 def _failed(mapping: SourceMapping, e: Exception) -> Outcome:
