@@ -84,6 +84,22 @@ class CostRow:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+def rows_written(row: CostRow) -> int:
+    return sum((row.detail.get("writes") or {}).values())
+
+
+def new_day_minimum(sites: int, row: CostRow) -> Cost:
+    """A new day with no source change still has work the day brings: findings and assets
+    that cross a date (a status falls stale, support ends) change hub rows, and the auditors'
+    workbook is dated. Its minimum is the change logs, those rows' writes and one upload."""
+    rows = rows_written(row)
+    return Cost(
+        requests=sites + 1 + math.ceil(rows / BATCH) + 1,
+        operations=sites + 1 + rows + 1,
+        units=sites + 1 + 2 * rows + 2,
+    )
+
+
 def server_cost(snapshot: dict[str, Any]) -> Cost:
     """From ``ServerStats.snapshot()``: a ``$batch`` is one request but its operations each."""
     cost = Cost()
@@ -221,8 +237,11 @@ class NightlyCostBench:
         idle, _ = self._measure(
             server, runner, config, "idle nightly, next day", "nightly", next_day
         )
-        idle.minimum = Cost(sites + 2, sites + 2, sites + 1 + 2)
-        idle.minimum_note = "change logs (sites + hub) + the day's upload"
+        idle.minimum = new_day_minimum(sites, idle)
+        idle.minimum_note = (
+            "change logs (sites + hub), the hub rows that fall due with the day in ⌈rows/100⌉ "
+            "batches, the day's upload"
+        )
         self.rows.append(idle)
 
         changed = change_items(tenant, lists, 0.01, self.seed)
@@ -361,11 +380,12 @@ def cost_targets(rows: list[CostRow], facts: dict[str, Any]) -> str:
         if r is None:
             continue
         allowed = sites.get(1.0, 0) + 1 + (2 if "next" in name else 0)
+        due = f"; {rows_written(r)} hub rows fell due with the day" if "next" in name else ""
         add(
             f"{name} at city size: ≤ 1 request per source site + 1 hub change-log read"
             + (" + the day's upload" if "next" in name else ""),
             f"{r.cost.requests} requests ({sites.get(1.0, 0)} source sites; upload counted as "
-            f"its 2 requests); routes {r.detail.get('routes')}",
+            f"its 2 requests{due}); routes {r.detail.get('routes')}",
             r.cost.requests <= allowed,
         )
         add(f"{name} at city size: < 1 CPU s", f"{r.cpu_s:.2f} CPU s", r.cpu_s < 1)
@@ -381,10 +401,13 @@ def cost_targets(rows: list[CostRow], facts: dict[str, Any]) -> str:
             add(f"{r.scale:g}×: first run wall ≤ 1.2 × RU ÷ budget",
                 f"{r.wall_s:.0f}s vs {floor:.0f}s floor ({r.cost.units} RU): "
                 f"{r.wall_s / floor:.2f}×", r.wall_s <= 1.2 * floor)  # fmt: skip
-    for r in rows:
-        if r.name.startswith("first nightly"):
-            add(f"{r.scale:g}×: peak memory < 400 MB (first nightly)", f"{r.peak_mb:.0f} MB",
-                r.peak_mb < 400)  # fmt: skip
+    peaks: dict[float, CostRow] = {}
+    for r in rows:  # the issue's memory target holds for every nightly row of a size
+        if r.scale not in peaks or r.peak_mb > peaks[r.scale].peak_mb:
+            peaks[r.scale] = r
+    for scale, r in sorted(peaks.items()):
+        add(f"{scale:g}×: peak memory < 400 MB (every nightly row)",
+            f"{r.peak_mb:.0f} MB ({r.name})", r.peak_mb < 400)  # fmt: skip
     for r in rows:
         if r.baseline is not None:
             ratio = r.baseline.ratio(r.cost)

@@ -8,6 +8,7 @@ from c3po_sync.bench.nightly_cost import (
     Cost,
     CostRow,
     join_baseline,
+    new_day_minimum,
     render_cost,
     rows_from_json,
     rows_to_json,
@@ -50,3 +51,12 @@ def test_baseline_only_rows_join_the_product_rows_of_their_size_and_name():
         (2.0, None),  # no baseline run at 2×: no ratio, never a borrowed one
         (4.0, Cost(1, 1, 1)),  # nothing to join: kept, so a lone baseline run still shows
     ]
+
+
+def test_a_new_days_minimum_counts_the_rows_that_fall_due_and_one_upload():
+    quiet = CostRow(1.0, "idle nightly, next day", Cost(24, 24, 25), detail={"writes": {}})
+    due = CostRow(1.0, "idle nightly, next day", Cost(40, 200, 380),
+                  detail={"writes": {"Compliance Findings": 120, "IT Assets": 30}})  # fmt: skip
+    assert new_day_minimum(21, quiet) == Cost(23, 23, 24)  # change logs + the upload
+    # 150 rows: two batches of 100, each row an operation at 2 RU
+    assert new_day_minimum(21, due) == Cost(21 + 1 + 2 + 1, 21 + 1 + 150 + 1, 21 + 1 + 300 + 2)
