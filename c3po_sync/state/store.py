@@ -181,11 +181,15 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
         with self._write() as conn:
             changelog.fold(conn, run_id, at, rows)
 
-    def load_snapshot(self, run_id: int) -> CanonicalTables:
+    def load_snapshot(
+        self, run_id: int, tables: Iterable[str] = SNAPSHOT_TABLES
+    ) -> CanonicalTables:
         """The canonical tables saved for ``run_id``, with the schema's dtypes restored.
 
         Each table's rows stream from the database into its columns (``rows_to_frame``): no
         list of every row's JSON, nor a dict per row, is held while the frames are built.
+        ``tables`` narrows the load to what a caller reads (the others come back empty): the
+        council deltas read projects only, not the 50,000 documents beside them.
         """
         frames: dict[str, pd.DataFrame] = {}
         with self._read() as conn:
@@ -196,7 +200,7 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
                 is None
             ):
                 raise RunNotFoundError(f"no snapshot for run {run_id} in {self._where()}")
-            for name in SNAPSHOT_TABLES:
+            for name in tables:
                 rows = conn.execute(
                     select(t.snapshot_rows.c.data)
                     .where(t.snapshot_rows.c.run_id == run_id, t.snapshot_rows.c.table_name == name)

@@ -56,7 +56,7 @@ def tables_for_deltas(store: StateStore, run_id: int) -> CanonicalTables:
     """What the council deltas compare against: ``run_id``'s snapshot while it is kept, else
     its projects rebuilt from the change log (the deltas read projects only)."""
     try:
-        return store.load_snapshot(run_id)
+        return store.load_snapshot(run_id, tables=("projects",))
     except RunNotFoundError:
         with store.engine.connect() as conn:
             projects = changelog.as_of(conn, "projects", run_id)

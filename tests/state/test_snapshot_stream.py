@@ -104,3 +104,18 @@ def test_loading_holds_little_beyond_the_tables_it_builds(tmp_path) -> None:
             tracemalloc.stop()
     assert len(loaded.documents) == 3 * ROW_CHUNK
     assert (peak - base) < 2 * (kept - base), (peak - base, kept - base)
+
+
+def test_the_council_deltas_load_a_snapshots_projects_only(tmp_path) -> None:
+    """The deltas compare projects; the rollup loaded the base run's documents too (at 4× city
+    size 200,000 rows held for nothing while the workbook was built)."""
+    from c3po_sync.state import timeline
+
+    projects = _projects(40)
+    with StateStore(f"sqlite:///{tmp_path / 'state.db'}") as store:
+        store.save_snapshot(1, CanonicalTables(projects=projects, documents=_documents(50)), at=AT)
+        base = timeline.tables_for_deltas(store, 1)
+        whole = store.load_snapshot(1)
+    pd.testing.assert_frame_equal(base.projects, projects)
+    assert base.documents.empty and list(base.documents.columns) == DOCUMENTS.column_names
+    assert len(whole.documents) == 50  # the full load is unchanged
