@@ -267,7 +267,8 @@ def render_page(d: DashboardData) -> str:
         f"<title>{escape(d.title)} ({escape(who)})</title><style>{CSS}</style></head><body>"
         f"<header><h1>{escape(d.title)}</h1>"
         f'<p class="meta">{escape(who)} page. As of {d.as_of.isoformat()}; '
-        f"generated {escape(d.generated_at)}.</p>{notes}</header><main>"
+        f"generated {escape(d.generated_at)}. Republished when a figure changes: an older date "
+        f"means no figure has changed since.</p>{notes}</header><main>"
         f"{_projects_section(d)}{_changes_section(d)}{_scorecard_section(d)}"
         f"{_intake_section(d)}</main>"
         "<footer>Built by C3PO Sync from the PPM SharePoint sites; checked against the City's "

@@ -234,6 +234,9 @@ def test_internal_page_in_the_browser(built: Built, tmp_path: Path) -> None:
     assert "Maria Lopez" in text  # PPM names are internal
     assert "C3PO must manage: 2 request(s)" in text  # intake triage counted
     assert re.search(r"\d+% compliant", text)
+    # The hub's copy is republished only when a figure changes (steps/dashboard.py), so the page
+    # says what an old date means: nothing changed, not a night that did not run.
+    assert "an older date means no figure has changed since" in text
 
 
 def _private_values(built: Built) -> tuple[set[str], str]:

@@ -49,6 +49,7 @@ def _opted_out(ctx: RunContext) -> set[str]:
     """Keeps one settings row per PPM on the hub and reads who ticked "No Digest"."""
     tables = ctx.current_tables()
     sink = ctx.ports.list_sink
+    ctx.before_hub_write()  # the settings list is the notify job's own hub write
     sink.ensure_list(DIGEST_SETTINGS, dry_run=ctx.dry_run)
     report = sink.upsert(DIGEST_SETTINGS, settings_rows(tables.projects), dry_run=ctx.dry_run)
     ctx.result.writes.append(report)
