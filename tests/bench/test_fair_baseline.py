@@ -32,8 +32,10 @@ def test_a_list_of_exactly_one_page_is_read_once_and_the_read_ends(tmp_path: Pat
         got: list[SourceBatch] = []
         reader = threading.Thread(target=lambda: got.append(job.read(mapping)), daemon=True)
         reader.start()
-        reader.join(timeout=120)
-        assert not reader.is_alive(), "the read never ended (the $skip loop)"
+        # Judged on requests, not on time: the $skip loop re-asks the same page forever.
+        while reader.is_alive() and job.requests <= 10:
+            reader.join(0.05)
+        assert not reader.is_alive(), f"still reading after {job.requests} requests ($skip loop)"
         ids = [r.item_id for r in got[0].records]
         assert len(ids) == len(set(ids)) == 6
         assert job.requests == 3  # the fields, the full page, the empty page after it

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -14,6 +15,7 @@ from apscheduler.triggers.cron import CronTrigger
 from c3po_sync.config.jobs import load_jobs
 from c3po_sync.config.settings import load_settings
 from c3po_sync.scheduler import service
+from c3po_sync.scheduler.claims import ClaimingExecutor
 
 
 def record(config_path: str, job_id: str) -> str:
@@ -22,6 +24,19 @@ def record(config_path: str, job_id: str) -> str:
         f.write(f"{time.time():.3f} {os.getpid()} {config_path}\n")
     time.sleep(0.2)  # a run takes a while: the other scheduler wakes meanwhile
     return "ok"
+
+
+def log_fire_times() -> None:
+    """Appends "fire-time pid" for each fire time this scheduler submits once claimed: the test
+    judges "each fire time once" on the scheduled times, not on when the runs happened."""
+    submit = ClaimingExecutor._do_submit_job
+
+    def logged(self: ClaimingExecutor, job: object, run_times: list[datetime]) -> object:
+        with open(os.environ["C3PO_TEST_FIRES"] + ".times", "a") as f:
+            f.writelines(f"{t.isoformat()} {os.getpid()}\n" for t in run_times)
+        return submit(self, job, run_times)
+
+    ClaimingExecutor._do_submit_job = logged  # type: ignore[method-assign]
 
 
 def slow_link() -> None:
@@ -44,6 +59,7 @@ def main() -> None:
     service.cron_trigger = lambda schedule, where="": CronTrigger(second="*", timezone="UTC")
     service.JOB_FUNC = "one_scheduler:record"
     slow_link()
+    log_fire_times()
     service.serve(settings, config, jobs, ready=lambda: print("ready", flush=True))
 
 

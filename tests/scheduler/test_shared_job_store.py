@@ -48,18 +48,23 @@ def test_two_schedulers_sharing_postgresql_run_each_fire_time_once(tmp_path: Pat
         for proc, _ in procs:
             assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
         start = len(fires.read_text().splitlines())
+        times = Path(f"{fires}.times")
+        times.touch()
+        first = len(times.read_text().splitlines())
         # Wait for fires, not for a time: a loaded machine only makes this take longer.
         deadline = time.monotonic() + 120
-        while len(fires.read_text().splitlines()) - start < 4 and time.monotonic() < deadline:
+        while len(times.read_text().splitlines()) - first < 4 and time.monotonic() < deadline:
             time.sleep(0.2)
     finally:
         for proc, _ in procs:
             proc.send_signal(signal.SIGTERM)
         for proc, _ in procs:
             proc.wait(timeout=60)
+    # Judged on the scheduled fire times each scheduler submitted, not on the clock of the
+    # runs: a loaded machine may run two fire times in the same second, never one twice.
+    fired = Counter(ln.split()[0] for ln in times.read_text().splitlines()[first:])
+    assert max(fired.values()) == 1, fired  # no fire time ran twice
+    assert len(fired) >= 3, fired
     lines = [ln.split() for ln in fires.read_text().splitlines()][start:]
-    per_second = Counter(int(float(at)) for at, _, _ in lines)
-    assert len(per_second) >= 3, lines
-    assert max(per_second.values()) == 1, lines  # no fire time ran twice
     own = {str(p.pid): str(cfg) for p, cfg in procs}
     assert all(cfg == own[pid] for _, pid, cfg in lines)  # each ran with its own settings
