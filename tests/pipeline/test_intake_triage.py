@@ -7,15 +7,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from c3po_sync.config.jobs import Job
 from c3po_sync.config.settings import load_settings
 from c3po_sync.pipeline.prepare import prepare_run
 from c3po_sync.pipeline.result import RunResult
 from c3po_sync.rules.intake import MUST_MANAGE, NOT_NEEDED, SHOULD_ADVISE
-from c3po_sync.sandbox.demo import DEMO_ANCHOR, load_demo_tenant
-from c3po_sync.sandbox.server import SandboxServer
+from c3po_sync.sandbox.demo import DEMO_ANCHOR
 from c3po_sync.sinks.intake_list import INTAKE_TITLE, TRIAGE_NAMES
 from c3po_sync.wiring import run_prepared
 
@@ -71,16 +68,6 @@ CASES: list[tuple[str, dict[str, Any], str, str | None, bool]] = [
 ]
 
 
-@pytest.fixture()
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    tenant = load_demo_tenant()
-    with SandboxServer(tenant, port=0) as server:
-        monkeypatch.setenv("C3PO_SANDBOX_URL", server.url)
-        monkeypatch.setenv("C3PO_STATE_URL", f"sqlite:///{tmp_path / 'state.db'}")
-        monkeypatch.setenv("C3PO_OUTPUT_DIR", str(tmp_path / "out"))
-        yield server, tenant
-
-
 def _run(job: str = "intake", **kw: Any) -> RunResult:
     """``intake``: a job of the intake step alone (fast); else a job from jobs/."""
     name = "nightly" if job == "intake" else job
@@ -111,8 +98,8 @@ def _typed(item) -> dict[str, Any]:
     return {k: v for k, v in item.values.items() if k not in TRIAGE_NAMES}
 
 
-def test_each_criterion_fires_and_does_not(env) -> None:
-    _server, tenant = env
+def test_each_criterion_fires_and_does_not(demo_env) -> None:
+    _server, tenant = demo_env
     ids = _add_cases(tenant)
     result = _run("nightly")  # with a snapshot, so the portfolio's PPM can be suggested
     assert result.outcome == "ok", result.error
@@ -129,8 +116,8 @@ def test_each_criterion_fires_and_does_not(env) -> None:
     assert result.intake is not None and result.intake.requests == 5 + len(CASES)
 
 
-def test_second_run_writes_nothing_and_typed_values_are_kept(env) -> None:
-    server, tenant = env
+def test_second_run_writes_nothing_and_typed_values_are_kept(demo_env) -> None:
+    server, tenant = demo_env
     _add_cases(tenant)
     _run()
     lst = _intake(tenant)
@@ -150,8 +137,8 @@ def test_second_run_writes_nothing_and_typed_values_are_kept(env) -> None:
     assert writes == {}
 
 
-def test_a_request_edited_after_triage_is_triaged_again(env) -> None:
-    _server, tenant = env
+def test_a_request_edited_after_triage_is_triaged_again(demo_env) -> None:
+    _server, tenant = demo_env
     _run()
     lst = _intake(tenant)
     assert lst.items[2].values["TriageOutcome"] == NOT_NEEDED
@@ -162,8 +149,8 @@ def test_a_request_edited_after_triage_is_triaged_again(env) -> None:
     assert lst.items[2].values["CustomSoftware"] == "Yes"
 
 
-def test_project_only_on_accept_and_only_once(env) -> None:
-    _server, tenant = env
+def test_project_only_on_accept_and_only_once(demo_env) -> None:
+    _server, tenant = demo_env
     projects = _planning_projects(tenant)
     count = len(projects.items)
     _run()
@@ -184,8 +171,8 @@ def test_project_only_on_accept_and_only_once(env) -> None:
     assert not any(i.values.get("Key") == "REQ-1" for i in projects.items.values())
 
 
-def test_dry_run_triages_but_writes_nothing(env) -> None:
-    _server, tenant = env
+def test_dry_run_triages_but_writes_nothing(demo_env) -> None:
+    _server, tenant = demo_env
     lst = _intake(tenant)
     before = {i.id: dict(i.values) for i in lst.items.values()}
     count = len(_planning_projects(tenant).items)

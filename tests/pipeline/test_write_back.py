@@ -10,7 +10,7 @@ from c3po_sync.config.settings import load_settings
 from c3po_sync.m365.list_writer import SharePointListSink
 from c3po_sync.pipeline.prepare import prepare_run
 from c3po_sync.pipeline.result import RunResult
-from c3po_sync.sandbox.demo import DEMO_ANCHOR, load_demo_tenant
+from c3po_sync.sandbox.demo import DEMO_ANCHOR
 from c3po_sync.sandbox.server import SandboxServer
 from c3po_sync.sinks.hub_lists import ASSET_INVENTORY, HUB_LISTS, KNOWLEDGE, PORTFOLIO
 from c3po_sync.state.store import StateStore
@@ -19,16 +19,6 @@ from c3po_sync.wiring import run_prepared
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "config" / "sandbox.yaml"
 WRITE_METHODS = ("POST", "MERGE", "PATCH", "PUT", "DELETE")
-
-
-@pytest.fixture()
-def demo_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    tenant = load_demo_tenant()
-    with SandboxServer(tenant, port=0) as server:
-        monkeypatch.setenv("C3PO_SANDBOX_URL", server.url)
-        monkeypatch.setenv("C3PO_STATE_URL", f"sqlite:///{tmp_path / 'state.db'}")
-        monkeypatch.setenv("C3PO_OUTPUT_DIR", str(tmp_path / "out"))
-        yield server, tenant
 
 
 def _run(job: str = "nightly", **kw) -> RunResult:
