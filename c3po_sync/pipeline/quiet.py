@@ -17,14 +17,17 @@ only on evidence read *this* run; anything not known is treated as changed:
   since (only this product's own writes, counted against the write reports).
 - **the rollup upload** is skipped when today's workbook was already uploaded and nothing in
   it changed (no evaluation, no hub write: its date, figures and findings are the same).
-- **the intake read** is skipped when the hub's change log, read once for the whole run,
-  shows no change to the intake list since it was last read but the triage this product wrote
-  itself, and the triage's inputs (rules, mappings, the tables the PPMs come from) are those
-  it was triaged with: a new or edited request is triaged the night it arrives.
+- **the intake read** (``pipeline/intake_watch.py``) is skipped when the hub's change log,
+  read once for the whole run, shows no change to the intake list since it was last read but
+  the triage this product wrote itself, and the triage's inputs (rules, mappings, the tables
+  the PPMs come from) are those it was triaged with: a new or edited request is triaged the
+  night it arrives.
 
-The hub's change log is read once per run (:func:`hub_watch`), and the hub's rights are asked
-only right before the run's first hub write (``RunContext.before_hub_write``): a night with
-nothing to write costs one change-log read per source site and one for the hub.
+What was uploaded to the hub's libraries, and whether it is still there as uploaded, is kept
+by ``pipeline/upload_watch.py``. The hub's change log is read once per run (:func:`hub_watch`),
+and the hub's rights are asked only right before the run's first hub write
+(``RunContext.before_hub_write``): a night with nothing to write costs one change-log read per
+source site and one for the hub.
 """
 
 from __future__ import annotations
@@ -45,8 +48,6 @@ log = logging.getLogger(__name__)
 
 QUIET = "pipeline:quiet"  # checkpoint: inputs, day last evaluated, figures of the stored tables
 HUB_WATCH = "hub:watch"  # checkpoint: hub change token, list ids, rows last written, dirty lists
-INTAKE_WATCH = "hub:intake"  # checkpoint: token the intake was read after, our writes, summary
-PUBLISHED = "hub:published"  # checkpoint: library roots and the dashboard last uploaded
 
 
 def inputs_fingerprint(inputs: RunInputs) -> str:
@@ -233,7 +234,7 @@ class HubWatch:
             changes = log_.changes_since(str(stored))
         except ChangeTokenExpiredError as exc:
             log.info("hub change token refused (%s): diffing every hub list", exc)
-            watch.token = _try(log_.current_token)
+            watch.token = unknown_on_error(log_.current_token)
             return watch
         except Exception as exc:  # unknown is not "unedited": diff as before
             log.warning("hub change log unreadable (%s: %s): diffing every hub list",
@@ -269,11 +270,11 @@ class HubWatch:
         return (
             self.edited is not None
             and key not in self.schema_touched
-            and self.specs.get(key) == _spec_digest(spec)
+            and self.specs.get(key) == spec_digest(spec)
         )
 
     def ensured(self, spec: Any) -> None:
-        self.specs[spec.title.casefold()] = _spec_digest(spec)
+        self.specs[spec.title.casefold()] = spec_digest(spec)
 
     def nothing_edited(self) -> bool:
         """Nobody touched the lists since they were last written, and that write (or keep)
@@ -358,237 +359,19 @@ class HubWatch:
         return [WriteReport(t, unchanged=n, dry_run=dry) for t, n in self.rows.items()]
 
 
-def _spec_digest(spec: Any) -> str:
+def spec_digest(spec: Any) -> str:
     return hashlib.sha256(repr(spec).encode()).hexdigest()
 
 
-def _try(fn: Any) -> Any:
+def unknown_on_error(fn: Any) -> Any:
     try:
         return fn()
     except Exception:  # noqa: BLE001 - unknown stays unknown
         return None
 
 
-# ---- the intake list ---------------------------------------------------------------------------
-
-
-def triage_stamp(ctx: RunContext, ppms: dict[str, str] | None) -> dict[str, Any]:
-    """What a night's triage rests on besides the requests: the inputs, the snapshot the PPMs
-    were suggested from and (when this run holds the tables) those PPMs themselves."""
-    ppms_digest = (
-        hashlib.sha256(json.dumps(ppms, sort_keys=True).encode()).hexdigest()
-        if ppms is not None
-        else None
-    )
-    return {
-        "inputs": inputs_fingerprint(ctx.inputs),
-        "snapshot": ctx.store.latest_snapshot_run(before_run=ctx.result.run_id + 1),
-        "ppms": ppms_digest,
-    }
-
-
-def _intake_state(ctx: RunContext) -> dict[str, Any]:
-    value = ctx.store.get_checkpoint(INTAKE_WATCH)
-    return value if isinstance(value, dict) else {}
-
-
-def _intake_log(ctx: RunContext, spec: Any) -> tuple[list[SiteChanges], str] | None:
-    """This run's hub changes since the intake list was last read, up to the position the
-    hub's watch keeps now (before and past this run's list writes), and the list's id.
-
-    None when not known (no change log read this run, unreadable, or another run moved the
-    hub's token in between), or when the list is not as provisioned from ``spec``.
-    """
-    watch = ctx.hub_watch
-    if watch is None or watch.changes is None or watch.since is None:
-        return None
-    state = _intake_state(ctx)
-    list_id = state.get("list_id")
-    if not list_id or state.get("token") != watch.since or state.get("spec") != _spec_digest(spec):
-        return None
-    logs = [watch.changes, *([watch.after] if watch.after is not None else [])]
-    if any(changes.schema_touched(str(list_id)) for changes in logs):
-        return None
-    return logs, str(list_id)
-
-
-def intake_provisioned(ctx: RunContext, spec: Any) -> bool:
-    """The intake list was provisioned from ``spec`` and its schema is untouched since."""
-    return _intake_log(ctx, spec) is not None
-
-
-def intake_untouched(ctx: RunContext, spec: Any) -> bool:
-    """The hub's change log, read this run, shows no change to the intake list since it was
-    last read but the triage writes this product made itself (their change rows counted
-    against those writes). Unknown is touched."""
-    seen = _intake_log(ctx, spec)
-    if seen is None:
-        return False
-    logs, list_id = seen
-    ours = int(_intake_state(ctx).get("written") or 0)
-    return sum(changes.item_rows.get(list_id, 0) for changes in logs) == ours
-
-
-def _hub_token(ctx: RunContext) -> str | None:
+def hub_token(ctx: RunContext) -> str | None:
     """Where the hub's watch keeps its change-log position now (after this run's writes)."""
     state = ctx.store.get_checkpoint(HUB_WATCH)
     token = state.get("token") if isinstance(state, dict) else None
     return str(token) if token else None
-
-
-def stored_triage(ctx: RunContext, spec: Any, stamp: dict[str, Any]) -> dict[str, Any] | None:
-    """The last triage's summary when reading the intake list again would find and decide
-    the same: untouched (:func:`intake_untouched`), triaged with the same inputs and PPMs, and
-    nothing left to retry (a problem, a request edited while it was triaged). The list's
-    position in the hub's change log moves on to this run's (not in a dry run)."""
-    state = _intake_state(ctx)
-    last = state.get("stamp") or {}
-    same_ppms = last.get("snapshot") == stamp["snapshot"] or (
-        stamp["ppms"] is not None and last.get("ppms") == stamp["ppms"]
-    )
-    summary = state.get("summary")
-    token = _hub_token(ctx)
-    if not (
-        intake_untouched(ctx, spec)
-        and last.get("inputs") == stamp["inputs"]
-        and same_ppms
-        and isinstance(summary, dict)
-        and token
-    ):
-        return None
-    if not ctx.dry_run:  # what was seen up to the watch's position: nothing of anyone's
-        now = {**stamp, "ppms": stamp["ppms"] or last.get("ppms")}  # same triage, these inputs
-        ctx.store.set_checkpoint(
-            INTAKE_WATCH, {**state, "token": token, "written": 0, "stamp": now}
-        )
-    return summary
-
-
-def remember_triage(
-    ctx: RunContext,
-    spec: Any,
-    stamp: dict[str, Any],
-    summary: dict[str, Any],
-    written: int,
-    settled: bool,
-) -> None:
-    """After a full read of the intake list (not in a dry run): where in the hub's change log
-    it was read, the triage writes made, and what was decided. ``settled``: nothing to retry;
-    otherwise the list is read again next run whatever its change log says."""
-    if ctx.dry_run:
-        return
-    token = _hub_token(ctx)
-    hub_log = ctx.ports.hub_changes
-    list_id = _intake_state(ctx).get("list_id")
-    if ctx.hub_watch is None or not token or hub_log is None or not settled:
-        ctx.store.set_checkpoint(INTAKE_WATCH, {"list_id": list_id})  # read again next run
-        return
-    if not list_id:  # once: the list's id, to find it in the change log
-        list_id = (_try(hub_log.list_ids) or {}).get(spec.title.casefold())
-    ctx.store.set_checkpoint(
-        INTAKE_WATCH,
-        {
-            "token": token,
-            "list_id": list_id,
-            "spec": _spec_digest(spec),
-            "written": written,
-            "stamp": stamp,
-            "summary": summary,
-        },
-    )
-
-
-# ---- what was uploaded to the hub's libraries -------------------------------------------------
-
-
-def _published(ctx: RunContext) -> dict[str, Any]:
-    value = ctx.store.get_checkpoint(PUBLISHED)
-    return value if isinstance(value, dict) else {}
-
-
-def _hub_structure_known(ctx: RunContext, state: dict[str, Any]) -> HubWatch | None:
-    """This run's watch when its change log was read and shows no list or field changed on
-    the hub since ``state`` was recorded; else None."""
-    watch = ctx.hub_watch
-    if watch is None or watch.changes is None or state.get("epoch") != watch.epoch:
-        return None
-    return watch
-
-
-def known_root(ctx: RunContext, library: str) -> str | None:
-    """The library's root folder as an upload last returned it, while the hub's change log
-    (read this run) shows no list or field changed on the hub since; else None (read it)."""
-    state = _published(ctx)
-    if _hub_structure_known(ctx, state) is None:
-        return None
-    root = (state.get("roots") or {}).get(library)
-    return str(root) if root else None
-
-
-def library_untouched(ctx: RunContext, library: str) -> bool:
-    """The hub's change log, read this run, shows no change to ``library``'s files since the
-    last run that reached the uploads but this product's own uploads (counted): what it
-    uploaded there is still there as uploaded."""
-    state = _published(ctx)
-    watch = _hub_structure_known(ctx, state)
-    list_id = (state.get("ids") or {}).get(library)
-    if watch is None or not list_id or not state.get("token") or state["token"] != watch.since:
-        return False
-    ours = (state.get("uploads") or {}).get(library)
-    logs = [watch.changes, *([watch.after] if watch.after is not None else [])]
-    rows = sum(changes.item_rows.get(str(list_id), 0) for changes in logs if changes)
-    return ours is not None and rows == int(ours)
-
-
-def note_upload(ctx: RunContext, library: str, url: str, **shown: Any) -> None:
-    """One file uploaded to ``library`` at ``url`` this run; ``shown``: what it shows (the
-    dashboard's digest), kept with the run's uploads by :func:`remember_uploads`."""
-    watch = ctx.hub_watch
-    if watch is None:
-        return
-    watch.uploaded[library] = watch.uploaded.get(library, 0) + 1
-    watch.upload_urls[library] = url
-    watch.published.update(shown)
-
-
-def remember_uploads(ctx: RunContext) -> None:
-    """After a step's uploads, or a run that found its uploads still as they were (not in a
-    dry run): each library's root folder (from a URL uploaded there), how many files this run
-    put there, where the hub's change log stands, and what the uploads show, for the next run.
-    """
-    watch = ctx.hub_watch
-    if ctx.dry_run or watch is None:
-        return
-    state = _published(ctx)
-    token = _hub_token(ctx)
-    if token is None:  # the hub's position is not kept: the next run cannot vouch for these
-        ctx.store.set_checkpoint(PUBLISHED, {})
-        return
-    same = state.get("epoch") == watch.epoch
-    roots = dict(state.get("roots") or {}) if same else {}
-    ids = dict(state.get("ids") or {}) if same else {}
-    for library, url in watch.upload_urls.items():
-        roots[library] = url.rsplit("/", 1)[0]
-    hub_log = ctx.ports.hub_changes
-    if hub_log is not None and any(lib not in ids for lib in watch.uploaded):
-        titles = _try(hub_log.list_ids) or {}  # once while the hub's lists stay as they are
-        ids.update(
-            {lib: titles[lib.casefold()] for lib in watch.uploaded if lib.casefold() in titles}
-        )
-    uploads = {lib: watch.uploaded.get(lib, 0) for lib in {*ids, *watch.uploaded}}
-    ctx.store.set_checkpoint(
-        PUBLISHED,
-        {
-            **state,
-            **watch.published,
-            "epoch": watch.epoch,
-            "roots": roots,
-            "ids": ids,
-            "token": token,
-            "uploads": uploads,
-        },
-    )
-
-
-def published(ctx: RunContext, key: str) -> Any:
-    return _published(ctx).get(key)

@@ -18,7 +18,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from c3po_sync.pipeline.context import RunContext
-from c3po_sync.pipeline.quiet import known_root, library_untouched, note_upload, published
+from c3po_sync.pipeline.upload_watch import known_root, library_untouched, note_upload, published
 from c3po_sync.private_files import private_dir
 from c3po_sync.rules.intake import OUTCOMES
 from c3po_sync.sinks.dashboard_data import dashboard_data, public_view
@@ -33,7 +33,7 @@ PUBLIC_JSON = "c3po-dashboard.json"
 PUBLIC_CSV = "c3po-dashboard-projects.csv"
 WEB_INDEX = "index.html"
 UPLOADS = 4  # the two pages, the JSON and the CSV: what each build uploads to the hub
-DIGEST = "dashboard"  # what the hub's copy shows, but its dates (quiet.published)
+DIGEST = "dashboard"  # what the hub's copy shows, but its dates (upload_watch.published)
 
 
 def dashboard_library(ctx: RunContext) -> str:

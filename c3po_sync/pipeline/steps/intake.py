@@ -19,7 +19,7 @@ from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.normalize.mapping import SourceMapping
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.pipeline.failures import RunLevelError
-from c3po_sync.pipeline.quiet import (
+from c3po_sync.pipeline.intake_watch import (
     intake_provisioned,
     remember_triage,
     stored_triage,

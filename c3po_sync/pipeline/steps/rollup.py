@@ -8,14 +8,9 @@ import pandas as pd
 
 from c3po_sync.pipeline.carry import stale_projects
 from c3po_sync.pipeline.context import RunContext
-from c3po_sync.pipeline.quiet import (
-    library_untouched,
-    note_upload,
-    remember_rollup,
-    remember_uploads,
-    rollup_current,
-)
+from c3po_sync.pipeline.quiet import remember_rollup, rollup_current
 from c3po_sync.pipeline.steps.dashboard import dashboard_library, publish_dashboard
+from c3po_sync.pipeline.upload_watch import library_untouched, note_upload, remember_uploads
 from c3po_sync.private_files import private_dir
 from c3po_sync.rules.deltas import compute_deltas
 from c3po_sync.rules.matrix import compliance_matrix
