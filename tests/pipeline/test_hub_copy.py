@@ -124,25 +124,35 @@ def test_a_changed_night_sends_only_its_changed_rows_and_a_hand_edit_forces_the_
 def test_writes_whose_answers_were_lost_leave_the_copy_in_doubt_and_the_next_night_reads(
     demo,
 ) -> None:
-    """Every hub ``$batch`` is applied but its answer cut off: the writer re-reads and
-    re-plans, and the stored copy is not vouched for; the next night that writes reads the
-    lists back instead of trusting it (trusting it would add its rows a second time)."""
+    """A new project's rows are added but every hub ``$batch`` answer is cut off: the writer
+    re-reads and re-plans (nothing is sent twice), and the stored copy is left in doubt. The
+    next night that writes reads the list back instead of trusting the copy, which does not
+    know the new rows' items: trusting it would add them a second time."""
     server, tenant, opened, tmp = demo
+    projects = tenant.sites["/sites/ppm-community"].list_by_title("Projects")
+    projects.add_item(
+        {
+            "Title": "Library kiosks (KIOSK1)",
+            "Project_x0020_Key": "KIOSK1",
+            "Phase": "Initiate",
+            "Status": "Green",
+            "Project_x0020_State": "Active",
+        }  # fmt: skip
+    )
     server.faults = FaultConfig(p_truncate=1.0, routes={"batch"}, sites={HUB})
-    lost = _run(LATER)
+    lost = _run()
     server.faults = FaultConfig()
     assert lost.outcome == "ok"
-    assert any(getattr(w, "replans", 0) for w in lost.writes)
+    portfolio = {w.list_title: w for w in lost.writes}[PORTFOLIO.title]
+    assert portfolio.added == ["KIOSK1"] and getattr(portfolio, "replans", 0)
 
-    # A source change the next night: the portfolio's rows differ from those last written.
-    projects = tenant.sites["/sites/ppm-community"].list_by_title("Projects")
-    first = sorted(projects.items)[0]
+    first = sorted(projects.items)[0]  # the next night, the portfolio's rows differ again
     projects.update_item(first, {"Budget": 3500000})
     opened.clear()
-    after = _run(LATER + timedelta(days=1))
+    after = _run(DEMO_ANCHOR + timedelta(days=1))
 
     assert after.outcome == "ok"
-    changed = {w.list_title: w for w in after.writes}[PORTFOLIO.title]
-    assert list(changed.changed) == ["SJ311"] and not changed.added
+    portfolio = {w.list_title: w for w in after.writes}[PORTFOLIO.title]
+    assert list(portfolio.changed) == ["SJ311"] and not portfolio.added
     assert _hub_list_reads(opened)[PORTFOLIO.title] == 1  # in doubt: read back
-    _full_diff_writes_nothing(tmp, LATER + timedelta(days=1))
+    _full_diff_writes_nothing(tmp, DEMO_ANCHOR + timedelta(days=1))
