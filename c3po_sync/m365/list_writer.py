@@ -180,7 +180,13 @@ class SharePointListSink:
         dated = [c.internal_name for c in owned.values() if c.date_only]
         if dated and str(self.time_zone()) != copy.time_zone:
             return False
-        sending = {k: planned[k] for k in [*added, *changed]}
+        # A new row goes whole; a changed row with its changed columns only, so the site's
+        # users are read only when a person is new or changed. The conflict path and a
+        # re-plan re-apply those columns (a hand edit meanwhile shows in the change log: the
+        # next night reads the list back and puts back any other).
+        sending = {k: planned[k] for k in added}
+        for key, names in changed.items():
+            sending[key] = {n: planned[key].get(n) for n in [spec.key_column, *names]}
         incoming, unresolved = resolve_people(
             self.people, spec, owned, self._site_dates(spec, sending), dry_run=False
         )
