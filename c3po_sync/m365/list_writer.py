@@ -183,7 +183,11 @@ class SharePointListSink:
         # A new row goes whole; a changed row with its changed columns only, so the site's
         # users are read only when a person is new or changed. The conflict path and a
         # re-plan re-apply those columns (a hand edit meanwhile shows in the change log: the
-        # next night reads the list back and puts back any other).
+        # next night reads the list back and puts back any other). The e-mail -> user id
+        # answers are not kept from night to night: a person removed from the site and added
+        # again gets a new id, and the change query read here (items, lists, fields:
+        # m365/changes.py) does not carry the site's user changes, so nothing read this run
+        # would vouch for a remembered id.
         sending = {k: planned[k] for k in added}
         for key, names in changed.items():
             sending[key] = {n: planned[key].get(n) for n in [spec.key_column, *names]}
