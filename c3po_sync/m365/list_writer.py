@@ -28,7 +28,8 @@ from c3po_sync.m365.list_rows import check_marks, index_rows, resolve_people
 from c3po_sync.m365.odata import comparable, etag_of, wire_value
 from c3po_sync.m365.people import PeopleResolver
 from c3po_sync.m365.provision import ListProvisioner
-from c3po_sync.m365.schema import site_time_zone
+from c3po_sync.m365.read_batch import prefetch
+from c3po_sync.m365.schema import site_time_zone, time_zone_url
 from c3po_sync.m365.write_outcome import (  # noqa: F401 - re-exported
     SharePointWriteReport,
     UpsertError,
@@ -98,6 +99,7 @@ class SharePointListSink:
                 return self._done(spec, report, start)
             logger.info("%s/%s: stored copy in doubt; reading the list", self.conn.site_path,
                         spec.title)  # fmt: skip
+        self._read_ahead(owned, planned, zone=any(c.date_only for c in owned.values()))
         incoming, unresolved = resolve_people(
             self.people, spec, owned, self._site_dates(spec, planned), dry_run=dry_run
         )
@@ -174,12 +176,6 @@ class SharePointListSink:
         if not (added or changed or marked):
             report.unchanged += len(planned)
             return True
-        # The zone is read on every night that writes: a change of the hub's regional settings
-        # is not in the change log this product reads (SharePoint's ChangeQuery has no flag for
-        # regional settings; SHAREPOINT.md 4), so only a read can tell the copy's dates hold.
-        dated = [c.internal_name for c in owned.values() if c.date_only]
-        if dated and str(self.time_zone()) != copy.time_zone:
-            return False
         # A new row goes whole; a changed row with its changed columns only, so the site's
         # users are read only when a person is new or changed. The conflict path and a
         # re-plan re-apply those columns (a hand edit meanwhile shows in the change log: the
@@ -191,6 +187,13 @@ class SharePointListSink:
         sending = {k: planned[k] for k in added}
         for key, names in changed.items():
             sending[key] = {n: planned[key].get(n) for n in [spec.key_column, *names]}
+        # The zone is read on every night that writes: a change of the hub's regional settings
+        # is not in the change log this product reads (SharePoint's ChangeQuery has no flag for
+        # regional settings; SHAREPOINT.md 4), so only a read can tell the copy's dates hold.
+        dated = any(c.date_only for c in owned.values())
+        self._read_ahead(owned, sending, zone=dated)
+        if dated and str(self.time_zone()) != copy.time_zone:
+            return False
         incoming, unresolved = resolve_people(
             self.people, spec, owned, self._site_dates(spec, sending), dry_run=False
         )
@@ -365,6 +368,18 @@ class SharePointListSink:
             elif comparable(column.kind, current.get(name)) != comparable(column.kind, value):
                 changes[name] = value
         return changes
+
+    def _read_ahead(
+        self, owned: dict[str, ColumnSpec], rows: dict[str, dict[str, Any]], *, zone: Any
+    ) -> None:
+        """The hub's time zone and its users, when both are about to be read, in one
+        ``$batch`` (one request where two GETs would be two; ``read_batch.prefetch``)."""
+        people = [n for n, c in owned.items() if c.kind == "User"]
+        users = self.people.site_users_url() if people else None
+        if not (zone and self._tz is None and users):
+            return
+        if any(r.get(n) not in (None, "") for r in rows.values() for n in people):
+            prefetch(self.conn, [time_zone_url(self.conn), users])
 
     def time_zone(self) -> tzinfo:
         """The hub's regional time zone, read from the hub once (never assumed)."""
