@@ -209,11 +209,7 @@ class HubWatch:
     uploaded: dict[str, int] = field(default_factory=dict)  # library -> files uploaded this run
     upload_urls: dict[str, str] = field(default_factory=dict)  # library -> a file uploaded there
     published: dict[str, Any] = field(default_factory=dict)  # what the uploads showed (digests)
-    # list title (casefolded) -> change rows this product's writes made after ``since``: a
-    # run that changed no list or field keeps its starting token, and the next run's log read
-    # counts these writes instead of this run reading the log a second time after them
-    pending: dict[str, int] = field(default_factory=dict)
-    reshaped: bool = False  # this run created a list or column on the hub
+    reshaped: bool = False  # this run created or changed a list, column or view on the hub
 
     @classmethod
     def open(cls, ctx: RunContext) -> HubWatch:
@@ -335,7 +331,7 @@ class HubWatch:
             and not self.reshaped
             and all(k in self.ids for k in self.new_digests)
         )
-        if deferred:
+        if deferred:  # list title -> change rows our writes made after the kept token
             pending = {k: n for k, n in self.written.items() if n}
         elif any(self.written.values()) or self.edited is None:
             try:
