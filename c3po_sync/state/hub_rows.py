@@ -25,7 +25,7 @@ hub_rows = Table(
     Column("item_key", String(500), primary_key=True),
     Column("item_id", Integer, nullable=False),
     Column("etag", String(100)),
-    Column("columns", Text, nullable=False),  # JSON: owned column -> digest of the value
+    Column("digests", Text, nullable=False),  # JSON: owned column -> digest of the value
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
@@ -38,7 +38,7 @@ class HubRowsMixin:
         with self._read() as conn:  # type: ignore[attr-defined]
             rows = conn.execute(
                 select(hub_rows.c.item_key, hub_rows.c.item_id, hub_rows.c.etag,
-                       hub_rows.c.columns).where(hub_rows.c.list_title == list_title)
+                       hub_rows.c.digests).where(hub_rows.c.list_title == list_title)
             )  # fmt: skip
             return {
                 str(key): StoredRow(int(item_id), etag, json.loads(columns))
@@ -62,7 +62,7 @@ class HubRowsMixin:
                 "item_key": key,
                 "item_id": row.item_id,
                 "etag": row.etag,
-                "columns": json.dumps(row.columns, sort_keys=True, separators=(",", ":")),
+                "digests": json.dumps(row.columns, sort_keys=True, separators=(",", ":")),
                 "updated_at": now,
             }
             for key, row in rows.items()

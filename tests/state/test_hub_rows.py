@@ -8,9 +8,14 @@ from c3po_sync.sinks.ledger import StoredRow
 from c3po_sync.state import StateStore
 
 
-@pytest.fixture
-def store(tmp_path):
-    with StateStore(f"sqlite:///{tmp_path / 'state.db'}") as s:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    url = (
+        f"sqlite:///{tmp_path / 'state.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    with StateStore(url) as s:
         yield s
 
 

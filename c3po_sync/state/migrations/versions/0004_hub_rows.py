@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("item_key", sa.String(length=500), nullable=False),
         sa.Column("item_id", sa.Integer(), nullable=False),
         sa.Column("etag", sa.String(length=100), nullable=True),
-        sa.Column("columns", sa.Text(), nullable=False),
+        sa.Column("digests", sa.Text(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("list_title", "item_key"),
     )
