@@ -149,6 +149,7 @@ class BatchOutcomes:
     gone: list[BatchOp] = field(default_factory=list)  # 404 on MERGE: a person deleted it
     refused: list[tuple[BatchOp, str]] = field(default_factory=list)  # 400/500: that row only
     answers: dict[str, Any] = field(default_factory=dict)  # key -> the JSON a 2xx part carried
+    etags: dict[str, str] = field(default_factory=dict)  # key -> the ETag a 2xx part carried
 
 
 # A row's own refusal (a value SharePoint will not store): quarantine it, write the others.
@@ -197,6 +198,8 @@ def send_batch(conn: SiteConnection, ops: list[BatchOp], out: BatchOutcomes) -> 
         wait: float | None = None
         for op, sub in zip(pending, subs, strict=True):
             if sub.ok:
+                if sub.headers.get("etag"):  # a MERGE's 204 carries the item's new ETag
+                    out.etags[op.key] = sub.headers["etag"]
                 try:
                     out.answers[op.key] = sub.json()
                 except ValueError:

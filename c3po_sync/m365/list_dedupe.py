@@ -64,6 +64,10 @@ class KeyedItems:
             ["Id", "AuthorId", "EditorId", *(c.wire_name for c in owned.values()), *self._humans]
         )
         self._items = f"{list_path(spec.title)}/items?$select={select}&$top={page_size}"
+        # The items' ``__metadata.type`` is the list's ListItemEntityTypeFullName, the type a
+        # write body names (SHAREPOINT.md 2.3 and 5.1: "SP.Data.TasksListItem" in both): a
+        # list read for its items need not be asked for it again.
+        self.entity_type: str | None = None
 
     def read_all(self) -> dict[str, list[ExistingItem]]:
         """Every item with a key, in ID order per key (one paged read, by ID)."""
@@ -170,6 +174,9 @@ class KeyedItems:
             route=route,
         ):
             for raw in rows:
+                meta = raw.get("__metadata")
+                if self.entity_type is None and isinstance(meta, dict) and meta.get("type"):
+                    self.entity_type = str(meta["type"])
                 key = key_of(raw.get(self.owned[self.spec.key_column].wire_name))
                 if key is None:
                     logger.warning(

@@ -22,18 +22,21 @@ from c3po_sync.m365.errors import (
     VersionConflictError,
 )
 from c3po_sync.m365.http import SiteConnection, list_path
+from c3po_sync.m365.list_copy import columns_signature, differing, row_digests
 from c3po_sync.m365.list_dedupe import ExistingItem, KeyedItems, owned_values
 from c3po_sync.m365.list_rows import check_marks, index_rows, resolve_people
 from c3po_sync.m365.odata import comparable, etag_of, wire_value
 from c3po_sync.m365.people import PeopleResolver
 from c3po_sync.m365.provision import ListProvisioner
-from c3po_sync.m365.schema import site_time_zone
+from c3po_sync.m365.read_batch import prefetch
+from c3po_sync.m365.schema import site_time_zone, time_zone_url
 from c3po_sync.m365.write_outcome import (  # noqa: F401 - re-exported
     SharePointWriteReport,
     UpsertError,
     quarantine_refused,
 )
 from c3po_sync.sinks.base import ColumnSpec, ListSpec
+from c3po_sync.sinks.ledger import ListCopy, RowLedger, StoredRow
 from c3po_sync.sinks.limits import fit_rows
 
 logger = logging.getLogger(__name__)
@@ -66,21 +69,39 @@ class SharePointListSink:
         *,
         mark_missing: dict[str, Any] | None = None,
         dry_run: bool = False,
+        ledger: RowLedger | None = None,
     ) -> SharePointWriteReport:
+        """Makes the list hold ``rows``; ``ledger``: the list's stored copy (``sinks/ledger``).
+
+        When the ledger vouches for its copy (nobody else wrote to the list since), the rows
+        are diffed against it and only the changed ones are sent: the list is not read. In any
+        doubt (no copy, the hub's time zone moved, a dry run) the list is read and diffed.
+        """
         start = self.conn.requests_sent
         report = SharePointWriteReport(list_title=spec.title, dry_run=dry_run)
         owned = {c.internal_name: c for c in spec.owned_columns}
         if spec.key_column not in owned:
             owned[spec.key_column] = ColumnSpec(spec.key_column, spec.key_column, "Text")
         marks = check_marks(self.conn.site_path, spec, owned, mark_missing or {})
-        rows, refused = fit_rows(spec, self._site_dates(spec, rows))
+        fitted, refused = fit_rows(spec, rows)
         for value in refused:
             # INFO, not WARNING: the run summary and the write log report each one already;
             # a warning line would print it a second time amid the progress (issue 13).
             logger.info("%s/%s", self.conn.site_path, value.describe())
         report.quarantined.extend(refused)
+        planned = index_rows(spec, fitted)  # e-mails and calendar dates: what digests are of
+        digests = {key: row_digests(owned, row) for key, row in planned.items()}
+        copy = ledger.known() if ledger is not None and not dry_run else None
+        if ledger is None or dry_run:
+            ledger = None
+        elif copy is not None and copy.columns == columns_signature(owned):
+            if self._upsert_known(spec, owned, planned, digests, marks, copy, ledger, report):
+                return self._done(spec, report, start)
+            logger.info("%s/%s: stored copy in doubt; reading the list", self.conn.site_path,
+                        spec.title)  # fmt: skip
+        self._read_ahead(owned, planned, zone=any(c.date_only for c in owned.values()))
         incoming, unresolved = resolve_people(
-            self.people, spec, owned, index_rows(spec, rows), dry_run=dry_run
+            self.people, spec, owned, self._site_dates(spec, planned), dry_run=dry_run
         )
         report.quarantined.extend(unresolved)
         items = KeyedItems(self.conn, spec, owned, page_size=self.page_size)
@@ -90,16 +111,26 @@ class SharePointListSink:
             if not dry_run:
                 raise
             existing = {}  # a dry run before provisioning: every row would be added
+        if items.entity_type:
+            self.entity_types.setdefault(spec.title, items.entity_type)
 
         ops = self._plan(spec, owned, incoming, existing, marks, report)
-        if not dry_run and ops:
-            self._send(spec, owned, ops, report)
+        if ledger is not None:
+            ledger.begin()
+        out = self._send(spec, owned, ops, report) if not dry_run and ops else BatchOutcomes()
+        if ledger is not None:
+            self._record_read(spec, owned, ledger, existing, digests, marks, ops, out, report)
+        return self._done(spec, report, start)
+
+    def _done(
+        self, spec: ListSpec, report: SharePointWriteReport, start: int
+    ) -> SharePointWriteReport:
         report.requests = self.conn.requests_sent - start
         logger.info(
             "%s/%s: %s%d added, %d changed, %d marked, %d unchanged in %d requests",
             self.conn.site_path,
             spec.title,
-            "dry run: " if dry_run else "",
+            "dry run: " if report.dry_run else "",
             len(report.added),
             len(report.changed),
             len(report.marked),
@@ -113,6 +144,167 @@ class SharePointListSink:
                 report,
             )
         return report
+
+    # ---- the stored copy: diff without reading the list -------------------------------------
+
+    def _upsert_known(
+        self,
+        spec: ListSpec,
+        owned: dict[str, ColumnSpec],
+        planned: dict[str, dict[str, Any]],
+        digests: dict[str, dict[str, str]],
+        marks: dict[str, Any],
+        copy: ListCopy,
+        ledger: RowLedger,
+        report: SharePointWriteReport,
+    ) -> bool:
+        """Sends the rows whose digests differ from the stored copy; False: in doubt, nothing
+        sent (the hub's time zone is not the one the copy's dates were written in)."""
+        added: list[str] = []
+        changed: dict[str, list[str]] = {}
+        marked: dict[str, list[str]] = {}
+        for key, wanted in digests.items():
+            stored = copy.rows.get(key)
+            if stored is None:
+                added.append(key)
+            elif names := differing(stored.columns, wanted):
+                changed[key] = names
+        mark_digests = row_digests(owned, marks)
+        for key, stored in copy.rows.items():
+            if key not in planned and marks and (names := differing(stored.columns, mark_digests)):
+                marked[key] = names
+        if not (added or changed or marked):
+            report.unchanged += len(planned)
+            return True
+        # A new row goes whole; a changed row with its changed columns only, so the site's
+        # users are read only when a person is new or changed. The conflict path and a
+        # re-plan re-apply those columns (a hand edit meanwhile shows in the change log: the
+        # next night reads the list back and puts back any other). The e-mail -> user id
+        # answers are not kept from night to night: a person removed from the site and added
+        # again gets a new id, and the change query read here (items, lists, fields:
+        # m365/changes.py) does not carry the site's user changes, so nothing read this run
+        # would vouch for a remembered id.
+        sending = {k: planned[k] for k in added}
+        for key, names in changed.items():
+            sending[key] = {n: planned[key].get(n) for n in [spec.key_column, *names]}
+        # The zone is read on every night that writes: a change of the hub's regional settings
+        # is not in the change log this product reads (SharePoint's ChangeQuery has no flag for
+        # regional settings; SHAREPOINT.md 4), so only a read can tell the copy's dates hold.
+        dated = any(c.date_only for c in owned.values())
+        self._read_ahead(owned, sending, zone=dated)
+        if dated and str(self.time_zone()) != copy.time_zone:
+            return False
+        incoming, unresolved = resolve_people(
+            self.people, spec, owned, self._site_dates(spec, sending), dry_run=False
+        )
+        report.quarantined.extend(unresolved)
+        report.unchanged += len(planned) - len(sending)
+        ops: list[BatchOp] = []
+        for key in added:
+            row = incoming[key]
+            body = _body(owned, {n: v for n, v in row.items() if v not in (None, "")})
+            report.added.append(key)
+            ops.append(BatchOp("POST", self._items_url(spec), body, key, kind="add", desired=row))
+        for key, names in changed.items():
+            row = incoming[key]
+            report.changed[key] = names
+            ops.append(self._stored_merge(spec, owned, key, copy.rows[key], names, row, "update"))
+        for key, names in marked.items():
+            report.marked.append(key)
+            ops.append(self._stored_merge(spec, owned, key, copy.rows[key], names, marks, "mark"))
+        if copy.entity_type:
+            self.entity_types.setdefault(spec.title, copy.entity_type)
+        ledger.begin()
+        out = self._send(spec, owned, ops, report)
+        rows = self._confirmed(ops, out, report, digests, mark_digests, copy.rows)
+        ledger.save(rows)
+        if not _irregular(report, out):
+            ledger.finish(self._copy_meta(spec, owned))
+        return True
+
+    def _stored_merge(
+        self,
+        spec: ListSpec,
+        owned: dict[str, ColumnSpec],
+        key: str,
+        stored: StoredRow,
+        names: list[str],
+        desired: dict[str, Any],
+        kind: str,
+    ) -> BatchOp:
+        """A MERGE of the ``names`` columns of a stored row, guarded by the ETag we last saw
+        (``*`` when SharePoint's answer carried none: the change log vouched for the item)."""
+        current = ExistingItem(stored.item_id, stored.etag, {})
+        changes = {n: desired.get(n) for n in names}
+        return self._merge(spec, key, owned, current, changes, kind, desired)
+
+    def _confirmed(
+        self,
+        ops: list[BatchOp],
+        out: BatchOutcomes,
+        report: SharePointWriteReport,
+        digests: dict[str, dict[str, str]],
+        mark_digests: dict[str, str],
+        before: dict[str, StoredRow] | None = None,
+    ) -> dict[str, StoredRow]:
+        """The rows SharePoint confirmed written, as the copy keeps them: an op with a 2xx
+        answer whose row was not refused, re-planned, conflicting or found deleted."""
+        doubtful = set(report.failed) | {op.key for op, _e in out.refused}
+        doubtful |= {op.key for op in [*out.conflicts, *out.gone]}
+        rows: dict[str, StoredRow] = {}
+        for op in ops:
+            if op.key in doubtful or op.key not in out.answers:
+                continue
+            item_id = op.item_id if op.item_id is not None else _answer_id(out.answers[op.key])
+            if item_id is None:
+                continue
+            etag = out.etags.get(op.key) or _answer_etag(out.answers[op.key])
+            if op.kind == "mark":  # the row's other columns stay as they were
+                kept = (before or {}).get(op.key)
+                columns = {**(kept.columns if kept else {}), **mark_digests}
+            else:
+                columns = digests[op.key]
+            rows[op.key] = StoredRow(item_id, etag, columns)
+        return rows
+
+    def _record_read(
+        self,
+        spec: ListSpec,
+        owned: dict[str, ColumnSpec],
+        ledger: RowLedger,
+        existing: dict[str, ExistingItem],
+        digests: dict[str, dict[str, str]],
+        marks: dict[str, Any],
+        ops: list[BatchOp],
+        out: BatchOutcomes,
+        report: SharePointWriteReport,
+    ) -> None:
+        """After a full read and its writes: the copy is the list as read, with the confirmed
+        writes on top. An item left as read holds the planned row (it compared equal); a row
+        the plan does not have holds its marks when they compared equal, else nothing known."""
+        mark_digests = row_digests(owned, marks)
+        sent = {op.key for op in ops}
+        rows: dict[str, StoredRow] = {}
+        for key, item in existing.items():
+            if key in sent:
+                continue
+            if key in digests:
+                columns = digests[key]
+            else:
+                columns = dict(mark_digests) if marks else {}
+            rows[key] = StoredRow(item.item_id, item.etag, columns)
+        confirmed = self._confirmed(ops, out, report, digests, mark_digests)
+        ledger.replace({**rows, **confirmed})
+        if not _irregular(report, out) and len(confirmed) == len(ops):
+            ledger.finish(self._copy_meta(spec, owned))
+
+    def _copy_meta(self, spec: ListSpec, owned: dict[str, ColumnSpec]) -> ListCopy:
+        dated = any(c.date_only for c in owned.values())
+        return ListCopy(
+            time_zone=str(self.time_zone()) if dated else None,
+            entity_type=self.entity_types.get(spec.title),
+            columns=columns_signature(owned),
+        )
 
     def _plan(
         self,
@@ -177,22 +369,38 @@ class SharePointListSink:
                 changes[name] = value
         return changes
 
+    def _read_ahead(
+        self, owned: dict[str, ColumnSpec], rows: dict[str, dict[str, Any]], *, zone: Any
+    ) -> None:
+        """The hub's time zone and its users, when both are about to be read, in one
+        ``$batch`` (one request where two GETs would be two; ``read_batch.prefetch``)."""
+        people = [n for n, c in owned.items() if c.kind == "User"]
+        users = self.people.site_users_url() if people else None
+        if not (zone and self._tz is None and users):
+            return
+        if any(r.get(n) not in (None, "") for r in rows.values() for n in people):
+            prefetch(self.conn, [time_zone_url(self.conn), users])
+
     def time_zone(self) -> tzinfo:
         """The hub's regional time zone, read from the hub once (never assumed)."""
         if self._tz is None:
             self._tz = ZoneInfo(site_time_zone(self.conn))
         return self._tz
 
-    def _site_dates(self, spec: ListSpec, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _site_dates(
+        self, spec: ListSpec, rows: dict[str, dict[str, Any]]
+    ) -> dict[str, dict[str, Any]]:
         """Date-only values as the hub stores them: midnight in its time zone, in UTC."""
         names = [c.internal_name for c in spec.columns if c.date_only]
         if not names or not rows:
             return rows
         tz = self.time_zone()
-        return [
-            {k: as_site_date(v, tz) if k in names and v is not None else v for k, v in r.items()}
-            for r in rows
-        ]
+        return {
+            key: {
+                k: as_site_date(v, tz) if k in names and v is not None else v for k, v in r.items()
+            }  # fmt: skip
+            for key, r in rows.items()
+        }
 
     def _merge(
         self,
@@ -239,7 +447,7 @@ class SharePointListSink:
         owned: dict[str, ColumnSpec],
         ops: list[BatchOp],
         report: SharePointWriteReport,
-    ) -> None:
+    ) -> BatchOutcomes:
         """Sends ``ops`` in batches; a batch whose answer was lost is re-read and re-planned.
 
         Re-sending such a batch would post its adds twice when the server had applied it.
@@ -285,6 +493,7 @@ class SharePointListSink:
         for op in out.conflicts:
             if op.key not in report.failed and op.key not in refused:
                 self._resolve_conflict(spec, owned, op, report)
+        return out
 
     def _send_batches(
         self, spec: ListSpec, ops: list[BatchOp], out: BatchOutcomes
@@ -380,6 +589,25 @@ class SharePointListSink:
             if exc.status not in ROW_REFUSALS:
                 raise
             quarantine_refused(report, op, str(exc))
+
+
+def _irregular(report: SharePointWriteReport, out: BatchOutcomes) -> bool:
+    """An outcome the copy cannot follow: the list is read and diffed next time."""
+    return bool(report.failed or report.replans or report.conflicts or report.gone or out.refused)
+
+
+def _answer_id(answer: Any) -> int | None:
+    """The item id an add's answer carries (``{"d": {"Id": 42, ...}}``)."""
+    body = answer.get("d", answer) if isinstance(answer, dict) else None
+    value = body.get("Id") if isinstance(body, dict) else None
+    return int(value) if value is not None else None
+
+
+def _answer_etag(answer: Any) -> str | None:
+    body = answer.get("d", answer) if isinstance(answer, dict) else None
+    meta = body.get("__metadata") if isinstance(body, dict) else None
+    etag = meta.get("etag") if isinstance(meta, dict) else None
+    return str(etag) if etag else None
 
 
 def _body(owned: dict[str, ColumnSpec], values: dict[str, Any]) -> dict[str, Any]:

@@ -63,9 +63,15 @@ class PeopleResolver:
             self._read_site_users()
         return {uid: email for email, uid in self._ids.items() if isinstance(uid, int)}
 
+    def site_users_url(self) -> str | None:
+        """The one read that answers every e-mail the site knows; None once read this run
+        (a caller may fetch it ahead, with other reads, in one ``$batch``)."""
+        return None if self._site_users_read else self.conn.api("Web/SiteUsers?$select=Id,Email")
+
     def _read_site_users(self) -> None:
+        url = self.site_users_url() or self.conn.api("Web/SiteUsers?$select=Id,Email")
         self._site_users_read = True
-        d = self.conn.get_json(self.conn.api("Web/SiteUsers?$select=Id,Email"), route="site users")
+        d = self.conn.get_json(url, route="site users")
         for raw in item_results(d):
             email = str(raw.get("Email") or "").strip().lower()
             if email and raw.get("Id") is not None:

@@ -209,6 +209,7 @@ class HubWatch:
     uploaded: dict[str, int] = field(default_factory=dict)  # library -> files uploaded this run
     upload_urls: dict[str, str] = field(default_factory=dict)  # library -> a file uploaded there
     published: dict[str, Any] = field(default_factory=dict)  # what the uploads showed (digests)
+    reshaped: bool = False  # this run created or changed a list, column or view on the hub
 
     @classmethod
     def open(cls, ctx: RunContext) -> HubWatch:
@@ -248,11 +249,24 @@ class HubWatch:
         if changes.all_schemas_changed:
             return watch  # a site column changed: which lists it reaches is not known
         by_id = {v: k for k, v in watch.ids.items()}
-        touched = set(changes.lists) | changes.schema_changed
+        ours = {str(k): int(v) for k, v in (state.get("pending") or {}).items()}
+        # A list is edited when its change rows are not exactly the writes the last run made
+        # after the stored token (none when that run read the log past its writes).
+        rows = changes.item_rows
+        touched = {i for i in changes.lists if rows.get(i, 0) != ours.get(by_id.get(i, ""), 0)}
+        touched |= changes.schema_changed
         edited = {by_id[i] for i in touched if i in by_id}
+        edited |= {t for t, n in ours.items() if n and rows.get(watch.ids.get(t, ""), 0) != n}
         watch.schema_touched = {by_id[i] for i in changes.schema_changed if i in by_id}
         watch.edited = edited | {str(t) for t in state.get("dirty") or []}
         return watch
+
+    def vouches(self, title: str) -> bool:
+        """The hub's change log, read this run, shows no change to the list since the stored
+        token but this product's own writes: its stored copy (``pipeline/hub_copy.py``) is
+        what the list holds."""
+        key = title.casefold()
+        return self.edited is not None and key not in self.edited and key in self.ids
 
     def unchanged(self, title: str, digest: str, rows: int) -> bool:
         """The rows equal those last written and nobody touched the list since."""
@@ -273,8 +287,9 @@ class HubWatch:
             and self.specs.get(key) == spec_digest(spec)
         )
 
-    def ensured(self, spec: Any) -> None:
+    def ensured(self, spec: Any, changed: bool = True) -> None:
         self.specs[spec.title.casefold()] = spec_digest(spec)
+        self.reshaped = self.reshaped or changed
 
     def nothing_edited(self) -> bool:
         """Nobody touched the lists since they were last written, and that write (or keep)
@@ -294,15 +309,31 @@ class HubWatch:
         )
 
     def settle(self) -> None:
-        """After the writes: the change log position past them and which lists someone else
-        touched meanwhile (their change rows outnumber our writes: they are diffed next time).
+        """After the writes: where the next run reads the change log from, and which lists
+        someone else touched meanwhile.
+
+        When this run only wrote items to lists it knew (no list or column created, every
+        list's id known, the log read at the start), the log is not read again: the token
+        stays where this run started and the next run counts these writes among the change
+        rows it reads anyway (``pending``), so an edit made meanwhile is still found, one
+        request later. Otherwise the log is read past the writes now, as before: their
+        change rows (their count against our writes) say which lists someone else touched
+        (they are diffed next time), and a list or field change moves the epoch.
         """
         log_ = self.ctx.ports.hub_changes
         if log_ is None or self.ctx.dry_run or self.token is None:
             return
         dirty: set[str] = set()
         token = self.token
-        if any(self.written.values()) or self.edited is None:
+        pending: dict[str, int] = {}
+        deferred = (
+            self.edited is not None
+            and not self.reshaped
+            and all(k in self.ids for k in self.new_digests)
+        )
+        if deferred:  # list title -> change rows our writes made after the kept token
+            pending = {k: n for k, n in self.written.items() if n}
+        elif any(self.written.values()) or self.edited is None:
             try:
                 if any(k not in self.ids for k in self.new_digests):
                     self.ids = {k: v for k, v in log_.list_ids().items() if k in self.new_digests}
@@ -332,6 +363,7 @@ class HubWatch:
                 "ids": self.ids,
                 "digests": digests,
                 "dirty": sorted(dirty),
+                "pending": pending,
                 "rows": self.rows,
                 "specs": {k: v for k, v in self.specs.items() if k not in dirty},
                 "for": made_by(self.ctx),
@@ -350,6 +382,7 @@ class HubWatch:
                 {
                     **state,
                     "token": self.token,
+                    "pending": {},  # the log was read past them: counted this run
                     "for": made_by(self.ctx),
                     "epoch": self.epoch,
                     "types": self.types,

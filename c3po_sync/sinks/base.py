@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from c3po_sync.errors import C3POError
 from c3po_sync.sinks.limits import RefusedValue
+
+if TYPE_CHECKING:
+    from c3po_sync.sinks.ledger import RowLedger
 
 ColumnKind = Literal[
     "Text", "Note", "Number", "Currency", "DateTime", "Boolean", "Choice", "URL", "User"
@@ -137,9 +140,11 @@ class ListSink(Protocol):
         *,
         mark_missing: dict[str, Any] | None = None,
         dry_run: bool = False,
+        ledger: RowLedger | None = None,
     ) -> WriteReport:
         """Makes the list hold ``rows`` (keyed by ``spec.key_column``), writing only changed owned
-        fields; rows absent from ``rows`` get ``mark_missing`` applied (never deleted)."""
+        fields; rows absent from ``rows`` get ``mark_missing`` applied (never deleted).
+        ``ledger``: what was last written to the list, if the sink keeps a copy to diff with."""
         ...
 
 

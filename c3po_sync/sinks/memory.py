@@ -8,9 +8,12 @@ tests/live/test_port_contract.py holds these adapters and the SharePoint ones to
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from c3po_sync.sinks.base import ListSpec, WriteReport
+
+if TYPE_CHECKING:
+    from c3po_sync.sinks.ledger import RowLedger
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -45,6 +48,7 @@ class InMemoryListSink:
         *,
         mark_missing: dict[str, Any] | None = None,
         dry_run: bool = False,
+        ledger: RowLedger | None = None,
     ) -> WriteReport:
         report = WriteReport(list_title=spec.title, dry_run=dry_run)
         owned = {c.internal_name for c in spec.owned_columns} | {spec.key_column}

@@ -30,6 +30,7 @@ from c3po_sync.state import tables as t
 from c3po_sync.state.changelog import chunks as _chunks
 from c3po_sync.state.evaluations import EvaluationsMixin
 from c3po_sync.state.history import FindingsDelta
+from c3po_sync.state.hub_rows import HubRowsMixin
 from c3po_sync.state.runs import OUTCOMES, RunNotFoundError, RunsMixin
 from c3po_sync.state.serialize import frame_row_chunks, frame_to_rows, rows_to_frame
 from c3po_sync.state.write_log import WriteLogMixin
@@ -81,7 +82,7 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin):
+class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin, HubRowsMixin):
     """Everything a run must remember: what ran, what was seen, what was found and written.
 
     Every write happens in one transaction, so a run killed mid-write leaves the previous

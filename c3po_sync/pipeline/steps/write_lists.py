@@ -8,6 +8,7 @@ from typing import Any
 from c3po_sync.pipeline.carry import finding_sources, stale_entities, stale_projects
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.pipeline.failures import RUN_FAILURE_TEXT, RunLevelError, classify
+from c3po_sync.pipeline.hub_copy import StoredCopy
 from c3po_sync.pipeline.quiet import hub_watch, rows_digest
 from c3po_sync.pipeline.steps.dashboard import dashboard_link
 from c3po_sync.sinks.base import ListSpec, PartialWriteError, WriteReport
@@ -87,15 +88,19 @@ def run_write_lists(ctx: RunContext) -> None:
         ctx.before_hub_write()  # once per run: a missing right stops it before any write
         try:
             if not watch.provisioned(spec):  # schema untouched since: nothing to provision
-                sink.ensure_list(spec, dry_run=ctx.dry_run)
-                watch.ensured(spec)
+                made = sink.ensure_list(spec, dry_run=ctx.dry_run)
+                watch.ensured(spec, changed=bool(made))
         except Exception as exc:
             run_level = hub_unreachable(exc, spec.title)
             if run_level is not None:
                 raise run_level from exc
             raise
         try:
-            report = sink.upsert(spec, rows, mark_missing=gone, dry_run=ctx.dry_run)
+            # The rows last written, offered when the hub's change log vouches for them; the
+            # weekly reconcile job reads the lists back as it reads the sources in full.
+            trusted = watch.vouches(spec.title) and not ctx.inputs.job.reconcile
+            copy = StoredCopy(ctx, spec.title, trusted=trusted)
+            report = sink.upsert(spec, rows, mark_missing=gone, dry_run=ctx.dry_run, ledger=copy)
         except Exception as exc:
             if isinstance(exc, PartialWriteError):  # what was done before failing
                 ctx.result.writes.append(exc.report)

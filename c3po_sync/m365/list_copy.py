@@ -1,0 +1,52 @@
+"""Digests of the values a list row is planned with: what the stored copy of a hub list keeps
+(``sinks/ledger.py``) and a night's plan is compared with, column by column.
+
+A digest is taken of the row as planned, before it is put in SharePoint's terms: person columns
+as the e-mail (not the site user id), date-only columns as the calendar date (not the instant
+of the hub's midnight). So an unchanged row needs neither the hub's users nor its time zone to
+be found unchanged; only the rows that are written do. Values are canonical as the full diff
+compares them (``odata.comparable``): an empty text and None are the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from typing import Any
+
+from c3po_sync.m365.odata import comparable
+from c3po_sync.sinks.base import ColumnSpec
+
+DIGEST_CHARS = 16  # 64 bits per value: a collision in one column of one row is not a concern
+
+
+def _canonical(column: ColumnSpec, value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if column.kind == "User":
+        return str(value).strip().lower()
+    if column.date_only and isinstance(value, date | datetime):
+        return value.isoformat()
+    return comparable(column.kind, value)
+
+
+def value_digest(column: ColumnSpec, value: Any) -> str:
+    text = json.dumps(_canonical(column, value), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:DIGEST_CHARS]
+
+
+def row_digests(owned: dict[str, ColumnSpec], row: dict[str, Any]) -> dict[str, str]:
+    """Owned column -> digest, for the owned columns ``row`` names (others are never written)."""
+    return {n: value_digest(owned[n], v) for n, v in row.items() if n in owned}
+
+
+def differing(stored: dict[str, str], wanted: dict[str, str]) -> list[str]:
+    """The columns of ``wanted`` whose digest is not the stored one (or none is stored)."""
+    return sorted(n for n, h in wanted.items() if stored.get(n) != h)
+
+
+def columns_signature(owned: dict[str, ColumnSpec]) -> str:
+    """The owned columns a copy's digests were made for: another set is another copy."""
+    text = repr(sorted((c.internal_name, c.kind, c.date_only) for c in owned.values()))
+    return hashlib.sha256(text.encode()).hexdigest()
