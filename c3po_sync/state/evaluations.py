@@ -9,10 +9,11 @@ rules ran. One row per (run, rule) holding its entities as JSON keeps a city-siz
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import Column, Integer, String, Table, Text, delete, func, select
+from sqlalchemy import Column, Integer, String, Table, Text, delete, func, literal, select
 
 from c3po_sync.state.tables import UTCDateTime, metadata
 
@@ -44,8 +45,20 @@ def _cells(column: pd.Series) -> list[object]:
 class EvaluationsMixin:
     """``StateStore`` methods for the evaluation table (uses the store's ``_write``/``_read``)."""
 
-    def save_evaluation(self, run_id: int, frame: pd.DataFrame, keep: int = KEEP_RUNS) -> None:
-        """Stores ``run_id``'s evaluation (replacing an earlier save of it); prunes old runs."""
+    def save_evaluation(
+        self,
+        run_id: int,
+        frame: pd.DataFrame,
+        keep: int = KEEP_RUNS,
+        *,
+        carry_from: int | None = None,
+        rechecked: Iterable[str] = (),
+    ) -> None:
+        """Stores ``run_id``'s evaluation (replacing an earlier save of it); prunes old runs.
+
+        ``carry_from``: ``frame`` holds only the ``rechecked`` rules (a date-driven re-check);
+        every other rule's rows are copied from that run's stored evaluation inside the
+        database, never parsed, so the re-check costs what it re-judged."""
         rows = []
         now = datetime.now(UTC)
         # Whole columns to Python values at once (NA -> None): no per-cell work in Python.
@@ -70,6 +83,24 @@ class EvaluationsMixin:
             )
         with self._write() as conn:  # type: ignore[attr-defined]
             conn.execute(delete(rule_evaluations).where(rule_evaluations.c.run_id == run_id))
+            if carry_from is not None:
+                e = rule_evaluations.c
+                kept = select(literal(run_id), e.rule_id, e.recommendation, e.entity_kind,
+                              e.entities, literal(now, UTCDateTime()))  # fmt: skip
+                kept = kept.where(e.run_id == carry_from, e.rule_id.not_in(sorted(rechecked)))
+                conn.execute(
+                    rule_evaluations.insert().from_select(
+                        [
+                            "run_id",
+                            "rule_id",
+                            "recommendation",
+                            "entity_kind",
+                            "entities",
+                            "saved_at",
+                        ],
+                        kept,
+                    )  # fmt: skip
+                )
             if rows:
                 conn.execute(rule_evaluations.insert(), rows)
             old = select(rule_evaluations.c.run_id).distinct()
