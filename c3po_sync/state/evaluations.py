@@ -133,21 +133,30 @@ class EvaluationsMixin:
             ).all()
         if not rows:
             return None
-        records = [
-            {
-                "rule_id": r.rule_id,
-                "recommendation": r.recommendation,
-                "entity_kind": r.entity_kind,
-                **dict(zip(_ENTITY_FIELDS, ent, strict=True)),
-            }
-            for r in rows
-            for ent in json.loads(r.entities)
-        ]
-        if not records:
+        # Column by column, one rule's entities at a time: no dict per entity (a city's
+        # evaluation is about 100,000 of them), so loading it costs about what it holds.
+        columns: dict[str, list[object]] = {c: [] for c in EVALUATION_COLUMNS}
+        # A status or note repeats down a rule: each distinct one is held once.
+        memo: dict[object, object] = {}
+        for r in rows:
+            ents = json.loads(r.entities)
+            if not ents:
+                continue
+            n = len(ents)
+            columns["rule_id"].extend([r.rule_id] * n)
+            columns["recommendation"].extend([r.recommendation] * n)
+            columns["entity_kind"].extend([r.entity_kind] * n)
+            keys, projects, statuses, notes = zip(*ents, strict=True)
+            columns["entity_key"].extend(keys)
+            columns["project_key"].extend(projects)
+            columns["status"].extend([memo.setdefault(v, v) for v in statuses])
+            columns["note"].extend([memo.setdefault(v, v) for v in notes])
+        if not columns["rule_id"]:
             return empty_evaluation()
-        out = pd.DataFrame(records, columns=list(EVALUATION_COLUMNS))
-        out["recommendation"] = out["recommendation"].astype("Int64")
-        for col in EVALUATION_COLUMNS:
-            if col != "recommendation":
-                out[col] = out[col].astype("string")
+        out = pd.DataFrame(
+            {
+                c: pd.array(v, dtype="Int64" if c == "recommendation" else "string")
+                for c, v in columns.items()
+            }
+        )
         return out

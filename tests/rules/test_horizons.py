@@ -24,7 +24,7 @@ CONFIG = RulesConfig(council_reports_from=TODAY - timedelta(days=130))
 def _tables():
     d = TODAY
     projects = [
-        project("P1", status_date=d - timedelta(days=45), vendor_last_review=d - timedelta(days=80)),
+        project("P1", status_date=d - timedelta(days=45), vendor_last_review=d - timedelta(80)),
         project("P2", status_date=d + timedelta(days=4), target_end=d + timedelta(days=9)),
         project("P3", status_date=None, target_end=d - timedelta(days=3)),
         project("P4", phase="Closed", status_date=d - timedelta(days=20), actual_end=d),

@@ -16,7 +16,7 @@ from c3po_sync.pipeline.quiet import (
     stored_horizons,
 )
 from c3po_sync.rules import evaluate, recommendations_not_checked
-from c3po_sync.rules.evaluation import evaluation_table
+from c3po_sync.rules.evaluation import empty_evaluation, evaluation_table
 from c3po_sync.rules.history import WATCHED, project_history_frame
 from c3po_sync.rules.horizons import OnlyTables, reads_of, rule_horizons
 from c3po_sync.rules.registry import RuleContext, get_rule
@@ -92,16 +92,14 @@ def recheck_date_rules(ctx: RunContext, due: list[str]) -> None:
     # Read before any adoption from the hub, as the full path judges before adopting.
     carried = ctx.store.findings(status="open")[FINDINGS.column_names]
     findings = carried
+    rows = None
     if due:
         names = reads_of(due)
         tables = OnlyTables(_stored_tables(ctx, names), names)
         judged = RuleContext(tables=tables, config=ctx.inputs.rules, today=ctx.inputs.today)
         fresh = evaluate(tables, judged.config, judged.today, only=due, context=judged)
-        rows = evaluation_table(
-            tables, judged.config, judged.today, fresh, context=judged, only=due
-        )
-        ctx.store.save_evaluation(result.run_id, rows, carry_from=eval_run, rechecked=due)
-        eval_run = result.run_id
+        rows = evaluation_table(tables, judged.config, judged.today, fresh, context=judged,
+                                only=due)  # fmt: skip
         horizons.update(rule_horizons(judged, [get_rule(r) for r in due]))
         findings = pd.concat(
             [carried[~carried["rule_id"].isin(due)], fresh], ignore_index=True
@@ -112,11 +110,19 @@ def recheck_date_rules(ctx: RunContext, due: list[str]) -> None:
         )
     else:
         result.skipped.append("evaluate: data unchanged and no date-driven verdict due today")
+    # This run's evaluation, like any evaluating run's: the re-checked rules' rows, the others
+    # copied inside the database from the stored evaluation (never parsed).
+    ctx.store.save_evaluation(
+        result.run_id,
+        rows if rows is not None else empty_evaluation(),
+        carry_from=eval_run,
+        rechecked=due,
+    )
     ctx.findings = findings
     ctx.evaluation = None  # the stored evaluation (rollup: store.load_evaluation)
     adopt_hub_history(ctx)
     record(ctx, findings, resolve_missing=True, protect=set())
-    remember_evaluation(ctx, horizons, eval_run=eval_run, whole=True)
+    remember_evaluation(ctx, horizons, eval_run=result.run_id, whole=True)
 
 
 # Steps that read the whole stored tables later on a new day (the day's hub rows, the dated
