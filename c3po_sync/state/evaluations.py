@@ -117,9 +117,12 @@ class EvaluationsMixin:
         with self._read() as conn:  # type: ignore[attr-defined]
             return conn.execute(q).scalar()
 
-    def load_evaluation(self, run_id: int | None = None) -> pd.DataFrame | None:
+    def load_evaluation(
+        self, run_id: int | None = None, except_rules: Iterable[str] = ()
+    ) -> pd.DataFrame | None:
         """The evaluation of ``run_id`` (default: the newest stored), rules.evaluation columns;
-        None when no run has stored one (a store older than this feature)."""
+        None when no run has stored one (a store older than this feature). ``except_rules``:
+        rule ids left out (a re-check has their rows already)."""
         from c3po_sync.rules.evaluation import EVALUATION_COLUMNS, empty_evaluation
 
         run = run_id if run_id is not None else self.latest_evaluation_run()
@@ -128,7 +131,10 @@ class EvaluationsMixin:
         with self._read() as conn:  # type: ignore[attr-defined]
             rows = conn.execute(
                 select(rule_evaluations)
-                .where(rule_evaluations.c.run_id == run)
+                .where(
+                    rule_evaluations.c.run_id == run,
+                    rule_evaluations.c.rule_id.not_in(sorted(set(except_rules))),
+                )
                 .order_by(rule_evaluations.c.rule_id)
             ).all()
         if not rows:

@@ -64,7 +64,7 @@ def test_rules_without_a_horizon_judge_alike_on_every_day() -> None:
     tables = _tables()
     undated = [r for r in all_rules() if r.dated is None]
     today = _judged(tables, undated, TODAY)
-    for later in (1, 61, 366, 1000):
+    for later in (61, 1000):
         assert _judged(tables, undated, TODAY + timedelta(days=later)) == today, later
 
 
