@@ -20,8 +20,8 @@ import pytest
 
 from c3po_sync.config.settings import load_settings
 from c3po_sync.model.tables import CanonicalTables
-from c3po_sync.pipeline.carry import StaleSource, save_stale
 from c3po_sync.pipeline import quiet
+from c3po_sync.pipeline.carry import StaleSource, save_stale
 from c3po_sync.pipeline.context import RunContext, RunInputs
 from c3po_sync.pipeline.ports import Ports
 from c3po_sync.pipeline.prepare import prepare_run
