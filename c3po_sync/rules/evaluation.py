@@ -72,14 +72,6 @@ def _grandfather(ctx: RuleContext, rule_id: str, frame: pd.DataFrame) -> pd.Data
     return frame
 
 
-def in_rule_order(frame: pd.DataFrame) -> pd.DataFrame:
-    """Evaluation rows in the catalogue's rule order (as :func:`evaluation_table` gives them),
-    each rule's entities in the order they came."""
-    rank = {r.rule_id: i for i, r in enumerate(all_rules())}
-    order = frame["rule_id"].map(rank).astype("float").fillna(len(rank))
-    return frame.iloc[order.argsort(kind="stable")].reset_index(drop=True)
-
-
 def evaluation_table(
     tables: CanonicalTables,
     config: RulesConfig,

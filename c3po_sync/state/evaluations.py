@@ -128,41 +128,43 @@ class EvaluationsMixin:
         run = run_id if run_id is not None else self.latest_evaluation_run()
         if run is None:
             return None
+        # Column by column, one rule's entities at a time, as the rows stream from the
+        # database: no dict per entity (a city's evaluation is about 100,000 of them) and no
+        # copy of every rule's JSON at once, so loading it costs about what it holds.
+        columns: dict[str, list[object]] = {c: [] for c in EVALUATION_COLUMNS}
+        # A status or note repeats down a rule, an entity across the rules: each distinct
+        # value is held once (a city's evaluation holds about 7,000 distinct keys).
+        memo: dict[object, object] = {}
+        found = False
         with self._read() as conn:  # type: ignore[attr-defined]
-            rows = conn.execute(
+            for r in conn.execute(
                 select(rule_evaluations)
                 .where(
                     rule_evaluations.c.run_id == run,
                     rule_evaluations.c.rule_id.not_in(sorted(set(except_rules))),
                 )
                 .order_by(rule_evaluations.c.rule_id)
-            ).all()
-        if not rows:
+            ):
+                found = True
+                ents = json.loads(r.entities)
+                if not ents:
+                    continue
+                n = len(ents)
+                columns["rule_id"].extend([r.rule_id] * n)
+                columns["recommendation"].extend([r.recommendation] * n)
+                columns["entity_kind"].extend([r.entity_kind] * n)
+                for name, values in zip(_ENTITY_FIELDS, zip(*ents, strict=True), strict=True):
+                    columns[name].extend([memo.setdefault(v, v) for v in values])
+                del ents
+        if not found:
             return None
-        # Column by column, one rule's entities at a time: no dict per entity (a city's
-        # evaluation is about 100,000 of them), so loading it costs about what it holds.
-        columns: dict[str, list[object]] = {c: [] for c in EVALUATION_COLUMNS}
-        # A status or note repeats down a rule: each distinct one is held once.
-        memo: dict[object, object] = {}
-        for r in rows:
-            ents = json.loads(r.entities)
-            if not ents:
-                continue
-            n = len(ents)
-            columns["rule_id"].extend([r.rule_id] * n)
-            columns["recommendation"].extend([r.recommendation] * n)
-            columns["entity_kind"].extend([r.entity_kind] * n)
-            keys, projects, statuses, notes = zip(*ents, strict=True)
-            columns["entity_key"].extend(keys)
-            columns["project_key"].extend(projects)
-            columns["status"].extend([memo.setdefault(v, v) for v in statuses])
-            columns["note"].extend([memo.setdefault(v, v) for v in notes])
         if not columns["rule_id"]:
             return empty_evaluation()
         out = pd.DataFrame(
             {
                 c: pd.array(v, dtype="Int64" if c == "recommendation" else "string")
                 for c, v in columns.items()
-            }
+            },
+            copy=False,
         )
         return out

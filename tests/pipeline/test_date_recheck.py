@@ -127,12 +127,15 @@ def _night(
 EVALUATIONS: dict[str, pd.DataFrame | None] = {}  # store -> the last night's ctx.evaluation
 
 
+def _sorted(evaluation: pd.DataFrame) -> pd.DataFrame:
+    return evaluation.sort_values(["rule_id", "entity_key"], ignore_index=True)
+
+
 def _state(store: StateStore) -> tuple[pd.DataFrame, pd.DataFrame]:
     findings = store.findings().reset_index(drop=True)
     evaluation = store.load_evaluation()
     assert evaluation is not None
-    evaluation = evaluation.sort_values(["rule_id", "entity_key"], ignore_index=True)
-    return findings, evaluation
+    return findings, _sorted(evaluation)
 
 
 def _live_nights(
@@ -178,8 +181,8 @@ def _live_nights(
         if not ge.equals(we):
             differences.append(f"day {n}: evaluation rows differ")
         # What the workbook's compliance matrix is handed (the nightly job has a rollup).
-        handed = EVALUATIONS[incremental.url]
-        if handed is None or not handed.equals(EVALUATIONS[full.url]):
+        handed, built = EVALUATIONS[incremental.url], EVALUATIONS[full.url]
+        if handed is None or built is None or not _sorted(handed).equals(_sorted(built)):
             differences.append(f"day {n}: the evaluation handed on differs")
     incremental.close()
     full.close()

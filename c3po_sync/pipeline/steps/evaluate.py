@@ -16,7 +16,7 @@ from c3po_sync.pipeline.quiet import (
     stored_horizons,
 )
 from c3po_sync.rules import evaluate, recommendations_not_checked
-from c3po_sync.rules.evaluation import empty_evaluation, evaluation_table, in_rule_order
+from c3po_sync.rules.evaluation import empty_evaluation, evaluation_table
 from c3po_sync.rules.history import WATCHED, project_history_frame
 from c3po_sync.rules.horizons import OnlyTables, reads_of, rule_horizons
 from c3po_sync.rules.registry import RuleContext, get_rule
@@ -121,10 +121,12 @@ def recheck_date_rules(ctx: RunContext, due: list[str]) -> None:
     ctx.findings = findings
     ctx.evaluation = None  # a later step reading it loads it from the store
     if any(s in _EVALUATION_LATER for s in ctx.inputs.job.steps):
-        # Built here, where the run holds least, not beside the workbook the rollup builds.
+        # Built here, where the run holds least, not beside the workbook the rollup builds;
+        # rows in the store's rule order (the compliance matrix reads them in any order).
         kept = ctx.store.load_evaluation(eval_run, except_rules=due)
         parts = [p for p in (kept, rows) if p is not None and len(p)]
-        ctx.evaluation = in_rule_order(pd.concat(parts, ignore_index=True)) if parts else None
+        del kept
+        ctx.evaluation = pd.concat(parts, ignore_index=True, copy=False) if parts else None
     adopt_hub_history(ctx)
     record(ctx, findings, resolve_missing=True, protect=set())
     remember_evaluation(ctx, horizons, eval_run=result.run_id, whole=True)
