@@ -10,8 +10,12 @@ only on evidence read *this* run; anything not known is treated as changed:
   takes the ordinary path, which carries its rows and marks them (``pipeline/carry.py``).
 - **evaluate** is skipped when, on top of that, the rules were already evaluated today (the
   site's local day): date-driven findings (status not updated in 60 days, past end of support,
-  review overdue) can only change when the day does, so a new day re-evaluates over the stored
-  tables, without re-reading or re-normalizing anything.
+  review overdue) can only change when the day does. On a new day only the date-driven rules
+  whose horizon has come (``rules/horizons.py``: the first day each verdict can change) are
+  re-checked, over the stored tables they read; every other verdict and finding is carried
+  from the stored evaluation, which is kept for exactly this: the evaluation run whose rows are
+  current, each date-driven rule's horizon, and whether that evaluation recorded every finding
+  it made (no source left stale, so the open findings are exactly its findings).
 - **the hub diff** of a list is skipped when the rows it would write hash the same as the rows
   last written to it, and the hub's change log shows no item or field change in that list
   since (only this product's own writes, counted against the write reports).
@@ -41,6 +45,7 @@ from typing import Any
 from c3po_sync import __version__
 from c3po_sync.pipeline.carry import load_stale
 from c3po_sync.pipeline.context import RunContext, RunInputs
+from c3po_sync.rules.horizons import due
 from c3po_sync.sinks.base import WriteReport
 from c3po_sync.sources.incremental import ChangeTokenExpiredError, SiteChanges
 
@@ -48,6 +53,8 @@ log = logging.getLogger(__name__)
 
 QUIET = "pipeline:quiet"  # checkpoint: inputs, day last evaluated, figures of the stored tables
 HUB_WATCH = "hub:watch"  # checkpoint: hub change token, list ids, rows last written, dirty lists
+# What a quiet night keeps of the last evaluation; new tables make all of it stale.
+EVALUATION_KEYS = ("evaluated_day", "findings_by_recommendation", "horizons", "eval_run", "whole")
 
 
 def inputs_fingerprint(inputs: RunInputs) -> str:
@@ -96,7 +103,7 @@ def remember_tables(ctx: RunContext, records: dict[str, int]) -> None:
     fingerprint = inputs_fingerprint(ctx.inputs)
     if state.get("inputs") != fingerprint:
         state = {"inputs": fingerprint}
-    for stale_key in ("evaluated_day", "findings_by_recommendation", "rollup_day"):
+    for stale_key in EVALUATION_KEYS + ("rollup_day",):
         state.pop(stale_key, None)  # new tables: not evaluated, no workbook of them uploaded
     state.update(
         records=records,
@@ -118,12 +125,50 @@ def evaluation_current(ctx: RunContext) -> bool:
     )
 
 
+def recheck_plan(ctx: RunContext) -> list[str] | None:
+    """A quiet night on a later day than the stored evaluation's: the date-driven rules whose
+    horizon has come by today (none: every verdict stands). None when the stored evaluation
+    cannot stand for today's: sources not all read unchanged, other inputs, an evaluation that
+    left findings unresolved (a stale source), or the stored rows not the newest."""
+    if not ctx.quiet_sources or ctx.source_findings or ctx.inputs.adopt_history:
+        return None
+    state = _quiet_state(ctx)
+    day, horizons, run = state.get("evaluated_day"), state.get("horizons"), state.get("eval_run")
+    if (
+        state.get("inputs") != inputs_fingerprint(ctx.inputs)
+        or not isinstance(state.get("findings_by_recommendation"), dict)
+        or not state.get("whole")
+        or not isinstance(horizons, dict)
+        or day is None
+        or str(day) > ctx.inputs.today.isoformat()  # the calendar went back: judge afresh
+        or run is None
+        or ctx.store.latest_evaluation_run() != run
+    ):
+        return None
+    return due(horizons, ctx.inputs.today)
+
+
+def stored_horizons(ctx: RunContext) -> tuple[dict[str, str | None], int]:
+    """The stored evaluation's horizons and the run whose evaluation rows are current."""
+    state = _quiet_state(ctx)
+    return dict(state.get("horizons") or {}), int(state["eval_run"])
+
+
 def stored_findings_counts(ctx: RunContext) -> dict[int, int]:
     counts = _quiet_state(ctx).get("findings_by_recommendation") or {}
     return {int(k): int(v) for k, v in counts.items()}
 
 
-def remember_evaluation(ctx: RunContext) -> None:
+def remember_evaluation(
+    ctx: RunContext,
+    horizons: dict[str, str | None] | None = None,
+    *,
+    eval_run: int | None = None,
+    whole: bool = False,
+) -> None:
+    """After an evaluate (or a quiet new day's re-check): its day, figures and, for the next
+    quiet day, the date-driven rules' horizons, the run holding its evaluation rows and whether
+    its findings were recorded whole (open findings = its findings)."""
     state = _quiet_state(ctx)
     if state.get("inputs") != inputs_fingerprint(ctx.inputs):
         return  # tables built from other inputs (a job that does not sync): nothing to vouch for
@@ -133,6 +178,9 @@ def remember_evaluation(ctx: RunContext) -> None:
         findings_by_recommendation={
             str(k): v for k, v in ctx.result.findings_by_recommendation.items()
         },
+        horizons=horizons,
+        eval_run=eval_run,
+        whole=whole and horizons is not None and eval_run is not None,
     )
     ctx.store.set_checkpoint(QUIET, state)
 

@@ -7,10 +7,27 @@ import pandas as pd
 from c3po_sync.model import domain
 from c3po_sync.model.schema import LIFECYCLE_STAGES
 from c3po_sync.rules import scope as sc
-from c3po_sync.rules.registry import RuleContext, blank, hits, no_hits, rule
+from c3po_sync.rules.horizons import days_after
+from c3po_sync.rules.registry import (
+    DateDriven,
+    RuleContext,
+    TableName,
+    blank,
+    hits,
+    no_hits,
+    rule,
+)
 from c3po_sync.rules.unknown import unknown_note, unread
 
 IN_SERVICE = domain.IN_SERVICE
+_READS: tuple[TableName, ...] = ("projects", "assets", "quarantine")
+
+
+def _day_after(column: str, days: int = 1) -> DateDriven:
+    """An asset rule that fires once today is more than ``days - 1`` days past ``column``."""
+    return DateDriven(
+        lambda ctx: days_after(ctx.tables.assets[column], days, ctx.today_ts), reads=_READS
+    )
 
 
 def _stage(ctx: RuleContext) -> pd.Series:
@@ -151,6 +168,7 @@ def asset_dates_missing(ctx: RuleContext) -> pd.DataFrame:
     near_miss="end of support today, a subscription, or the asset already Retiring (that is "
     "R10-retiring-past-end-of-support) or Retired",
     scope=lambda ctx: sc.asset_scope(ctx, _in_stage(ctx, IN_SERVICE) & ~_subscription(ctx)),
+    dated=_day_after("end_of_support"),
 )
 def asset_past_end_of_support(ctx: RuleContext) -> pd.DataFrame:
     a = ctx.tables.assets
@@ -177,6 +195,7 @@ def asset_past_end_of_support(ctx: RuleContext) -> pd.DataFrame:
     near_miss="end of support today, an In Service asset (that is "
     "R10-asset-past-end-of-support), or a Retired one",
     scope=lambda ctx: sc.asset_scope(ctx, _in_stage(ctx, "retiring") & ~_subscription(ctx)),
+    dated=_day_after("end_of_support"),
 )
 def retiring_past_end_of_support(ctx: RuleContext) -> pd.DataFrame:
     a = ctx.tables.assets
@@ -206,6 +225,7 @@ def retiring_past_end_of_support(ctx: RuleContext) -> pd.DataFrame:
     scope=lambda ctx: sc.asset_scope(
         ctx, _in_stage(ctx, IN_SERVICE) & ctx.tables.assets["renewal"].notna().astype(bool)
     ),
+    dated=_day_after("renewal"),
 )
 def renewal_lapsed(ctx: RuleContext) -> pd.DataFrame:
     a = ctx.tables.assets
@@ -232,6 +252,12 @@ def renewal_lapsed(ctx: RuleContext) -> pd.DataFrame:
     "or never",
     near_miss="reviewed exactly 365 days ago, or the asset is Retired",
     scope=lambda ctx: sc.asset_scope(ctx, _live(ctx)),
+    dated=DateDriven(
+        lambda ctx: days_after(
+            ctx.tables.assets["last_reviewed"], ctx.config.review_interval_days + 1, ctx.today_ts
+        ),
+        reads=_READS,
+    ),
 )
 def asset_review_overdue(ctx: RuleContext) -> pd.DataFrame:
     a = ctx.tables.assets

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pandas as pd
 
 from c3po_sync.rules import scope as sc
-from c3po_sync.rules.registry import RuleContext, no_hits, rule
+from c3po_sync.rules.registry import DateDriven, RuleContext, no_hits, rule
 
 COUNCIL_REPORT = "council_report"
 
@@ -41,6 +41,19 @@ def cycles(ctx: RuleContext) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["entity_key", "start", "end", "n"])
 
 
+def _next_cycle_end(ctx: RuleContext) -> pd.Series:
+    """The day the cycle that contains today is over and judged (a new entity appears)."""
+    c = ctx.config
+    start = c.council_reports_from
+    if start is None:
+        return pd.Series([], dtype="datetime64[ns]")
+    step = timedelta(days=c.council_report_cycle_days)
+    day = start
+    while day + step <= ctx.today:
+        day += step
+    return pd.Series([pd.Timestamp(day + step)])
+
+
 def _scope(ctx: RuleContext) -> pd.DataFrame:
     cy = cycles(ctx)
     return sc.scope_frame(cy, "entity_key", pd.Series(True, index=cy.index))
@@ -61,6 +74,7 @@ def _scope(ctx: RuleContext) -> pd.DataFrame:
         else "no start of council reporting configured (council_reports_from)"
     ),
     scope=_scope,
+    dated=DateDriven(_next_cycle_end, reads=("projects", "documents")),
 )
 def council_report_missing(ctx: RuleContext) -> pd.DataFrame:
     cy = cycles(ctx)

@@ -9,6 +9,7 @@ check that cannot run is "not checked", never "complies" (DESIGN.md). Each rule'
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 import pandas as pd
@@ -78,6 +79,7 @@ def evaluation_table(
     findings: pd.DataFrame,
     history: pd.DataFrame | None = None,
     context: RuleContext | None = None,
+    only: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """One row per (rule, entity) with its status, from the rules' scopes and ``findings``.
 
@@ -86,6 +88,7 @@ def evaluation_table(
     "not checked" wherever it would apply. A failing entity outside the rule's declared scope
     still counts as failing: a finding is never hidden by a scope. ``context``: the
     RuleContext :func:`evaluate` ran with, so the scopes reuse what the rules derived.
+    ``only``: the rows of these rule ids alone (a date-driven re-check, rules.horizons).
     """
     ctx = context or RuleContext(tables=tables, config=config, today=today, history=history)
     disabled = set(config.disabled)
@@ -94,7 +97,10 @@ def evaluation_table(
         for rid, group in findings.groupby("rule_id", sort=False):
             failed[str(rid)] = group
     parts: list[pd.DataFrame] = []
+    wanted = set(only) if only is not None else None
     for r in all_rules():
+        if wanted is not None and r.rule_id not in wanted:
+            continue
         if r.scope is None:
             scope = pd.DataFrame(columns=["entity_key", "project_key", "applies", "note"])
         else:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from c3po_sync.rules import scope as sc
-from c3po_sync.rules.registry import RuleContext, blank, hits, no_hits, rule
+from c3po_sync.rules.horizons import days_after
+from c3po_sync.rules.registry import DateDriven, RuleContext, blank, hits, no_hits, rule
 
 
 def _undelivered(ctx: RuleContext) -> pd.Series:
@@ -33,6 +34,8 @@ def _undelivered_scope(ctx: RuleContext) -> pd.Series:
         _undelivered_scope(ctx).mask(ctx.projects["target_end"].isna().to_numpy(), pd.NA),
         "no target end date recorded",
     ),
+    # late once today is past the target end: the day after it
+    dated=DateDriven(lambda ctx: days_after(ctx.projects["target_end"], 1, ctx.today_ts)),
 )
 def schedule_overrun(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
@@ -108,6 +111,13 @@ def budget_overrun(ctx: RuleContext) -> pd.DataFrame:
             ctx.unmapped("vendor_last_review"), pd.NA
         ),
         sc.unmapped_note(ctx, "vendor_last_review"),
+    ),
+    dated=DateDriven(
+        lambda ctx: days_after(
+            ctx.projects["vendor_last_review"],
+            ctx.config.vendor_review_interval_days + 1,
+            ctx.today_ts,
+        )
     ),
 )
 def vendor_review_overdue(ctx: RuleContext) -> pd.DataFrame:

@@ -114,6 +114,22 @@ Requirement = Callable[["RulesConfig"], "str | None"]
 # (True), does not (False) or cannot tell with the data or settings at hand (NA: "not checked").
 ScopeFn = Callable[[RuleContext], pd.DataFrame]
 SCOPE_COLUMNS = ("entity_key", "project_key", "applies", "note")
+# When a rule's verdict on an entity may next change with the calendar alone (the data as it
+# is): one date per entity (any index), the first day after ``ctx.today`` on which what the rule
+# says of it (verdict, scope, note, message) may differ; NaT where no day can change it. Too
+# early is harmless (a re-check that finds nothing new); too late would be a missed finding.
+HorizonFn = Callable[[RuleContext], pd.Series]
+TableName = Literal["projects", "documents", "status_reports", "assets", "quarantine"]
+
+
+@dataclass(frozen=True)
+class DateDriven:
+    """A rule whose verdicts move with the day (rules.horizons): when its horizon comes, a new
+    day with unchanged data re-checks it alone, over ``reads`` (the tables it and its scope
+    read; any other table raises there rather than look empty)."""
+
+    horizon: HorizonFn
+    reads: tuple[TableName, ...] = ("projects", "quarantine")
 
 
 @dataclass(frozen=True)
@@ -129,6 +145,7 @@ class Rule:
     fn: RuleFn
     requires: Requirement | None = None  # the whole rule cannot run under a policy
     scope: ScopeFn | None = None  # rules.evaluation: which entities it applies to, or cannot judge
+    dated: DateDriven | None = None  # its verdicts move with the day: when (rules.horizons)
 
     def cannot_run(self, config: RulesConfig) -> str | None:
         """Why this rule is "not checked" under ``config`` (None: it runs). A rule that cannot
@@ -161,6 +178,7 @@ def rule(
     entity: EntityKind = "project",
     requires: Requirement | None = None,
     scope: ScopeFn | None = None,
+    dated: DateDriven | None = None,
 ) -> Callable[[RuleFn], RuleFn]:
     """Registers a rule function under ``rule_id`` with its audit tags.
 
@@ -176,6 +194,9 @@ def rule(
         scope: the entities the rule judges and whether it applies to each (see ScopeFn);
             the compliance matrix needs it to tell "complies" from "not applicable" and
             "not checked".
+        dated: for a rule whose verdict depends on ``ctx.today``, when it can next change
+            (its horizon) and what it reads; a rule without it must judge the same on every
+            day (tests/rules/test_horizons.py holds every rule to that).
     """
     if not 0 <= recommendation <= 10:
         raise RuleRegistrationError(f"{rule_id}: recommendation {recommendation} not in 0-10")
@@ -186,8 +207,9 @@ def rule(
         if rule_id in _REGISTRY and _REGISTRY[rule_id].fn is not fn:
             raise RuleRegistrationError(f"rule id {rule_id!r} registered twice")
         _REGISTRY[rule_id] = Rule(
-            rule_id, recommendation, severity, entity, description, near_miss, fn, requires, scope
-        )
+            rule_id, recommendation, severity, entity, description, near_miss, fn, requires, scope,
+            dated,
+        )  # fmt: skip
         return fn
 
     return register

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from c3po_sync.rules import scope as sc
-from c3po_sync.rules.registry import RuleContext, hits, no_hits, rule
+from c3po_sync.rules.horizons import days_after, earliest
+from c3po_sync.rules.registry import DateDriven, RuleContext, hits, no_hits, rule
 from c3po_sync.rules.unknown import unknown_note, unread
 
 
@@ -24,6 +25,35 @@ def _stale_scope(ctx: RuleContext) -> pd.DataFrame:
     return sc.project_scope(ctx, applies, note)
 
 
+def _stale_horizon(ctx: RuleContext) -> pd.Series:
+    """A status date in the future stops being one on its day; a report dated ahead counts
+    from its day; a last status falls stale the day after its window ends."""
+    p = ctx.projects
+    today = ctx.today_ts
+    parts = [days_after(p["status_date"], 0, today)]
+    reports = ctx.tables.status_reports
+    if not reports.empty:
+        rd = days_after(reports["report_date"], 0, today)
+        parts.append(p["project_key"].map(rd.groupby(reports["project_key"]).min()))
+    parts.append(days_after(_last_status(ctx), ctx.config.reporting_window_days + 1, today))
+    return earliest(*(pd.to_datetime(x) for x in parts))
+
+
+def _last_status(ctx: RuleContext) -> pd.Series:
+    """Each project's last status: its status date, or a later report dated by today (a status
+    date in the future stands as it is: DQ-status-date-future)."""
+    p = ctx.projects
+    last = pd.to_datetime(p["status_date"], errors="coerce")
+    future = (last > ctx.today_ts).fillna(False).astype(bool)
+    reports = ctx.tables.status_reports
+    if not reports.empty:
+        rd = pd.to_datetime(reports["report_date"], errors="coerce")
+        latest = rd[rd <= ctx.today_ts].groupby(reports["project_key"]).max()
+        from_reports = p["project_key"].map(latest)
+        last = last.where(future, pd.concat([last, from_reports], axis=1).max(axis=1))
+    return last
+
+
 @rule(
     "R9-status-stale",
     recommendation=9,
@@ -33,18 +63,14 @@ def _stale_scope(ctx: RuleContext) -> pd.DataFrame:
     near_miss="status exactly 60 days old; a Closed project; a status date in the future "
     "(that is DQ-status-date-future instead)",
     scope=_stale_scope,
+    dated=DateDriven(_stale_horizon, reads=("projects", "status_reports", "quarantine")),
 )
 def status_stale(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects
     window = ctx.config.reporting_window_days
-    last = pd.to_datetime(p["status_date"], errors="coerce")
-    future = (last > ctx.today_ts).fillna(False).astype(bool)
-    reports = ctx.tables.status_reports
-    if not reports.empty:
-        rd = pd.to_datetime(reports["report_date"], errors="coerce")
-        latest = rd[rd <= ctx.today_ts].groupby(reports["project_key"]).max()
-        from_reports = p["project_key"].map(latest)
-        last = last.where(future, pd.concat([last, from_reports], axis=1).max(axis=1))
+    future = pd.to_datetime(p["status_date"], errors="coerce") > ctx.today_ts
+    future = future.fillna(False).astype(bool)
+    last = _last_status(ctx)
     age = (ctx.today_ts - last).dt.days
     mask = ctx.active & ~future & (last.isna() | (age > window)).astype(bool)
     bad = p[mask]
@@ -72,6 +98,7 @@ def status_stale(ctx: RuleContext) -> pd.DataFrame:
     description="a project's status date is after today (data-quality)",
     near_miss="status date today",
     scope=lambda ctx: sc.project_scope(ctx, _everyone(ctx)),
+    dated=DateDriven(lambda ctx: days_after(ctx.projects["status_date"], 0, ctx.today_ts)),
 )
 def status_date_future(ctx: RuleContext) -> pd.DataFrame:
     p = ctx.projects

@@ -9,10 +9,11 @@ rules ran. One row per (run, rule) holding its entities as JSON keeps a city-siz
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import Column, Integer, String, Table, Text, delete, func, select
+from sqlalchemy import Column, Integer, String, Table, Text, delete, func, literal, select
 
 from c3po_sync.state.tables import UTCDateTime, metadata
 
@@ -44,8 +45,20 @@ def _cells(column: pd.Series) -> list[object]:
 class EvaluationsMixin:
     """``StateStore`` methods for the evaluation table (uses the store's ``_write``/``_read``)."""
 
-    def save_evaluation(self, run_id: int, frame: pd.DataFrame, keep: int = KEEP_RUNS) -> None:
-        """Stores ``run_id``'s evaluation (replacing an earlier save of it); prunes old runs."""
+    def save_evaluation(
+        self,
+        run_id: int,
+        frame: pd.DataFrame,
+        keep: int = KEEP_RUNS,
+        *,
+        carry_from: int | None = None,
+        rechecked: Iterable[str] = (),
+    ) -> None:
+        """Stores ``run_id``'s evaluation (replacing an earlier save of it); prunes old runs.
+
+        ``carry_from``: ``frame`` holds only the ``rechecked`` rules (a date-driven re-check);
+        every other rule's rows are copied from that run's stored evaluation inside the
+        database, never parsed, so the re-check costs what it re-judged."""
         rows = []
         now = datetime.now(UTC)
         # Whole columns to Python values at once (NA -> None): no per-cell work in Python.
@@ -70,6 +83,24 @@ class EvaluationsMixin:
             )
         with self._write() as conn:  # type: ignore[attr-defined]
             conn.execute(delete(rule_evaluations).where(rule_evaluations.c.run_id == run_id))
+            if carry_from is not None:
+                e = rule_evaluations.c
+                kept = select(literal(run_id), e.rule_id, e.recommendation, e.entity_kind,
+                              e.entities, literal(now, UTCDateTime()))  # fmt: skip
+                kept = kept.where(e.run_id == carry_from, e.rule_id.not_in(sorted(rechecked)))
+                conn.execute(
+                    rule_evaluations.insert().from_select(
+                        [
+                            "run_id",
+                            "rule_id",
+                            "recommendation",
+                            "entity_kind",
+                            "entities",
+                            "saved_at",
+                        ],
+                        kept,
+                    )  # fmt: skip
+                )
             if rows:
                 conn.execute(rule_evaluations.insert(), rows)
             old = select(rule_evaluations.c.run_id).distinct()
@@ -86,37 +117,54 @@ class EvaluationsMixin:
         with self._read() as conn:  # type: ignore[attr-defined]
             return conn.execute(q).scalar()
 
-    def load_evaluation(self, run_id: int | None = None) -> pd.DataFrame | None:
+    def load_evaluation(
+        self, run_id: int | None = None, except_rules: Iterable[str] = ()
+    ) -> pd.DataFrame | None:
         """The evaluation of ``run_id`` (default: the newest stored), rules.evaluation columns;
-        None when no run has stored one (a store older than this feature)."""
+        None when no run has stored one (a store older than this feature). ``except_rules``:
+        rule ids left out (a re-check has their rows already)."""
         from c3po_sync.rules.evaluation import EVALUATION_COLUMNS, empty_evaluation
 
         run = run_id if run_id is not None else self.latest_evaluation_run()
         if run is None:
             return None
+        # Column by column, one rule's entities at a time, as the rows stream from the
+        # database: no dict per entity (a city's evaluation is about 100,000 of them) and no
+        # copy of every rule's JSON at once, so loading it costs about what it holds.
+        columns: dict[str, list[object]] = {c: [] for c in EVALUATION_COLUMNS}
+        # A status or note repeats down a rule, an entity across the rules: each distinct
+        # value is held once (a city's evaluation holds about 7,000 distinct keys).
+        memo: dict[object, object] = {}
+        found = False
         with self._read() as conn:  # type: ignore[attr-defined]
-            rows = conn.execute(
+            for r in conn.execute(
                 select(rule_evaluations)
-                .where(rule_evaluations.c.run_id == run)
+                .where(
+                    rule_evaluations.c.run_id == run,
+                    rule_evaluations.c.rule_id.not_in(sorted(set(except_rules))),
+                )
                 .order_by(rule_evaluations.c.rule_id)
-            ).all()
-        if not rows:
+            ):
+                found = True
+                ents = json.loads(r.entities)
+                if not ents:
+                    continue
+                n = len(ents)
+                columns["rule_id"].extend([r.rule_id] * n)
+                columns["recommendation"].extend([r.recommendation] * n)
+                columns["entity_kind"].extend([r.entity_kind] * n)
+                for name, values in zip(_ENTITY_FIELDS, zip(*ents, strict=True), strict=True):
+                    columns[name].extend([memo.setdefault(v, v) for v in values])
+                del ents
+        if not found:
             return None
-        records = [
-            {
-                "rule_id": r.rule_id,
-                "recommendation": r.recommendation,
-                "entity_kind": r.entity_kind,
-                **dict(zip(_ENTITY_FIELDS, ent, strict=True)),
-            }
-            for r in rows
-            for ent in json.loads(r.entities)
-        ]
-        if not records:
+        if not columns["rule_id"]:
             return empty_evaluation()
-        out = pd.DataFrame(records, columns=list(EVALUATION_COLUMNS))
-        out["recommendation"] = out["recommendation"].astype("Int64")
-        for col in EVALUATION_COLUMNS:
-            if col != "recommendation":
-                out[col] = out[col].astype("string")
+        out = pd.DataFrame(
+            {
+                c: pd.array(v, dtype="Int64" if c == "recommendation" else "string")
+                for c, v in columns.items()
+            },
+            copy=False,
+        )
         return out

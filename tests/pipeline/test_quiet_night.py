@@ -136,10 +136,11 @@ def test_a_hub_edit_is_found_in_the_hub_change_log_and_a_new_day_re_runs_date_ru
     next_day = _run(later)
 
     assert next_day.outcome == "ok"
-    assert next_day.skipped == [
-        "normalize: no source changed since the stored tables were built",
-        "intake: no request new or edited since the last triage",
-    ]
+    # Only the date-driven rules are re-run (rules/horizons.py): the others' verdicts stand.
+    assert next_day.skipped[0] == "normalize: no source changed since the stored tables were built"
+    assert next_day.skipped[1].startswith("evaluate: data unchanged; re-checked only the rules")
+    assert "R9-status-stale" in next_day.skipped[1]
+    assert next_day.skipped[2:] == ["intake: no request new or edited since the last triage"]
     assert next_day.opened > 0  # date-driven findings opened with the calendar alone
     assert next_day.uploaded_to and later.isoformat() in next_day.uploaded_to
     with StateStore(f"sqlite:///{tmp / 'state.db'}") as store:

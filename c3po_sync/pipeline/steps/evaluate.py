@@ -5,17 +5,21 @@ from __future__ import annotations
 import pandas as pd
 
 from c3po_sync.model.schema import FINDINGS
+from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.pipeline.carry import finding_sources
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.pipeline.quiet import (
     evaluation_current,
+    recheck_plan,
     remember_evaluation,
     stored_findings_counts,
+    stored_horizons,
 )
 from c3po_sync.rules import evaluate, recommendations_not_checked
-from c3po_sync.rules.evaluation import evaluation_table
+from c3po_sync.rules.evaluation import empty_evaluation, evaluation_table
 from c3po_sync.rules.history import WATCHED, project_history_frame
-from c3po_sync.rules.registry import RuleContext
+from c3po_sync.rules.horizons import OnlyTables, reads_of, rule_horizons
+from c3po_sync.rules.registry import RuleContext, get_rule
 from c3po_sync.sinks.hub_history import findings_from_hub
 from c3po_sync.sinks.hub_lists import FINDINGS_LIST
 from c3po_sync.state import timeline
@@ -33,6 +37,10 @@ def run_evaluate(ctx: RunContext) -> None:
         ctx.store.record_findings(
             result.run_id, still[FINDINGS.column_names], ctx.as_of, resolve_missing=False
         )
+        return
+    due = recheck_plan(ctx)
+    if due is not None:
+        recheck_date_rules(ctx, due)
         return
     tables = ctx.current_tables()
     # The rules stay pure: the store's change log (this run's snapshot included) is read here
@@ -61,12 +69,92 @@ def run_evaluate(ctx: RunContext) -> None:
     if stale:  # only a source not re-read protects findings: the history is read for it alone
         known = ctx.findings_history()
         protect = set(finding_sources(known, tables, stale)) if len(known) else set()
-    delta = ctx.store.record_findings(
+    record(ctx, findings, resolve_missing=all(s.since is not None for s in stale), protect=protect)
+    # Whole: every finding it made is recorded open and every other one resolved, so a quiet
+    # later day may take the open findings for its findings (pipeline/quiet.recheck_plan).
+    remember_evaluation(
+        ctx,
+        rule_horizons(judged),
+        eval_run=result.run_id,
+        whole=not stale and not ctx.source_findings,
+    )
+
+
+def recheck_date_rules(ctx: RunContext, due: list[str]) -> None:
+    """A quiet new day: the tables, inputs and findings are the stored evaluation's, so only the
+    date-driven rules whose horizon has come (``due``) can judge otherwise. They alone are
+    re-run, over the stored tables they read; every other rule's findings (the open ones, which
+    are exactly its findings: ``whole``) and evaluation rows are carried. The findings are
+    recorded as the full path would record them; the day's hub rows and workbook follow
+    (ctx.evaluated), as they do on any new day."""
+    result = ctx.result
+    horizons, eval_run = stored_horizons(ctx)
+    # Read before any adoption from the hub, as the full path judges before adopting.
+    carried = ctx.store.findings(status="open")[FINDINGS.column_names]
+    findings = carried
+    rows = None
+    if due:
+        names = reads_of(due)
+        tables = OnlyTables(_stored_tables(ctx, names), names)
+        judged = RuleContext(tables=tables, config=ctx.inputs.rules, today=ctx.inputs.today)
+        fresh = evaluate(tables, judged.config, judged.today, only=due, context=judged)
+        rows = evaluation_table(tables, judged.config, judged.today, fresh, context=judged,
+                                only=due)  # fmt: skip
+        horizons.update(rule_horizons(judged, [get_rule(r) for r in due]))
+        findings = pd.concat(
+            [carried[~carried["rule_id"].isin(due)], fresh], ignore_index=True
+        ).sort_values("finding_id", kind="stable", ignore_index=True)
+        result.skipped.append(
+            "evaluate: data unchanged; re-checked only the rules the day can change: "
+            + ", ".join(due)
+        )
+    else:
+        result.skipped.append("evaluate: data unchanged and no date-driven verdict due today")
+    # This run's evaluation, like any evaluating run's: the re-checked rules' rows, the others
+    # copied inside the database from the stored evaluation (never parsed).
+    ctx.store.save_evaluation(
         result.run_id,
-        findings,
-        ctx.as_of,
-        resolve_missing=all(s.since is not None for s in stale),
-        protect=protect,
+        rows if rows is not None else empty_evaluation(),
+        carry_from=eval_run,
+        rechecked=due,
+    )
+    ctx.findings = findings
+    ctx.evaluation = None  # a later step reading it loads it from the store
+    if any(s in _EVALUATION_LATER for s in ctx.inputs.job.steps):
+        # Built here, where the run holds least, not beside the workbook the rollup builds;
+        # rows in the store's rule order (the compliance matrix reads them in any order).
+        kept = ctx.store.load_evaluation(eval_run, except_rules=due)
+        parts = [p for p in (kept, rows) if p is not None and len(p)]
+        del kept
+        ctx.evaluation = pd.concat(parts, ignore_index=True, copy=False) if parts else None
+    adopt_hub_history(ctx)
+    record(ctx, findings, resolve_missing=True, protect=set())
+    remember_evaluation(ctx, horizons, eval_run=result.run_id, whole=True)
+
+
+# Steps that read the whole stored tables later on a new day (the day's hub rows, the dated
+# workbook): a re-check then loads them whole, once, for them too.
+_WHOLE_TABLES_LATER = ("write_lists", "rollup", "council_report", "dashboard")
+_EVALUATION_LATER = ("rollup", "council_report")  # the workbook's compliance matrix
+
+
+def _stored_tables(ctx: RunContext, names: tuple[str, ...]) -> CanonicalTables:
+    """The stored tables a re-check reads: all of them (kept for the later steps) when a later
+    step of the job reads them anyway, else only ``names``."""
+    if ctx.tables is not None or any(s in _WHOLE_TABLES_LATER for s in ctx.inputs.job.steps):
+        return ctx.current_tables()
+    run = ctx.store.latest_snapshot_run()
+    if run is None:  # cannot happen on a quiet night (its tables are a snapshot)
+        raise RuntimeError("a date-driven re-check found no stored snapshot")
+    return ctx.store.load_snapshot(run, tables=names)
+
+
+def record(ctx: RunContext, findings: pd.DataFrame, *, resolve_missing: bool,
+           protect: set[str]) -> None:  # fmt: skip
+    """Records this run's findings and reports them (counts, opened, resolved)."""
+    result = ctx.result
+    delta = ctx.store.record_findings(
+        result.run_id, findings, ctx.as_of, resolve_missing=resolve_missing, protect=protect
     )
     result.opened = len(delta.opened)
     result.resolved = len(delta.resolved)
@@ -76,7 +164,6 @@ def run_evaluate(ctx: RunContext) -> None:
     result.not_checked = recommendations_not_checked(ctx.inputs.rules)
     ctx.history = None  # changed by this run: re-read by the first step that needs it
     ctx.evaluated = True
-    remember_evaluation(ctx)
 
 
 def adopt_hub_history(ctx: RunContext) -> None:
