@@ -1,0 +1,60 @@
+"""The rollup's table bodies are made into cells only while it is saved, and the file is the
+same as when every cell was made up front (issue 16, peak memory)."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import date
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from c3po_sync.sinks import excel_rollup
+from c3po_sync.sinks.excel_rollup import build_rollup, rollup_bytes
+
+from .conftest import RUN_INFO, TODAY, build_findings, build_tables
+
+_MODIFIED = re.compile(rb"<dcterms:modified[^<]*</dcterms:modified>")  # the save's own clock
+
+
+def _members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {n: _MODIFIED.sub(b"", z.read(n)) for n in z.namelist()}
+
+
+def _build(inject: bool) -> openpyxl.Workbook:
+    tables = build_tables(60, 200, 40, inject=inject)
+    findings = build_findings(tables, 120, inject=inject)
+    changes = pd.DataFrame(
+        {
+            "project_key": tables.projects["project_key"][:5],
+            "change": ["Budget"] * 5,
+            "before": [100.0] * 5,
+            "after": [date(2026, 1, 2)] * 5,
+        }
+    )
+    return build_rollup(tables, findings, today=TODAY, run_info=RUN_INFO, changes=changes)
+
+
+@pytest.mark.parametrize("inject", [False, True])
+def test_streamed_rollup_equals_the_one_built_cell_by_cell(
+    inject: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    streamed = _build(inject)
+    # Before the save the big tables hold no data cells: only their header rows exist.
+    findings = streamed["Findings"]
+    assert {row for row, _ in findings._cells} == {1}
+    data = rollup_bytes(streamed)
+    assert rollup_bytes(streamed) != b""  # saving again works: the bodies are still there
+    # The same workbook built in openpyxl's normal mode, every cell made as it is written.
+    monkeypatch.setattr(excel_rollup, "StreamedWorkbook", openpyxl.Workbook)
+    eager = _build(inject)
+    assert len(eager["Findings"]._cells) > 1000
+    expected = rollup_bytes(eager)
+    got, want = _members(data), _members(expected)
+    assert list(got) == list(want)
+    for name in want:  # every sheet's XML, styles, tables, links and print setup
+        assert got[name] == want[name], name
