@@ -27,7 +27,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.styles.cell_style import StyleArray
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.worksheet.worksheet import Worksheet
@@ -191,6 +191,21 @@ class _StreamingSheetWriter(WorksheetWriter):
                 f"{get_column_letter(max(e[3] for e in extents))}{max(e[2] for e in extents)}"
             )
         self.xf.send(SheetDimension(ref).to_tree())
+
+    def write_tables(self) -> None:
+        """As openpyxl's, but a table's column names come from its header row alone.
+
+        openpyxl reads them through ``ws[table.ref]``, which makes a cell for every position
+        of the table: the body's cells, all at once, kept in the sheet (and written twice by a
+        second save)."""
+        for table in self.ws.tables.values():
+            if not table.tableColumns:
+                table._initialise_columns()
+                if table.headerRowCount:
+                    min_col, min_row, max_col, _ = range_boundaries(table.ref)
+                    for col, c in zip(table.tableColumns, range(min_col, max_col + 1), strict=True):
+                        col.name = str(value_at(self.ws, min_row, c))
+        super().write_tables()
 
     def rows(self) -> Iterator[tuple[int, list[Cell]]]:
         merged = heapq.merge(
