@@ -49,6 +49,10 @@ class TableBody:
     plain: Sequence[StyleArray | None]  # each column's style
     linked: Sequence[StyleArray | None]  # each linked column's style (None: not linked)
     fmt_dates: Sequence[bool]  # the column is formatted as a date
+    # 0-based column -> each row's own style, instead of the column's (a grid coloured by state)
+    cell_styles: Mapping[int, Sequence[StyleArray]] = field(default_factory=dict)
+    # every position is a cell, styled even when it holds no value (a bordered grid)
+    keep_empty: bool = False
     extent: tuple[int, int, int, int] | None = field(init=False)  # min row, col, max row, col
 
     def __post_init__(self) -> None:
@@ -78,6 +82,8 @@ class TableBody:
 
     def present(self, r: int, column: int) -> bool:
         """Row ``r`` (0-based) has a cell in 0-based ``column``: a value or a URL."""
+        if self.keep_empty:
+            return True
         urls = self.urls.get(column)
         return self.columns[column][r] is not None or (urls is not None and urls[r] is not None)
 
@@ -98,9 +104,10 @@ class TableBody:
         for i, values in enumerate(self.columns):
             value = values[r]
             url = self.urls[i][r] if i in self.urls else None
-            if value is None and url is None:
+            if value is None and url is None and not self.keep_empty:
                 continue
-            style = self.linked[i] if url else self.plain[i]
+            own = self.cell_styles.get(i)
+            style = own[r] if own is not None else self.linked[i] if url else self.plain[i]
             cell = Cell(ws, row=row, column=i + 1, style_array=style)
             if isinstance(value, str):
                 # Bypasses openpyxl's formula/error sniffing: data is always literal text.
@@ -113,7 +120,7 @@ class TableBody:
             elif self.fmt_dates[i] and isinstance(value, date):
                 cell._value = value
                 cell.data_type = "d"
-            else:
+            elif value is not None:
                 cell.value = value
             if url is not None:
                 cell.hyperlink = url
