@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from openpyxl.cell.cell import Cell
@@ -16,7 +15,8 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from c3po_sync.sinks.excel_print import fit_row_heights, wrap_header
-from c3po_sync.sinks.excel_safety import FORMULA_PREFIXES, append_row, cell_value, safe_url
+from c3po_sync.sinks.excel_safety import append_row, cell_value, safe_url
+from c3po_sync.sinks.excel_stream import TableBody, add_body, has_cell, sheet_last_row
 
 CURRENCY = '"$"#,##0;[Red]-"$"#,##0'
 DATE = "yyyy-mm-dd"
@@ -34,7 +34,6 @@ TOP = Alignment(vertical="top")  # rows grow with wrapped text: every cell start
 GREEN, YELLOW, RED, GREY = "C6EFCE", "FFEB9C", "FFC7CE", "D9D9D9"
 STATUS_FILLS = {"Green": GREEN, "Yellow": YELLOW, "Red": RED}
 _SAMPLE_ROWS = 300
-_NUMERIC = (int, float)  # exact types: bool is written as a boolean by openpyxl
 
 
 @dataclass(frozen=True)
@@ -55,11 +54,14 @@ def write_table(
     *,
     links: Mapping[int, Sequence[Any]] | None = None,
     freeze: bool = True,
+    defer: bool = True,
 ) -> tuple[int, int]:
     """Writes a header and column-wise ``data`` as a real Excel table; returns (first, last) row.
 
     ``links`` maps a 0-based column index to per-row URLs; unsafe URLs are left as plain text. An
     empty table keeps one blank data row, because Excel repairs a table that has only a header.
+    In a ``StreamedWorkbook`` the data rows become cells only when the workbook is saved
+    (``excel_stream``); ``defer=False`` makes them now, for a caller that styles them after.
     """
     if len(data) != len(cols):
         raise ValueError(f"table {name!r}: {len(cols)} columns but {len(data)} data columns")
@@ -71,34 +73,16 @@ def write_table(
     link_cols = dict(links or {})
     plain = [_template(ws, c, link=False) for c in cols]
     linked = [_template(ws, c, link=True) if i in link_cols else None for i, c in enumerate(cols)]
-    columns = [[cell_value(v) for v in values] for values in data]
-    urls = {i: [safe_url(u) for u in values] for i, values in link_cols.items()}
-    fmt_dates = [c.fmt in (DATE, DATETIME) for c in cols]
-    store = ws._cells
-    for r in range(n_rows):
-        row = header_row + 1 + r
-        for i, values in enumerate(columns):
-            value = values[r]
-            url = urls[i][r] if i in urls else None
-            if value is None and url is None:
-                continue
-            cell = Cell(ws, row=row, column=i + 1, style_array=linked[i] if url else plain[i])
-            if isinstance(value, str):
-                # Bypasses openpyxl's formula/error sniffing: data is always literal text.
-                cell._value = value
-                cell.data_type = "s"
-                if value.startswith(FORMULA_PREFIXES):
-                    cell.quotePrefix = True
-            elif type(value) in _NUMERIC:
-                cell._value = value
-            elif fmt_dates[i] and isinstance(value, date):
-                cell._value = value
-                cell.data_type = "d"
-            else:
-                cell.value = value
-            if url is not None:
-                cell.hyperlink = url
-            store[(row, i + 1)] = cell
+    body = TableBody(
+        first_row=header_row + 1,
+        columns=[[cell_value(v) for v in values] for values in data],
+        urls={i: [safe_url(u) for u in values] for i, values in link_cols.items()},
+        plain=plain,
+        linked=linked,
+        fmt_dates=[c.fmt in (DATE, DATETIME) for c in cols],
+    )
+    # Made into cells as the sheet is saved when the workbook streams (excel_stream).
+    add_body(ws, body, defer=defer)
     ws._current_row = header_row + n_rows
     last_row = header_row + max(n_rows, 1)
     ref = f"A{header_row}:{get_column_letter(len(cols))}{last_row}"
@@ -106,11 +90,17 @@ def write_table(
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
     ws.add_table(table)
     if freeze:
-        ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+        # A coordinate, not ws.cell(): that would add a second cell where the body has one.
+        top_left = header_row + 1
+        ws.freeze_panes = (
+            f"A{top_left}" if has_cell(ws, top_left, 1) else ws.cell(row=top_left, column=1)
+        )
     fit_widths(ws, cols, data)
     # Explicit heights: LibreOffice does not grow the rows openpyxl writes (issue 13).
     wrap_header(ws, header_row, len(cols))
-    fit_row_heights(ws, header_row + 1, [i + 1 for i, c in enumerate(cols) if c.wrap])
+    fit_row_heights(
+        ws, header_row + 1, [i + 1 for i, c in enumerate(cols) if c.wrap], sheet_last_row(ws)
+    )
     return header_row, last_row
 
 

@@ -9,7 +9,6 @@ means. The sheet prints landscape, one page wide, with the header row on every p
 from __future__ import annotations
 
 from collections.abc import Mapping
-from copy import copy
 from datetime import date
 from typing import Any
 
@@ -32,7 +31,8 @@ from c3po_sync.rules.matrix import (
 )
 from c3po_sync.rules.recommendations import RECOMMENDATIONS
 from c3po_sync.sinks.excel_print import set_print, text_lines
-from c3po_sync.sinks.excel_safety import set_text
+from c3po_sync.sinks.excel_safety import cell_value, set_text
+from c3po_sync.sinks.excel_stream import TableBody, add_body, has_cell
 
 SHEET = "Compliance matrix"
 FILLS: Mapping[str, str] = {
@@ -126,29 +126,46 @@ def matrix_sheet(
                      strict=True))  # fmt: skip
     lead_style = _grid_style(ws, None)
     styles = {state: _grid_style(ws, state) for state in FILLS}
+    columns: list[list[Any]] = [[] for _ in range(len(_LEAD) + len(recs))]
+    cell_styles: list[list[StyleArray]] = [[] for _ in recs]
     r = header
     for key, (raw_title, ppm) in leads.items():
         r += 1
         title = str(domain.na_to_python(raw_title) or "")
         mark = (not_reread or {}).get(key)
         lead = [key, f"{title}\n({mark})" if mark else title, ppm]
-        for col, value in enumerate(lead, start=1):
-            cell = ws.cell(row=r, column=col)
-            cell._style = copy(lead_style)
-            set_text(cell, domain.na_to_python(value))
+        for col, value in enumerate(lead):
+            columns[col].append(cell_value(domain.na_to_python(value)))
         tallest = text_lines(lead[1], 30) + (1 if mark else 0)
-        for col, rec in enumerate(recs, start=len(_LEAD) + 1):
+        for i, rec in enumerate(recs):
             state, text = judged[(key, rec)]
-            cell = ws.cell(row=r, column=col)
-            cell._style = copy(styles[state])
-            set_text(cell, text)
+            columns[len(_LEAD) + i].append(cell_value(text))
+            cell_styles[i].append(styles[state])
             tallest = max(tallest, text_lines(text, _REC_WIDTH))
         ws.row_dimensions[r].height = 15 * tallest
+    # The grid's cells are made as the workbook is saved (excel_stream): each bordered, the
+    # judged ones filled by state, an empty one too.
+    add_body(
+        ws,
+        TableBody(
+            first_row=header + 1,
+            columns=columns,
+            urls={},
+            plain=[lead_style] * len(columns),
+            linked=[None] * len(columns),
+            fmt_dates=[False] * len(columns),
+            cell_styles={len(_LEAD) + i: cell_styles[i] for i in range(len(recs))},
+            keep_empty=True,
+        ),
+    )
     for col, width in enumerate((12, 30, 28), start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     for col in range(len(_LEAD) + 1, len(_LEAD) + len(recs) + 1):
         ws.column_dimensions[get_column_letter(col)].width = _REC_WIDTH
-    ws.freeze_panes = ws.cell(row=header + 1, column=2)
+    # A coordinate, not ws.cell(): that would add a second cell where the grid has one.
+    ws.freeze_panes = (
+        f"B{header + 1}" if has_cell(ws, header + 1, 2) else ws.cell(row=header + 1, column=2)
+    )
     ws.print_options.gridLines = False
     # its header row is below the legend; the rollup sets the same again with its own title
     set_print(ws, report_title="Compliance matrix", report_date=today, header_row=header)

@@ -18,6 +18,8 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from c3po_sync.sinks.excel_stream import sheet_last_row, value_at
+
 BASE_FONT_PT = 11.0  # the workbook's default font (Calibri 11)
 LINE_HEIGHT_PT = 15.0  # one line of 11 pt text in Excel's and LibreOffice's default row
 MIN_PRINT_FONT_PT = 7.0
@@ -63,13 +65,12 @@ def fit_row_heights(
     if not columns:
         return
     widths = {c: _width(ws, c) for c in columns}
-    cells = ws._cells
-    for row in range(first_row, (last_row or ws.max_row) + 1):
+    for row in range(first_row, (last_row or sheet_last_row(ws)) + 1):
         lines = 1
         for c in columns:
-            cell = cells.get((row, c))
-            if cell is not None and isinstance(cell.value, str):
-                lines = max(lines, text_lines(cell.value, widths[c]))
+            value = value_at(ws, row, c)  # a table's body may not be cells yet (excel_stream)
+            if isinstance(value, str):
+                lines = max(lines, text_lines(value, widths[c]))
         if lines > 1:
             ws.row_dimensions[row].height = min(lines, MAX_ROW_LINES) * LINE_HEIGHT_PT
 
@@ -111,7 +112,7 @@ def set_print(
         ws.print_title_rows = f"{header_row}:{header_row}"
     if print_columns is not None:
         last = get_column_letter(print_columns)
-        ws.print_area = f"A1:{last}{max(ws.max_row, 1)}"
+        ws.print_area = f"A1:{last}{max(sheet_last_row(ws), 1)}"
     for hf in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
         hf.center.text = _escape(f"{report_title} - {ws.title}")
         hf.center.size = 9

@@ -23,6 +23,7 @@ from c3po_sync.sinks import excel_data, excel_matrix, excel_sheets, excel_summar
 from c3po_sync.sinks.excel_data import RECOMMENDATIONS, scorecard
 from c3po_sync.sinks.excel_print import set_print
 from c3po_sync.sinks.excel_safety import UnsafePathError, path_inside, safe_file_name
+from c3po_sync.sinks.excel_stream import StreamedWorkbook, save_streamed
 
 __all__ = [
     "RECOMMENDATIONS",
@@ -113,7 +114,7 @@ def build_rollup(
     state = excel_data.with_state(findings)
     open_f = excel_data.open_only(state)
 
-    wb = Workbook()
+    wb = StreamedWorkbook()  # table bodies become cells only as it is saved
     summary = wb.active
     summary.title = SHEETS[0]
     sheets = {name: wb.create_sheet(name) for name in SHEETS[1:]}
@@ -188,7 +189,7 @@ def save_rollup(wb: Workbook, out_dir: Path, *, today: date, prefix: str = "C3PO
     fd, tmp = tempfile.mkstemp(prefix=".rollup-", suffix=".xlsx", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            wb.save(fh)
+            save_streamed(wb, fh)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -200,5 +201,5 @@ def save_rollup(wb: Workbook, out_dir: Path, *, today: date, prefix: str = "C3PO
 def rollup_bytes(wb: Workbook) -> bytes:
     """The workbook as .xlsx bytes, for uploading to a library without touching disk."""
     buf = io.BytesIO()
-    wb.save(buf)
+    save_streamed(wb, buf)
     return buf.getvalue()

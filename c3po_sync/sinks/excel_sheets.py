@@ -219,7 +219,8 @@ def changes_sheet(ws: Worksheet, changes: pd.DataFrame | None, projects: pd.Data
         column("before"),
         column("after"),
     ]
-    first, _last = write_table(ws, "tblChanges", cols, data)
+    # Made into cells now: their number formats are set below, cell by cell.
+    first, _last = write_table(ws, "tblChanges", cols, data, defer=False)
     # Amounts and dates in words people read: "$720,000", "2026-11-01", not 720000 or a serial.
     for r, change in enumerate(data[2]):
         for c in (4, 5):

@@ -1,0 +1,262 @@
+"""Table bodies written as the workbook is saved, not held as cells while it is built.
+
+openpyxl's normal mode keeps every cell as an object (the cell, its own style array, its key
+in the sheet's dict: about 375 bytes each), so the rollup of a tenant four times the city's
+size held over 200 MB of cells until it was saved (issue 16, peak memory). Write-only mode
+would avoid that but forbids what the rollup's sheets do after writing rows (charts over
+blocks, header cells styled, cells read back). Here a table's body is kept as the columns of
+values it was built from (the values exist anyway) and its cells are made one row at a time
+while the sheet's XML is written, then dropped: the file is the same, byte for byte, as when
+the cells were made up front (``tests/sinks/test_excel_stream.py`` compares them).
+
+Only a :class:`StreamedWorkbook` defers bodies; any other workbook gets its cells at once,
+so a plain ``Workbook.save`` never drops a body.
+"""
+
+from __future__ import annotations
+
+import datetime
+import heapq
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import IO, Any
+from zipfile import ZIP_DEFLATED, ZipFile
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.dimensions import SheetDimension
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from c3po_sync.sinks.excel_safety import FORMULA_PREFIXES
+
+_NUMERIC = (int, float)  # exact types: bool is written as a boolean by openpyxl
+_BODIES = "_c3po_bodies"  # the attribute a worksheet's deferred bodies are kept in
+
+
+@dataclass
+class TableBody:
+    """The data rows of one table: column-wise cell values, per-row URLs, column styles."""
+
+    first_row: int  # sheet row of the first data row
+    columns: list[list[Any]]  # cell values (already made safe: excel_safety.cell_value)
+    urls: Mapping[int, Sequence[str | None]]  # 0-based column -> per-row safe URL or None
+    plain: Sequence[StyleArray | None]  # each column's style
+    linked: Sequence[StyleArray | None]  # each linked column's style (None: not linked)
+    fmt_dates: Sequence[bool]  # the column is formatted as a date
+    # 0-based column -> each row's own style, instead of the column's (a grid coloured by state)
+    cell_styles: Mapping[int, Sequence[StyleArray]] = field(default_factory=dict)
+    # every position is a cell, styled even when it holds no value (a bordered grid)
+    keep_empty: bool = False
+    extent: tuple[int, int, int, int] | None = field(init=False)  # min row, col, max row, col
+
+    def __post_init__(self) -> None:
+        rows: list[int] = []
+        cols: list[int] = []
+        for i in range(len(self.columns)):
+            first, last = self._first_last(i)
+            if first is not None and last is not None:
+                rows += [first, last]
+                cols.append(i + 1)
+        self.extent = (
+            (self.first_row + min(rows), min(cols), self.first_row + max(rows), max(cols))
+            if rows
+            else None
+        )
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def value(self, row: int, column: int) -> Any:
+        """The value of the body's cell at sheet ``row``, 1-based ``column`` (None if outside)."""
+        r = row - self.first_row
+        if not 0 <= r < self.n_rows or not 1 <= column <= len(self.columns):
+            return None
+        return self.columns[column - 1][r]
+
+    def present(self, r: int, column: int) -> bool:
+        """Row ``r`` (0-based) has a cell in 0-based ``column``: a value or a URL."""
+        if self.keep_empty:
+            return True
+        urls = self.urls.get(column)
+        return self.columns[column][r] is not None or (urls is not None and urls[r] is not None)
+
+    def _first_last(self, column: int) -> tuple[int | None, int | None]:
+        """The first and last row (0-based) with a cell in 0-based ``column``."""
+        rows = range(self.n_rows)
+        first = next((r for r in rows if self.present(r, column)), None)
+        last = next((r for r in reversed(rows) if self.present(r, column)), None)
+        return first, last
+
+    def row_cells(self, ws: Worksheet, r: int) -> list[Cell]:
+        """The cells of data row ``r`` (0-based), in column order; empty cells are left out.
+
+        Every string is literal text (never a formula), as ``excel_safety.append_row`` does.
+        """
+        row = self.first_row + r
+        out = []
+        for i, values in enumerate(self.columns):
+            value = values[r]
+            url = self.urls[i][r] if i in self.urls else None
+            if value is None and url is None and not self.keep_empty:
+                continue
+            own = self.cell_styles.get(i)
+            style = own[r] if own is not None else self.linked[i] if url else self.plain[i]
+            cell = Cell(ws, row=row, column=i + 1, style_array=style)
+            if isinstance(value, str):
+                # Bypasses openpyxl's formula/error sniffing: data is always literal text.
+                cell._value = value
+                cell.data_type = "s"
+                if value.startswith(FORMULA_PREFIXES):
+                    cell.quotePrefix = True
+            elif type(value) in _NUMERIC:
+                cell._value = value
+            elif self.fmt_dates[i] and isinstance(value, date):
+                cell._value = value
+                cell.data_type = "d"
+            elif value is not None:
+                cell.value = value
+            if url is not None:
+                cell.hyperlink = url
+            out.append(cell)
+        return out
+
+
+class StreamedWorkbook(Workbook):
+    """A workbook whose table bodies are made into cells only while it is saved."""
+
+    def save(self, filename: Any) -> None:
+        save_streamed(self, filename)
+
+
+def add_body(ws: Worksheet, body: TableBody, *, defer: bool = True) -> None:
+    """Keeps ``body`` for the save when the workbook streams (and ``defer``); else makes its
+    cells now."""
+    if defer and isinstance(ws.parent, StreamedWorkbook):
+        ws.__dict__.setdefault(_BODIES, []).append(body)
+        return
+    store = ws._cells
+    for r in range(body.n_rows):
+        for cell in body.row_cells(ws, r):
+            store[(cell.row, cell.column)] = cell
+
+
+def bodies(ws: Worksheet) -> list[TableBody]:
+    found: list[TableBody] = ws.__dict__.get(_BODIES, [])
+    return found
+
+
+def value_at(ws: Worksheet, row: int, column: int) -> Any:
+    """The value at ``row``, ``column``, whether its cell exists or is still in a body."""
+    cell = ws._cells.get((row, column))
+    if cell is not None:
+        return cell.value
+    for body in bodies(ws):
+        if body.first_row <= row < body.first_row + body.n_rows:
+            return body.value(row, column)
+    return None
+
+
+def has_cell(ws: Worksheet, row: int, column: int) -> bool:
+    """A cell exists at ``row``, ``column``, or a body will make one there."""
+    if (row, column) in ws._cells:
+        return True
+    for body in bodies(ws):
+        r = row - body.first_row
+        if 0 <= r < body.n_rows and 1 <= column <= len(body.columns):
+            return body.present(r, column - 1)
+    return False
+
+
+def sheet_last_row(ws: Worksheet) -> int:
+    """``ws.max_row`` counting the rows still in bodies."""
+    ends = [b.extent[2] for b in bodies(ws) if b.extent is not None]
+    return max([ws.max_row, *ends])
+
+
+class _StreamingSheetWriter(WorksheetWriter):
+    """Writes a sheet's cells merged, row by row, with its bodies' rows made on the fly."""
+
+    def write_dimensions(self) -> None:
+        ws = self.ws
+        extents = [b.extent for b in bodies(ws) if b.extent is not None]
+        if ws._cells:
+            rows = [r for r, _ in ws._cells]
+            cols = [c for _, c in ws._cells]
+            extents.append((min(rows), min(cols), max(rows), max(cols)))
+        if not extents:
+            ref = "A1:A1"
+        else:
+            ref = (
+                f"{get_column_letter(min(e[1] for e in extents))}{min(e[0] for e in extents)}:"
+                f"{get_column_letter(max(e[3] for e in extents))}{max(e[2] for e in extents)}"
+            )
+        self.xf.send(SheetDimension(ref).to_tree())
+
+    def write_tables(self) -> None:
+        """As openpyxl's, but a table's column names come from its header row alone.
+
+        openpyxl reads them through ``ws[table.ref]``, which makes a cell for every position
+        of the table: the body's cells, all at once, kept in the sheet (and written twice by a
+        second save)."""
+        for table in self.ws.tables.values():
+            if not table.tableColumns:
+                table._initialise_columns()
+                if table.headerRowCount:
+                    min_col, min_row, max_col, _ = range_boundaries(table.ref)
+                    for col, c in zip(table.tableColumns, range(min_col, max_col + 1), strict=True):
+                        col.name = str(value_at(self.ws, min_row, c))
+        super().write_tables()
+
+    def rows(self) -> Iterator[tuple[int, list[Cell]]]:
+        merged = heapq.merge(
+            ((row, 0, cells) for row, cells in super().rows()),
+            *(
+                ((body.first_row + r, 1, (body, r)) for r in range(body.n_rows))
+                for body in bodies(self.ws)
+            ),
+            key=lambda item: (item[0], item[1]),
+        )
+        current: int | None = None
+        cells: list[Cell] = []
+        for row, kind, what in merged:
+            if row != current:
+                if current is not None:
+                    yield current, sorted(cells, key=lambda c: c.column)
+                current, cells = row, []
+            if kind == 0:
+                cells.extend(what)
+            else:
+                body, r = what
+                cells.extend(body.row_cells(self.ws, r))
+        if current is not None:
+            yield current, sorted(cells, key=lambda c: c.column)
+
+
+class _StreamingWriter(ExcelWriter):
+    """openpyxl's ExcelWriter with the sheets that have bodies written by the writer above."""
+
+    def write_worksheet(self, ws: Worksheet) -> None:
+        # As ExcelWriter.write_worksheet (openpyxl 3.1) for a normal-mode workbook.
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        writer = _StreamingSheetWriter(ws) if bodies(ws) else WorksheetWriter(ws)
+        writer.write()
+        ws._rels = writer._rels
+        self._archive.write(writer.out, ws.path[1:])
+        self.manifest.append(ws)
+        writer.cleanup()
+
+
+def save_streamed(wb: Workbook, filename: str | IO[bytes]) -> None:
+    """Saves ``wb`` as ``Workbook.save`` does (openpyxl's save_workbook), bodies included."""
+    archive = ZipFile(filename, "w", ZIP_DEFLATED, allowZip64=True)
+    wb.properties.modified = datetime.datetime.now(tz=datetime.UTC).replace(tzinfo=None)
+    _StreamingWriter(wb, archive).save()
