@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 from pg_server import pg_url, postgres_server  # noqa: F401 - the fixtures
 
+from c3po_sync.m365.http import SiteConnection
 from c3po_sync.sandbox.demo import load_demo_tenant
 from c3po_sync.sandbox.server import SandboxServer
+from c3po_sync.wiring import SharePointPorts
 
 
 @pytest.fixture()
@@ -21,3 +23,18 @@ def demo_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[
         monkeypatch.setenv("C3PO_STATE_URL", f"sqlite:///{tmp_path / 'state.db'}")
         monkeypatch.setenv("C3PO_OUTPUT_DIR", str(tmp_path / "out"))
         yield server, tenant
+
+
+@pytest.fixture()
+def opened_sites(monkeypatch: pytest.MonkeyPatch) -> dict[str, SiteConnection]:
+    """Every site connection a run opens, by site: what each one sent is in its counters."""
+    opened: dict[str, SiteConnection] = {}
+    original = SharePointPorts.connection
+
+    def recording(self: SharePointPorts, site: str) -> SiteConnection:
+        conn = original(self, site)
+        opened[site] = conn
+        return conn
+
+    monkeypatch.setattr(SharePointPorts, "connection", recording)
+    return opened

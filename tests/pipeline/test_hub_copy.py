@@ -15,12 +15,11 @@ from c3po_sync.m365.http import SiteConnection
 from c3po_sync.pipeline.prepare import prepare_run
 from c3po_sync.pipeline.quiet import HUB_WATCH
 from c3po_sync.pipeline.result import RunResult
-from c3po_sync.sandbox.demo import DEMO_ANCHOR, load_demo_tenant
+from c3po_sync.sandbox.demo import DEMO_ANCHOR
 from c3po_sync.sandbox.faults import FaultConfig
-from c3po_sync.sandbox.server import SandboxServer
 from c3po_sync.sinks.hub_lists import HUB_LISTS, PORTFOLIO
 from c3po_sync.state.store import StateStore
-from c3po_sync.wiring import SharePointPorts, run_prepared
+from c3po_sync.wiring import run_prepared
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "config" / "sandbox.yaml"
@@ -29,27 +28,14 @@ LATER = DEMO_ANCHOR + timedelta(days=400)  # status reports overdue: findings op
 
 
 @pytest.fixture()
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def demo(demo_env, opened_sites, tmp_path: Path):
     """The demo tenant served, two settled nights run; every site connection a run opens."""
-    tenant = load_demo_tenant()
-    opened: dict[str, SiteConnection] = {}
-    original = SharePointPorts.connection
-
-    def recording(self: SharePointPorts, site: str) -> SiteConnection:
-        conn = original(self, site)
-        opened[site] = conn
-        return conn
-
-    monkeypatch.setattr(SharePointPorts, "connection", recording)
-    with SandboxServer(tenant, port=0) as server:
-        monkeypatch.setenv("C3PO_SANDBOX_URL", server.url)
-        monkeypatch.setenv("C3PO_STATE_URL", f"sqlite:///{tmp_path / 'state.db'}")
-        monkeypatch.setenv("C3PO_OUTPUT_DIR", str(tmp_path / "out"))
-        assert _run().outcome == "ok"
-        assert _run().outcome == "ok"  # reads the intake list the first run made once more
-        opened.clear()
-        server.stats.reset()
-        yield server, tenant, opened, tmp_path
+    server, tenant = demo_env
+    assert _run().outcome == "ok"
+    assert _run().outcome == "ok"  # reads the intake list the first run made once more
+    opened_sites.clear()
+    server.stats.reset()
+    return server, tenant, opened_sites, tmp_path
 
 
 def _run(today: date = DEMO_ANCHOR) -> RunResult:

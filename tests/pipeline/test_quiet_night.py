@@ -14,12 +14,12 @@ from c3po_sync.pipeline.prepare import prepare_run
 from c3po_sync.pipeline.result import RunResult
 from c3po_sync.pipeline.steps.dashboard import INTERNAL_PAGE, UPLOADS
 from c3po_sync.rules.intake import MUST_MANAGE
-from c3po_sync.sandbox.demo import DEMO_ANCHOR, load_demo_tenant
+from c3po_sync.sandbox.demo import DEMO_ANCHOR
 from c3po_sync.sandbox.server import SandboxServer
 from c3po_sync.sinks.hub_lists import FINDINGS_LIST, PORTFOLIO
 from c3po_sync.sinks.intake_list import INTAKE
 from c3po_sync.state.store import StateStore
-from c3po_sync.wiring import SharePointPorts, run_prepared
+from c3po_sync.wiring import run_prepared
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "config" / "sandbox.yaml"
@@ -27,23 +27,10 @@ HUB = "/sites/c3po"
 
 
 @pytest.fixture()
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def demo(demo_env, opened_sites, tmp_path: Path):
     """The demo tenant served; every site connection a run opens, by site."""
-    tenant = load_demo_tenant()
-    opened: dict[str, SiteConnection] = {}
-    original = SharePointPorts.connection
-
-    def recording(self: SharePointPorts, site: str) -> SiteConnection:
-        conn = original(self, site)
-        opened[site] = conn
-        return conn
-
-    monkeypatch.setattr(SharePointPorts, "connection", recording)
-    with SandboxServer(tenant, port=0) as server:
-        monkeypatch.setenv("C3PO_SANDBOX_URL", server.url)
-        monkeypatch.setenv("C3PO_STATE_URL", f"sqlite:///{tmp_path / 'state.db'}")
-        monkeypatch.setenv("C3PO_OUTPUT_DIR", str(tmp_path / "out"))
-        yield server, tenant, opened, tmp_path
+    server, tenant = demo_env
+    return server, tenant, opened_sites, tmp_path
 
 
 def _run(today: date = DEMO_ANCHOR) -> RunResult:
