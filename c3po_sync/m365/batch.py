@@ -148,8 +148,21 @@ class BatchOutcomes:
     conflicts: list[BatchOp] = field(default_factory=list)  # 412: re-read and re-apply
     gone: list[BatchOp] = field(default_factory=list)  # 404 on MERGE: a person deleted it
     refused: list[tuple[BatchOp, str]] = field(default_factory=list)  # 400/500: that row only
-    answers: dict[str, Any] = field(default_factory=dict)  # key -> the JSON a 2xx part carried
+    answers: dict[str, Any] = field(default_factory=dict)  # key -> a 2xx part's id and ETag
     etags: dict[str, str] = field(default_factory=dict)  # key -> the ETag a 2xx part carried
+
+
+def _kept(answer: Any) -> Any:
+    """What the writers read of a 2xx part: the item's (or user's) id and ETag. An add's answer
+    carries every field of the item it made; a first run's thousands of them are not held."""
+    body = answer.get("d", answer) if isinstance(answer, dict) else None
+    if not isinstance(body, dict):
+        return answer
+    kept: dict[str, Any] = {"Id": body.get("Id")}
+    meta = body.get("__metadata")
+    if isinstance(meta, dict) and meta.get("etag"):
+        kept["__metadata"] = {"etag": meta["etag"]}
+    return kept
 
 
 # A row's own refusal (a value SharePoint will not store): quarantine it, write the others.
@@ -201,7 +214,7 @@ def send_batch(conn: SiteConnection, ops: list[BatchOp], out: BatchOutcomes) -> 
                 if sub.headers.get("etag"):  # a MERGE's 204 carries the item's new ETag
                     out.etags[op.key] = sub.headers["etag"]
                 try:
-                    out.answers[op.key] = sub.json()
+                    out.answers[op.key] = _kept(sub.json())
                 except ValueError:
                     pass  # a write's answer is not needed; a read's is checked by its caller
                 continue

@@ -56,17 +56,6 @@ class HubRowsMixin:
         """Upserts ``rows`` and drops ``gone`` (every other row too with ``replace``), in one
         transaction: a run killed meanwhile leaves the copy as it was."""
         now = datetime.now(UTC)
-        values: list[dict[str, Any]] = [
-            {
-                "list_title": list_title,
-                "item_key": key,
-                "item_id": row.item_id,
-                "etag": row.etag,
-                "digests": json.dumps(row.columns, sort_keys=True, separators=(",", ":")),
-                "updated_at": now,
-            }
-            for key, row in rows.items()
-        ]
         mine = hub_rows.c.list_title == list_title
         with self._write() as conn:  # type: ignore[attr-defined]
             if replace:
@@ -74,5 +63,18 @@ class HubRowsMixin:
             else:
                 for chunk in chunks([*rows, *gone]):
                     conn.execute(delete(hub_rows).where(mine, hub_rows.c.item_key.in_(chunk)))
-            if values:
+            for keys in chunks(list(rows)):  # a first run's tens of thousands, a chunk at a time
+                values: list[dict[str, Any]] = [
+                    {
+                        "list_title": list_title,
+                        "item_key": key,
+                        "item_id": rows[key].item_id,
+                        "etag": rows[key].etag,
+                        "digests": json.dumps(
+                            rows[key].columns, sort_keys=True, separators=(",", ":")
+                        ),
+                        "updated_at": now,
+                    }
+                    for key in keys
+                ]
                 conn.execute(hub_rows.insert(), values)
