@@ -17,6 +17,7 @@ from c3po_sync.sandbox.model_changes import Change
 from c3po_sync.sandbox.model_fields import Field, decode_internal_name
 from c3po_sync.sandbox.model_files import FileBlob
 from c3po_sync.sandbox.model_ids import stable_guid
+from c3po_sync.sandbox.model_views import ListView
 
 if TYPE_CHECKING:
     from c3po_sync.sandbox.model import Item, SPList, Tenant
@@ -233,6 +234,7 @@ def tenant_from_dict(
                 )
                 if f.get("id"):
                     fld.id = str(f["id"])
+            _load_views(ld, lst, ldata, lwhere)
             _load_rows(ld, lst, ldata, lwhere)
         _load_changes(ld, site, s.get("change_log"), swhere)
     return tenant
@@ -255,6 +257,17 @@ _KINDS = (
     "URL",
     "TaxonomyFieldType",
 )
+
+
+def _load_views(ld: _Loader, lst: SPList, ldata: dict, lwhere: str) -> None:
+    """A saved tenant keeps the views provisioning added: SharePoint keeps them, and a served
+    tenant that lost them on restart would show lists a night never re-provisions (its change
+    log says no list changed) as needing views."""
+    for vi, raw in enumerate(ldata.get("views") or []):
+        try:
+            lst.views.append(ListView(**raw))
+        except TypeError as exc:
+            raise ld.fail(f"{lwhere}.views[{vi}]", str(exc)) from None
 
 
 def _load_rows(ld: _Loader, lst: SPList, ldata: dict, lwhere: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import logging
 from datetime import time
 from pathlib import Path
@@ -83,6 +84,8 @@ def _list_to_dict(tenant: Tenant, lst: SPList) -> dict:
                 fd[k] = v
         fields.append(fd)
     d["fields"] = fields
+    if lst.views:  # made on first use: a list never asked for its views has none to keep
+        d["views"] = [dataclasses.asdict(v) for v in lst.views]
     custom = [f for f in lst.fields if not f.builtin or f.internal_name == "Title"]
     items, folders, files = [], [], []
     root = lst.root_folder

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from c3po_sync.sandbox.model import Tenant
+from c3po_sync.sandbox.model_views import add_view
 from c3po_sync.sandbox.tenant_file import TenantFormatError
 
 DOC = """
@@ -130,3 +131,20 @@ def test_user_lookup_by_email_login_and_claims() -> None:
     assert t.user_by_login("BOB@sanjoseca.gov") is bob
     assert t.user_by_login("i:0#.f|membership|bob@sanjoseca.gov") is bob
     assert t.add_user("new@sanjoseca.gov").id == 21
+
+
+def test_views_added_to_a_list_survive_a_save_and_reload(tmp_path: Path) -> None:
+    """SharePoint keeps a list's views; a saved and re-served tenant must too, or every list a
+    run provisioned looks unprovisioned after `sandbox serve --save-on-exit` restarts."""
+    t = load()
+    lst = t.sites["/sites/ppm-finance"].list_by_title("Project List")
+    add_view(lst, {"Title": "Open", "ViewFields": ["LinkTitle"], "Query": "", "RowLimit": 50})
+    path = tmp_path / "state.yaml"
+    t.save(path)
+    again = Tenant.from_file(path, clock=clock)
+    views = again.sites["/sites/ppm-finance"].list_by_title("Project List").views
+    assert [(v.title, v.default, v.row_limit) for v in views] == [
+        ("All Items", True, 30),
+        ("Open", False, 50),
+    ]
+    assert views == lst.views
