@@ -90,11 +90,15 @@ class SharePointListSink:
             logger.info("%s/%s", self.conn.site_path, value.describe())
         report.quarantined.extend(refused)
         planned = index_rows(spec, fitted)  # e-mails and calendar dates: what digests are of
-        digests = {key: row_digests(owned, row) for key, row in planned.items()}
-        copy = ledger.known() if ledger is not None and not dry_run else None
-        if ledger is None or dry_run:
-            ledger = None
-        elif copy is not None and copy.columns == columns_signature(owned):
+        if dry_run:
+            ledger = None  # a dry run neither trusts the stored copy nor changes it
+        copy = ledger.known() if ledger is not None else None
+        digests = (
+            {key: row_digests(owned, row) for key, row in planned.items()}
+            if ledger is not None
+            else {}
+        )
+        if ledger is not None and copy is not None and copy.columns == columns_signature(owned):
             if self._upsert_known(spec, owned, planned, digests, marks, copy, ledger, report):
                 return self._done(spec, report, start)
             logger.info("%s/%s: stored copy in doubt; reading the list", self.conn.site_path,
