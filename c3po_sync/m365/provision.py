@@ -1,4 +1,6 @@
-"""Creates a consolidated list and its missing columns; never touches columns that exist.
+"""Creates a consolidated list and its missing columns; of a column that exists, only adds
+what the writer needs and the column lacks (an index on the key, a choice a newer release
+writes), never removing or renaming anything someone made.
 
 Every create is checked first and re-checked before any retry: a "create list" or "create
 column" whose answer was lost may have been applied, and sending it again would fail ("list
@@ -20,7 +22,7 @@ from c3po_sync.m365.errors import (
 )
 from c3po_sync.m365.http import SiteConnection, list_path, quote_title
 from c3po_sync.m365.list_views import ensure_views
-from c3po_sync.m365.schema import ListField, fetch_fields
+from c3po_sync.m365.schema import PROVISION_FIELD_SELECT, ListField, fetch_fields
 from c3po_sync.sinks.base import ColumnSpec, ListSpec
 
 logger = logging.getLogger(__name__)
@@ -76,6 +78,18 @@ def field_schema_xml(column: ColumnSpec, *, indexed: bool) -> str:
     return f"<Field {text}/>"
 
 
+def missing_choices(column: ColumnSpec, existing: ListField) -> list[str]:
+    """The spec's choices a Choice column on the list lacks (a list made by an older release).
+
+    Only for a column that is still a choice column: one someone turned into text takes any
+    value, and is theirs to keep.
+    """
+    if column.kind != "Choice" or existing.kind not in ("Choice", "MultiChoice"):
+        return []
+    have = set(existing.choices)
+    return [c for c in column.choices or () if c not in have]
+
+
 class ListProvisioner:
     """``ensure_list`` on one site: GET the list, GET its fields, write only what is missing."""
 
@@ -98,7 +112,11 @@ class ListProvisioner:
             changes.append(f"create list '{spec.title}'")
             if not dry_run:
                 self._create_list(spec)
-        fields = fetch_fields(self.conn, spec.title) if (exists or not dry_run) else []
+        fields = (
+            fetch_fields(self.conn, spec.title, PROVISION_FIELD_SELECT)
+            if (exists or not dry_run)
+            else []
+        )
         by_name = {f.internal_name.lower(): f for f in fields}
         if not exists and dry_run:  # what a new generic list brings with it
             by_name.update({n.lower(): ListField(n, n, k) for n, k in _BUILTIN_FIELDS.items()})
@@ -113,10 +131,18 @@ class ListProvisioner:
                 )
                 if not dry_run:
                     self._add_field(spec, column, indexed=indexed)
-            elif indexed and not existing.indexed:
+                continue
+            if indexed and not existing.indexed:
                 changes.append(f"index column {column.internal_name}")
                 if not dry_run:
                     self._index_field(spec, existing)
+            missing = missing_choices(column, existing)
+            if missing:
+                changes.append(
+                    f"add choices {', '.join(map(repr, missing))} to column {column.internal_name}"
+                )
+                if not dry_run:
+                    self._add_choices(spec, existing, missing)
         changes += ensure_views(
             self.conn, spec, self._create_once, list_exists=exists, dry_run=dry_run
         )
@@ -223,6 +249,45 @@ class ListProvisioner:
                 "%s/%s: could not index key column %s: %s",
                 self.conn.site_path,
                 spec.title,
+                field.internal_name,
+                exc,
+            )
+
+    def _add_choices(self, spec: ListSpec, field: ListField, missing: list[str]) -> None:
+        """The column's choices with ``missing`` appended: a choice someone added by hand stays.
+
+        SharePoint Online's REST API stores a value outside a column's choices as sent (the
+        sandbox's model_fields.py cites the evidence), so rows would be written either way; but
+        the list's filters and edit form offer only the choices, and a row whose value is not
+        among them cannot be saved from the form without changing it.
+        """
+        url = self.conn.api(
+            f"{list_path(spec.title)}/Fields/getByInternalNameOrTitle('{quote_title(field.internal_name)}')"
+        )
+        choices = {
+            "__metadata": {"type": "Collection(Edm.String)"},
+            "results": [*field.choices, *missing],
+        }
+        try:
+            self.conn.send(
+                "MERGE",
+                url,
+                route=f"choices of column {field.internal_name} of '{spec.title}'",
+                body={
+                    "__metadata": {"type": "SP.FieldChoice"},
+                    "Choices": choices,
+                },
+                headers={"IF-MATCH": "*"},
+            )
+        except SharePointRequestError as exc:
+            if exc.transient:
+                raise
+            # Not fatal: the rows are still written; the next provisioning tries again.
+            logger.error(
+                "%s/%s: could not add choices %s to column %s: %s",
+                self.conn.site_path,
+                spec.title,
+                ", ".join(missing),
                 field.internal_name,
                 exc,
             )

@@ -15,6 +15,10 @@ from c3po_sync.sources.base import FieldInfo
 logger = logging.getLogger(__name__)
 
 FIELD_SELECT = "InternalName,Title,TypeAsString,Hidden,Indexed"
+# What provisioning also needs: a Choice column's choices. Selectable on the Fields collection
+# (public SharePoint Online clients read ``fields?$select=InternalName,Choices``); only
+# choice fields carry it.
+PROVISION_FIELD_SELECT = f"{FIELD_SELECT},Choices"
 _LIST_GUID = re.compile(r"/Lists\(guid'([0-9a-fA-F-]{36})'\)", re.IGNORECASE)
 
 # SharePoint's RegionalSettings/TimeZone describes zones the Windows way: by Id (the
@@ -59,25 +63,28 @@ class ListField:
     kind: str
     hidden: bool = False
     indexed: bool = False
+    choices: tuple[str, ...] = ()  # read only by provisioning (PROVISION_FIELD_SELECT)
 
     def info(self) -> FieldInfo:
         return FieldInfo(self.internal_name, self.title, self.kind)
 
 
-def fetch_fields(conn: SiteConnection, list_title: str) -> list[ListField]:
+def fetch_fields(
+    conn: SiteConnection, list_title: str, select: str = FIELD_SELECT
+) -> list[ListField]:
     """All fields of a list in one GET (following ``__next`` if the server pages them)."""
-    return fetch_fields_and_list_id(conn, list_title)[0]
+    return fetch_fields_and_list_id(conn, list_title, select)[0]
 
 
 def fetch_fields_and_list_id(
-    conn: SiteConnection, list_title: str
+    conn: SiteConnection, list_title: str, select: str = FIELD_SELECT
 ) -> tuple[list[ListField], str | None]:
     """The fields, and the list's GUID read from the fields' ``__metadata.uri`` (no extra GET).
 
     SharePoint addresses a list's field as ``…/Web/Lists(guid'<list>')/Fields(guid'<field>')``;
     the change log names lists by that GUID.
     """
-    url: str | None = fields_url(conn, list_title)
+    url: str | None = fields_url(conn, list_title, select)
     fields: list[ListField] = []
     list_id: str | None = None
     pages = 0
@@ -95,14 +102,21 @@ def fetch_fields_and_list_id(
                     kind=str(raw.get("TypeAsString") or ""),
                     hidden=bool(raw.get("Hidden")),
                     indexed=bool(raw.get("Indexed")),
+                    choices=_choices(raw.get("Choices")),
                 )
             )
         url = d.get("__next") if isinstance(d, dict) else None
     return fields, list_id
 
 
-def fields_url(conn: SiteConnection, list_title: str) -> str:
-    return conn.api(f"{list_path(list_title)}/Fields?$select={FIELD_SELECT}")
+def _choices(raw: Any) -> tuple[str, ...]:
+    """A ``Collection(Edm.String)``: ``{"results": [...]}`` in verbose JSON, a list otherwise."""
+    values = raw.get("results") if isinstance(raw, dict) else raw
+    return tuple(str(v) for v in values) if isinstance(values, list) else ()
+
+
+def fields_url(conn: SiteConnection, list_title: str, select: str = FIELD_SELECT) -> str:
+    return conn.api(f"{list_path(list_title)}/Fields?$select={select}")
 
 
 def time_zone_url(conn: SiteConnection) -> str:
@@ -118,11 +132,12 @@ def fetch_list_id(conn: SiteConnection, list_title: str) -> str:
 
 
 def fields_to_json(fields: list[ListField]) -> list[dict[str, Any]]:
-    return [asdict(f) for f in fields]
+    """Without empty choices: a stored source schema reads the same as before they existed."""
+    return [{k: v for k, v in asdict(f).items() if k != "choices" or v} for f in fields]
 
 
 def fields_from_json(data: list[dict[str, Any]]) -> list[ListField]:
-    return [ListField(**f) for f in data]
+    return [ListField(**{**f, "choices": tuple(f.get("choices") or ())}) for f in data]
 
 
 def resolve_field(fields: list[ListField], name: str) -> ListField | None:

@@ -112,3 +112,41 @@ def test_lost_create_answers_make_no_double_and_no_failure(answers) -> None:
     assert _sink(server).ensure_list(SPACED) == []
     titles = [lst.title for lst in tenant.sites["/sites/hub"].lists.values()]
     assert titles.count(SPACED.title) == 1
+
+
+def test_a_choice_column_made_by_an_older_release_gains_the_new_choices(answers) -> None:
+    """A release that writes a new choice adds it to the existing column, keeping the choices
+    someone added by hand; a dry run only says so, and a second run has nothing to do."""
+    tenant, server = answers
+    sink = _sink(server)
+    older = ListSpec(
+        title=SPACED.title,
+        key_column=SPACED.key_column,
+        columns=tuple(
+            ColumnSpec("Status", "Status", "Choice", choices=("Open",))
+            if c.internal_name == "Status"
+            else c
+            for c in SPACED.columns
+        ),
+    )
+    sink.ensure_list(older)
+    status = tenant.sites["/sites/hub"].list_by_title(SPACED.title).field("Status")
+    status.choices = [*status.choices, "Parked"]  # added by hand in the list settings
+
+    planned = sink.ensure_list(SPACED, dry_run=True)
+
+    assert planned == ["add choices 'Closed' to column Status"]
+    assert status.choices == ["Open", "Parked"]
+    assert sink.ensure_list(SPACED) == planned
+    assert status.choices == ["Open", "Parked", "Closed"]
+    assert sink.ensure_list(SPACED) == []
+
+
+def test_a_choice_column_turned_into_text_is_left_as_it_is(answers) -> None:
+    tenant, server = answers
+    sink = _sink(server)
+    sink.ensure_list(SPACED)
+    lst = tenant.sites["/sites/hub"].list_by_title(SPACED.title)
+    lst.field("Status").kind = "Text"
+
+    assert sink.ensure_list(SPACED) == []
