@@ -1,0 +1,152 @@
+"""A table body's row as sheet XML text: the bytes openpyxl's cell writer makes, without cells.
+
+openpyxl writes a cell by making a ``Cell`` (its own style array, coordinate, data type) and
+serializing it through lxml, element by element; for the rollup's ~160,000 body cells that was
+most of the workbook's save time (issue 16: a new day at city size under 1 CPU s). Here a row
+is one string: the style id of each column's style is resolved once per save, column letters
+once per body, and text is escaped as lxml escapes it (``&``, ``<``, ``>``, CR as ``&#13;``,
+anything past ASCII as a decimal character reference, ``xml:space`` on text with outer
+blanks). ``tests/sinks/test_excel_stream.py`` compares the result with openpyxl's own output
+byte for byte, over data with every kind of value the rollup writes.
+
+Only the cases written here take this path; a row with anything else (a value of another
+type, a URL with no text, a character XML cannot carry) returns None and its cells are made
+and written by openpyxl as before, so nothing new is ever written in a way openpyxl would not.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.worksheet import Worksheet
+
+from c3po_sync.sinks.excel_safety import FORMULA_PREFIXES
+
+if TYPE_CHECKING:
+    from c3po_sync.sinks.excel_stream import TableBody
+
+# What lxml refuses or writes differently: left to openpyxl's writer (which raises as before).
+_UNWRITTEN = re.compile(ILLEGAL_CHARACTERS_RE.pattern + "|[\ud800-\udfff\ufffe\uffff]")
+_TEXT_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;"))
+_ATTR_ESCAPES = (*_TEXT_ESCAPES[:3], ('"', "&quot;"), ("\n", "&#10;"), ("\t", "&#9;"))
+
+
+def _escape(text: str, escapes: tuple[tuple[str, str], ...] = _TEXT_ESCAPES) -> str:
+    for char, ref in escapes:
+        if char in text:
+            text = text.replace(char, ref)
+    return text
+
+
+class RowXml:
+    """Writes body rows of one worksheet as XML text; one per sheet save."""
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.ws = ws
+        wb = ws.parent
+        self._styles = wb._cell_styles  # workbook-wide: ids in first-use order, as openpyxl
+        self._epoch = wb.epoch
+        self._iso_dates = wb.iso_dates
+        self._sids: dict[tuple[int, bool], tuple[StyleArray | None, str | None]] = {}
+        self._letters: dict[int, list[str]] = {}
+        self._serials: dict[date, str] = {}
+
+    def _sid(self, style: StyleArray | None, quote: bool) -> str | None:
+        """The cell's ``s`` attribute (``""`` when unstyled, as openpyxl leaves it out), or None
+        when such a cell is not written at all (no value, no style). Resolved the first time a
+        style is met, which is when openpyxl's writer would add it to the workbook's styles."""
+        key = (id(style), quote)
+        hit = self._sids.get(key)
+        if hit is not None and hit[0] is style:
+            return hit[1]
+        arr = StyleArray(style) if style is not None else None
+        if quote:
+            arr = arr if arr is not None else StyleArray()
+            arr.quotePrefix = True
+        attr = f' s="{self._styles.add(arr)}"' if arr and any(arr) else ""
+        self._sids[key] = (style, attr)  # the style is held: its id() stays its own
+        return attr
+
+    def _serial(self, value: date) -> str | None:
+        """A date's Excel serial as openpyxl writes it; None for what it would not take."""
+        got = self._serials.get(value)
+        if got is None:
+            if isinstance(value, datetime) and value.tzinfo is not None:
+                return None  # openpyxl raises on it: its own path does so
+            serial = to_excel(value, self._epoch)
+            if serial is None:
+                return None
+            got = self._serials[value] = format(serial, ".16g")  # as openpyxl's safe_string
+        return got
+
+    def row(self, body: TableBody, r: int, row_idx: int) -> bytes | None:
+        """Data row ``r`` (0-based) of ``body`` at sheet row ``row_idx``; None when a cell of it
+        is not of a kind written here (the caller then writes the row through openpyxl)."""
+        if self._iso_dates:
+            return None
+        letters = self._letters.get(id(body))
+        if letters is None:
+            letters = self._letters[id(body)] = [
+                get_column_letter(i + 1) for i in range(len(body.columns))
+            ]
+        out = [f'<row r="{row_idx}"']
+        dim = self.ws.row_dimensions.get(row_idx)
+        if dim is not None:
+            out.extend(f' {k}="{_escape(v, _ATTR_ESCAPES)}"' for k, v in dim)
+        out.append(">")
+        links: list[tuple[str, str]] = []
+        keep_empty = body.keep_empty
+        present = False
+        for i, values in enumerate(body.columns):
+            value: Any = values[r]
+            urls = body.urls.get(i)
+            url = urls[r] if urls is not None else None
+            if value is None and url is None and not keep_empty:
+                continue
+            present = True  # openpyxl makes a cell here, so it writes the row, written or not
+            if value is None and url is not None:
+                return None  # openpyxl would show the URL as the cell's text
+            own = body.cell_styles.get(i)
+            style = own[r] if own is not None else body.linked[i] if url else body.plain[i]
+            ref = f"{letters[i]}{row_idx}"
+            if isinstance(value, str):
+                if _UNWRITTEN.search(value):
+                    return None
+                sid = self._sid(style, value.startswith(FORMULA_PREFIXES))
+                if not value:
+                    out.append(f'<c r="{ref}"{sid} t="inlineStr"></c>')
+                else:
+                    space = ' xml:space="preserve"' if value != value.strip() else ""
+                    out.append(
+                        f'<c r="{ref}"{sid} t="inlineStr"><is><t{space}>{_escape(value)}'
+                        "</t></is></c>"
+                    )
+            elif type(value) is int or (type(value) is float and math.isfinite(value)):
+                number = format(value, ".16g")  # as openpyxl's safe_string
+                out.append(f'<c r="{ref}"{self._sid(style, False)} t="n"><v>{number}</v></c>')
+            elif value is None:  # an empty cell of a bordered grid: written only when styled
+                sid = self._sid(style, False)
+                if sid:
+                    out.append(f'<c r="{ref}"{sid} t="n"></c>')
+            elif body.fmt_dates[i] and isinstance(value, date):
+                serial = self._serial(value)
+                if serial is None:
+                    return None
+                out.append(f'<c r="{ref}"{self._sid(style, False)} t="n"><v>{serial}</v></c>')
+            else:
+                return None
+            if url is not None:
+                links.append((ref, url))
+        if not present and dim is None:
+            return b""  # no cell and no height: openpyxl writes no row for it either
+        out.append("</row>")
+        self.ws._hyperlinks.extend(Hyperlink(ref=ref, target=url) for ref, url in links)
+        return "".join(out).encode("ascii", "xmlcharrefreplace")
