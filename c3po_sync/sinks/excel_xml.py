@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -55,24 +57,28 @@ class RowXml:
         self._styles = wb._cell_styles  # workbook-wide: ids in first-use order, as openpyxl
         self._epoch = wb.epoch
         self._iso_dates = wb.iso_dates
-        self._sids: dict[tuple[int, bool], tuple[StyleArray | None, str | None]] = {}
-        self._letters: dict[int, list[str]] = {}
+        # id(style) -> its "s" attribute, plain and with quotePrefix; the styles themselves
+        # are kept in _held so no id is reused while this sheet is written.
+        self._sids: tuple[dict[int, str], dict[int, str]] = ({}, {})
+        self._held: list[StyleArray | None] = []
+        self._plans: dict[int, tuple[TableBody, list[_Column]]] = {}
         self._serials: dict[date, str] = {}
+        self._row_attrs: dict[tuple[Any, ...], str] = {}
 
-    def _sid(self, style: StyleArray | None, quote: bool) -> str | None:
-        """The cell's ``s`` attribute (``""`` when unstyled, as openpyxl leaves it out), or None
-        when such a cell is not written at all (no value, no style). Resolved the first time a
-        style is met, which is when openpyxl's writer would add it to the workbook's styles."""
-        key = (id(style), quote)
-        hit = self._sids.get(key)
-        if hit is not None and hit[0] is style:
-            return hit[1]
-        arr = StyleArray(style) if style is not None else None
-        if quote:
-            arr = arr if arr is not None else StyleArray()
-            arr.quotePrefix = True
-        attr = f' s="{self._styles.add(arr)}"' if arr and any(arr) else ""
-        self._sids[key] = (style, attr)  # the style is held: its id() stays its own
+    def _sid(self, style: StyleArray | None, quote: bool) -> str:
+        """The cell's `` s="…"`` attribute (``""`` when unstyled: openpyxl leaves it out).
+        Resolved the first time a style is met, which is when openpyxl's writer would add it
+        to the workbook's styles, so every style gets the id it gets there."""
+        known = self._sids[quote]
+        attr = known.get(id(style))
+        if attr is None:
+            arr = StyleArray(style) if style is not None else None
+            if quote:
+                arr = arr if arr is not None else StyleArray()
+                arr.quotePrefix = True
+            attr = f' s="{self._styles.add(arr)}"' if arr and any(arr) else ""
+            known[id(style)] = attr
+            self._held.append(style)
         return attr
 
     def _serial(self, value: date) -> str | None:
@@ -87,66 +93,109 @@ class RowXml:
             got = self._serials[value] = format(serial, ".16g")  # as openpyxl's safe_string
         return got
 
+    def _row_start(self, row_idx: int) -> tuple[str, bool]:
+        """``<row r="…" …>`` with the row's dimension (its height), and whether it has one.
+
+        A dimension's attributes are read once per distinct height (and flags), not per row:
+        iterating one reads a dozen descriptors. A styled row is read on its own."""
+        dim = self.ws.row_dimensions.get(row_idx)
+        if dim is None:
+            return f'<row r="{row_idx}">', False
+        key = None
+        if not dim.has_style:
+            key = (dim.ht, dim.hidden, dim.outlineLevel, dim.collapsed, dim.thickBot,
+                   dim.thickTop)  # fmt: skip
+            attrs = self._row_attrs.get(key)
+            if attrs is not None:
+                return f'<row r="{row_idx}"{attrs}>', True
+        attrs = "".join(f' {k}="{_escape(v, _ATTR_ESCAPES)}"' for k, v in dim)
+        if key is not None:
+            self._row_attrs[key] = attrs
+        return f'<row r="{row_idx}"{attrs}>', True
+
+    def _plan(self, body: TableBody) -> list[_Column]:
+        hit = self._plans.get(id(body))
+        if hit is not None and hit[0] is body:
+            return hit[1]
+        plan = [
+            _Column(
+                letter=get_column_letter(i + 1),
+                values=values,
+                urls=body.urls.get(i),
+                own=body.cell_styles.get(i),
+                plain=body.plain[i],
+                linked=body.linked[i],
+                dates=bool(body.fmt_dates[i]),
+            )
+            for i, values in enumerate(body.columns)
+        ]
+        self._plans[id(body)] = (body, plan)
+        return plan
+
     def row(self, body: TableBody, r: int, row_idx: int) -> bytes | None:
         """Data row ``r`` (0-based) of ``body`` at sheet row ``row_idx``; None when a cell of it
         is not of a kind written here (the caller then writes the row through openpyxl)."""
         if self._iso_dates:
             return None
-        letters = self._letters.get(id(body))
-        if letters is None:
-            letters = self._letters[id(body)] = [
-                get_column_letter(i + 1) for i in range(len(body.columns))
-            ]
-        out = [f'<row r="{row_idx}"']
-        dim = self.ws.row_dimensions.get(row_idx)
-        if dim is not None:
-            out.extend(f' {k}="{_escape(v, _ATTR_ESCAPES)}"' for k, v in dim)
-        out.append(">")
+        start, has_dim = self._row_start(row_idx)
+        out = [start]
         links: list[tuple[str, str]] = []
         keep_empty = body.keep_empty
         present = False
-        for i, values in enumerate(body.columns):
-            value: Any = values[r]
-            urls = body.urls.get(i)
-            url = urls[r] if urls is not None else None
+        sid = self._sid
+        for col in self._plan(body):
+            value: Any = col.values[r]
+            url = col.urls[r] if col.urls is not None else None
             if value is None and url is None and not keep_empty:
                 continue
             present = True  # openpyxl makes a cell here, so it writes the row, written or not
             if value is None and url is not None:
                 return None  # openpyxl would show the URL as the cell's text
-            own = body.cell_styles.get(i)
-            style = own[r] if own is not None else body.linked[i] if url else body.plain[i]
-            ref = f"{letters[i]}{row_idx}"
+            style = col.own[r] if col.own is not None else col.linked if url else col.plain
+            ref = f"{col.letter}{row_idx}"
             if isinstance(value, str):
                 if _UNWRITTEN.search(value):
                     return None
-                sid = self._sid(style, value.startswith(FORMULA_PREFIXES))
+                attr = sid(style, value.startswith(FORMULA_PREFIXES))
                 if not value:
-                    out.append(f'<c r="{ref}"{sid} t="inlineStr"></c>')
+                    out.append(f'<c r="{ref}"{attr} t="inlineStr"></c>')
                 else:
                     space = ' xml:space="preserve"' if value != value.strip() else ""
                     out.append(
-                        f'<c r="{ref}"{sid} t="inlineStr"><is><t{space}>{_escape(value)}'
+                        f'<c r="{ref}"{attr} t="inlineStr"><is><t{space}>{_escape(value)}'
                         "</t></is></c>"
                     )
             elif type(value) is int or (type(value) is float and math.isfinite(value)):
                 number = format(value, ".16g")  # as openpyxl's safe_string
-                out.append(f'<c r="{ref}"{self._sid(style, False)} t="n"><v>{number}</v></c>')
+                out.append(f'<c r="{ref}"{sid(style, False)} t="n"><v>{number}</v></c>')
             elif value is None:  # an empty cell of a bordered grid: written only when styled
-                sid = self._sid(style, False)
-                if sid:
-                    out.append(f'<c r="{ref}"{sid} t="n"></c>')
-            elif body.fmt_dates[i] and isinstance(value, date):
+                attr = sid(style, False)
+                if attr:
+                    out.append(f'<c r="{ref}"{attr} t="n"></c>')
+            elif col.dates and isinstance(value, date):
                 serial = self._serial(value)
                 if serial is None:
                     return None
-                out.append(f'<c r="{ref}"{self._sid(style, False)} t="n"><v>{serial}</v></c>')
+                out.append(f'<c r="{ref}"{sid(style, False)} t="n"><v>{serial}</v></c>')
             else:
                 return None
             if url is not None:
                 links.append((ref, url))
-        if not present and dim is None:
+        if not present and not has_dim:
             return b""  # no cell and no height: openpyxl writes no row for it either
         out.append("</row>")
         self.ws._hyperlinks.extend(Hyperlink(ref=ref, target=url) for ref, url in links)
         return "".join(out).encode("ascii", "xmlcharrefreplace")
+
+
+@dataclass(frozen=True)
+class _Column:
+    """One body column as a row is written: its letter, values, URLs and styles."""
+
+    letter: str
+    values: Sequence[Any]
+    urls: Sequence[str | None] | None
+    own: Sequence[StyleArray] | None
+    plain: StyleArray | None
+    linked: StyleArray | None
+    dates: bool
