@@ -35,7 +35,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from c3po_sync.sinks.excel_safety import FORMULA_PREFIXES
-from c3po_sync.sinks.excel_xml import RowXml
+from c3po_sync.sinks.excel_xml import RowXml, SheetRels, hyperlinks_xml
 
 _NUMERIC = (int, float)  # exact types: bool is written as a boolean by openpyxl
 _BODIES = "_c3po_bodies"  # the attribute a worksheet's deferred bodies are kept in
@@ -206,6 +206,7 @@ class _StreamingSheetWriter(WorksheetWriter):
         self._path = create_temporary_file()
         self._fh = open(self._path, "wb")  # noqa: SIM115 - closed in cleanup()
         super().__init__(ws, out=self._fh)
+        self._rels = SheetRels()
         self._xml = RowXml(ws)
 
     def write_dimensions(self) -> None:
@@ -293,6 +294,14 @@ class _StreamingSheetWriter(WorksheetWriter):
                     self.write_row(xf, sorted([*cells, *made], key=lambda c: c.column), row)
             flush_text()
         self.xf.send(None)
+
+    def write_hyperlinks(self) -> None:
+        links = self.ws._hyperlinks
+        if links:
+            xf = self.xf.send(True)
+            xf.flush()  # what lxml holds goes first
+            self._fh.write(hyperlinks_xml(links, self._rels))
+            self.xf.send(None)
 
     def cleanup(self) -> None:
         self._fh.close()

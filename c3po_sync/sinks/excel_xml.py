@@ -24,11 +24,13 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.packaging.relationship import Relationship, RelationshipList
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
-from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.constants import PKG_REL_NS
+from openpyxl.xml.functions import fromstring, tostring
 
 from c3po_sync.sinks.excel_safety import FORMULA_PREFIXES
 
@@ -184,7 +186,7 @@ class RowXml:
         if not present and not has_dim:
             return b""  # no cell and no height: openpyxl writes no row for it either
         out.append("</row>")
-        self.ws._hyperlinks.extend(Hyperlink(ref=ref, target=url) for ref, url in links)
+        self.ws._hyperlinks.extend(links)  # written by write_hyperlinks() below
         return "".join(out).encode("ascii", "xmlcharrefreplace")
 
 
@@ -199,3 +201,73 @@ class _Column:
     plain: StyleArray | None
     linked: StyleArray | None
     dates: bool
+
+
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_HYPERLINK = f"{_REL_NS}/hyperlink"
+
+
+class _LinkRel:
+    """A hyperlink's relationship, as openpyxl's ``Relationship`` holds it, without its
+    descriptors (one per link: thousands on a big sheet)."""
+
+    __slots__ = ("Id", "Target", "TargetMode", "Type")
+
+    def __init__(self, target: str) -> None:
+        self.Type = _HYPERLINK
+        self.Target = target
+        self.TargetMode = "External"
+        self.Id: str | None = None
+
+    @property
+    def id(self) -> str | None:
+        return self.Id
+
+    @property
+    def target(self) -> str:
+        return self.Target
+
+
+class SheetRels(RelationshipList):
+    """A sheet's relationships, its hyperlinks' written as text and parsed once: the same
+    tree as openpyxl's, which makes and serializes an object per link."""
+
+    def add_link(self, target: str) -> str:
+        rel = _LinkRel(target)
+        list.append(self, rel)  # ElementList.append accepts only Relationship objects
+        rel.Id = f"rId{len(self)}"  # as RelationshipList.append numbers them
+        return rel.Id
+
+    def to_tree(self) -> Any:
+        parts = [f'<Relationships xmlns="{PKG_REL_NS}">']
+        for rel in self:
+            attrs = (
+                f' {k}="{_escape(str(v), _ATTR_ESCAPES)}"'
+                for k in Relationship.__attrs__
+                if (v := getattr(rel, k)) is not None
+            )
+            parts.append(f"<Relationship{''.join(attrs)}/>")
+        parts.append("</Relationships>")
+        return fromstring("".join(parts).encode("utf-8"))
+
+
+def hyperlinks_xml(links: Sequence[Any], rels: SheetRels) -> bytes:
+    """The sheet's ``<hyperlinks>`` element as openpyxl's writer makes it, each link's
+    relationship added to ``rels``. ``links`` holds (ref, URL) pairs from :class:`RowXml`
+    and openpyxl's own ``Hyperlink`` objects (cells it made), in the order the cells were
+    written."""
+    parts = ["<hyperlinks>"]
+    for link in links:
+        if isinstance(link, tuple):
+            ref, target = link
+            parts.append(
+                f'<hyperlink xmlns:r="{_REL_NS}" ref="{ref}" r:id="{rels.add_link(target)}"/>'
+            )
+            continue
+        if link.target:  # as WorksheetWriter.write_hyperlinks
+            rel = Relationship(type="hyperlink", TargetMode="External", Target=link.target)
+            rels.append(rel)
+            link.id = rel.id
+        parts.append(tostring(link.to_tree()).decode("utf-8"))
+    parts.append("</hyperlinks>")
+    return "".join(parts).encode("ascii", "xmlcharrefreplace")
