@@ -48,11 +48,6 @@ def text_lines(text: str, width: float) -> int:
     text = str(text)
     if len(text) <= width and "\n" not in text and "\t" not in text:
         return 1  # fits as it is (most cells): no wrapping to do, nothing to cache
-    if not _NOT_PLAIN.search(text):
-        words = text.split(" ")
-        chars = max(1, int(width))
-        if all(0 < len(w) <= chars and not w.isspace() for w in words):
-            return _greedy_lines(words, chars)
     return _wrapped_lines(text, width)
 
 
@@ -63,9 +58,9 @@ _NOT_PLAIN = re.compile(r"[\t\n\x0b\x0c\r-]|  |^ | $")
 
 def _greedy_lines(words: list[str], chars: int) -> int:
     """Lines of ``words`` joined by single spaces, each no longer than ``chars``, wrapped as
-    textwrap wraps them (a space that ends a line is dropped): the same count as
-    :func:`_wrapped_lines` without its per-call objects and regular expressions, for the
-    thousands of names and messages of a big sheet (``tests/sinks/test_excel_print.py``)."""
+    textwrap wraps them (a space that ends a line is dropped): the same count, without
+    textwrap's objects and regular expressions per call, for the thousands of names and
+    messages of a big sheet (``tests/sinks/test_excel_print.py`` compares them)."""
     lines, used = 1, len(words[0])
     for word in words[1:]:
         if used + 1 + len(word) <= chars:
@@ -78,6 +73,10 @@ def _greedy_lines(words: list[str], chars: int) -> int:
 @lru_cache(maxsize=8192)  # a sheet repeats its texts ("complies", "not applicable") by the 1,000
 def _wrapped_lines(text: str, width: float) -> int:
     chars = max(1, int(width))
+    if not _NOT_PLAIN.search(text):
+        words = text.split(" ")
+        if all(0 < len(w) <= chars and not w.isspace() for w in words):
+            return _greedy_lines(words, chars)
     return sum(
         max(1, len(textwrap.wrap(part, chars, break_long_words=True)))
         for part in str(text).split("\n")
