@@ -5,9 +5,10 @@ in the sheet's dict: about 375 bytes each), so the rollup of a tenant four times
 size held over 200 MB of cells until it was saved (issue 16, peak memory). Write-only mode
 would avoid that but forbids what the rollup's sheets do after writing rows (charts over
 blocks, header cells styled, cells read back). Here a table's body is kept as the columns of
-values it was built from (the values exist anyway) and its cells are made one row at a time
-while the sheet's XML is written, then dropped: the file is the same, byte for byte, as when
-the cells were made up front (``tests/sinks/test_excel_stream.py`` compares them).
+values it was built from (the values exist anyway) and each row is written straight as XML
+text while the sheet is saved (``excel_xml``; a row it does not cover is made into cells for
+openpyxl to write, then dropped): the file is the same, byte for byte, as when the cells were
+made up front (``tests/sinks/test_excel_stream.py`` compares them, over random bodies too).
 
 Only a :class:`StreamedWorkbook` defers bodies; any other workbook gets its cells at once,
 so a plain ``Workbook.save`` never drops a body.
