@@ -20,18 +20,25 @@ from typing import Any
 from c3po_sync.pipeline import runner
 
 
-def _timed_steps(timings: dict[str, float], peaks: dict[str, float] | None = None) -> None:
-    """Wraps each pipeline step to record its wall time (the bench's own process only) and,
-    in ``peaks``, the process's peak memory (MB) once the step is done: the step after which
-    it grew is the one that set it."""
+def _timed_steps(
+    timings: dict[str, float],
+    peaks: dict[str, float] | None = None,
+    cpu: dict[str, float] | None = None,
+) -> None:
+    """Wraps each pipeline step to record its wall time (the bench's own process only), in
+    ``cpu`` its CPU seconds (user + system: wall is noisy on a shared machine) and, in
+    ``peaks``, the process's peak memory (MB) once the step is done: the step after which it
+    grew is the one that set it."""
     for name, fn in list(runner.STEPS.items()):
 
         def timed(ctx: Any, _fn: Any = fn, _name: str = name) -> None:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), _cpu_s()
             try:
                 _fn(ctx)
             finally:
                 timings[_name] = timings.get(_name, 0.0) + time.perf_counter() - t0
+                if cpu is not None:
+                    cpu[_name] = round(cpu.get(_name, 0.0) + _cpu_s() - c0, 3)
                 if peaks is not None:
                     peaks[_name] = _peak_mb()
 
@@ -47,7 +54,8 @@ def run_product(config: Path, job: str, today: date) -> dict[str, Any]:
     _start()
     timings: dict[str, float] = {}
     peaks: dict[str, float] = {"start": _peak_mb()}
-    _timed_steps(timings, peaks)
+    step_cpu: dict[str, float] = {}
+    _timed_steps(timings, peaks, step_cpu)
     normalize = sync_step.normalize
 
     def timed_normalize(*a: Any, **kw: Any) -> Any:
@@ -71,6 +79,7 @@ def run_product(config: Path, job: str, today: date) -> dict[str, Any]:
         "writes": {w.list_title: w.writes for w in result.writes},
         "failed_sources": [s.source for s in result.failed_sources],
         "steps": timings,
+        "step_cpu_s": step_cpu,
         "step_peak_mb": peaks,
     }
 
@@ -85,6 +94,11 @@ def run_baseline(
 
 
 _MARK: dict[str, Any] = {}
+
+
+def _cpu_s() -> float:
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
 
 
 def _peak_mb() -> float:

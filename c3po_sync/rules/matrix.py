@@ -96,14 +96,14 @@ def compliance_matrix(
     )
     per = flags.groupby(key).agg({"fail": "any", "nc": "any", "pass": "any", "gf": "any"})
     nc = ev[ev["status"] == NOT_CHECKED].dropna(subset=["note"])
-    notes = (
-        nc.assign(
-            project_key=nc["project_key"].astype(str),
-            recommendation=nc["recommendation"].astype(int),
-        )  # fmt: skip
-        .groupby(key)["note"]
-        .agg(lambda s: "; ".join(sorted({str(x) for x in s})))
-    )
+    # Gathered in plain dicts: a groupby with a Python function per group, and a Series
+    # lookup per cell below, were most of this function's time at city size (issue 16).
+    gathered: dict[tuple[str, int], set[str]] = {}
+    for k, rec, text in zip(
+        nc["project_key"].astype(str), nc["recommendation"].astype(int), nc["note"], strict=True
+    ):
+        gathered.setdefault((k, int(rec)), set()).add(str(text))
+    notes = {k: "; ".join(sorted(texts)) for k, texts in gathered.items()}
     f = findings[findings["project_key"].notna()] if len(findings) else findings
     f = f.assign(project_key=f["project_key"].astype(str))
     for col in ("status", "first_seen", "resolved_at"):  # a frame without history columns
@@ -129,8 +129,10 @@ def compliance_matrix(
         [OPEN, UNCHECKED, RESOLVED, OLDER, COMPLIES],
         NOT_APPLICABLE,
     )
+    first_open, last_resolved = opened.to_dict(), resolved.to_dict()
     when = [
-        _day(opened.get(k), tz) if s == OPEN else _day(resolved.get(k), tz) if s == RESOLVED
+        _day(first_open.get(k), tz) if s == OPEN
+        else _day(last_resolved.get(k), tz) if s == RESOLVED
         else None
         for k, s in zip(grid, state, strict=True)
     ]  # fmt: skip

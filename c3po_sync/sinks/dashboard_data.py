@@ -130,6 +130,11 @@ def major_underway(projects: pd.DataFrame, rules: RulesConfig) -> pd.DataFrame:
     return p[active & (reasons != "")]
 
 
+_ROW_SOURCES = ("project_key", "title", "portfolio", "ppm_name", "phase", "status", "budget",
+                "start_date", "target_end", "departments", "why_major", "high_profile")  # fmt: skip
+"""The project columns :func:`dashboard_data` makes a page row from (``_schedule`` included)."""
+
+
 def dashboard_data(
     tables: CanonicalTables,
     findings: pd.DataFrame,
@@ -172,7 +177,9 @@ def dashboard_data(
         is_open = findings["status"] != "resolved"
         open_by_project = findings[is_open].groupby("project_key").size().to_dict()
     rows: list[dict[str, Any]] = []
-    for p in major.sort_values(["portfolio", "title"], na_position="last").to_dict("records"):
+    # Only the columns a row is made from: all thirty made a dict entry each per project.
+    used = [c for c in _ROW_SOURCES if c in major.columns]
+    for p in major[used].sort_values(["portfolio", "title"], na_position="last").to_dict("records"):
         key = str(p["project_key"])
         status = _clean(p["status"])
         rows.append(

@@ -10,6 +10,7 @@ does not grow rows that openpyxl writes and Excel only grows them when it recalc
 
 from __future__ import annotations
 
+import re
 import textwrap
 from datetime import date
 from functools import lru_cache
@@ -18,7 +19,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from c3po_sync.sinks.excel_stream import sheet_last_row, value_at
+from c3po_sync.sinks.excel_stream import bodies, sheet_last_row
 
 BASE_FONT_PT = 11.0  # the workbook's default font (Calibri 11)
 LINE_HEIGHT_PT = 15.0  # one line of 11 pt text in Excel's and LibreOffice's default row
@@ -41,11 +42,41 @@ def effective_font_pt(ws: Worksheet, last_column: int) -> float:
     return BASE_FONT_PT * min(1.0, PAGE_WIDTH_PT / width_pt) if width_pt else BASE_FONT_PT
 
 
-@lru_cache(maxsize=8192)  # a sheet repeats its texts ("complies", "not applicable") by the 1,000
 def text_lines(text: str, width: float) -> int:
     """Lines ``text`` wraps to in a column ``width`` characters wide (word wrap, as Excel and
     LibreOffice do; a little pessimistic so text never spills into the next row)."""
+    text = str(text)
+    if len(text) <= width and "\n" not in text and "\t" not in text:
+        return 1  # fits as it is (most cells): no wrapping to do, nothing to cache
+    return _wrapped_lines(text, width)
+
+
+# What textwrap treats other than as words and single spaces: other whitespace (it turns it
+# into spaces, tabs into several), hyphens (it breaks after them), doubled or outer spaces.
+_NOT_PLAIN = re.compile(r"[\t\n\x0b\x0c\r-]|  |^ | $")
+
+
+def _greedy_lines(words: list[str], chars: int) -> int:
+    """Lines of ``words`` joined by single spaces, each no longer than ``chars``, wrapped as
+    textwrap wraps them (a space that ends a line is dropped): the same count, without
+    textwrap's objects and regular expressions per call, for the thousands of names and
+    messages of a big sheet (``tests/sinks/test_excel_print.py`` compares them)."""
+    lines, used = 1, len(words[0])
+    for word in words[1:]:
+        if used + 1 + len(word) <= chars:
+            used += 1 + len(word)
+        else:
+            lines, used = lines + 1, len(word)
+    return lines
+
+
+@lru_cache(maxsize=8192)  # a sheet repeats its texts ("complies", "not applicable") by the 1,000
+def _wrapped_lines(text: str, width: float) -> int:
     chars = max(1, int(width))
+    if not _NOT_PLAIN.search(text):
+        words = text.split(" ")
+        if all(0 < len(w) <= chars and not w.isspace() for w in words):
+            return _greedy_lines(words, chars)
     return sum(
         max(1, len(textwrap.wrap(part, chars, break_long_words=True)))
         for part in str(text).split("\n")
@@ -65,14 +96,35 @@ def fit_row_heights(
     if not columns:
         return
     widths = {c: _width(ws, c) for c in columns}
-    for row in range(first_row, (last_row or sheet_last_row(ws)) + 1):
-        lines = 1
+    last = last_row or sheet_last_row(ws)
+    tallest: dict[int, int] = {}
+
+    def fit(row: int, c: int, value: object) -> None:
+        if isinstance(value, str):
+            lines = text_lines(value, widths[c])
+            if lines > tallest.get(row, 1):
+                tallest[row] = lines
+
+    # The values value_at() would give, read a column at a time: a cell where there is one,
+    # else the first body covering the row (a table's body may not be cells yet: excel_stream).
+    claimed: set[int] = set()
+    for body in bodies(ws):
+        rows = range(
+            max(first_row, body.first_row), min(last, body.first_row + body.n_rows - 1) + 1
+        )
         for c in columns:
-            value = value_at(ws, row, c)  # a table's body may not be cells yet (excel_stream)
-            if isinstance(value, str):
-                lines = max(lines, text_lines(value, widths[c]))
-        if lines > 1:
-            ws.row_dimensions[row].height = min(lines, MAX_ROW_LINES) * LINE_HEIGHT_PT
+            if c > len(body.columns):
+                continue
+            values = body.columns[c - 1]
+            for row in rows:
+                if row not in claimed and (row, c) not in ws._cells:
+                    fit(row, c, values[row - body.first_row])
+        claimed.update(rows)
+    for (row, c), cell in ws._cells.items():
+        if first_row <= row <= last and c in widths:
+            fit(row, c, cell.value)
+    for row in sorted(tallest):
+        ws.row_dimensions[row].height = min(tallest[row], MAX_ROW_LINES) * LINE_HEIGHT_PT
 
 
 def wrap_header(ws: Worksheet, header_row: int, last_column: int) -> None:

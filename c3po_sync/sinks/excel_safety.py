@@ -22,6 +22,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 # Not XML 1.0 characters either, but openpyxl's ILLEGAL_CHARACTERS_RE lets them through.
 _NON_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+# Anything clean_text() changes but the length: the three above and CR, in one scan.
+_UNCLEAN = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|{_NON_XML.pattern}|\r")
 _FILE_NAME_BAD = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 
 
@@ -36,6 +38,8 @@ def clean_text(value: str) -> str:
     dropped; XML parsers turn a bare carriage return into a line feed, so CR and CRLF become LF
     here rather than on reload.
     """
+    if not _UNCLEAN.search(value):  # most text: one scan, nothing to change
+        return value[:MAX_CELL_CHARS]
     if ILLEGAL_CHARACTERS_RE.search(value):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if _NON_XML.search(value):

@@ -5,9 +5,10 @@ in the sheet's dict: about 375 bytes each), so the rollup of a tenant four times
 size held over 200 MB of cells until it was saved (issue 16, peak memory). Write-only mode
 would avoid that but forbids what the rollup's sheets do after writing rows (charts over
 blocks, header cells styled, cells read back). Here a table's body is kept as the columns of
-values it was built from (the values exist anyway) and its cells are made one row at a time
-while the sheet's XML is written, then dropped: the file is the same, byte for byte, as when
-the cells were made up front (``tests/sinks/test_excel_stream.py`` compares them).
+values it was built from (the values exist anyway) and each row is written straight as XML
+text while the sheet is saved (``excel_xml``; a row it does not cover is made into cells for
+openpyxl to write, then dropped): the file is the same, byte for byte, as when the cells were
+made up front (``tests/sinks/test_excel_stream.py`` compares them, over random bodies too).
 
 Only a :class:`StreamedWorkbook` defers bodies; any other workbook gets its cells at once,
 so a plain ``Workbook.save`` never drops a body.
@@ -20,6 +21,7 @@ import heapq
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import IO, Any
 from zipfile import ZIP_DEFLATED, ZipFile
 
@@ -28,15 +30,17 @@ from openpyxl.cell.cell import Cell
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, range_boundaries
-from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet._writer import ALL_TEMP_FILES, WorksheetWriter, create_temporary_file
 from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from c3po_sync.sinks.excel_safety import FORMULA_PREFIXES
+from c3po_sync.sinks.excel_xml import RowXml, SheetRels, hyperlinks_xml
 
 _NUMERIC = (int, float)  # exact types: bool is written as a boolean by openpyxl
 _BODIES = "_c3po_bodies"  # the attribute a worksheet's deferred bodies are kept in
+_ROWS_PER_WRITE = 500  # text rows gathered before they go to the file
 
 
 @dataclass
@@ -180,8 +184,31 @@ def sheet_last_row(ws: Worksheet) -> int:
     return max([ws.max_row, *ends])
 
 
+def _body_rows(body: TableBody) -> Iterator[tuple[int, int, tuple[TableBody, int]]]:
+    """The body's rows as (sheet row, 1, (body, row)): the merge's items after a sheet's own.
+
+    A function of its own, so each sheet's bodies each yield their own rows (a generator
+    expression nested in another would see only the last body).
+    """
+    return ((body.first_row + r, 1, (body, r)) for r in range(body.n_rows))
+
+
 class _StreamingSheetWriter(WorksheetWriter):
-    """Writes a sheet's cells merged, row by row, with its bodies' rows made on the fly."""
+    """Writes a sheet's cells merged, row by row, with its bodies' rows made on the fly.
+
+    A body's row is written as XML text straight into the sheet's file (:mod:`.excel_xml`),
+    the same bytes openpyxl's cell writer makes, without a ``Cell`` per value: making and
+    serializing those objects was most of the rollup's save time (issue 16, a new day's CPU).
+    A row the text writer does not cover (a cell with a value of another type, or a row
+    shared with ordinary cells) is made into cells and written by openpyxl as before.
+    """
+
+    def __init__(self, ws: Worksheet) -> None:
+        self._path = create_temporary_file()
+        self._fh = open(self._path, "wb")  # noqa: SIM115 - closed in cleanup()
+        super().__init__(ws, out=self._fh)
+        self._rels = SheetRels()
+        self._xml = RowXml(ws)
 
     def write_dimensions(self) -> None:
         ws = self.ws
@@ -214,29 +241,74 @@ class _StreamingSheetWriter(WorksheetWriter):
                         col.name = str(value_at(self.ws, min_row, c))
         super().write_tables()
 
-    def rows(self) -> Iterator[tuple[int, list[Cell]]]:
+    def _merged(self) -> Iterator[tuple[int, list[Cell], list[tuple[TableBody, int]]]]:
+        """Each row in order: its ordinary cells and the (body, body row) pairs landing on it."""
         merged = heapq.merge(
             ((row, 0, cells) for row, cells in super().rows()),
-            *(
-                ((body.first_row + r, 1, (body, r)) for r in range(body.n_rows))
-                for body in bodies(self.ws)
-            ),
+            *(_body_rows(body) for body in bodies(self.ws)),
             key=lambda item: (item[0], item[1]),
         )
         current: int | None = None
         cells: list[Cell] = []
+        parts: list[tuple[TableBody, int]] = []
         for row, kind, what in merged:
             if row != current:
                 if current is not None:
-                    yield current, sorted(cells, key=lambda c: c.column)
-                current, cells = row, []
+                    yield current, cells, parts
+                current, cells, parts = row, [], []
             if kind == 0:
                 cells.extend(what)
             else:
-                body, r = what
-                cells.extend(body.row_cells(self.ws, r))
+                parts.append(what)
         if current is not None:
-            yield current, sorted(cells, key=lambda c: c.column)
+            yield current, cells, parts
+
+    def rows(self) -> Iterator[tuple[int, list[Cell]]]:
+        for row, cells, parts in self._merged():
+            made = [c for body, r in parts for c in body.row_cells(self.ws, r)]
+            yield row, sorted([*cells, *made], key=lambda c: c.column)
+
+    def write_rows(self) -> None:
+        xf = self.xf.send(True)
+        pending: list[bytes] = []
+
+        def flush_text() -> None:
+            if pending:
+                xf.flush()  # what lxml holds goes first, then the text rows after it
+                self._fh.write(b"".join(pending))
+                pending.clear()
+
+        with xf.element("sheetData"):
+            for row, cells, parts in self._merged():
+                text = None
+                if not cells and len(parts) == 1:
+                    body, r = parts[0]
+                    text = self._xml.row(body, r, row)
+                if text is not None:
+                    pending.append(text)
+                    if len(pending) >= _ROWS_PER_WRITE:
+                        flush_text()
+                    continue
+                flush_text()
+                made = [c for body, r in parts for c in body.row_cells(self.ws, r)]
+                if cells or made or row in self.ws.row_dimensions:  # as openpyxl's rows()
+                    self.write_row(xf, sorted([*cells, *made], key=lambda c: c.column), row)
+            flush_text()
+        self.xf.send(None)
+
+    def write_hyperlinks(self) -> None:
+        links = self.ws._hyperlinks
+        if links:
+            xf = self.xf.send(True)
+            xf.flush()  # what lxml holds goes first
+            self._fh.write(hyperlinks_xml(links, self._rels))
+            self.xf.send(None)
+
+    def cleanup(self) -> None:
+        self._fh.close()
+        Path(self._path).unlink(missing_ok=True)
+        if self._path in ALL_TEMP_FILES:
+            ALL_TEMP_FILES.remove(self._path)
 
 
 class _StreamingWriter(ExcelWriter):
@@ -250,7 +322,11 @@ class _StreamingWriter(ExcelWriter):
         writer = _StreamingSheetWriter(ws) if bodies(ws) else WorksheetWriter(ws)
         writer.write()
         ws._rels = writer._rels
-        self._archive.write(writer.out, ws.path[1:])
+        if isinstance(writer, _StreamingSheetWriter):
+            writer._fh.close()  # all written: the archive reads it back by name
+            self._archive.write(writer._path, ws.path[1:])
+        else:
+            self._archive.write(writer.out, ws.path[1:])
         self.manifest.append(ws)
         writer.cleanup()
 

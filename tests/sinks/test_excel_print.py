@@ -175,3 +175,46 @@ def test_empty_workbook_still_has_print_settings():
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape"
         assert ws.oddFooter.right.text == "Page &P of &N"
+
+
+def _textwrap_lines(text: str, width: float) -> int:
+    """The count as textwrap gives it: what the row heights were always computed from."""
+    import textwrap
+
+    chars = max(1, int(width))
+    return sum(
+        max(1, len(textwrap.wrap(part, chars, break_long_words=True))) for part in text.split("\n")
+    )
+
+
+def test_wrapped_line_counts_are_textwraps_for_any_text() -> None:
+    """Row heights come from the same line counts as textwrap's, for words, hyphens, tabs,
+    doubled, outer and non-breaking spaces, words longer than the column."""
+    import random
+
+    rng = random.Random(16)
+    pieces = ["a", "xyz", "word", "longerword", " ", "  ", "-", "--", "1-2", "\t", "\n", "é",
+              "\xa0", "\u2003", "a.b", "x" * 30, '"', "!"]  # fmt: skip
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        width = rng.choice([1, 5, 8, 11.5, 13, 17, 24, 56])
+        assert lines_of(text, width) == _textwrap_lines(text, width), (text, width)
+
+
+def test_plain_text_is_counted_without_textwrap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Names and messages (words and single spaces) are counted directly: textwrap made and
+    scanned objects per cell, the largest part of a city-size workbook's build (issue 16)."""
+    import textwrap
+
+    calls = 0
+    wrap = textwrap.wrap
+
+    def counted(*args: object, **kwargs: object) -> list[str]:
+        nonlocal calls
+        calls += 1
+        return wrap(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(textwrap, "wrap", counted)
+    texts = [f"Replacement of the {n}th legacy permitting system for the city" for n in range(50)]
+    assert [lines_of(t, 24) for t in texts] == [3] * 50
+    assert calls == 0

@@ -4,19 +4,27 @@ same as when every cell was made up front (issue 16, peak memory)."""
 from __future__ import annotations
 
 import io
+import random
 import re
 import zipfile
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 
 from c3po_sync.rules import RulesConfig, evaluate
 from c3po_sync.rules.evaluation import evaluation_table
 from c3po_sync.rules.matrix import compliance_matrix
 from c3po_sync.sinks import excel_rollup
 from c3po_sync.sinks.excel_rollup import build_rollup, rollup_bytes
+from c3po_sync.sinks.excel_stream import StreamedWorkbook, TableBody, add_body, bodies
 from tests.rules import project, tenant
 
 from .conftest import PHASES, RUN_INFO, TODAY, build_findings, build_tables
@@ -88,3 +96,101 @@ def test_streamed_rollup_equals_the_one_built_cell_by_cell(
         assert list(got) == list(want)
         for name in want:  # every sheet's XML, styles, tables, links and print setup
             assert got[name] == want[name], name
+
+
+# Every kind of value a body may hold, including those the text writer leaves to openpyxl.
+_TEXTS = ["plain", "a & b < c > d", 'say "hi"', "line\nbreak", "tab\there", "cr\rhere", " pad ",
+          "trail ", "", "=SUM(A1)", "+1", "-2", "@x", "\tlead", "café", "Ω ≥ 5", "emoji 😀",
+          "x" * 300]  # fmt: skip
+_OTHERS = [0, 7, -3, 10**17, 2.5, 1 / 3, -0.0, 1e-9, float("nan"), float("inf"), True, False,
+           date(2026, 11, 1), datetime(2026, 11, 1, 8, 30, 15), date(1900, 1, 15), None, None,
+           np.int64(4), Decimal("1.5")]  # fmt: skip
+
+
+def _random_body(rng: random.Random, first_row: int, styles: list[StyleArray | None]) -> TableBody:
+    n_cols, n_rows = rng.randint(1, 6), rng.randint(0, 40)
+    columns = [
+        [rng.choice(_TEXTS + _OTHERS) if rng.random() < 0.9 else None for _ in range(n_rows)]
+        for _ in range(n_cols)
+    ]
+    urls = {
+        i: [rng.choice([None, "https://x.example/a?b=1&c=2", "https://x.example/é"])
+            for _ in range(n_rows)]
+        for i in range(n_cols) if rng.random() < 0.4
+    }  # fmt: skip
+    own = {
+        i: [rng.choice([s for s in styles if s is not None]) for _ in range(n_rows)]
+        for i in range(n_cols)
+        if rng.random() < 0.3
+    }
+    return TableBody(
+        first_row=first_row,
+        columns=columns,
+        urls=urls,
+        plain=[rng.choice(styles) for _ in range(n_cols)],
+        linked=[rng.choice(styles) if i in urls else None for i in range(n_cols)],
+        fmt_dates=[rng.random() < 0.5 for _ in range(n_cols)],
+        cell_styles=own,
+        keep_empty=rng.random() < 0.3,
+    )
+
+
+def _random_workbook(seed: int, streamed: bool) -> openpyxl.Workbook:
+    rng = random.Random(seed)
+    wb = StreamedWorkbook() if streamed else openpyxl.Workbook()
+    wb.properties.created = datetime(2026, 11, 1, 8, 0)  # not the clock's
+    for s in range(2):
+        ws = wb.active if s == 0 else wb.create_sheet(f"S{s}")
+        styles: list[StyleArray | None] = [None, StyleArray()]
+        for fmt, bold, fill in [("0.0%", False, None), ("yyyy-mm-dd", True, "FFC7CE"),
+                                (None, False, "C6EFCE"), ("#,##0", True, None)]:  # fmt: skip
+            probe = Cell(ws)
+            if fmt:
+                probe.number_format = fmt
+            if bold:
+                probe.font = Font(bold=True)
+            if fill:
+                probe.fill = PatternFill("solid", start_color=fill, end_color=fill)
+            styles.append(probe._style)
+        ws.cell(row=1, column=1, value="Title").font = Font(bold=True, size=14)
+        row = 3
+        for _ in range(3):
+            body = _random_body(rng, row, styles)
+            add_body(ws, body)
+            for r in range(row, row + body.n_rows):
+                if rng.random() < 0.2:
+                    ws.row_dimensions[r].height = rng.choice([15, 30, 45.5])
+            if body.n_rows and rng.random() < 0.3:  # an ordinary cell on a body's row
+                ws.cell(row=row + rng.randrange(body.n_rows), column=8, value="beside")
+            row += body.n_rows + 2
+    return wb
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_rows_written_as_text_equal_openpyxls_own(seed: int) -> None:
+    """Random bodies with every kind of value: the text writer's file is openpyxl's, byte for
+    byte (styles' ids, hyperlinks, row heights, the rows it leaves to openpyxl)."""
+    got = _members(rollup_bytes(_random_workbook(seed, streamed=True)))
+    want = _members(rollup_bytes(_random_workbook(seed, streamed=False)))
+    assert list(got) == list(want)
+    for name in want:
+        assert got[name] == want[name], name
+
+
+def test_saving_the_rollup_makes_no_cell_per_body_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The body's rows are written as text: saving makes no cells for them (it made one per
+    value, most of a new day's workbook CPU at city size, issue 16)."""
+    wb = _build(inject=True)
+    made = 0
+    init = Cell.__init__
+
+    def counted(self: Cell, *args: Any, **kwargs: Any) -> None:
+        nonlocal made
+        made += 1
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Cell, "__init__", counted)
+    rollup_bytes(wb)
+    values = sum(len(b.columns) * b.n_rows for ws in wb.worksheets for b in bodies(ws))
+    assert values > 3000
+    assert made == 0

@@ -1,0 +1,273 @@
+"""A table body's row as sheet XML text: the bytes openpyxl's cell writer makes, without cells.
+
+openpyxl writes a cell by making a ``Cell`` (its own style array, coordinate, data type) and
+serializing it through lxml, element by element; for the rollup's ~160,000 body cells that was
+most of the workbook's save time (issue 16: a new day at city size under 1 CPU s). Here a row
+is one string: the style id of each column's style is resolved once per save, column letters
+once per body, and text is escaped as lxml escapes it (``&``, ``<``, ``>``, CR as ``&#13;``,
+anything past ASCII as a decimal character reference, ``xml:space`` on text with outer
+blanks). ``tests/sinks/test_excel_stream.py`` compares the result with openpyxl's own output
+byte for byte, over data with every kind of value the rollup writes.
+
+Only the cases written here take this path; a row with anything else (a value of another
+type, a URL with no text, a character XML cannot carry) returns None and its cells are made
+and written by openpyxl as before, so nothing new is ever written in a way openpyxl would not.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.packaging.relationship import Relationship, RelationshipList
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.constants import PKG_REL_NS
+from openpyxl.xml.functions import fromstring, tostring
+
+from c3po_sync.sinks.excel_safety import FORMULA_PREFIXES
+
+if TYPE_CHECKING:
+    from c3po_sync.sinks.excel_stream import TableBody
+
+# What lxml refuses or writes differently: left to openpyxl's writer (which raises as before).
+_UNWRITTEN = re.compile(ILLEGAL_CHARACTERS_RE.pattern + "|[\ud800-\udfff\ufffe\uffff]")
+_TEXT_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;"))
+_ATTR_ESCAPES = (*_TEXT_ESCAPES[:3], ('"', "&quot;"), ("\n", "&#10;"), ("\t", "&#9;"))
+
+
+def _escape(text: str, escapes: tuple[tuple[str, str], ...] = _TEXT_ESCAPES) -> str:
+    for char, ref in escapes:
+        if char in text:
+            text = text.replace(char, ref)
+    return text
+
+
+class RowXml:
+    """Writes body rows of one worksheet as XML text; one per sheet save."""
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.ws = ws
+        wb = ws.parent
+        self._styles = wb._cell_styles  # workbook-wide: ids in first-use order, as openpyxl
+        self._epoch = wb.epoch
+        self._iso_dates = wb.iso_dates
+        # id(style) -> its "s" attribute, plain and with quotePrefix; the styles themselves
+        # are kept in _held so no id is reused while this sheet is written.
+        self._sids: tuple[dict[int, str], dict[int, str]] = ({}, {})
+        self._held: list[StyleArray | None] = []
+        self._plans: dict[int, tuple[TableBody, list[_Column]]] = {}
+        self._serials: dict[date, str] = {}
+        self._row_attrs: dict[tuple[Any, ...], str] = {}
+
+    def _sid(self, style: StyleArray | None, quote: bool) -> str:
+        """The cell's `` s="…"`` attribute (``""`` when unstyled: openpyxl leaves it out).
+        Resolved the first time a style is met, which is when openpyxl's writer would add it
+        to the workbook's styles, so every style gets the id it gets there."""
+        known = self._sids[quote]
+        attr = known.get(id(style))
+        if attr is None:
+            arr = StyleArray(style) if style is not None else None
+            if quote:
+                arr = arr if arr is not None else StyleArray()
+                arr.quotePrefix = True
+            attr = f' s="{self._styles.add(arr)}"' if arr and any(arr) else ""
+            known[id(style)] = attr
+            self._held.append(style)
+        return attr
+
+    def _serial(self, value: date) -> str | None:
+        """A date's Excel serial as openpyxl writes it; None for what it would not take."""
+        got = self._serials.get(value)
+        if got is None:
+            if isinstance(value, datetime) and value.tzinfo is not None:
+                return None  # openpyxl raises on it: its own path does so
+            serial = to_excel(value, self._epoch)
+            if serial is None:
+                return None
+            got = self._serials[value] = format(serial, ".16g")  # as openpyxl's safe_string
+        return got
+
+    def _row_start(self, row_idx: int) -> tuple[str, bool]:
+        """``<row r="…" …>`` with the row's dimension (its height), and whether it has one.
+
+        A dimension's attributes are read once per distinct height (and flags), not per row:
+        iterating one reads a dozen descriptors. A styled row is read on its own."""
+        dim = self.ws.row_dimensions.get(row_idx)
+        if dim is None:
+            return f'<row r="{row_idx}">', False
+        key = None
+        if not dim.has_style:
+            key = (dim.ht, dim.hidden, dim.outlineLevel, dim.collapsed, dim.thickBot,
+                   dim.thickTop)  # fmt: skip
+            attrs = self._row_attrs.get(key)
+            if attrs is not None:
+                return f'<row r="{row_idx}"{attrs}>', True
+        attrs = "".join(f' {k}="{_escape(v, _ATTR_ESCAPES)}"' for k, v in dim)
+        if key is not None:
+            self._row_attrs[key] = attrs
+        return f'<row r="{row_idx}"{attrs}>', True
+
+    def _plan(self, body: TableBody) -> list[_Column]:
+        hit = self._plans.get(id(body))
+        if hit is not None and hit[0] is body:
+            return hit[1]
+        plan = [
+            _Column(
+                letter=get_column_letter(i + 1),
+                values=values,
+                urls=body.urls.get(i),
+                own=body.cell_styles.get(i),
+                plain=body.plain[i],
+                linked=body.linked[i],
+                dates=bool(body.fmt_dates[i]),
+            )
+            for i, values in enumerate(body.columns)
+        ]
+        self._plans[id(body)] = (body, plan)
+        return plan
+
+    def row(self, body: TableBody, r: int, row_idx: int) -> bytes | None:
+        """Data row ``r`` (0-based) of ``body`` at sheet row ``row_idx``; None when a cell of it
+        is not of a kind written here (the caller then writes the row through openpyxl)."""
+        if self._iso_dates:
+            return None
+        start, has_dim = self._row_start(row_idx)
+        out = [start]
+        links: list[tuple[str, str]] = []
+        keep_empty = body.keep_empty
+        present = False
+        sid = self._sid
+        for col in self._plan(body):
+            value: Any = col.values[r]
+            url = col.urls[r] if col.urls is not None else None
+            if value is None and url is None and not keep_empty:
+                continue
+            present = True  # openpyxl makes a cell here, so it writes the row, written or not
+            if value is None and url is not None:
+                return None  # openpyxl would show the URL as the cell's text
+            style = col.own[r] if col.own is not None else col.linked if url else col.plain
+            ref = f"{col.letter}{row_idx}"
+            if isinstance(value, str):
+                if _UNWRITTEN.search(value):
+                    return None
+                attr = sid(style, value.startswith(FORMULA_PREFIXES))
+                if not value:
+                    out.append(f'<c r="{ref}"{attr} t="inlineStr"></c>')
+                else:
+                    space = ' xml:space="preserve"' if value != value.strip() else ""
+                    out.append(
+                        f'<c r="{ref}"{attr} t="inlineStr"><is><t{space}>{_escape(value)}'
+                        "</t></is></c>"
+                    )
+            elif type(value) is int or (type(value) is float and math.isfinite(value)):
+                number = format(value, ".16g")  # as openpyxl's safe_string
+                out.append(f'<c r="{ref}"{sid(style, False)} t="n"><v>{number}</v></c>')
+            elif value is None:  # an empty cell of a bordered grid: written only when styled
+                attr = sid(style, False)
+                if attr:
+                    out.append(f'<c r="{ref}"{attr} t="n"></c>')
+            elif col.dates and isinstance(value, date):
+                serial = self._serial(value)
+                if serial is None:
+                    return None
+                out.append(f'<c r="{ref}"{sid(style, False)} t="n"><v>{serial}</v></c>')
+            else:
+                return None
+            if url is not None:
+                links.append((ref, url))
+        if not present and not has_dim:
+            return b""  # no cell and no height: openpyxl writes no row for it either
+        out.append("</row>")
+        self.ws._hyperlinks.extend(links)  # written by write_hyperlinks() below
+        return "".join(out).encode("ascii", "xmlcharrefreplace")
+
+
+@dataclass(frozen=True)
+class _Column:
+    """One body column as a row is written: its letter, values, URLs and styles."""
+
+    letter: str
+    values: Sequence[Any]
+    urls: Sequence[str | None] | None
+    own: Sequence[StyleArray] | None
+    plain: StyleArray | None
+    linked: StyleArray | None
+    dates: bool
+
+
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_HYPERLINK = f"{_REL_NS}/hyperlink"
+
+
+class _LinkRel:
+    """A hyperlink's relationship, as openpyxl's ``Relationship`` holds it, without its
+    descriptors (one per link: thousands on a big sheet)."""
+
+    __slots__ = ("Id", "Target", "TargetMode", "Type")
+
+    def __init__(self, target: str) -> None:
+        self.Type = _HYPERLINK
+        self.Target = target
+        self.TargetMode = "External"
+        self.Id: str | None = None
+
+    @property
+    def id(self) -> str | None:
+        return self.Id
+
+    @property
+    def target(self) -> str:
+        return self.Target
+
+
+class SheetRels(RelationshipList):
+    """A sheet's relationships, its hyperlinks' written as text and parsed once: the same
+    tree as openpyxl's, which makes and serializes an object per link."""
+
+    def add_link(self, target: str) -> str:
+        rel = _LinkRel(target)
+        list.append(self, rel)  # ElementList.append accepts only Relationship objects
+        rel.Id = f"rId{len(self)}"  # as RelationshipList.append numbers them
+        return rel.Id
+
+    def to_tree(self) -> Any:
+        parts = [f'<Relationships xmlns="{PKG_REL_NS}">']
+        for rel in self:
+            attrs = (
+                f' {k}="{_escape(str(v), _ATTR_ESCAPES)}"'
+                for k in Relationship.__attrs__
+                if (v := getattr(rel, k)) is not None
+            )
+            parts.append(f"<Relationship{''.join(attrs)}/>")
+        parts.append("</Relationships>")
+        return fromstring("".join(parts).encode("utf-8"))
+
+
+def hyperlinks_xml(links: Sequence[Any], rels: SheetRels) -> bytes:
+    """The sheet's ``<hyperlinks>`` element as openpyxl's writer makes it, each link's
+    relationship added to ``rels``. ``links`` holds (ref, URL) pairs from :class:`RowXml`
+    and openpyxl's own ``Hyperlink`` objects (cells it made), in the order the cells were
+    written."""
+    parts = ["<hyperlinks>"]
+    for link in links:
+        if isinstance(link, tuple):
+            ref, target = link
+            parts.append(
+                f'<hyperlink xmlns:r="{_REL_NS}" ref="{ref}" r:id="{rels.add_link(target)}"/>'
+            )
+            continue
+        if link.target:  # as WorksheetWriter.write_hyperlinks
+            rel = Relationship(type="hyperlink", TargetMode="External", Target=link.target)
+            rels.append(rel)
+            link.id = rel.id
+        parts.append(tostring(link.to_tree()).decode("utf-8"))
+    parts.append("</hyperlinks>")
+    return "".join(parts).encode("ascii", "xmlcharrefreplace")
