@@ -149,8 +149,18 @@ def evaluation_table(
         parts.append(frame)
     if not parts:
         return empty_evaluation()
-    # Column by column, each taken out of the rules' parts as it is joined: the whole table
-    # exists once, not beside its parts and a reordered copy (issue 16, evaluate's peak).
+    return joined_evaluation(parts)
+
+
+def joined_evaluation(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """``parts`` (evaluation rows, EVALUATION_COLUMNS in any order and dtypes) as one table
+    with the evaluation's columns and dtypes, in order; ``parts`` are emptied as they go.
+
+    Column by column, each taken out of the parts as it is joined: the whole table exists
+    once, not beside its parts and a reordered copy (issue 16, evaluate's peak memory).
+    """
+    if not parts:
+        return empty_evaluation()
     columns = {
         col: pd.concat([part.pop(col) for part in parts], ignore_index=True).astype(
             "Int64" if col == "recommendation" else "string"
