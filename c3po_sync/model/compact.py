@@ -42,3 +42,17 @@ def _shared(col: pd.Series) -> pd.Series:
 def mostly_distinct(distinct: int, seen: int) -> bool:
     """More than half of ``seen`` values differ: nothing worth sharing (paths, URLs)."""
     return distinct * 2 > seen
+
+
+# Columns one table repeats from another, row for row: a status report found in a library
+# is that document's row again (normalize.documents.status_report_rows), its summary the
+# document's name and its link the document's. Normalize hands both tables the same string
+# objects; a table rebuilt from storage points at the other's strings again (state.store).
+ECHOES: dict[str, tuple[str, dict[str, str]]] = {
+    "status_reports": ("documents", {"source_url": "source_url", "summary": "name"}),
+}
+
+
+def string_pool(col: pd.Series) -> dict[str, str]:
+    """Each text value of ``col`` keyed by itself: looking a string up returns ``col``'s own."""
+    return {v: v for v in col.array if isinstance(v, str)}

@@ -331,7 +331,7 @@ def normalize(
             for r in built:
                 if r.get("asset_id") is None:
                     r["asset_id"] = f"{batch.ref.site}/{batch.ref.list_title}/{r['source_item_id']}"
-        parts[m.target].append(TABLES[m.target].frame(built))
+        parts[m.target].append(share_repeated(TABLES[m.target].frame(built)))
     projects = _dedupe_projects(project_rows, q)
     del project_rows
     known = KnownKeys([*(r["project_key"] for r in projects), *known_keys])
@@ -339,7 +339,10 @@ def normalize(
     for batch, m in pairs:
         if m.target != "documents":
             continue
-        frame = _document_frame(batch, m, q, known)
+        # Repeats shared as each source's frame is made, not only at the end: otherwise every
+        # source's per-row copies of its author, ETag and keys live until the last source is
+        # done, and leave the heap in holes (issue 16, the sync step's peak memory).
+        frame = share_repeated(_document_frame(batch, m, q, known))
         if frame.empty:
             continue
         doc_frames.append(frame)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from urllib.parse import quote, urlsplit
 
 import numpy as np
@@ -34,6 +34,28 @@ def _per_unique(values: pd.Series, fn: Callable[[str], str]) -> pd.Series:
     return pd.Series(mapped[codes], index=values.index, dtype=object)
 
 
+def _shared(values: Iterable[str], index: pd.Index) -> pd.Series:
+    """``values`` as an object Series in which equal strings are one object.
+
+    Each value made per row (a slice of a path, a joined URL) is let go as soon as an equal
+    one is held: a tenant's 50,000 documents sit in a few thousand folders, so only those are
+    kept, not a string per document (issue 16, evaluate's peak memory).
+    """
+    held: dict[str, str] = {}
+    return pd.Series([held.setdefault(v, v) for v in values], index=index, dtype=object)
+
+
+def _joined(heads: pd.Series, tails: pd.Series, fn: Callable[[str], str]) -> pd.Series:
+    """``heads + tails.map(fn)`` (object strings, aligned), each distinct pair joined once."""
+    hc, hu = pd.factorize(heads)
+    tc, tu = pd.factorize(tails)
+    width = max(len(tu), 1)
+    pairs, at = np.unique(hc.astype(np.int64) * width + tc, return_inverse=True)
+    done = [fn(t) for t in tu]
+    joined = np.array([hu[p // width] + done[p % width] for p in pairs], dtype=object)
+    return pd.Series(joined[at.reshape(-1)], index=heads.index, dtype=object)
+
+
 def origins(urls: pd.Series) -> pd.Series:
     """Each URL's ``scheme://netloc``, as ``urllib.parse.urlsplit`` reads it.
 
@@ -41,8 +63,29 @@ def origins(urls: pd.Series) -> pd.Series:
     no "/", and the netloc ends at the first "/", "?" or "#" after "//"), so each distinct
     head is parsed once: a tenant's 50,000 document links share a handful of origins.
     """
-    heads = pd.Series(["/".join(u.split("/", 3)[:3]) for u in urls], index=urls.index)
+    heads = _shared(("/".join(u.split("/", 3)[:3]) for u in urls), urls.index)
     return _per_unique(heads, lambda u: "{0.scheme}://{0.netloc}".format(urlsplit(u)))
+
+
+def _site_roots(sites: pd.Series) -> pd.Series:
+    """Each row's site without its trailing "/" ("" when missing), stripped once per site."""
+    return _per_unique(sites.fillna("").astype(str), lambda s: s.rstrip("/"))
+
+
+def _folder(path: str, site: str) -> str:
+    """The folder of ``path`` below ``site`` ("Project Documents/SJ311"); "" at the top."""
+    rel = path[len(site) + 1 :] if site and path.startswith(site + "/") else path.lstrip("/")
+    return rel.rsplit("/", 1)[0] if "/" in rel else ""
+
+
+def _library(path: str, site: str) -> str:
+    """The library ``path`` lies in, with its site ("/sites/x/Shared Documents"); "" when
+    the path is not under its site."""
+    return (
+        f"{site}/{path[len(site) + 1 :].split('/', 1)[0]}"
+        if site and path.startswith(site + "/")
+        else ""
+    )
 
 
 def _upload_targets(ctx: RuleContext) -> pd.Series:
@@ -51,21 +94,19 @@ def _upload_targets(ctx: RuleContext) -> pd.Series:
     Prefer the folder the project's documents already live in (site prefix stripped, so
     "Project Documents/SJ311"); else the library its site uses for documents; else a generic
     phrase. That keeps the message actionable on sites that file documents differently.
-    Computed once per evaluation and shared by the document rules.
+    Computed once per evaluation and shared by the document rules; per document it holds only
+    shared strings (a few thousand folders, not a string per document).
     """
     if "upload_targets" in ctx.cache:
         return ctx.cache["upload_targets"]
     projects = ctx.projects
     targets = pd.Series("the project's document library", index=projects.index, dtype="string")
     docs = ctx.tables.documents
-    d = docs[~blank(docs["path"])]
+    d = docs.loc[~blank(docs["path"]), ["path", "source_site", "source_list", "project_key"]]
     if not d.empty:
-        site = d["source_site"].fillna("").astype(str).str.rstrip("/")
-        rel = [
-            p[len(s) + 1 :] if s and p.startswith(s + "/") else p.lstrip("/")
-            for p, s in zip(d["path"].astype(str), site, strict=True)
-        ]
-        folder = pd.Series([r.rsplit("/", 1)[0] if "/" in r else "" for r in rel], index=d.index)
+        site = _site_roots(d["source_site"])
+        path = d["path"].astype(str)
+        folder = _shared(map(_folder, path, site), d.index)
         linked = ~blank(d["project_key"]) & (folder != "")
         own = _most_common(d["project_key"][linked], folder[linked])
         libs = ~blank(d["source_list"])
@@ -90,21 +131,22 @@ def _upload_folder_urls(ctx: RuleContext) -> pd.Series:
     projects = ctx.projects
     urls = pd.Series(pd.NA, index=projects.index, dtype="object")
     docs = ctx.tables.documents
-    d = docs[~blank(docs["path"]) & ~blank(docs["source_url"])]
+    d = docs.loc[
+        ~blank(docs["path"]) & ~blank(docs["source_url"]),
+        ["path", "source_site", "source_url", "project_key"],
+    ]
     if not d.empty:
-        # A tenant has few origins, folders and libraries: each is quoted once, not once a row.
+        # A tenant has few origins, folders and libraries: each is quoted once, and each
+        # address made once per distinct (origin, folder), not once a row.
         origin = origins(d["source_url"].astype(str))
         path = d["path"].astype(str)
-        folder = pd.Series([p.rsplit("/", 1)[0] for p in path], index=d.index)
-        site = d["source_site"].fillna("").astype(str).str.rstrip("/")
-        library = [
-            f"{s}/{p[len(s) + 1 :].split('/', 1)[0]}" if s and p.startswith(s + "/") else ""
-            for p, s in zip(path, site, strict=True)
-        ]
-        absolute = origin + _per_unique(folder, lambda f: quote(f, safe="/"))
-        roots = origin + _per_unique(
-            pd.Series(library, index=d.index), lambda f: quote(f, safe="/")
-        )
+        site = _site_roots(d["source_site"])
+        folder = _shared((p.rsplit("/", 1)[0] for p in path), d.index)
+        library = _shared(map(_library, path, site), d.index)
+        del path, site
+        absolute = _joined(origin, folder, lambda f: quote(f, safe="/"))
+        roots = _joined(origin, library, lambda f: quote(f, safe="/"))
+        del origin, folder, library
         linked = ~blank(d["project_key"])
         own = _most_common(d["project_key"][linked], absolute[linked])
         by_site = _most_common(d["source_site"], roots)

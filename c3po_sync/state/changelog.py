@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pandas as pd
 from sqlalchemy import Connection, String, and_, delete, func, or_, select, type_coerce, update
@@ -181,10 +181,17 @@ def observations(
         q = q.where(v.c.valid_from_run <= upto_run)
     runs: list[int] = []
     seen: list[object] = []  # as stored: text on SQLite, naive UTC datetimes elsewhere
-    data: list[str] = []
+    # Each version as stored, or, when only some ``columns`` are wanted, just those values:
+    # decoded once (a replaced version is observed twice) and the rest let go at once, so a
+    # year of versions is never held whole as text and dicts (issue 16, evaluate's peak).
+    data: list[Any] = []
     version: list[int] = []  # which of ``data`` each observation shows
     for start, start_at, end, last, last_at, text in conn.execute(q):
-        data.append(text)
+        if columns is None:
+            data.append(text)
+        else:
+            rec = json.loads(text)
+            data.append(tuple(rec.get(c) for c in columns))
         runs.append(start)
         seen.append(start_at)
         version.append(len(data) - 1)
@@ -196,10 +203,11 @@ def observations(
     if columns is None:
         frame = rows_to_frame(TABLES[table], [data[i] for i in version])
     else:
-        # Each version is decoded once, though a replaced one is observed twice.
-        decoded = [json.loads(text) for text in data]
         frame = pd.DataFrame(
-            {c: pd.Series([decoded[i].get(c) for i in version], dtype=object) for c in columns}
+            {
+                c: pd.Series([data[i][n] for i in version], dtype=object)
+                for n, c in enumerate(columns)
+            }
         )
     when = pd.to_datetime(pd.Series(seen, dtype=object), utc=True, format="ISO8601")
     frame.insert(0, "seen_at", when)

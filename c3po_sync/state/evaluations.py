@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Column, Integer, String, Table, Text, delete, func, literal, select
@@ -59,28 +60,27 @@ class EvaluationsMixin:
         ``carry_from``: ``frame`` holds only the ``rechecked`` rules (a date-driven re-check);
         every other rule's rows are copied from that run's stored evaluation inside the
         database, never parsed, so the re-check costs what it re-judged."""
-        rows = []
         now = datetime.now(UTC)
-        # Whole columns to Python values at once (NA -> None): no per-cell work in Python.
-        cells = {c: _cells(frame[c]) for c in _ENTITY_FIELDS}
         positions = pd.Series(range(len(frame)), index=frame.index)
-        for (rid, rec, kind), g in positions.groupby(
+        groups = positions.groupby(
             [frame["rule_id"], frame["recommendation"], frame["entity_kind"]],
             sort=True,
             dropna=False,
-        ):
-            at = g.tolist()
-            ents = list(zip(*([col[i] for i in at] for col in cells.values()), strict=True))
-            rows.append(
-                {
-                    "run_id": run_id,
-                    "rule_id": str(rid),
-                    "recommendation": None if pd.isna(rec) else int(rec),
-                    "entity_kind": _cell(kind),
-                    "entities": json.dumps(ents, ensure_ascii=False, separators=(",", ":")),
-                    "saved_at": now,
-                }
-            )
+        )
+
+        def rule_row(rid: Any, rec: Any, kind: Any, at: list[int]) -> dict[str, Any]:
+            # A rule's columns to Python values at once (NA -> None): no per-cell work in
+            # Python, and only one rule's values made at a time.
+            ents = list(zip(*(_cells(frame[c].iloc[at]) for c in _ENTITY_FIELDS), strict=True))
+            return {
+                "run_id": run_id,
+                "rule_id": str(rid),
+                "recommendation": None if pd.isna(rec) else int(rec),
+                "entity_kind": _cell(kind),
+                "entities": json.dumps(ents, ensure_ascii=False, separators=(",", ":")),
+                "saved_at": now,
+            }
+
         with self._write() as conn:  # type: ignore[attr-defined]
             conn.execute(delete(rule_evaluations).where(rule_evaluations.c.run_id == run_id))
             if carry_from is not None:
@@ -101,8 +101,10 @@ class EvaluationsMixin:
                         kept,
                     )  # fmt: skip
                 )
-            if rows:
-                conn.execute(rule_evaluations.insert(), rows)
+            # One rule's JSON at a time, inserted as it is made: the run holds one rule's
+            # entities as text, not every rule's at once (issue 16, evaluate's peak memory).
+            for (rid, rec, kind), g in groups:
+                conn.execute(rule_evaluations.insert(), [rule_row(rid, rec, kind, g.tolist())])
             old = select(rule_evaluations.c.run_id).distinct()
             old = old.order_by(rule_evaluations.c.run_id.desc()).offset(keep)
             stale = [r for (r,) in conn.execute(old)]

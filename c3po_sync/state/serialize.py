@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -73,18 +73,22 @@ def frame_row_chunks(
         yield frame_to_rows(table, frame.iloc[start : start + size])
 
 
-def rows_to_frame(table: Table, rows: Iterable[str]) -> pd.DataFrame:
+def rows_to_frame(
+    table: Table, rows: Iterable[str], pools: Mapping[str, Mapping[str, str]] | None = None
+) -> pd.DataFrame:
     """Rebuilds a frame with the table's dtypes from the JSON rows ``frame_to_rows`` wrote.
 
     ``rows`` is consumed once (a database cursor streams them): values go straight into one
     list per column, with no dict per row kept, and a value repeated down a text or date
     column is held once (model.compact) while the column is built.
+    ``pools``: per column, strings already held elsewhere (another table's, model.compact
+    ECHOES); an equal value read is held as that string, the one parsed let go at once.
     """
     names = table.column_names
     columns: dict[str, list[Any]] = {n: [] for n in names}
-    memos: dict[str, dict[Any, Any] | None] = {
-        c.name: {} for c in table.columns if c.type in ("str", "date")
-    }
+    memos: dict[str, Any] = {c.name: {} for c in table.columns if c.type in ("str", "date")}
+    for name, pool in (pools or {}).items():
+        memos[name] = _Pooled(pool)
     dates = {c.name for c in table.columns if c.type == "date"}
     loads = json.loads
     seen = 0
@@ -100,7 +104,7 @@ def rows_to_frame(table: Table, rows: Iterable[str]) -> pd.DataFrame:
         seen += 1
         if seen == _MEMO_PROBE:
             for name, memo in memos.items():
-                if memo is not None and mostly_distinct(len(memo), seen):
+                if isinstance(memo, dict) and mostly_distinct(len(memo), seen):
                     memos[name] = None  # paths, URLs: a memo would cost more than it saves
     for name in dates:
         parsed: dict[str, date] = {}
@@ -109,3 +113,14 @@ def rows_to_frame(table: Table, rows: Iterable[str]) -> pd.DataFrame:
             for v in columns[name]
         ]
     return table.frame_of_columns(columns)
+
+
+class _Pooled:
+    """A memo over strings held elsewhere: ``setdefault`` gives the pool's equal string (or
+    the value itself), as ``dict.setdefault`` does in rows_to_frame's loop."""
+
+    def __init__(self, pool: Mapping[str, str]) -> None:
+        self._pool = pool
+
+    def setdefault(self, value: Any, default: Any) -> Any:
+        return self._pool.get(value, default) if isinstance(value, str) else default

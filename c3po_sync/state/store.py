@@ -16,6 +16,7 @@ from sqlalchemy.pool import StaticPool
 
 from c3po_sync.errors import C3POError
 from c3po_sync.logs import redact
+from c3po_sync.model.compact import ECHOES, string_pool
 from c3po_sync.model.schema import TABLES
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.private_files import private_sqlite
@@ -207,7 +208,9 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin, HubRowsMixin):
                     .where(t.snapshot_rows.c.run_id == run_id, t.snapshot_rows.c.table_name == name)
                     .order_by(t.snapshot_rows.c.row_no)
                 )
-                frames[name] = rows_to_frame(TABLES[name], (data for (data,) in rows))
+                frames[name] = rows_to_frame(
+                    TABLES[name], (data for (data,) in rows), _pools(name, frames)
+                )
         return CanonicalTables(**frames)
 
     def latest_snapshot_run(self, before_run: int | None = None) -> int | None:
@@ -419,6 +422,18 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin, HubRowsMixin):
 
     def _where(self) -> str:
         return redact(self.engine.url.render_as_string(hide_password=False))
+
+
+def _pools(name: str, loaded: dict[str, pd.DataFrame]) -> dict[str, dict[str, str]] | None:
+    """The strings table ``name`` repeats from a table loaded before it (model.compact
+    ECHOES), so its rows point at them instead of holding copies: a city's status reports
+    would otherwise hold their documents' names and links twice (issue 16, a new day's
+    memory). Built per load and dropped with it."""
+    echo = ECHOES.get(name)
+    if echo is None or echo[0] not in loaded or loaded[echo[0]].empty:
+        return None
+    source = loaded[echo[0]]
+    return {col: string_pool(source[src]) for col, src in echo[1].items()}
 
 
 def _span(ids: list[int]) -> str:

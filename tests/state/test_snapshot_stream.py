@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 
-from c3po_sync.model.schema import DOCUMENTS, PROJECTS
+from c3po_sync.model.schema import DOCUMENTS, PROJECTS, STATUS_REPORTS
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.state.serialize import ROW_CHUNK
 from c3po_sync.state.store import StateStore
@@ -119,3 +119,42 @@ def test_the_council_deltas_load_a_snapshots_projects_only(tmp_path) -> None:
     pd.testing.assert_frame_equal(base.projects, projects)
     assert base.documents.empty and list(base.documents.columns) == DOCUMENTS.column_names
     assert len(whole.documents) == 50  # the full load is unchanged
+
+
+def _reports_of(documents: pd.DataFrame) -> pd.DataFrame:
+    """Status reports found in a library, as normalize makes them: each one its document's
+    row again (summary = name, the same link), a few with a summary or link of their own."""
+    picked = documents[documents["doc_type"] == "status_report"]
+    return STATUS_REPORTS.frame(
+        [
+            {
+                "project_key": d["project_key"],
+                "report_date": date(2026, 10, 1 + i % 28),
+                "summary": _fresh(d["name"]) if i % 9 else "written by hand",
+                "source_site": d["source_site"],
+                "source_list": d["source_list"],
+                "source_item_id": d["source_item_id"],
+                "source_url": _fresh(d["source_url"]) if i % 13 else None,
+            }
+            for i, d in enumerate(picked.to_dict("records"))
+        ]
+    )
+
+
+def test_status_reports_loaded_point_at_their_documents_strings(tmp_path) -> None:
+    """A status report repeats its document's name and link (model.compact ECHOES): loaded,
+    it holds the document's strings, not copies, and every value is what was saved."""
+    documents = _documents(ROW_CHUNK + 77)
+    reports = _reports_of(documents)
+    with StateStore(f"sqlite:///{tmp_path / 'state.db'}") as store:
+        store.save_snapshot(1, CanonicalTables(documents=documents, status_reports=reports), at=AT)
+        loaded = store.load_snapshot(1)
+        alone = store.load_snapshot(1, tables=("status_reports",))
+    pd.testing.assert_frame_equal(loaded.status_reports, reports)
+    pd.testing.assert_frame_equal(loaded.documents, documents)
+    pd.testing.assert_frame_equal(alone.status_reports, reports)
+    held = {id(v) for c in ("name", "source_url") for v in loaded.documents[c].array._ndarray}
+    for column, own in (("summary", "written by hand"), ("source_url", None)):
+        values = loaded.status_reports[column].array._ndarray
+        echoed = [v for v in values if isinstance(v, str) and v != own]
+        assert echoed and all(id(v) in held for v in echoed), column

@@ -16,7 +16,7 @@ from c3po_sync.pipeline.quiet import (
     stored_horizons,
 )
 from c3po_sync.rules import evaluate, recommendations_not_checked
-from c3po_sync.rules.evaluation import empty_evaluation, evaluation_table
+from c3po_sync.rules.evaluation import empty_evaluation, evaluation_table, joined_evaluation
 from c3po_sync.rules.history import WATCHED, project_history_frame
 from c3po_sync.rules.horizons import OnlyTables, reads_of, rule_horizons
 from c3po_sync.rules.registry import RuleContext, get_rule
@@ -126,7 +126,7 @@ def recheck_date_rules(ctx: RunContext, due: list[str]) -> None:
         kept = ctx.store.load_evaluation(eval_run, except_rules=due)
         parts = [p for p in (kept, rows) if p is not None and len(p)]
         del kept
-        ctx.evaluation = pd.concat(parts, ignore_index=True, copy=False) if parts else None
+        ctx.evaluation = joined_evaluation(parts) if parts else None
     adopt_hub_history(ctx)
     record(ctx, findings, resolve_missing=True, protect=set())
     remember_evaluation(ctx, horizons, eval_run=result.run_id, whole=True)
