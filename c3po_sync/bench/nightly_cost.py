@@ -199,7 +199,8 @@ class NightlyCostBench:
             throttled=int(server.stats.faults.get("budget", 0)),
         )  # fmt: skip
         row.detail = {
-            k: out.get(k) for k in ("outcome", "skipped", "writes", "client_units", "step_peak_mb")
+            k: out.get(k)
+            for k in ("outcome", "skipped", "writes", "client_units", "step_peak_mb", "steps")
         }
         row.detail["routes"] = snap["requests"]
         return row, out
