@@ -90,6 +90,15 @@ class StoredCopy:
     def replace(self, rows: dict[str, StoredRow]) -> None:
         self.ctx.store.save_hub_rows(self.title, rows, replace=True, tokens=self._tokens_of(rows))
 
+    def restamp(self) -> None:
+        """The list holds this plan's rows, as written before and vouched for since: a whole
+        copy records what they rest on now (nothing when the copy is in doubt)."""
+        entry = self.entry()
+        if entry.get("whole"):
+            self.finish(ListCopy(time_zone=entry.get("time_zone"),
+                                 entity_type=entry.get("entity_type"),
+                                 columns=entry.get("columns")))  # fmt: skip
+
     def finish(self, copy: ListCopy) -> None:
         """The copy is whole: every row of the plan records what it was planned from (a row
         kept as it was may have new inputs or a new horizon), every other row none."""

@@ -65,6 +65,9 @@ def _write_list(ctx: RunContext, watch: HubWatch, hub: HubList, plan_basis: str 
     if watch.unchanged(spec.title, rows_digest(rows, hub.gone), len(rows)):
         _record(ctx, WriteReport(spec.title, unchanged=len(rows), dry_run=ctx.dry_run))
         logger.info("%s: rows as last written and not edited since; not re-read", spec.title)
+        if plan_basis is not None and watch.vouches(spec.title):  # its copy: these very rows
+            StoredCopy(ctx, spec.title, trusted=True, tokens=hub.tokens(rows),
+                       basis=plan_basis).restamp()  # fmt: skip
         return
     _ensure(ctx, watch, spec)
     # The rows last written, offered when the hub's change log vouches for them; the
