@@ -200,7 +200,15 @@ class NightlyCostBench:
         )  # fmt: skip
         row.detail = {
             k: out.get(k)
-            for k in ("outcome", "skipped", "writes", "client_units", "step_peak_mb", "steps")
+            for k in (
+                "outcome",
+                "skipped",
+                "writes",
+                "client_units",
+                "step_peak_mb",
+                "steps",
+                "step_cpu_s",
+            )
         }
         row.detail["routes"] = snap["requests"]
         return row, out

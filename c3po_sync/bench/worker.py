@@ -20,18 +20,24 @@ from typing import Any
 from c3po_sync.pipeline import runner
 
 
-def _timed_steps(timings: dict[str, float], peaks: dict[str, float] | None = None) -> None:
+def _timed_steps(
+    timings: dict[str, float],
+    peaks: dict[str, float] | None = None,
+    cpus: dict[str, float] | None = None,
+) -> None:
     """Wraps each pipeline step to record its wall time (the bench's own process only) and,
     in ``peaks``, the process's peak memory (MB) once the step is done: the step after which
     it grew is the one that set it."""
     for name, fn in list(runner.STEPS.items()):
 
         def timed(ctx: Any, _fn: Any = fn, _name: str = name) -> None:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             try:
                 _fn(ctx)
             finally:
                 timings[_name] = timings.get(_name, 0.0) + time.perf_counter() - t0
+                if cpus is not None:  # the step's own CPU (its wall time waits on the server)
+                    cpus[_name] = cpus.get(_name, 0.0) + time.process_time() - c0
                 if peaks is not None:
                     peaks[_name] = _peak_mb()
 
@@ -47,7 +53,8 @@ def run_product(config: Path, job: str, today: date) -> dict[str, Any]:
     _start()
     timings: dict[str, float] = {}
     peaks: dict[str, float] = {"start": _peak_mb()}
-    _timed_steps(timings, peaks)
+    cpus: dict[str, float] = {}
+    _timed_steps(timings, peaks, cpus)
     normalize = sync_step.normalize
 
     def timed_normalize(*a: Any, **kw: Any) -> Any:
@@ -72,6 +79,7 @@ def run_product(config: Path, job: str, today: date) -> dict[str, Any]:
         "failed_sources": [s.source for s in result.failed_sources],
         "steps": timings,
         "step_peak_mb": peaks,
+        "step_cpu_s": cpus,
     }
 
 
