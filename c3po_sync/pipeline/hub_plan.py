@@ -160,7 +160,7 @@ def hub_lists(ctx: RunContext, link: str | None) -> list[HubList]:
 
     def counts() -> dict[str, str]:
         n = open_counts(open_findings)
-        return {str(k): repr(float(n.get(k, 0))) for k in tables.projects["project_key"]}
+        return {str(k): repr(float(n.get(str(k), 0))) for k in tables.projects["project_key"]}
 
     built: dict[str, Rows] = {}  # the findings' rows: their inputs are the rows themselves
 
@@ -171,8 +171,8 @@ def hub_lists(ctx: RunContext, link: str | None) -> list[HubList]:
 
     def findings(keys: Collection[str] | None) -> Rows:
         rows = all_findings()
+        built.clear()  # built once for their inputs and the rows asked; held no longer
         if keys is None:
-            built.clear()
             return rows
         wanted = set(keys)
         return [r for r in rows if r["FindingId"] in wanted]
