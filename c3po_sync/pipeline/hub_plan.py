@@ -72,7 +72,7 @@ class HubList:
         """Key -> (inputs, horizon) of built ``rows``."""
         key = self.spec.key_column
         horizons = self.horizons(rows) if self.horizons is not None else {}
-        return {str(r[key]): (self.token(r), horizons.get(str(r[key]))) for r in rows}
+        return {_key(r[key]): (self.token(r), horizons.get(str(r[key]))) for r in rows}
 
     def changeable(self, stored: dict[str, Tokens], today: date) -> tuple[set[str], int]:
         """The keys whose row can differ from the stored one (inputs moved, horizon come, not
@@ -91,6 +91,11 @@ class HubList:
             return {k for k, t in planned.items() if due(t, None)}, len(planned)
         now = self.inputs_now()
         return {k for k, v in now.items() if due(stored.get(k), v)}, len(now)
+
+
+def _key(value: Any) -> str:
+    """A row's key as the writer and the stored copy have it (``list_dedupe.key_of``)."""
+    return str(value).strip()
 
 
 def _row_digest(row: dict[str, Any]) -> str:
@@ -152,7 +157,9 @@ def hub_lists(ctx: RunContext, link: str | None) -> list[HubList]:
     assets = stale_entities(tables, stale)
 
     def some(frame: pd.DataFrame, column: str, keys: Collection[str] | None) -> pd.DataFrame:
-        return frame if keys is None else frame[frame[column].astype(str).isin(set(keys))]
+        if keys is None:
+            return frame
+        return frame[frame[column].astype(str).str.strip().isin(set(keys))]
 
     def portfolio(keys: Collection[str] | None) -> Rows:
         part = dataclasses.replace(tables, projects=some(tables.projects, "project_key", keys))
@@ -160,7 +167,7 @@ def hub_lists(ctx: RunContext, link: str | None) -> list[HubList]:
 
     def counts() -> dict[str, str]:
         n = open_counts(open_findings)
-        return {str(k): repr(float(n.get(str(k), 0))) for k in tables.projects["project_key"]}
+        return {_key(k): repr(float(n.get(str(k), 0))) for k in tables.projects["project_key"]}
 
     built: dict[str, Rows] = {}  # the findings' rows: their inputs are the rows themselves
 
@@ -175,21 +182,21 @@ def hub_lists(ctx: RunContext, link: str | None) -> list[HubList]:
         if keys is None:
             return rows
         wanted = set(keys)
-        return [r for r in rows if r["FindingId"] in wanted]
+        return [r for r in rows if _key(r["FindingId"]) in wanted]
 
     def finding_inputs() -> dict[str, str]:
-        return {r["FindingId"]: _row_digest(r) for r in all_findings()}
+        return {_key(r["FindingId"]): _row_digest(r) for r in all_findings()}
 
     def knowledge(keys: Collection[str] | None) -> Rows:
         rows = knowledge_rows(tables, rules, tz, projects)
-        return rows if keys is None else [r for r in rows if r["RetentionKey"] in set(keys)]
+        return rows if keys is None else [r for r in rows if _key(r["RetentionKey"]) in keys]
 
     def inventory(keys: Collection[str] | None) -> Rows:
         part = dataclasses.replace(tables, assets=some(tables.assets, "asset_id", keys))
         return asset_rows(part, rules, today, tz, assets)
 
     def asset_keys() -> dict[str, str]:
-        return {str(k): "" for k in tables.assets["asset_id"]}
+        return {_key(k): "" for k in tables.assets["asset_id"]}
 
     def horizons(rows: Rows) -> dict[str, str | None]:
         if not rows:

@@ -8,6 +8,7 @@ product's path (``pipeline/hub_plan.py``), the other is forced to plan every row
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import date, timedelta
 from pathlib import Path
@@ -33,25 +34,32 @@ EDITS = {2}
 
 
 def _edit(tenant: Any, rng: random.Random, day: date) -> None:
-    """A source edit whose effect falls due a few days later: an asset's end of support or
-    review, a project's status date."""
+    """Source edits whose effects fall due a few days later: an asset's end of support (soon,
+    or in a year) and its review, a project's status going stale, another's dated ahead (a
+    finding that the day resolves)."""
     assets = tenant.sites["/sites/itd"].list_by_title("IT Asset Inventory")
     projects = tenant.sites["/sites/ppm-community"].list_by_title("Projects")
-    for _ in range(3):
-        kind = rng.choice(["eos", "review", "status"])
-        soon = day + timedelta(days=rng.randrange(0, 6))
-        if kind == "eos":
+    for kind in ("eos", "eos", "review", "status", "ahead"):
+        soon = day + timedelta(days=rng.randrange(1, 6))
+        if kind in ("eos", "review"):
             item = sorted(assets.items)[rng.randrange(len(assets.items))]
-            when = soon if rng.random() < 0.5 else soon + timedelta(days=365)
-            assets.update_item(item, {"EndOfSupport": f"{when.isoformat()}T07:00:00Z"})
-        elif kind == "review":
-            item = sorted(assets.items)[rng.randrange(len(assets.items))]
-            when = soon - timedelta(days=365)
-            assets.update_item(item, {"LastReviewed": f"{when.isoformat()}T07:00:00Z"})
+            if kind == "eos":
+                when = soon if rng.random() < 0.5 else soon + timedelta(days=365)
+                assets.update_item(item, {"EndOfSupport": f"{when.isoformat()}T07:00:00Z"})
+            else:
+                when = soon - timedelta(days=365)
+                assets.update_item(item, {"LastReviewed": f"{when.isoformat()}T07:00:00Z"})
         else:
             item = sorted(projects.items)[rng.randrange(len(projects.items))]
-            when = soon - timedelta(days=60)
+            when = soon - timedelta(days=60) if kind == "status" else soon
             projects.update_item(item, {"Status_x0020_Date": f"{when.isoformat()}T07:00:00Z"})
+
+
+def _inputs(day: date) -> Any:
+    """The nightly job's steps up to the hub lists (the rollup and intake add nothing here)."""
+    inputs = prepare_run(CONFIG, "nightly", settings=load_settings(CONFIG), today=day)
+    job = inputs.job.model_copy(update={"steps": ("sync", "evaluate", "write_lists")})
+    return dataclasses.replace(inputs, job=job)
 
 
 def _hub(tenant: Any, url: str) -> dict[str, dict[str, Any]]:
@@ -102,9 +110,7 @@ def test_new_days_build_only_the_rows_that_can_change_and_match_a_full_plan(
                         m.setattr(write_lists, "_write_changed", lambda *a: False)
                     else:
                         m.setattr(hub_plan.HubList, "changeable", counted)
-                    inputs = prepare_run(CONFIG, "nightly", settings=load_settings(CONFIG),
-                                         today=day)  # fmt: skip
-                    assert run_prepared(inputs).outcome == "ok"
+                    assert run_prepared(_inputs(day)).outcome == "ok"
             got = _hub(tenants["short"], servers["short"].url)
             want = _hub(tenants["full"], servers["full"].url)
             for title in want:
