@@ -4,6 +4,8 @@ open and close, sources change and the calendar jumps (once backwards).
 
 Two demo tenants, two state stores, the same nights and the same source edits: one takes the
 product's path (``pipeline/hub_plan.py``), the other is forced to plan every row every night.
+One night the short side's write answers are lost: its copy in doubt, the next night reads the
+lists back, and the lists still match.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from c3po_sync.pipeline import hub_plan
 from c3po_sync.pipeline.prepare import prepare_run
 from c3po_sync.pipeline.steps import write_lists
 from c3po_sync.sandbox.demo import DEMO_ANCHOR, load_demo_tenant
+from c3po_sync.sandbox.faults import FaultConfig
 from c3po_sync.sandbox.server import SandboxServer
 from c3po_sync.sinks.hub_lists import HUB_LISTS
 from c3po_sync.wiring import run_prepared
@@ -31,6 +34,7 @@ HUB = "/sites/c3po"
 # Days after the demo's anchor (a first run costs most of the time); one jump back (40 -> 12).
 NIGHTS = (0, 2, 5, 40, 12)
 EDITS = {2}
+LOST = 5  # the short side's hub $batch answers are cut off: its copy is left in doubt
 
 
 def _edit(tenant: Any, rng: random.Random, day: date) -> None:
@@ -110,7 +114,15 @@ def test_new_days_build_only_the_rows_that_can_change_and_match_a_full_plan(
                         m.setattr(write_lists, "_write_changed", lambda *a: False)
                     else:
                         m.setattr(hub_plan.HubList, "changeable", counted)
-                    assert run_prepared(_inputs(day)).outcome == "ok"
+                    if side == "short" and n == LOST:
+                        servers[side].faults = FaultConfig(
+                            p_truncate=1.0, routes={"batch"}, sites={HUB}
+                        )
+                    result = run_prepared(_inputs(day))
+                    servers[side].faults = FaultConfig()
+                    assert result.outcome == "ok"
+                    if side == "short" and n == LOST:  # re-read and re-planned, not re-sent
+                        assert any(getattr(w, "replans", 0) for w in result.writes)
             got = _hub(tenants["short"], servers["short"].url)
             want = _hub(tenants["full"], servers["full"].url)
             for title in want:
