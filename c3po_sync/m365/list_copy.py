@@ -41,6 +41,15 @@ def row_digests(owned: dict[str, ColumnSpec], row: dict[str, Any]) -> dict[str, 
     return {n: value_digest(owned[n], v) for n, v in row.items() if n in owned}
 
 
+def row_digest(owned: dict[str, ColumnSpec], row: dict[str, Any]) -> str:
+    """One digest of all the owned values ``row`` names: equal exactly when every column's
+    :func:`value_digest` is (same canonical values), so a row is compared by one string and
+    its column digests are needed only when it differs."""
+    values = sorted((n, _canonical(owned[n], v)) for n, v in row.items() if n in owned)
+    text = json.dumps(values, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def differing(stored: dict[str, str], wanted: dict[str, str]) -> list[str]:
     """The columns of ``wanted`` whose digest is not the stored one (or none is stored)."""
     return sorted(n for n, h in wanted.items() if stored.get(n) != h)

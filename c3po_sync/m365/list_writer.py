@@ -22,7 +22,7 @@ from c3po_sync.m365.errors import (
     VersionConflictError,
 )
 from c3po_sync.m365.http import SiteConnection, list_path
-from c3po_sync.m365.list_copy import columns_signature, differing, row_digests
+from c3po_sync.m365.list_copy import columns_signature, differing, row_digest, row_digests
 from c3po_sync.m365.list_dedupe import ExistingItem, KeyedItems, owned_values
 from c3po_sync.m365.list_rows import check_marks, index_rows, resolve_people
 from c3po_sync.m365.odata import comparable, etag_of, wire_value
@@ -79,9 +79,7 @@ class SharePointListSink:
         """
         start = self.conn.requests_sent
         report = SharePointWriteReport(list_title=spec.title, dry_run=dry_run)
-        owned = {c.internal_name: c for c in spec.owned_columns}
-        if spec.key_column not in owned:
-            owned[spec.key_column] = ColumnSpec(spec.key_column, spec.key_column, "Text")
+        owned = self._owned(spec)
         marks = check_marks(self.conn.site_path, spec, owned, mark_missing or {})
         fitted, refused = fit_rows(spec, rows)
         for value in refused:
@@ -93,13 +91,10 @@ class SharePointListSink:
         if dry_run:
             ledger = None  # a dry run neither trusts the stored copy nor changes it
         copy = ledger.known() if ledger is not None else None
-        digests = (
-            {key: row_digests(owned, row) for key, row in planned.items()}
-            if ledger is not None
-            else {}
-        )
+        # one digest per row: the column digests are taken only of the rows that differ
+        sums = {k: row_digest(owned, r) for k, r in planned.items()} if ledger is not None else {}
         if ledger is not None and copy is not None and copy.columns == columns_signature(owned):
-            if self._upsert_known(spec, owned, planned, digests, marks, copy, ledger, report):
+            if self._upsert_known(spec, owned, planned, sums, marks, copy, ledger, report):
                 return self._done(spec, report, start)
             logger.info("%s/%s: stored copy in doubt; reading the list", self.conn.site_path,
                         spec.title)  # fmt: skip
@@ -123,8 +118,44 @@ class SharePointListSink:
             ledger.begin()
         out = self._send(spec, owned, ops, report) if not dry_run and ops else BatchOutcomes()
         if ledger is not None:
-            self._record_read(spec, owned, ledger, existing, digests, marks, ops, out, report)
+            self._record_read(spec, owned, ledger, existing, planned, sums, marks, ops, out, report)
         return self._done(spec, report, start)
+
+    def upsert_changed(
+        self,
+        spec: ListSpec,
+        rows: list[dict[str, Any]],
+        *,
+        total: int,
+        ledger: RowLedger,
+    ) -> SharePointWriteReport | None:
+        """Writes what differs among ``rows``, the only rows of the list that can differ from
+        its stored copy (the caller vouches for every other row, ``pipeline/hub_plan.py``);
+        ``total``: rows the list is planned with. Rows outside ``rows`` are neither compared
+        nor marked. None, with nothing sent: the copy cannot be used (not vouched for, other
+        columns, the hub's time zone moved): the caller plans the list in full."""
+        start = self.conn.requests_sent
+        report = SharePointWriteReport(list_title=spec.title, dry_run=False)
+        owned = self._owned(spec)
+        fitted, refused = fit_rows(spec, rows)
+        for value in refused:
+            logger.info("%s/%s", self.conn.site_path, value.describe())
+        report.quarantined.extend(refused)
+        planned = index_rows(spec, fitted)
+        copy = ledger.known(list(planned))
+        if copy is None or copy.columns != columns_signature(owned):
+            return None
+        report.unchanged += total - len(planned)
+        sums = {k: row_digest(owned, r) for k, r in planned.items()}
+        if not self._upsert_known(spec, owned, planned, sums, {}, copy, ledger, report):
+            return None
+        return self._done(spec, report, start)
+
+    def _owned(self, spec: ListSpec) -> dict[str, ColumnSpec]:
+        owned = {c.internal_name: c for c in spec.owned_columns}
+        if spec.key_column not in owned:
+            owned[spec.key_column] = ColumnSpec(spec.key_column, spec.key_column, "Text")
+        return owned
 
     def _done(
         self, spec: ListSpec, report: SharePointWriteReport, start: int
@@ -156,29 +187,51 @@ class SharePointListSink:
         spec: ListSpec,
         owned: dict[str, ColumnSpec],
         planned: dict[str, dict[str, Any]],
-        digests: dict[str, dict[str, str]],
+        sums: dict[str, str],
         marks: dict[str, Any],
         copy: ListCopy,
         ledger: RowLedger,
         report: SharePointWriteReport,
     ) -> bool:
         """Sends the rows whose digests differ from the stored copy; False: in doubt, nothing
-        sent (the hub's time zone is not the one the copy's dates were written in)."""
+        sent (the hub's time zone is not the one the copy's dates were written in).
+
+        Rows are compared by their one digest; the column digests are read (and taken) only
+        for the rows whose digest differs, to send just the columns that changed."""
         added: list[str] = []
         changed: dict[str, list[str]] = {}
         marked: dict[str, list[str]] = {}
-        for key, wanted in digests.items():
-            stored = copy.rows.get(key)
-            if stored is None:
-                added.append(key)
-            elif names := differing(stored.columns, wanted):
-                changed[key] = names
+        mark_sum = row_digest(owned, marks) if marks else None
+        differ = [k for k, s in sums.items() if k in copy.rows and copy.rows[k].digest != s]
+        added = [k for k in sums if k not in copy.rows]
+        unmarked = [
+            k for k, r in copy.rows.items() if marks and k not in planned and r.digest != mark_sum
+        ]
+        stored_columns = ledger.columns(differ + unmarked) if differ or unmarked else {}
         mark_digests = row_digests(owned, marks)
-        for key, stored in copy.rows.items():
-            if key not in planned and marks and (names := differing(stored.columns, mark_digests)):
+        # rows found equal column by column (a row digest not stored yet): their digest is saved
+        refreshed: dict[str, StoredRow] = {}
+        for key in differ:
+            have, wanted = stored_columns.get(key, {}), row_digests(owned, planned[key])
+            if names := differing(have, wanted):
+                changed[key] = names
+            else:
+                refreshed[key] = StoredRow(copy.rows[key].item_id, copy.rows[key].etag, have,
+                                           sums[key])  # fmt: skip
+        for key in unmarked:
+            have = stored_columns.get(key, {})
+            if names := differing(have, mark_digests):
                 marked[key] = names
+            else:
+                refreshed[key] = StoredRow(copy.rows[key].item_id, copy.rows[key].etag, have,
+                                           mark_sum)  # fmt: skip
         if not (added or changed or marked):
             report.unchanged += len(planned)
+            if refreshed:  # the same values: the copy stays whole, now with their digests
+                ledger.save(refreshed)
+            # still whole, as it was written: what this plan rests on is recorded with it
+            ledger.finish(ListCopy(time_zone=copy.time_zone, entity_type=copy.entity_type,
+                                   columns=copy.columns))  # fmt: skip
             return True
         # A new row goes whole; a changed row with its changed columns only, so the site's
         # users are read only when a person is new or changed. The conflict path and a
@@ -220,8 +273,9 @@ class SharePointListSink:
             self.entity_types.setdefault(spec.title, copy.entity_type)
         ledger.begin()
         out = self._send(spec, owned, ops, report)
-        rows = self._confirmed(ops, out, report, digests, mark_digests, copy.rows)
-        ledger.save(rows)
+        kept = {k: stored_columns.get(k, {}) for k in marked}
+        rows = self._confirmed(owned, ops, out, report, planned, sums, marks, kept)
+        ledger.save({**refreshed, **rows})
         if not _irregular(report, out):
             ledger.finish(self._copy_meta(spec, owned))
         return True
@@ -244,15 +298,20 @@ class SharePointListSink:
 
     def _confirmed(
         self,
+        owned: dict[str, ColumnSpec],
         ops: list[BatchOp],
         out: BatchOutcomes,
         report: SharePointWriteReport,
-        digests: dict[str, dict[str, str]],
-        mark_digests: dict[str, str],
-        before: dict[str, StoredRow] | None = None,
+        planned: dict[str, dict[str, Any]],
+        sums: dict[str, str],
+        marks: dict[str, Any],
+        kept: dict[str, dict[str, str]] | None = None,
     ) -> dict[str, StoredRow]:
         """The rows SharePoint confirmed written, as the copy keeps them: an op with a 2xx
-        answer whose row was not refused, re-planned, conflicting or found deleted."""
+        answer whose row was not refused, re-planned, conflicting or found deleted.
+        ``kept``: the stored column digests of the rows marked (their other columns stay)."""
+        mark_digests = row_digests(owned, marks)
+        mark_sum = row_digest(owned, marks) if marks else None
         doubtful = set(report.failed) | {op.key for op, _e in out.refused}
         doubtful |= {op.key for op in [*out.conflicts, *out.gone]}
         rows: dict[str, StoredRow] = {}
@@ -264,11 +323,12 @@ class SharePointListSink:
                 continue
             etag = out.etags.get(op.key) or _answer_etag(out.answers[op.key])
             if op.kind == "mark":  # the row's other columns stay as they were
-                kept = (before or {}).get(op.key)
-                columns = {**(kept.columns if kept else {}), **mark_digests}
+                columns = {**(kept or {}).get(op.key, {}), **mark_digests}
+                rows[op.key] = StoredRow(item_id, etag, columns, mark_sum)
             else:
-                columns = digests[op.key]
-            rows[op.key] = StoredRow(item_id, etag, columns)
+                rows[op.key] = StoredRow(
+                    item_id, etag, row_digests(owned, planned[op.key]), sums[op.key]
+                )
         return rows
 
     def _record_read(
@@ -277,7 +337,8 @@ class SharePointListSink:
         owned: dict[str, ColumnSpec],
         ledger: RowLedger,
         existing: dict[str, ExistingItem],
-        digests: dict[str, dict[str, str]],
+        planned: dict[str, dict[str, Any]],
+        sums: dict[str, str],
         marks: dict[str, Any],
         ops: list[BatchOp],
         out: BatchOutcomes,
@@ -287,17 +348,21 @@ class SharePointListSink:
         writes on top. An item left as read holds the planned row (it compared equal); a row
         the plan does not have holds its marks when they compared equal, else nothing known."""
         mark_digests = row_digests(owned, marks)
+        mark_sum = row_digest(owned, marks) if marks else None
         sent = {op.key for op in ops}
         rows: dict[str, StoredRow] = {}
         for key, item in existing.items():
             if key in sent:
                 continue
-            if key in digests:
-                columns = digests[key]
+            if key in planned:
+                rows[key] = StoredRow(
+                    item.item_id, item.etag, row_digests(owned, planned[key]), sums[key]
+                )
+            elif marks:
+                rows[key] = StoredRow(item.item_id, item.etag, dict(mark_digests), mark_sum)
             else:
-                columns = dict(mark_digests) if marks else {}
-            rows[key] = StoredRow(item.item_id, item.etag, columns)
-        confirmed = self._confirmed(ops, out, report, digests, mark_digests)
+                rows[key] = StoredRow(item.item_id, item.etag, {}, None)
+        confirmed = self._confirmed(owned, ops, out, report, planned, sums, marks)
         ledger.replace({**rows, **confirmed})
         if not _irregular(report, out) and len(confirmed) == len(ops):
             ledger.finish(self._copy_meta(spec, owned))

@@ -325,6 +325,14 @@ class HubWatch:
             self.edited is not None and key not in self.edited and self.digests.get(key) == digest
         )
 
+    def partly(self, title: str, rows: int, *, same: bool) -> None:
+        """The list planned only in the rows that could differ (``pipeline/hub_plan.py``):
+        ``rows`` it is planned with; ``same``: none could, so the digest of its rows stands,
+        else it is not known (a later full plan is diffed against the stored copy)."""
+        key = title.casefold()
+        self.rows[title] = rows
+        self.new_digests[key] = self.digests.get(key, "") if same else ""
+
     def provisioned(self, spec: Any) -> bool:
         """The list was provisioned from this very spec and its schema is untouched since:
         ``ensure_list`` (a list and a fields read) has nothing to find."""

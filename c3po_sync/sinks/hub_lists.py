@@ -296,6 +296,14 @@ def _url(url: Any, text: str) -> dict[str, str] | None:
     return {"Url": str(url), "Description": text} if url else None  # the sink cuts what is long
 
 
+def open_counts(findings: pd.DataFrame) -> dict[Any, int]:
+    """Project key -> its open findings (the Portfolio list's OpenFindings)."""
+    if not len(findings):
+        return {}
+    is_open = findings["status"] != "resolved" if "status" in findings else True
+    return dict(findings[is_open].groupby("project_key").size().to_dict())
+
+
 def portfolio_rows(
     tables: CanonicalTables,
     findings: pd.DataFrame,
@@ -309,10 +317,7 @@ def portfolio_rows(
     URL of the dashboard page, linked from every row.
     """
     stale = stale or {}
-    open_counts: dict[str, int] = {}
-    if len(findings):
-        is_open = findings["status"] != "resolved" if "status" in findings else True
-        open_counts = findings[is_open].groupby("project_key").size().to_dict()
+    counts = open_counts(findings)
     rows = []
     for p in tables.projects.to_dict("records"):
         key = str(p["project_key"])
@@ -336,7 +341,7 @@ def portfolio_rows(
                 "Departments": "; ".join(deps) or None,
                 "Methodology": domain.na_to_python(p["methodology"]),
                 "ITDLiaison": domain.na_to_python(p["itd_liaison"]),
-                "OpenFindings": float(open_counts.get(key, 0)),
+                "OpenFindings": float(counts.get(key, 0)),
                 "SourceItem": _url(p["source_url"], f"{p['source_site']} / {p['source_list']}"),
                 "InSource": True,
                 **not_reread(stale.get(key)),

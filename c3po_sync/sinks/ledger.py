@@ -15,11 +15,14 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class StoredRow:
-    """One item as last written: its id, its ETag then, and a digest of each owned value."""
+    """One item as last written: its id, its ETag then, a digest of each owned value and one
+    of them all (``list_copy.row_digest``). Read back, ``columns`` is None (not read): a night
+    compares rows by ``digest`` and asks :meth:`RowLedger.columns` only for those that differ."""
 
     item_id: int
     etag: str | None
-    columns: dict[str, str]  # owned column internal name -> digest of the value written
+    columns: dict[str, str] | None  # owned column internal name -> digest of the value written
+    digest: str | None = None  # of all owned values the row was written with; None: not known
 
 
 @dataclass
@@ -35,8 +38,13 @@ class ListCopy:
 class RowLedger(Protocol):
     """The caller's store of one list's copy (``pipeline/hub_copy.py`` over the state store)."""
 
-    def known(self) -> ListCopy | None:
-        """The copy when it can be trusted this run (nobody else wrote since); else None."""
+    def known(self, keys: list[str] | None = None) -> ListCopy | None:
+        """The copy when it can be trusted this run (nobody else wrote since); else None.
+        ``keys``: only those rows (the only ones the caller's plan can have changed)."""
+        ...
+
+    def columns(self, keys: list[str]) -> dict[str, dict[str, str]]:
+        """The column digests of the stored rows ``keys`` (those whose row digest differs)."""
         ...
 
     def begin(self) -> None:

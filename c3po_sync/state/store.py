@@ -372,54 +372,6 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin, HubRowsMixin):
             conn.execute(delete(table).where(key_col == key))
             conn.execute(table.insert(), {key_col.name: key, **values, "updated_at": _now()})
 
-    # --- write ledger -------------------------------------------------------------------------
-
-    def get_written(self, list_title: str) -> dict[str, str]:
-        """Item key -> row hash of what the sinks last wrote to ``list_title``."""
-        with self._read() as conn:
-            rows = conn.execute(
-                select(t.written.c.item_key, t.written.c.row_hash).where(
-                    t.written.c.list_title == list_title
-                )
-            )
-            return {k: h for k, h in rows}  # noqa: C416 (Row, not tuple)
-
-    def set_written(self, list_title: str, hashes: dict[str, str]) -> None:
-        """Records (upserts) what was written; keys not given keep their entries."""
-        if not hashes:
-            return
-        keys = list(hashes)
-        now = _now()
-        with self._write() as conn:
-            for chunk in _chunks(keys):
-                conn.execute(
-                    delete(t.written).where(
-                        t.written.c.list_title == list_title, t.written.c.item_key.in_(chunk)
-                    )
-                )
-            conn.execute(
-                t.written.insert(),
-                [
-                    {
-                        "list_title": list_title,
-                        "item_key": k,
-                        "row_hash": hashes[k],
-                        "updated_at": now,
-                    }
-                    for k in keys
-                ],
-            )
-
-    def forget_written(self, list_title: str, keys: Iterable[str] | None = None) -> None:
-        """Drops ledger entries (all of the list's when ``keys`` is None), e.g. after a delete."""
-        with self._write() as conn:
-            cond = t.written.c.list_title == list_title
-            if keys is None:
-                conn.execute(delete(t.written).where(cond))
-                return
-            for chunk in _chunks(list(keys)):
-                conn.execute(delete(t.written).where(cond, t.written.c.item_key.in_(chunk)))
-
     def _where(self) -> str:
         return redact(self.engine.url.render_as_string(hide_password=False))
 

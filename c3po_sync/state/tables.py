@@ -151,15 +151,6 @@ checkpoints = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
-written = Table(
-    "write_ledger",
-    metadata,
-    Column("list_title", String(255), primary_key=True),
-    Column("item_key", String(500), primary_key=True),
-    Column("row_hash", String(128), nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-)
-
 # The change log (SCD-2): one row per version of an entity, opened by the run that first saw
 # it and closed by the first run that no longer did (changed or gone). The history rules read
 # it instead of every stored snapshot, so it grows with what changes, not with nights.

@@ -38,12 +38,12 @@ def test_release1_database_upgrades_and_keeps_its_data(release1: Path):
         assert [e["event"] for e in store.finding_events("R9:P-1")] == ["opened", "resolved"]
         assert store.get_token("site:/sites/ppm-a|Projects") == "1;3;token-42"
         assert store.get_checkpoint("report:last_rollup")["run_id"] == 2
-        assert store.get_written("C3PO Portfolio") == {"P-1": "hash-1"}
         assert store.load_snapshot(3).projects["budget"].tolist() == [150_000.0, 100_000.0,
                                                                        100_000.0]  # fmt: skip
         with store.engine.connect() as conn:
             assert migrate.current(conn) == migrate.head()
     assert {"alembic_version", "entity_versions", "change_log_runs"} <= _tables(release1)
+    assert "write_ledger" not in _tables(release1)  # no caller since hub_rows (0005)
 
 
 def test_back_filled_change_log_gives_the_history_of_every_snapshot(release1: Path):

@@ -10,6 +10,7 @@ from sqlalchemy import inspect
 from c3po_sync.model.schema import FINDINGS, PROJECTS
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.rules.history import field_changes, project_history
+from c3po_sync.sinks.ledger import StoredRow
 from c3po_sync.state import migrate, timeline
 from c3po_sync.state.dry_run import dry_run_store
 from c3po_sync.state.store import StateStore
@@ -36,7 +37,7 @@ def test_state_store_on_postgresql(pg_url: str):
             store.record_findings(run, FINDINGS.frame([finding] if night < 3 else []), at)
             store.finish_run(run, "ok", {"night": night})
         store.set_token("site|list", "tok")
-        store.set_written("Hub", {"A": "h"})
+        store.save_hub_rows("Hub", {"A": StoredRow(1, None, {"Title": "h"}, "h")})
         assert store.prune_snapshots_older_than(START + timedelta(days=3), keep_newest=1) == [
             1, 2, 3
         ]  # fmt: skip

@@ -7,6 +7,7 @@ import threading
 import pytest
 from sqlalchemy import text
 
+from c3po_sync.sinks.ledger import StoredRow
 from c3po_sync.state import RunNotFoundError, StateStore, StateStoreError
 
 
@@ -73,26 +74,6 @@ def test_tokens_and_checkpoints(store):
     assert store.get_checkpoint("page") is None and store.get_checkpoint("other") is not None
 
 
-def test_write_ledger_upserts_per_list(store):
-    assert store.get_written("C3PO Portfolio") == {}
-    store.set_written("C3PO Portfolio", {"SJ311": "h1", "TMS": "h2"})
-    store.set_written("C3PO Portfolio", {"TMS": "h3", "FMS": "h4"})
-    store.set_written("C3PO Compliance Findings", {"R7-charter-missing:AMANDA7": "f1"})
-    assert store.get_written("C3PO Portfolio") == {"SJ311": "h1", "TMS": "h3", "FMS": "h4"}
-    store.forget_written("C3PO Portfolio", ["SJ311"])
-    assert store.get_written("C3PO Portfolio") == {"TMS": "h3", "FMS": "h4"}
-    store.forget_written("C3PO Portfolio")
-    assert store.get_written("C3PO Portfolio") == {}
-    assert store.get_written("C3PO Compliance Findings") == {"R7-charter-missing:AMANDA7": "f1"}
-
-
-def test_write_ledger_handles_many_keys(store):
-    hashes = {f"K{i}": f"h{i}" for i in range(1_234)}
-    store.set_written("L", hashes)
-    store.set_written("L", hashes)
-    assert store.get_written("L") == hashes
-
-
 def test_sqlite_uses_wal(store):
     with store.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -121,7 +102,7 @@ def test_concurrent_writers_on_one_file_all_succeed(db_url):
                 for i in range(10):
                     run_id = s.start_run(f"job{n}", "thread")
                     s.set_checkpoint(f"job{n}", {"i": i})
-                    s.set_written("L", {f"{n}-{i}": "h"})
+                    s.save_hub_rows("L", {f"{n}-{i}": StoredRow(i, None, {}, "h")})
                     s.finish_run(run_id, "ok", {"i": i})
         except BaseException as exc:  # surfaced below
             errors.append(exc)
@@ -135,7 +116,7 @@ def test_concurrent_writers_on_one_file_all_succeed(db_url):
     with StateStore(db_url) as s:
         runs = s.runs(limit=100)
         assert len(runs) == 40 and all(r["outcome"] == "ok" for r in runs)
-        assert len(s.get_written("L")) == 40
+        assert len(s.hub_rows("L")) == 40
 
 
 def _dead_pid() -> int:

@@ -1,60 +1,24 @@
-"""Write lists: provision and upsert the consolidated lists on the hub site, and log each write."""
+"""Write lists: provision and upsert the consolidated lists on the hub site, and log each write.
+
+One list at a time: its rows are built, written and dropped before the next list's are built.
+On a night whose plan rests on what the stored copy was written from (``pipeline/hub_plan.py``)
+only the rows that can differ are built and compared; anything else plans the list in full.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from c3po_sync.pipeline.carry import finding_sources, stale_entities, stale_projects
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.pipeline.failures import RUN_FAILURE_TEXT, RunLevelError, classify
 from c3po_sync.pipeline.hub_copy import StoredCopy
-from c3po_sync.pipeline.quiet import hub_watch, rows_digest
+from c3po_sync.pipeline.hub_plan import HubList, basis, hub_lists
+from c3po_sync.pipeline.quiet import HubWatch, hub_watch, rows_digest
 from c3po_sync.pipeline.steps.dashboard import dashboard_link
 from c3po_sync.sinks.base import ListSpec, PartialWriteError, WriteReport
-from c3po_sync.sinks.hub_lists import (
-    ASSET_GONE,
-    ASSET_INVENTORY,
-    FINDING_GONE,
-    FINDINGS_LIST,
-    KNOWLEDGE,
-    KNOWLEDGE_GONE,
-    PORTFOLIO,
-    PORTFOLIO_GONE,
-    as_of,
-    asset_rows,
-    findings_rows,
-    knowledge_rows,
-    portfolio_rows,
-)
 
 logger = logging.getLogger(__name__)
-
-
-def plan_hub_writes(ctx: RunContext) -> list[tuple[ListSpec, list[dict[str, Any]], dict[str, Any]]]:
-    """(list, rows, what marks a row gone) for the four consolidated lists, in write order."""
-    tables = ctx.current_tables()
-    history = ctx.findings_history()
-    open_findings = history[history["status"] != "resolved"] if len(history) else history
-    rules = ctx.inputs.rules
-    tz, today = ctx.tz, ctx.inputs.today
-    # Rows resting on a source not re-read this run are kept and marked, never marked gone.
-    stale = ctx.stale_sources()
-    projects = stale_projects(tables, stale)
-    by_finding = finding_sources(history, tables, stale) if len(history) else {}
-    assets = stale_entities(tables, stale)
-    plan = [
-        (
-            PORTFOLIO,
-            portfolio_rows(tables, open_findings, tz, projects, dashboard_link(ctx)),
-            PORTFOLIO_GONE,
-        ),
-        (FINDINGS_LIST, findings_rows(history, tz, by_finding), FINDING_GONE),
-        (KNOWLEDGE, knowledge_rows(tables, rules, tz, projects), KNOWLEDGE_GONE),
-        (ASSET_INVENTORY, asset_rows(tables, rules, today, tz, assets), ASSET_GONE),
-    ]
-    # the sink fits each row to SharePoint's limits (sinks/limits.py)
-    return [(as_of(spec, today), rows, gone) for spec, rows, gone in plan]
 
 
 def hub_unreachable(exc: Exception, what: str) -> RunLevelError | None:
@@ -78,41 +42,107 @@ def run_write_lists(ctx: RunContext) -> None:
     known_types = getattr(sink, "entity_types", None)  # the SharePoint sink's, by list title
     if isinstance(known_types, dict):
         known_types.update(watch.types)
-    for spec, rows, gone in plan_hub_writes(ctx):
-        if watch.unchanged(spec.title, rows_digest(rows, gone), len(rows)):
-            report = WriteReport(spec.title, unchanged=len(rows), dry_run=ctx.dry_run)
-            ctx.result.writes.append(report)
-            ctx.store.record_writes(ctx.result.run_id, [report])
-            logger.info("%s: rows as last written and not edited since; not re-read", spec.title)
-            continue
-        ctx.before_hub_write()  # once per run: a missing right stops it before any write
-        try:
-            if not watch.provisioned(spec):  # schema untouched since: nothing to provision
-                made = sink.ensure_list(spec, dry_run=ctx.dry_run)
-                watch.ensured(spec, changed=bool(made))
-        except Exception as exc:
-            run_level = hub_unreachable(exc, spec.title)
-            if run_level is not None:
-                raise run_level from exc
-            raise
-        try:
-            # The rows last written, offered when the hub's change log vouches for them; the
-            # weekly reconcile job reads the lists back as it reads the sources in full.
-            trusted = watch.vouches(spec.title) and not ctx.inputs.job.reconcile
-            copy = StoredCopy(ctx, spec.title, trusted=trusted)
-            report = sink.upsert(spec, rows, mark_missing=gone, dry_run=ctx.dry_run, ledger=copy)
-        except Exception as exc:
-            if isinstance(exc, PartialWriteError):  # what was done before failing
-                ctx.result.writes.append(exc.report)
-                ctx.store.record_writes(ctx.result.run_id, [exc.report])
-            run_level = hub_unreachable(exc, spec.title)
-            if run_level is not None:
-                raise run_level from exc
-            raise
-        ctx.result.writes.append(report)
-        ctx.store.record_writes(ctx.result.run_id, [report])
-        watch.wrote(report)
-        logger.info("run %s: %s", ctx.result.run_id, report.describe())
+    link = dashboard_link(ctx)
+    for hub in hub_lists(ctx, link):
+        _write_list(ctx, watch, hub, basis(ctx, hub.spec, link))
     if isinstance(known_types, dict):
         watch.types = {str(k): str(v) for k, v in known_types.items()}
     watch.settle()
+
+
+def _record(ctx: RunContext, report: WriteReport) -> None:
+    ctx.result.writes.append(report)
+    ctx.store.record_writes(ctx.result.run_id, [report])
+
+
+def _write_list(ctx: RunContext, watch: HubWatch, hub: HubList, plan_basis: str | None) -> None:
+    """Plans and writes one list: the rows that can differ when the stored copy vouches for
+    the rest, else every row."""
+    spec = hub.spec
+    if _write_changed(ctx, watch, hub, plan_basis):
+        return
+    rows = hub.build(None)
+    if watch.unchanged(spec.title, rows_digest(rows, hub.gone), len(rows)):
+        _record(ctx, WriteReport(spec.title, unchanged=len(rows), dry_run=ctx.dry_run))
+        logger.info("%s: rows as last written and not edited since; not re-read", spec.title)
+        if plan_basis is not None and watch.vouches(spec.title):  # its copy: these very rows
+            StoredCopy(ctx, spec.title, trusted=True, tokens=hub.tokens(rows),
+                       basis=plan_basis).restamp()  # fmt: skip
+        return
+    _ensure(ctx, watch, spec)
+    # The rows last written, offered when the hub's change log vouches for them; the
+    # weekly reconcile job reads the lists back as it reads the sources in full.
+    trusted = watch.vouches(spec.title) and not ctx.inputs.job.reconcile
+    copy = StoredCopy(ctx, spec.title, trusted=trusted, tokens=hub.tokens(rows), basis=plan_basis)
+    _upsert(ctx, watch, spec, lambda: ctx.ports.list_sink.upsert(
+        spec, rows, mark_missing=hub.gone, dry_run=ctx.dry_run, ledger=copy))  # fmt: skip
+
+
+def _write_changed(ctx: RunContext, watch: HubWatch, hub: HubList, plan_basis: str | None) -> bool:
+    """Only the rows that can differ, when everything vouches for the others: the plan's basis
+    is the one the whole stored copy was written from, the day has not gone back, the hub's
+    change log shows nobody else touched the list or its schema. False: plan in full."""
+    spec, sink = hub.spec, ctx.ports.list_sink
+    if (
+        plan_basis is None
+        or ctx.dry_run
+        or ctx.inputs.job.reconcile
+        or not hasattr(sink, "upsert_changed")
+        or not watch.vouches(spec.title)
+        or not watch.provisioned(spec)
+    ):
+        return False
+    probe = StoredCopy(ctx, spec.title, trusted=True)
+    entry = probe.entry()
+    day = ctx.inputs.today.isoformat()
+    if not entry.get("whole") or entry.get("basis") != plan_basis or str(entry.get("day")) > day:
+        return False
+    keys, total = hub.changeable(ctx.store.hub_row_tokens(spec.title), ctx.inputs.today)
+    if not keys:
+        watch.partly(spec.title, total, same=True)
+        _record(ctx, WriteReport(spec.title, unchanged=total, dry_run=False))
+        logger.info("%s: no row can have changed since last written; none built", spec.title)
+        return True
+    rows = hub.build(keys)
+    copy = StoredCopy(ctx, spec.title, trusted=True, tokens=hub.tokens(rows), basis=plan_basis,
+                      planned=False)  # fmt: skip
+    ctx.before_hub_write()  # once per run: a missing right stops it before any write
+    report = _upsert(ctx, watch, spec, lambda: sink.upsert_changed(
+        spec, rows, total=total, ledger=copy))  # fmt: skip
+    if report is None:
+        logger.info("%s: stored copy in doubt; planning every row", spec.title)
+        return False
+    watch.partly(spec.title, total, same=False)
+    return True
+
+
+def _ensure(ctx: RunContext, watch: HubWatch, spec: ListSpec) -> None:
+    ctx.before_hub_write()  # once per run: a missing right stops it before any write
+    try:
+        if not watch.provisioned(spec):  # schema untouched since: nothing to provision
+            made = ctx.ports.list_sink.ensure_list(spec, dry_run=ctx.dry_run)
+            watch.ensured(spec, changed=bool(made))
+    except Exception as exc:
+        run_level = hub_unreachable(exc, spec.title)
+        if run_level is not None:
+            raise run_level from exc
+        raise
+
+
+def _upsert(ctx: RunContext, watch: HubWatch, spec: ListSpec, write: Any) -> WriteReport | None:
+    """Runs one upsert; records its report (or what was done before it failed)."""
+    try:
+        report = write()
+    except Exception as exc:
+        if isinstance(exc, PartialWriteError):  # what was done before failing
+            _record(ctx, exc.report)
+        run_level = hub_unreachable(exc, spec.title)
+        if run_level is not None:
+            raise run_level from exc
+        raise
+    if report is None:
+        return None
+    _record(ctx, report)
+    watch.wrote(report)
+    logger.info("run %s: %s", ctx.result.run_id, report.describe())
+    return report

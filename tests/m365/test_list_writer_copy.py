@@ -1,0 +1,114 @@
+"""The writer against its stored copy (issue 16): rows are compared by one digest each, and
+the column digests are asked for only for the rows that differ (a list of 20,000 rows is not
+held twice over); a plan of the rows that can differ writes those and leaves the rest alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from c3po_sync.m365.list_writer import SharePointListSink
+from c3po_sync.sandbox.model import Tenant
+from c3po_sync.sandbox.server import SandboxServer
+from c3po_sync.sinks.base import ListSpec
+from c3po_sync.sinks.ledger import ListCopy, StoredRow
+
+
+class MemoryCopy:
+    """A ``RowLedger`` in memory, counting what the writer asks of it."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, StoredRow] = {}
+        self.whole: ListCopy | None = None
+        self.asked: list[str] = []
+
+    def known(self, keys: list[str] | None = None) -> ListCopy | None:
+        if self.whole is None:
+            return None
+        rows = {k: StoredRow(r.item_id, r.etag, None, r.digest) for k, r in self.rows.items()}
+        if keys is not None:
+            rows = {k: r for k, r in rows.items() if k in keys}
+        return ListCopy(rows, self.whole.time_zone, self.whole.entity_type, self.whole.columns)
+
+    def columns(self, keys: list[str]) -> dict[str, dict[str, str]]:
+        self.asked += keys
+        return {k: dict(self.rows[k].columns or {}) for k in keys if k in self.rows}
+
+    def begin(self) -> None:
+        self.whole = None
+
+    def save(self, rows: dict[str, StoredRow], gone: set[str] | None = None) -> None:
+        self.rows.update(rows)
+
+    def replace(self, rows: dict[str, StoredRow]) -> None:
+        self.rows = dict(rows)
+
+    def finish(self, copy: ListCopy) -> None:
+        self.whole = copy
+
+
+def _values(tenant: Tenant) -> dict[str, dict[str, Any]]:
+    items = tenant.sites["/sites/hub"].list_by_title("Project Rollup").items.values()
+    return {it.values["ProjectKey"]: it.values for it in items}
+
+
+def test_rows_compared_by_one_digest_columns_read_only_for_those_that_differ(
+    hub, server: SandboxServer, tenant: Tenant, spec: ListSpec, make_rows
+) -> None:
+    sink = SharePointListSink(hub)
+    sink.ensure_list(spec)
+    copy = MemoryCopy()
+    rows = make_rows(300)
+    marks = {"Phase": "Gone", "Active": False}
+    sink.upsert(spec, rows, mark_missing=marks, ledger=copy)
+    assert copy.whole is not None and len(copy.rows) == 300 and copy.asked == []
+
+    rows[5] = {**rows[5], "Budget": 1.0}
+    rows[7] = {**rows[7], "Title": "renamed"}
+    server.stats.reset()
+    report = sink.upsert(spec, rows[:-1], mark_missing=marks, ledger=copy)
+
+    assert report.changed == {"P005": ["Budget"], "P007": ["Title"]}
+    assert report.marked == ["P299"] and report.unchanged == 297
+    assert sorted(copy.asked) == ["P005", "P007", "P299"]  # not the 297 others
+    assert server.stats.count("GET", "items") == 0  # the copy, not the list, was diffed
+    assert _values(tenant)["P299"]["Phase"] == "Gone"
+
+    # Only the rows that can differ: the others are neither compared nor marked.
+    copy.asked.clear()
+    server.stats.reset()
+    some = [{**rows[9], "Budget": 2.0}, rows[10]]
+    changed = sink.upsert_changed(spec, some, total=299, ledger=copy)
+
+    assert changed is not None and changed.changed == {"P009": ["Budget"]}
+    assert changed.unchanged == 298 and changed.marked == []
+    assert copy.asked == ["P009"] and server.stats.count("GET", "items") == 0
+    assert _values(tenant)["P009"]["Budget"] == 2.0 and _values(tenant)["P299"]["Phase"] == "Gone"
+    assert copy.whole is not None  # every outcome known: the copy is whole again
+
+    # A copy in doubt is not used: nothing is sent, the caller plans the list in full.
+    copy.begin()
+    server.stats.reset()
+    assert sink.upsert_changed(spec, some, total=299, ledger=copy) is None
+    assert server.stats.count("POST", "batch") == 0
+
+
+def test_rows_stored_before_their_digest_are_compared_by_column_once(
+    hub, server: SandboxServer, spec: ListSpec, make_rows
+) -> None:
+    """A copy from before migration 0005 has no row digests: its rows are compared column by
+    column, found equal, and their digests saved; the next night compares by digest alone."""
+    sink = SharePointListSink(hub)
+    sink.ensure_list(spec)
+    copy = MemoryCopy()
+    rows = make_rows(20)
+    sink.upsert(spec, rows, ledger=copy)
+    copy.rows = {k: StoredRow(r.item_id, r.etag, r.columns) for k, r in copy.rows.items()}
+
+    server.stats.reset()
+    report = sink.upsert(spec, rows, ledger=copy)
+    assert report.writes == 0 and len(copy.asked) == 20
+    assert all(r.digest for r in copy.rows.values()) and copy.whole is not None
+    assert server.stats.count("POST", "batch") == 0
+
+    copy.asked.clear()
+    assert sink.upsert(spec, rows, ledger=copy).writes == 0 and copy.asked == []
