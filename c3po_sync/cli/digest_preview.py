@@ -31,6 +31,7 @@ def would_send(store: StateStore, inputs: RunInputs) -> list[Digest]:
         due_within_days=notify.due_within_days if notify else 30,
         phases=rules.phases,
         inactive_phases=rules.inactive_phases,
+        halted_states=rules.state_documents,
     )
 
 

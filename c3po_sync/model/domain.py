@@ -85,6 +85,18 @@ def active_projects(
     return out if stopped is None else out & ~stopped
 
 
+def active_rows(
+    projects: pd.DataFrame,
+    order: Sequence[str],
+    inactive: Sequence[str],
+    halted: Iterable[str],
+) -> pd.Series:
+    """:func:`active_projects` of a projects table, its states read when it has them: every
+    view of "active" (rules, rollup, digest, dashboard, intake) counts the same projects."""
+    states = projects["state"] if "state" in projects.columns else None
+    return active_projects(projects["phase"], order, inactive, states, halted)
+
+
 def finished_projects(
     phases: pd.Series,
     order: Sequence[str],

@@ -8,7 +8,7 @@ in one digest only, and a re-opened finding or a moved target date is news again
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -92,12 +92,14 @@ def project_items(
     due_within_days: int,
     phases: Sequence[str],
     inactive_phases: Sequence[str],
+    halted_states: Iterable[str],
 ) -> dict[str, list[DigestItem]]:
-    """PPM -> "due" (target end within the window) and "overdue" (past it) active projects."""
+    """PPM -> "due" (target end within the window) and "overdue" (past it) active projects:
+    active as the rules count them, so a cancelled or on-hold project is never "due"."""
     out: dict[str, list[DigestItem]] = {}
     if projects.empty:
         return out
-    active = domain.active_projects(projects["phase"], phases, inactive_phases).tolist()
+    active = domain.active_rows(projects, phases, inactive_phases, halted_states).tolist()
     horizon = today + timedelta(days=due_within_days)
     for is_active, p in zip(active, projects.to_dict("records"), strict=True):
         ppm = _ppm_key(p.get("ppm"))
@@ -146,8 +148,9 @@ def build_digests(
     told: Mapping[str, set[str]],
     opted_out: set[str],
     due_within_days: int = 30,
-    phases: Sequence[str] = (),
-    inactive_phases: Sequence[str] = (),
+    phases: Sequence[str],
+    inactive_phases: Sequence[str],
+    halted_states: Iterable[str],
 ) -> list[Digest]:
     """One digest per PPM with at least one item not in ``told[ppm]``; none for who opted out.
 
@@ -160,6 +163,7 @@ def build_digests(
         due_within_days=due_within_days,
         phases=phases,
         inactive_phases=inactive_phases,
+        halted_states=halted_states,
     ).items():
         items.setdefault(ppm, []).extend(more)
     names = ppm_names(projects)

@@ -124,7 +124,9 @@ def major_underway(projects: pd.DataFrame, rules: RulesConfig) -> pd.DataFrame:
     """Major (an engagement criterion) and active (the domain's words), with why major."""
     if projects.empty:
         return projects.assign(why_major=pd.Series(dtype=object))
-    active = domain.active_projects(projects["phase"], rules.phases, rules.inactive_phases)
+    active = domain.active_rows(
+        projects, rules.phases, rules.inactive_phases, rules.state_documents
+    )
     reasons = domain.major_project_reasons(projects, rules.engagement)
     p = projects.assign(why_major=reasons)
     return p[active & (reasons != "")]

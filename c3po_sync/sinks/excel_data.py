@@ -178,10 +178,7 @@ def support_status(assets: pd.DataFrame, today: date) -> list[str]:
 def active(projects: pd.DataFrame, rules: RulesConfig) -> pd.Series:
     """Active projects exactly as the rules count them (model.domain.active_projects): a known
     phase that is not inactive, and not halted (On hold, Cancelled)."""
-    states = projects["state"] if "state" in projects.columns else None
-    return domain.active_projects(
-        projects["phase"], rules.phases, rules.inactive_phases, states, rules.state_documents
-    )
+    return domain.active_rows(projects, rules.phases, rules.inactive_phases, rules.state_documents)
 
 
 def load(projects: pd.DataFrame, rules: RulesConfig) -> pd.Series:

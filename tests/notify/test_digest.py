@@ -51,6 +51,7 @@ def _build(told=None, opted_out=frozenset()):
         opted_out=set(opted_out),
         phases=PHASES,
         inactive_phases=["Closed"],
+        halted_states=["Cancelled", "On hold"],
     )
 
 
@@ -71,3 +72,21 @@ def test_what_was_told_is_not_told_again_and_opting_out_silences() -> None:
 
     assert _build(told=told) == []
     assert [d.ppm for d in _build(opted_out={"a@x.gov"})] == ["b@x.gov"]
+
+
+def test_a_cancelled_or_halted_project_is_never_due_or_overdue() -> None:
+    """Active as the rules count it: a cancelled project whose target end nears, or an on-hold
+    one past it, is not "due to end" (seen in the demo: PARKCITE, cancelled in May)."""
+    projects = _projects().assign(state=["Cancelled", "On hold", None, None])
+    digests = build_digests(
+        _history().iloc[0:0],
+        projects,
+        TODAY,
+        told={},
+        opted_out=set(),
+        phases=PHASES,
+        inactive_phases=["Closed"],
+        halted_states=["Cancelled", "On hold"],
+    )
+
+    assert [d.ppm for d in digests] == []

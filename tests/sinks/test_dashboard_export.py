@@ -38,3 +38,22 @@ def test_formula_text_is_written_as_text_and_numbers_stay_numbers() -> None:
 def test_plain_text_is_unchanged() -> None:
     rows = list(csv.reader(io.StringIO(public_csv(_data("Fire RMS")).decode("utf-8-sig"))))
     assert rows[1][0] == "Fire RMS"
+
+
+def test_a_cancelled_or_halted_project_is_not_underway() -> None:
+    """The public dashboard's "major projects underway" counts active projects as the rules
+    do: a cancelled one (the demo's PARKCITE) or one on hold is not underway."""
+    from c3po_sync.model.schema import PROJECTS
+    from c3po_sync.rules import RulesConfig
+    from c3po_sync.sinks.dashboard_data import major_underway
+
+    projects = PROJECTS.frame(
+        [
+            {"project_key": key, "phase": "Execution", "state": state, "budget": 5_000_000.0}
+            for key, state in (("LIVE", None), ("GONE", "Cancelled"), ("WAIT", "On hold"))
+        ]
+    )
+
+    underway = major_underway(projects, RulesConfig())
+
+    assert underway["project_key"].tolist() == ["LIVE"]

@@ -81,7 +81,9 @@ def portfolio_ppms(projects: pd.DataFrame, rules: RulesConfig) -> dict[str, str]
     """Each portfolio's PPM: the one carrying most of its active projects (ties: by e-mail)."""
     if projects.empty:
         return {}
-    active = domain.active_projects(projects["phase"], rules.phases, rules.inactive_phases)
+    active = domain.active_rows(
+        projects, rules.phases, rules.inactive_phases, rules.state_documents
+    )
     p = projects[active & projects["ppm"].notna() & projects["portfolio"].notna()]
     out: dict[str, str] = {}
     for portfolio, group in p.groupby("portfolio", sort=True):

@@ -85,6 +85,7 @@ def run_notify(ctx: RunContext) -> None:
         due_within_days=config.due_within_days,
         phases=rules.phases,
         inactive_phases=rules.inactive_phases,
+        halted_states=rules.state_documents,
     )
     hub_url = ctx.inputs.settings.tenant.base_url + ctx.inputs.settings.hub_site
     for digest in digests:
