@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pandas as pd
 from openpyxl.chart import BarChart, PieChart, Reference
@@ -25,6 +26,7 @@ from c3po_sync.sinks.excel_format import (
     GREEN,
     GREY,
     INTEGER,
+    LINK_FONT,
     PERCENT,
     POINTS,
     RED,
@@ -33,7 +35,7 @@ from c3po_sync.sinks.excel_format import (
     write_table,
     write_title,
 )
-from c3po_sync.sinks.excel_safety import append_row, cell_value
+from c3po_sync.sinks.excel_safety import append_row, cell_value, safe_url
 
 log = logging.getLogger(__name__)
 NOT_CHECKED = "Not checked"
@@ -69,6 +71,12 @@ def generated_at(run_info: Mapping[str, Any]) -> datetime:
     return ts.to_pydatetime().replace(microsecond=0)
 
 
+def _link_text(url: str) -> str:
+    """A link's readable name: its page's file name, decoded, without the extension."""
+    name = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+    return name.rsplit(".", 1)[0] or url
+
+
 def _run_value(value: Any) -> Any:
     if isinstance(value, list | tuple | set):
         return f"{len(value)}: " + "; ".join(str(v) for v in value)
@@ -100,7 +108,11 @@ def summary_sheet(
             append_row(ws, [label, _run_value(run_info[key])])[1].alignment = RIGHT
     for key in sorted(k for k in run_info if k not in _RUN_LABELS):
         label = str(key).replace("_", " ").strip().capitalize()
-        append_row(ws, [label, _run_value(run_info[key])])[1].alignment = RIGHT
+        url = safe_url(run_info[key])
+        cell = append_row(ws, [label, _link_text(url) if url else _run_value(run_info[key])])[1]
+        cell.alignment = RIGHT
+        if url:  # e.g. the dashboard's page: its name, a link, not a clipped address
+            cell.hyperlink, cell.font = url, LINK_FONT
     append_row(ws, [])
 
     p, a = tables.projects, tables.assets

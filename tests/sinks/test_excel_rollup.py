@@ -454,3 +454,15 @@ def test_status_wins_over_a_stale_resolution_date(tables) -> None:
     shown = _frame(data, "Findings")
     assert len(shown) == 12 and set(shown["State"]) == {"Open"}
     assert shown["Resolved at (UTC)"].isna().all()
+
+
+def test_the_summary_links_the_dashboard_by_its_name(tables, findings) -> None:
+    """Not its percent-encoded address as text, right-aligned and clipped to "…%29.html"."""
+    url = "https://city.sharepoint.com/sites/hub/SitePages/C3PO%20Dashboard%20%28internal%29.html"
+    info = {**RUN_INFO, "dashboard": url}
+    ws = _reload(build_rollup(tables, findings, today=TODAY, run_info=info))["Summary"]
+
+    cell = next(row[1] for row in ws.iter_rows(max_col=2) if row[0].value == "Dashboard")
+
+    assert cell.value == "C3PO Dashboard (internal)"
+    assert cell.hyperlink is not None and cell.hyperlink.target == url

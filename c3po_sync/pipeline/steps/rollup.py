@@ -48,7 +48,7 @@ def changes_since(ctx: RunContext, base_run: int | None) -> tuple[pd.DataFrame |
     events = timeline.finding_events_between(ctx.store, base_run, ctx.result.run_id)
     changes = compute_deltas(before, ctx.current_tables(), events)
     at = timeline.snapshot_saved_at(ctx.store, base_run).astimezone(ctx.tz)
-    return changes, f"run {base_run} ({at:%Y-%m-%d %H:%M})"
+    return changes, f"run {base_run} ({at:%Y-%m-%d %H:%M %Z})"  # beside UTC: zone named
 
 
 ROLLUP_TITLE = "C3PO Rollup"
