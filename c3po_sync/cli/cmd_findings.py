@@ -234,7 +234,10 @@ def register(app: typer.Typer) -> None:
         for col in ("first seen", "resolved", "re-opened"):  # dates never break mid-way
             if col not in same:
                 t.add_column(col, no_wrap=True, min_width=10)
-        t.add_column("message", overflow="fold", ratio=1, min_width=30)
+        # No min_width: rich keeps a column's minimum even past the console's width and then
+        # crops the row, so at 80 columns (a pipe, a log) the message lost its right-hand words
+        # with no ellipsis. The message takes what the other columns leave and wraps in it.
+        t.add_column("message", overflow="fold", ratio=1)
         for row in rows:
             cells = [v for k, v in row.items() if k not in same]
             t.add_row(*(escape("" if pd.isna(c) else str(c)) for c in cells))

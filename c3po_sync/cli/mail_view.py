@@ -12,7 +12,8 @@ from rich.markup import escape
 
 def html_to_text(html: str) -> str:
     """A digest's HTML as a text-only mail client shows it: lines, bullets, link addresses."""
-    text = re.sub(r"<li>", "- ", html)
+    text = re.sub(r"<br>\n?", "\n  ", html)  # a link's own line, under its item
+    text = re.sub(r"<li>", "- ", text)
     text = re.sub(r"<a [^>]*>([^<]*)</a>", r"\1", text)
     text = re.sub(r"</(p|h3|li|ul)>", "\n", text)
     text = re.sub(r"<[^>]+>", "", text)

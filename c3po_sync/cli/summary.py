@@ -76,6 +76,7 @@ def render_result(result: RunResult, console: Console) -> None:
         console.print(w.describe(), markup=False)
     if result.intake is not None:
         console.print(result.intake.describe(), markup=False, highlight=False)
+    _render_digests(result, console)
     for line in result.planned:
         console.print(line, markup=False, highlight=False)
     if result.workbook:
@@ -94,6 +95,29 @@ def render_result(result: RunResult, console: Console) -> None:
         color = "yellow" if result.outcome == "interrupted" else "red"
         kind = f" ({result.failure})" if result.failure else ""
         console.print(f"[{color}]error{kind}: {escape(redact(result.error))}[/{color}]")
+
+
+def _render_digests(result: RunResult, console: Console) -> None:
+    """The notify step's outcome: digests by state, each one not delivered, and the open
+    findings no digest could carry because they name no PPM."""
+    if result.findings_without_ppm is None and not result.digests:
+        return  # no notify step in this job
+    by_state: dict[str, int] = {}
+    for d in result.digests:
+        by_state[d.state] = by_state.get(d.state, 0) + 1
+    told = ", ".join(f"{n} {state}" for state, n in sorted(by_state.items()))
+    console.print(
+        f"digests: {told or 'none: nothing new to tell any PPM'}", markup=False, highlight=False
+    )
+    for d in result.digests:
+        if d.state not in ("sent", "would send"):
+            console.print(f"  {d.describe()}", markup=False, highlight=False)
+    if result.findings_without_ppm:
+        console.print(
+            f"[yellow]{result.findings_without_ppm} open finding(s) name no PPM: no digest "
+            "tells them[/yellow]",
+            highlight=False,
+        )
 
 
 def shown_path(p: Path) -> str:

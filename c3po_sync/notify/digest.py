@@ -4,6 +4,10 @@ Pure: it reads the findings history and the projects table and returns digests; 
 remembering what was sent belong to the notify step. Every item has a stable key that says
 what was told (a finding opened on a given day, a project due on a given date), so an item is
 in one digest only, and a re-opened finding or a moved target date is news again.
+
+One fact is told once: a project past its target end that the schedule rule already flags
+(an open ``SCHEDULE_RULES`` finding in the same PPM's items) is told by that finding, with its
+advice, and not again as an "overdue" item with other advice.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from c3po_sync.model import domain
 from c3po_sync.model.domain import na_to_python as _clean
 
 ItemKind = Literal["new", "due", "overdue"]
+# Rules whose open finding on a project already says it is past its target end
+# (rules/progress.py, "Behind schedule: ..."): that project gets no separate "overdue" item.
+SCHEDULE_RULES: frozenset[str] = frozenset({"R6-schedule-overrun"})
 KIND_HEADINGS: dict[ItemKind, str] = {
     "new": "New findings",
     "due": "Due within {days} days",
@@ -46,6 +53,9 @@ class Digest:
     items: tuple[DigestItem, ...]
     due_within_days: int = 30
     counts: dict[str, int] = field(default_factory=dict)
+    # True when nothing was ever sent (or claimed) to this PPM: the message must not open with
+    # "since your last digest".
+    first: bool = False
 
     def of_kind(self, kind: ItemKind) -> list[DigestItem]:
         return [i for i in self.items if i.kind == kind]
@@ -63,14 +73,33 @@ def _ppm_key(v: Any) -> str | None:
     return str(v).strip().lower() or None if v is not None else None
 
 
+def _open(history: pd.DataFrame) -> list[dict[str, Any]]:
+    if history.empty:
+        return []
+    return [f for f in history.to_dict("records") if _clean(f.get("status")) != "resolved"]
+
+
+def without_ppm(history: pd.DataFrame) -> int:
+    """Open findings that name no PPM: no digest can carry them (the run summary says so)."""
+    return sum(1 for f in _open(history) if _ppm_key(f.get("ppm")) is None)
+
+
+def _behind_schedule(history: pd.DataFrame) -> set[tuple[str, str]]:
+    """(PPM, project key) pairs with an open schedule finding: their overdue item is that."""
+    out: set[tuple[str, str]] = set()
+    for f in _open(history):
+        ppm, key = _ppm_key(f.get("ppm")), _clean(f.get("project_key"))
+        if ppm is not None and key is not None and _clean(f.get("rule_id")) in SCHEDULE_RULES:
+            out.add((ppm, str(key)))
+    return out
+
+
 def finding_items(history: pd.DataFrame) -> dict[str, list[DigestItem]]:
     """PPM -> one "new" item per open finding; keyed by the day it (re)opened."""
     out: dict[str, list[DigestItem]] = {}
-    if history.empty:
-        return out
-    for f in history.to_dict("records"):
+    for f in _open(history):
         ppm = _ppm_key(f.get("ppm"))
-        if ppm is None or _clean(f.get("status")) == "resolved":
+        if ppm is None:
             continue
         opened = _day(f.get("reopened_at")) or _day(f.get("first_seen"))
         out.setdefault(ppm, []).append(
@@ -157,6 +186,7 @@ def build_digests(
     ``told``: PPM (lower-cased e-mail) -> item keys already sent or claimed.
     """
     items = finding_items(history)
+    flagged = _behind_schedule(history)
     for ppm, more in project_items(
         projects,
         today,
@@ -165,7 +195,9 @@ def build_digests(
         inactive_phases=inactive_phases,
         halted_states=halted_states,
     ).items():
-        items.setdefault(ppm, []).extend(more)
+        items.setdefault(ppm, []).extend(
+            i for i in more if not (i.kind == "overdue" and (ppm, i.project_key) in flagged)
+        )
     names = ppm_names(projects)
     digests = []
     for ppm in sorted(items):
@@ -177,5 +209,8 @@ def build_digests(
         order = {"overdue": 0, "new": 1, "due": 2}
         fresh.sort(key=lambda i: (order[i.kind], i.project_key or "", i.key))
         counts = {k: sum(1 for i in fresh if i.kind == k) for k in ("new", "due", "overdue")}
-        digests.append(Digest(ppm, names.get(ppm), tuple(fresh), due_within_days, counts))
+        first = not told.get(ppm)
+        digests.append(
+            Digest(ppm, names.get(ppm), tuple(fresh), due_within_days, counts, first=first)
+        )
     return digests

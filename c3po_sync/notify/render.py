@@ -39,6 +39,14 @@ def _greeting(d: Digest) -> str:
     return f"Hello {d.name or d.ppm},"
 
 
+def _opening(d: Digest) -> str:
+    """Says "since your last digest" only when one was sent (or claimed) before: the first
+    message a PPM gets says it is the first, not that it follows one they never had."""
+    if d.first:
+        return "This is your first C3PO digest: what is open, due or overdue on your projects."
+    return "Since your last C3PO digest:"
+
+
 FOOTER = (
     "You get this digest because you are the PPM of these projects. To stop it, tick "
     "'No Digest' on your row of the C3PO Digest Settings list on the C3PO hub."
@@ -47,7 +55,7 @@ FOOTER = (
 
 def html(d: Digest, settings_url: str | None = None) -> str:
     """The e-mail body: every value escaped, every link's address also shown as text."""
-    out = [f"<p>{escape(_greeting(d))}</p>", "<p>Since your last C3PO digest:</p>"]
+    out = [f"<p>{escape(_greeting(d))}</p>", f"<p>{escape(_opening(d))}</p>"]
     for kind in KINDS:
         items = d.of_kind(kind)
         if not items:
@@ -55,9 +63,11 @@ def html(d: Digest, settings_url: str | None = None) -> str:
         out.append(f"<h3>{escape(_heading(d, kind))} ({len(items)})</h3><ul>")
         for i in items:
             where = f"<b>{escape(i.project_key)}</b>: " if i.project_key else ""
+            # On its own line: run on after the message, "…supervises them Fix it here" read
+            # as one sentence in a text-only client.
             link = (
-                f' <a href="{escape(i.link, quote=True)}">{escape(_link_text(i))}</a>'
-                f" ({escape(i.link)})"
+                f'<br>\n<a href="{escape(i.link, quote=True)}">{escape(_link_text(i))}</a>:'
+                f" {escape(i.link)}"
                 if i.link
                 else ""
             )
@@ -72,7 +82,7 @@ def html(d: Digest, settings_url: str | None = None) -> str:
 
 def text(d: Digest, settings_url: str | None = None) -> str:
     """The same content as plain text."""
-    lines = [_greeting(d), "", "Since your last C3PO digest:"]
+    lines = [_greeting(d), "", _opening(d)]
     for kind in KINDS:
         items = d.of_kind(kind)
         if not items:
@@ -97,7 +107,7 @@ def teams_payload(d: Digest, settings_url: str | None = None) -> dict[str, Any]:
     mention = f"<at>{d.name or d.ppm}</at>"
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": subject(d), "weight": "Bolder", "wrap": True},
-        {"type": "TextBlock", "text": f"{mention}, since your last C3PO digest:", "wrap": True},
+        {"type": "TextBlock", "text": f"{mention}: {_opening(d)}", "wrap": True},
     ]
     for kind in KINDS:
         items = d.of_kind(kind)

@@ -61,6 +61,8 @@ class RunResult:
     reconciled: list[SourceDifference] = field(default_factory=list)
     # notify step: one outcome per PPM digest (pipeline.steps.notify.DigestOutcome)
     digests: list[Any] = field(default_factory=list)
+    # notify step: open findings that name no PPM, so no digest told them (None: not run)
+    findings_without_ppm: int | None = None
 
     @property
     def items_read(self) -> int:

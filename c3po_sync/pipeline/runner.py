@@ -56,7 +56,13 @@ def step_counts(step: str, result: RunResult) -> str:
         sent = sum(1 for d in result.digests if d.state in ("sent", "would send"))
         return f"{sent} digest(s), {len(result.digests) - sent} not delivered"
     if step in ("rollup", "council_report"):
-        return f"workbook {Path(result.workbook).name}" if result.workbook else "no workbook"
+        if result.workbook:
+            return f"workbook {Path(result.workbook).name}"
+        # A dry run builds the workbook and saves nothing: say so, as its summary does.
+        would = [p for p in result.planned if p.startswith("would save workbook: ")]
+        if would:
+            return f"would save workbook {Path(would[-1].split(': ', 1)[1]).name} (dry run)"
+        return "no workbook"
     return "done"
 
 

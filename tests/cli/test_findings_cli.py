@@ -129,3 +129,32 @@ def test_known_filters_match_case_insensitively_and_resolved_values_are_valid(en
     # WEBREC has only a resolved finding: a valid value, with no open finding
     res = _run(env, "--project", "WEBREC", "--json")
     assert res.exit_code == 0 and res.stdout == ""
+
+
+def test_the_table_fits_80_columns_without_losing_the_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Piped or logged (80 columns, no terminal), the message column used to be cut at the
+    right edge with no ellipsis: "Charter missing: AM" and the rest gone."""
+    message = (
+        "Charter missing: AMANDA7 is in Execution; upload the signed charter to "
+        "Project Documents/AMANDA7"
+    )
+    db = tmp_path / "state.db"
+    monkeypatch.setenv("C3PO_STATE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("COLUMNS", "80")
+    row = _finding("R7-charter-missing", 7, "AMANDA7", "priya.raman@sanjoseca.gov", message)
+    with StateStore(f"sqlite:///{db}") as store:
+        run = store.start_run("nightly", "test")
+        store.record_findings(run, FINDINGS.frame([row]), T0)
+        store.finish_run(run, "ok", {})
+
+    res = _run(ROOT / "config" / "sandbox.yaml", "--rec", "7")
+
+    assert res.exit_code == 0, res.output
+    lines = [line for line in res.stdout.splitlines() if line.strip()]
+    assert max(len(line) for line in lines) <= 80
+    body = lines[1:]  # the title is centred, the table is boxed: every row closes its box
+    assert all(line.rstrip()[-1] in "┓┃┩│┘" for line in body), res.stdout
+    column = " ".join(line.split("│")[-2].strip() for line in body if line.startswith("│"))
+    assert column.split() and "".join(column.split()) == "".join(message.split())  # all of it

@@ -136,3 +136,12 @@ def test_the_readme_block_parses_and_names_only_real_commands() -> None:
         verb = args[:2] if args[0] == "sandbox" else args[:1]
         result = runner.invoke(app, [*verb, "--help"])
         assert result.exit_code == 0, f"{shlex.join(c)}: {result.output}"
+
+
+def test_the_readme_jobs_paragraph_names_every_shipped_job() -> None:
+    """`validate`, `jobs` and `schedule` list every jobs/*.yaml; the README's "Jobs" paragraph
+    says what each one is for, so none of them (it left out `reconcile`) is a surprise."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    paragraph = text.split("Jobs (`jobs/`):", 1)[1].split("\n\n", 1)[0]
+    for job in sorted(p.stem for p in (ROOT / "jobs").glob("*.yaml")):
+        assert f"`{job}`" in paragraph, f"README's Jobs paragraph does not name `{job}`"

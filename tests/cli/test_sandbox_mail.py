@@ -29,7 +29,8 @@ def test_sandbox_mail_lists_and_prints_received_digests() -> None:
     assert empty.exit_code == 0 and "no messages received" in empty.output
     assert out.exit_code == 0, out.output
     assert f"mail from {SENDER} to {PPM}: C3PO digest: 1 new finding(s)" in out.output
-    assert "- FMS: Commitment sign-off missing Fix it here (https://h/Docs/FMS)" in out.output
+    # the link on its own line, not run on after the message ("…missing Fix it here (…)")
+    assert "- FMS: Commitment sign-off missing\n  Fix it here: https://h/Docs/FMS\n" in out.output
     assert "<" not in out.output.split("received", 1)[1]  # HTML read as text
 
 

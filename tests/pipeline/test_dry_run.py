@@ -10,6 +10,7 @@ import pytest
 from c3po_sync.config.settings import load_settings
 from c3po_sync.pipeline.prepare import prepare_run
 from c3po_sync.pipeline.result import RunResult
+from c3po_sync.pipeline.runner import step_counts
 from c3po_sync.sandbox.demo import DEMO_ANCHOR, load_demo_tenant
 from c3po_sync.sandbox.server import SandboxServer
 from c3po_sync.sinks.hub_lists import HUB_LISTS
@@ -78,6 +79,8 @@ def test_dry_run_changes_no_state_row_no_hub_item_no_file(env) -> None:
     assert any(w.changed for w in dry.writes)
     assert dry.workbook is None and dry.uploaded_to is None
     assert any("would save workbook" in line for line in dry.planned)
+    # the progress line agrees with the summary (it said "rollup — no workbook")
+    assert step_counts("rollup", dry).startswith("would save workbook C3PO Rollup ")
     assert (_dump(db), _tenant(tenant), _files(out)) == before
     assert _writes(server) == writes
 

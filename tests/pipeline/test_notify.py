@@ -78,6 +78,11 @@ def test_a_finding_opened_on_run_1_is_in_exactly_one_digest_and_an_idle_run_send
     keys = [k for ks in told.values() for k in ks if k.startswith("finding:")]
     told_ids = [k.split(":", 1)[1].rsplit(":", 1)[0] for k in keys]
     assert sorted(told_ids) == sorted(open_ids)  # every open finding with a PPM, once
+    # the others are counted for the run summary, not dropped silently
+    assert first.findings_without_ppm == len(found) - len(open_ids) > 0
+    # nobody was told anything before: no "since your last digest"
+    assert all("your first C3PO digest" in m["body"] for m in mails)
+    assert not any("since your last" in m["body"].lower() for m in mails)
     some = mails[0]
     assert some["content_type"] == "html" and "<ul>" in some["body"]
     assert "http" in some["body"]  # links to the fix

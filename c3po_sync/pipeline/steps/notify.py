@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from c3po_sync.m365.errors import M365Error
 from c3po_sync.m365.notify_senders import DeliveryUnknown, DigestSender, NotifyError
 from c3po_sync.notify import render
-from c3po_sync.notify.digest import Digest, build_digests
+from c3po_sync.notify.digest import Digest, build_digests, without_ppm
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.sinks.digest_settings import (
     DIGEST_SETTINGS,
@@ -76,8 +76,11 @@ def run_notify(ctx: RunContext) -> None:
         )
     skip = _opted_out(ctx)
     rules = ctx.inputs.rules
+    history = ctx.findings_history()
+    # Open findings that name no PPM reach no digest: the run summary counts them.
+    ctx.result.findings_without_ppm = without_ppm(history)
     digests = build_digests(
-        ctx.findings_history(),
+        history,
         ctx.current_tables().projects,
         ctx.inputs.today,
         told=notifications.told(engine),
