@@ -18,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from c3po_sync.model import domain, labels
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.rules.config import RulesConfig
+from c3po_sync.rules.engine import recommendations_not_checked
 from c3po_sync.sinks import excel_data as d
 from c3po_sync.sinks.excel_format import (
     BOLD,
@@ -156,13 +157,20 @@ def summary_sheet(
                 start_color=colour, end_color=colour, fill_type="solid"
             )
     rec_counts = pd.to_numeric(open_f["recommendation"], errors="coerce").value_counts()
-    rec_rows = [(f"R{r}", int(rec_counts.get(r, 0)), name) for r, name in d.RECOMMENDATIONS.items()]
+    # A recommendation no rule checks has no count, not a count of 0 (the scorecard agrees).
+    skipped = recommendations_not_checked(rules)
+    rec_rows = [
+        (f"R{r}", NOT_CHECKED if r in skipped else int(rec_counts.get(r, 0)), name)
+        for r, name in d.RECOMMENDATIONS.items()
+    ]
     rec_rows.append(("Data quality", int(rec_counts.get(d.DATA_QUALITY_REC, 0)), "Data quality"))
     r_first, r_last = _block(
         ws, "Open findings by recommendation", ["Recommendation", "Open findings", "Name"], rec_rows
     )
     for row in range(r_first - 1, r_last + 1):
         ws.cell(row, 3).alignment = INDENT
+        if isinstance(ws.cell(row, 2).value, str) and row >= r_first:
+            ws.cell(row, 2).alignment = RIGHT  # "Not checked" lines up with the counts
     _block(
         ws,
         "Documents by type",
@@ -270,7 +278,7 @@ def scorecard_sheet(
     not_checked = not_checked or {}
     cols = [
         Col("Recommendation", INTEGER, width=16),
-        Col("Name", width=44),
+        Col("Name", width=44, wrap=True),
         Col("In scope", INTEGER),
         Col("Non-compliant", INTEGER),
         Col("Share compliant", PERCENT),
