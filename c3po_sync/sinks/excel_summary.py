@@ -24,6 +24,7 @@ from c3po_sync.sinks.excel_format import (
     BOLD,
     CURRENCY,
     DATETIME,
+    FONT_NAME,
     GREEN,
     GREY,
     INTEGER,
@@ -52,7 +53,7 @@ _RUN_LABELS = {
     "changes_since": "Changes since",
 }
 HEADER_FILL = PatternFill(start_color="DDEBF7", end_color="DDEBF7", fill_type="solid")
-SECTION_FONT = Font(bold=True, size=12, color="1F4E78")
+SECTION_FONT = Font(name=FONT_NAME, bold=True, size=12, color="1F4E78")
 HEADER_BORDER = Border(bottom=Side(style="thin", color="1F4E78"))
 STATUS_COLOURS = {"Green": "63BE7B", "Yellow": "FFD966", "Red": "F8696B"}
 

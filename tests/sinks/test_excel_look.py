@@ -87,3 +87,12 @@ def test_summary_says_not_checked_for_a_recommendation_no_rule_checks(tables, fi
 def test_scorecard_names_wrap(tables, findings) -> None:
     ws = _sheet(tables, findings, "Audit scorecard")
     assert all(c.alignment.wrap_text for c in _columns(ws)["Name"] if c.value)
+
+
+def test_every_font_names_the_workbook_face(tables, findings) -> None:
+    """A Font() without a name or size is set in the renderer's own default: LibreOffice set
+    headers, titles and links in a wide serif that broke "Recommendation" and "Severity"."""
+    wb = build_rollup(tables, findings, today=TODAY, run_info=RUN_INFO)
+    fonts = openpyxl.load_workbook(io.BytesIO(rollup_bytes(wb)))._fonts
+    assert len(fonts) > 1
+    assert all(f.name == "Calibri" and f.sz for f in fonts), [(f.name, f.sz) for f in fonts]
