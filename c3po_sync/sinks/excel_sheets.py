@@ -147,10 +147,10 @@ def findings_sheet(
         Col("State", width=9),
         Col("Recommendation", INTEGER, width=16),
         Col("Severity", width=9),
-        Col("Project", width=11, wrap=True),
+        Col("Project", width=12, wrap=True),  # "NEXTGEN911" on one line
         Col("Entity", width=22, wrap=True),
         Col("PPM", width=18, wrap=True),
-        Col("Portfolio", width=12, wrap=True),
+        Col("Portfolio", width=13, wrap=True),  # "Administration" unbroken
         Col("Message", width=56, wrap=True),
         Col("First seen (UTC)", DATETIME, width=16),
         Col("Resolved at (UTC)", DATETIME, width=16),
@@ -309,7 +309,7 @@ def assets_sheet(ws: Worksheet, assets: pd.DataFrame, today: date, projects: pd.
         Col("End of support", DATE),
         Col("Days to end of support", INTEGER, width=9),
         Col("Last reviewed", DATE),
-        Col("Project", width=11),
+        Col("Project", width=12),
         Col("PPM", width=18, wrap=True),
         Col("Vendor"),
         Col("Acquired", DATE),

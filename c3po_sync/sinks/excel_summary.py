@@ -108,6 +108,7 @@ def summary_sheet(
     for key, label in _RUN_LABELS.items():
         if key != "generated_at" and key in run_info:
             append_row(ws, [label, _run_value(run_info[key])])[1].alignment = RIGHT
+    link_widths = [0.0]
     for key in sorted(k for k in run_info if k not in _RUN_LABELS):
         label = str(key).replace("_", " ").strip().capitalize()
         url = safe_url(run_info[key])
@@ -115,6 +116,7 @@ def summary_sheet(
         cell.alignment = RIGHT
         if url:  # e.g. the dashboard's page: its name, a link, not a clipped address
             cell.hyperlink, cell.font = url, LINK_FONT
+            link_widths.append(len(str(cell.value)) + 2)  # a linked cell never wraps
     append_row(ws, [])
 
     p, a = tables.projects, tables.assets
@@ -182,7 +184,7 @@ def summary_sheet(
         ],
     )
     ws.column_dimensions["A"].width = 42
-    ws.column_dimensions["B"].width = 18
+    ws.column_dimensions["B"].width = max(18, *link_widths)
     ws.column_dimensions["C"].width = 40
     ws.column_dimensions["D"].width = 3
     ws.sheet_view.showGridLines = False

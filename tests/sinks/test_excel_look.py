@@ -96,3 +96,31 @@ def test_every_font_names_the_workbook_face(tables, findings) -> None:
     fonts = openpyxl.load_workbook(io.BytesIO(rollup_bytes(wb)))._fonts
     assert len(fonts) > 1
     assert all(f.name == "Calibri" and f.sz for f in fonts), [(f.name, f.sz) for f in fonts]
+
+
+def test_the_dashboard_link_fits_its_column(tables, findings) -> None:
+    """LibreOffice neither wraps a linked cell nor lets it spill left: a right-aligned link
+    wider than column B printed as "3 Dashboard (internal)"."""
+    url = "https://city.sharepoint.com/sites/hub/SitePages/C3PO%20Dashboard%20%28internal%29.html"
+    info = {**RUN_INFO, "dashboard": url}
+    wb = build_rollup(tables, findings, today=TODAY, run_info=info)
+    ws = openpyxl.load_workbook(io.BytesIO(rollup_bytes(wb)))["Summary"]
+    assert ws.column_dimensions["B"].width >= len("C3PO Dashboard (internal)") + 1
+
+
+def test_keys_and_portfolio_words_fit_their_columns(tables, findings) -> None:
+    """Printed in Calibri, "NEXTGEN911" broke as "NEXTGEN91" / "1" and "Administration" as
+    "Administratio" / "n" on the Findings sheet."""
+    from openpyxl.utils import get_column_letter
+
+    from c3po_sync.sinks.excel_print import text_lines
+
+    for sheet, header, word in [
+        ("Findings", "Project", "NEXTGEN911"),
+        ("Findings", "Portfolio", "Administration"),
+        ("Assets", "Project", "NEXTGEN911"),
+    ]:
+        ws = _sheet(tables, findings, sheet)
+        col = [c.value for c in ws[1]].index(header) + 1
+        width = ws.column_dimensions[get_column_letter(col)].width
+        assert text_lines(word, width) == 1, (sheet, header, width)
