@@ -173,7 +173,7 @@ def _usable(width: float) -> float:
     """The text width of a column ``width`` digits wide, in digits. Measured in LibreOffice
     7.4 (Carlito 11): a column 8 wide holds 7.5 digits and not 8.5, 9 not "Open Data" (8.7),
     14 holds 13.5 not 14.5, 22 holds 20.5 not 21.5, 56 holds 54.5 not 55.5."""
-    return max(1.0, 0.975 * width - 0.3)
+    return max(1.0, 0.975 * width - 0.15)
 
 
 @lru_cache(maxsize=8192)  # a sheet repeats its texts ("complies", "not applicable") by the 1,000
