@@ -292,10 +292,11 @@ def workload_sheet(
 def assets_sheet(ws: Worksheet, assets: pd.DataFrame, today: date, projects: pd.DataFrame) -> None:
     """The inventory over its lifecycle, flagging end of support past or within 12 months.
 
-    The PPM is the asset's own or, as the inventory rarely names one, its project's.
+    The PPM is the asset's own or, as the inventory rarely names one, its project's; named
+    as on the Portfolio sheet, with the e-mail in a detail column.
     """
     eos = d.py_values(assets["end_of_support"], "date")
-    # The printed columns first; the last five are left to the screen. The link sits on the
+    # The printed columns first; the last six are left to the screen. The link sits on the
     # short "Asset" text, not the name: LibreOffice never wraps a linked cell, so a long name
     # with a link was clipped on paper ("My San Jose (SJ311) Salesforc").
     cols = [
@@ -316,9 +317,12 @@ def assets_sheet(ws: Worksheet, assets: pd.DataFrame, today: date, projects: pd.
         Col("Renewal", DATE),
         Col("Annual cost", CURRENCY),
         Col("Asset id"),
+        Col("PPM e-mail"),
     ]
     urls = d.py_values(assets["source_url"], "text")
     ids = d.py_values(assets["asset_id"], "text")
+    names = d.ppm_names(projects)
+    emails = d.py_values(domain.asset_ppm(assets, projects), "text")
     data = [
         [d.entity_text(k) for k in ids],
         d.py_values(assets["name"], "text"),
@@ -331,12 +335,13 @@ def assets_sheet(ws: Worksheet, assets: pd.DataFrame, today: date, projects: pd.
         [None if v is None else (v - today).days for v in eos],
         d.py_values(assets["last_reviewed"], "date"),
         d.py_values(assets["project_key"], "text"),
-        d.py_values(domain.asset_ppm(assets, projects), "text"),
+        [names.get(e, e) if e is not None else None for e in emails],
         d.py_values(assets["vendor"], "text"),
         d.py_values(assets["acquired"], "date"),
         d.py_values(assets["renewal"], "date"),
         d.py_values(assets["annual_cost"], "float"),
         ids,
+        emails,
     ]
     first, last = write_table(ws, "tblAssets", cols, data, links={0: urls})
     add_value_fills(

@@ -66,8 +66,9 @@ def test_asset_findings_and_assets_are_told_apart_on_the_printed_columns(item_ke
     assert cols["Name"][0].alignment.wrap_text
 
 
-def test_findings_name_the_ppm_as_the_portfolio_does(tables, findings) -> None:
-    cols = _columns(_sheet(tables, findings, "Findings"))
+@pytest.mark.parametrize("sheet", ["Findings", "Assets"])
+def test_findings_and_assets_name_the_ppm_as_the_portfolio_does(tables, findings, sheet) -> None:
+    cols = _columns(_sheet(tables, findings, sheet))
     names = dict(zip(tables.projects["ppm"], tables.projects["ppm_name"], strict=True))
     shown = [(c.value, e.value) for c, e in zip(cols["PPM"], cols["PPM e-mail"], strict=True)]
     assert any(n and n != e for n, e in shown)  # names where the project lists carry them
