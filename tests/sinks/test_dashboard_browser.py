@@ -275,9 +275,9 @@ def test_public_page_and_data_hold_nothing_private(built: Built, tmp_path: Path)
 
 def test_dashboard_link_on_summary_sheet_and_portfolio_list(built: Built) -> None:
     ws = openpyxl.load_workbook(built.workbook)["Summary"]
-    labels = {row[0].value: row[1].value for row in ws.iter_rows(max_col=2) if row[0].value}
-    link = labels.get("Dashboard")
-    assert link and str(link).endswith("/Rollups/C3PO%20Dashboard%20%28internal%29.html")
+    cells = {row[0].value: row[1] for row in ws.iter_rows(max_col=2) if row[0].value}
+    link = cells["Dashboard"].hyperlink  # the page's name, linked (not its address as text)
+    assert link and link.target.endswith("/Rollups/C3PO%20Dashboard%20%28internal%29.html")
     hub = built.tenant.site_for_path("/sites/c3po/_api/web")[0]
     for name in (INTERNAL_PAGE, PUBLIC_PAGE, PUBLIC_JSON, PUBLIC_CSV):  # uploaded beside it
         _library, item = hub.file(f"/sites/c3po/Rollups/{name}")
