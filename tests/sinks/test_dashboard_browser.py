@@ -284,4 +284,4 @@ def test_dashboard_link_on_summary_sheet_and_portfolio_list(built: Built) -> Non
         assert item.file is not None
     portfolio = hub.list_by_title("C3PO Portfolio")
     urls = {str((i.values.get("Dashboard") or {}).get("Url")) for i in portfolio.items.values()}
-    assert urls == {str(link)}, urls
+    assert urls == {link.target}, urls
