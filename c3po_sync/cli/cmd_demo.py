@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from sqlalchemy.engine import make_url
 
+from c3po_sync.cli.cmd_sandbox import DEFAULT_PORT
 from c3po_sync.private_files import private_dir
+
+if TYPE_CHECKING:
+    from c3po_sync.sandbox.server import SandboxServer
 
 TENANT_FILE = "sandbox-tenant.yaml"
 
@@ -40,6 +44,30 @@ def _fresh_state(db: Path) -> None:
         Path(f"{db}{suffix}").unlink(missing_ok=True)
 
 
+def start_sandbox(tenant: Any, port: int) -> tuple[SandboxServer, str | None]:
+    """The demo's sandbox on ``port`` (that of `sandbox serve`), or on a free port when it is
+    taken, with a note saying so.
+
+    The run writes the sandbox's address into every link it makes (digests' "Fix it here",
+    findings' source_url, the workbook's hyperlinks), and the sandbox stops with the demo: on
+    `sandbox serve`'s port those links work again once the README serves the saved tenant;
+    on a random one they never would.
+    """
+    from c3po_sync.sandbox.server import SandboxServer
+
+    try:
+        return SandboxServer(tenant, port=port), None
+    except OSError as exc:
+        if port == 0:
+            raise
+        server = SandboxServer(tenant, port=0)
+        return server, (
+            f"note: port {port} is in use ({exc.strerror}), so the demo's sandbox ran on port "
+            f"{server.port} and its links point there; serve the saved tenant with "
+            f"`sandbox serve --port {server.port}` for them to open"
+        )
+
+
 def demo(
     out: Annotated[
         Path | None,
@@ -51,6 +79,13 @@ def demo(
     config: Annotated[
         Path, typer.Option("--config", "-c", help="Settings file, e.g. config/sandbox.yaml.")
     ] = Path("config/sandbox.yaml"),
+    port: Annotated[
+        int,
+        typer.Option(
+            help="Port for the sandbox, the one the run's links name (default: `sandbox serve`'s, "
+            "so they open once it serves the saved tenant; a free one when taken; 0: any)."
+        ),
+    ] = DEFAULT_PORT,
 ) -> None:
     """Start the sandbox with the demo City tenant, run the nightly job once, show what happened.
 
@@ -66,7 +101,6 @@ def demo(
     from c3po_sync.config.settings import load_settings
     from c3po_sync.pipeline.prepare import prepare_run
     from c3po_sync.sandbox.demo import DEMO_ANCHOR, load_demo_tenant
-    from c3po_sync.sandbox.server import SandboxServer
     from c3po_sync.wiring import run_prepared
 
     if out is not None:
@@ -74,7 +108,10 @@ def demo(
         os.environ["C3PO_STATE_URL"] = f"sqlite:///{out / 'state' / 'state.db'}"
         os.environ["C3PO_OUTPUT_DIR"] = str(out)
     tenant = load_demo_tenant()
-    with SandboxServer(tenant, port=0) as server:
+    sandbox, note = start_sandbox(tenant, port)
+    if note:
+        console.print(note)
+    with sandbox as server:
         os.environ["C3PO_SANDBOX_URL"] = server.url
         try:
             settings = load_settings(config)
@@ -102,3 +139,8 @@ def demo(
     print_digest_preview(console, inputs)
     console.print(f"state database: {shown_path(db)}")
     console.print(f"sandbox tenant after the run: {shown_path(state_file)}")
+    console.print(
+        f"links above and in the workbook open once `sandbox serve --tenant "
+        f"{shown_path(state_file)}` serves it at {server.url}"
+        + ("" if server.port == DEFAULT_PORT else f" (add --port {server.port})")
+    )

@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 
 console = Console()
+DEFAULT_PORT = 8765
+"""Where `sandbox serve` listens by default: config/sandbox.yaml's address, and the demo's."""
 sandbox_app = typer.Typer(help="The local SharePoint sandbox (an emulator of SharePoint Online).")
 
 
@@ -22,7 +24,7 @@ def sandbox_serve(
     tenant: Annotated[
         Path | None, typer.Option(help="Tenant YAML (default: the demo City).")
     ] = None,
-    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8765,
+    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = DEFAULT_PORT,
     host: Annotated[str, typer.Option(help="Address to bind (loopback only by default).")] = (
         "127.0.0.1"
     ),

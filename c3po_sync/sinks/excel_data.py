@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -68,6 +69,30 @@ def _as_text(value: Any) -> str | None:
     if isinstance(value, list | tuple):
         return "; ".join(str(v) for v in value if domain.na_to_python(v) is not None)
     return str(value)
+
+
+# The normalizer's asset id when a mapping names none: "<site>/<list title>/<item id>".
+_ITEM_KEY = re.compile(r"^(?P<site>/.*)/(?P<list>[^/]+)/(?P<item>\d+)$")
+
+
+def entity_text(key: str | None) -> str | None:
+    """An entity key as a printed cell shows it: the part that tells two entities apart first.
+
+    "/sites/itd/IT Asset Inventory/6" becomes "#6 IT Asset Inventory": clipped or wrapped, the
+    full key's common prefix hid the item id, so two assets of one list looked identical on
+    paper. The full key stays in the cell's link and in a detail column; any other key
+    (project key, a mapped asset tag) is shown as it is.
+    """
+    if key is None:
+        return None
+    m = _ITEM_KEY.match(key)
+    return f"#{m['item']} {m['list']}" if m else key
+
+
+def ppm_names(projects: pd.DataFrame) -> dict[str, str]:
+    """PPM e-mail -> the name the project lists carry for them (the first one met)."""
+    pairs = projects[["ppm", "ppm_name"]].dropna().astype(str)
+    return dict(zip(pairs["ppm"][::-1], pairs["ppm_name"][::-1], strict=True))
 
 
 def as_dates(series: pd.Series) -> pd.Series:

@@ -25,9 +25,13 @@ PERCENT = "0.0%"
 INTEGER = "#,##0"
 POINTS = '+0.0" pts";-0.0" pts";0.0" pts"'
 
-TITLE_FONT = Font(size=16, bold=True)
-BOLD = Font(bold=True)
-LINK_FONT = Font(color="0563C1", underline="single")
+# Every font names the workbook's face and size: a Font() without them made LibreOffice set
+# headers, links and titles in its own default (a serif), wider than the column widths allow
+# for ("Recommenda" / "tion", "Severit" / "y" on the printed Findings header).
+FONT_NAME, FONT_SIZE = "Calibri", 11.0
+TITLE_FONT = Font(name=FONT_NAME, size=16, bold=True)
+BOLD = Font(name=FONT_NAME, size=FONT_SIZE, bold=True)
+LINK_FONT = Font(name=FONT_NAME, size=FONT_SIZE, color="0563C1", underline="single")
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")  # rows grow with wrapped text: every cell starts at the top
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -30,6 +30,7 @@ from c3po_sync.rules.matrix import (
     UNCHECKED,
 )
 from c3po_sync.rules.recommendations import RECOMMENDATIONS
+from c3po_sync.sinks.excel_format import BOLD, TITLE_FONT
 from c3po_sync.sinks.excel_print import set_print, text_lines
 from c3po_sync.sinks.excel_safety import cell_value, set_text
 from c3po_sync.sinks.excel_stream import TableBody, add_body, has_cell
@@ -87,7 +88,7 @@ def matrix_sheet(
     the sheet says so instead of showing an empty grid that looks like nothing to report.
     """
     set_text(ws.cell(row=1, column=1), "Compliance matrix: projects by audit recommendation")
-    ws.cell(row=1, column=1).font = Font(size=16, bold=True)
+    ws.cell(row=1, column=1).font = TITLE_FONT
     run = f", evaluated in run {run_id}" if run_id is not None else ""
     set_text(
         ws.cell(row=2, column=1),
@@ -95,7 +96,7 @@ def matrix_sheet(
         "Technology Deployments Audit; data-quality checks are on the Findings sheet.",
     )
     row = 4
-    set_text(ws.cell(row=row, column=1), "Legend").font = Font(bold=True)
+    set_text(ws.cell(row=row, column=1), "Legend").font = BOLD
     for state, meaning in LEGEND.items():
         row += 1
         key = ws.cell(row=row, column=1)
@@ -110,7 +111,7 @@ def matrix_sheet(
     titles = [f"{n}. {RECOMMENDATIONS[n].short}" for n in recs]
     for col, text in enumerate([*_LEAD, *titles], start=1):
         cell = set_text(ws.cell(row=header, column=col), text)
-        cell.font = Font(bold=True)
+        cell.font = BOLD
         cell.alignment = _WRAP
         cell.border = _GRID
     ws.row_dimensions[header].height = 15 * max(text_lines(t, _REC_WIDTH) for t in titles)

@@ -143,7 +143,7 @@ def build_rollup(
         run_id=run_info.get("run_id"),
         not_reread=not_reread,
     )
-    excel_sheets.findings_sheet(sheets["Findings"], state, today)
+    excel_sheets.findings_sheet(sheets["Findings"], state, today, tables.projects)
     excel_sheets.changes_sheet(sheets["Changes since last report"], changes, tables.projects)
     excel_sheets.workload_sheet(sheets["PPM workload"], tables.projects, open_f, rules)
     excel_sheets.assets_sheet(sheets["Assets"], tables.assets, today, tables.projects)

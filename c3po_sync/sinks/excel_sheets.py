@@ -130,32 +130,41 @@ def portfolio_sheet(
     add_value_fills(ws, 6, first + 1, last, STATUS_FILLS)
 
 
-def findings_sheet(ws: Worksheet, findings: pd.DataFrame, today: date) -> None:
-    """Open findings and those resolved in the last 30 days, each linked to its SharePoint item."""
+def findings_sheet(
+    ws: Worksheet, findings: pd.DataFrame, today: date, projects: pd.DataFrame | None = None
+) -> None:
+    """Open findings and those resolved in the last 30 days, each linked to its SharePoint item.
+
+    The PPM is named as on the Portfolio sheet (the name the project lists carry, the e-mail
+    when they carry none); the e-mail is a detail column, kept for filtering and mailing.
+    """
     f = d.findings_for_sheet(findings, today)
+    names = d.ppm_names(projects) if projects is not None else {}
+    emails = d.py_values(f["ppm"], "text")
     first_seen = _optional(f, "first_seen", "datetime")
     resolved = d.py_values(f["resolved_on"], "datetime")
     cols = [
         Col("State", width=9),
         Col("Recommendation", INTEGER, width=16),
         Col("Severity", width=9),
-        Col("Project", width=11, wrap=True),
+        Col("Project", width=12, wrap=True),  # "NEXTGEN911" on one line
         Col("Entity", width=22, wrap=True),
         Col("PPM", width=18, wrap=True),
-        Col("Portfolio", width=12, wrap=True),
+        Col("Portfolio", width=13, wrap=True),  # "Administration" unbroken
         Col("Message", width=56, wrap=True),
         Col("First seen (UTC)", DATETIME, width=16),
         Col("Resolved at (UTC)", DATETIME, width=16),
         Col("Days open", INTEGER, width=7),
-        Col("Finding id", width=30),  # the detail left to the screen
+        Col("Finding id", width=30),  # the details left to the screen
+        Col("PPM e-mail"),
     ]
     data = [
         ["Open" if o else "Resolved" for o in f["is_open"].tolist()],
         d.py_values(f["recommendation"], "int"),
         [labels.label(v, labels.SEVERITY_LABELS) for v in d.py_values(f["severity"], "text")],
         d.py_values(f["project_key"], "text"),
-        d.py_values(f["entity_key"], "text"),
-        d.py_values(f["ppm"], "text"),
+        [d.entity_text(k) for k in d.py_values(f["entity_key"], "text")],
+        [names.get(e, e) if e is not None else None for e in emails],
         d.py_values(f["portfolio"], "text"),
         d.py_values(f["message"], "text"),
         first_seen,
@@ -166,6 +175,7 @@ def findings_sheet(ws: Worksheet, findings: pd.DataFrame, today: date) -> None:
             for s, r in zip(first_seen, resolved, strict=True)
         ],
         d.py_values(f["finding_id"], "text"),
+        emails,
     ]
     # The link sits on the entity cell: one column fewer on the largest sheet.
     first, last = write_table(
@@ -282,11 +292,15 @@ def workload_sheet(
 def assets_sheet(ws: Worksheet, assets: pd.DataFrame, today: date, projects: pd.DataFrame) -> None:
     """The inventory over its lifecycle, flagging end of support past or within 12 months.
 
-    The PPM is the asset's own or, as the inventory rarely names one, its project's.
+    The PPM is the asset's own or, as the inventory rarely names one, its project's; named
+    as on the Portfolio sheet, with the e-mail in a detail column.
     """
     eos = d.py_values(assets["end_of_support"], "date")
-    cols = [  # the printed columns first; the last four are left to the screen
-        Col("Asset id", width=16, wrap=True),
+    # The printed columns first; the last six are left to the screen. The link sits on the
+    # short "Asset" text, not the name: LibreOffice never wraps a linked cell, so a long name
+    # with a link was clipped on paper ("My San Jose (SJ311) Salesforc").
+    cols = [
+        Col("Asset", width=22),
         Col("Name", width=24, wrap=True),
         Col("Kind", width=12),
         Col("Owner department", width=14, wrap=True),
@@ -296,16 +310,21 @@ def assets_sheet(ws: Worksheet, assets: pd.DataFrame, today: date, projects: pd.
         Col("End of support", DATE),
         Col("Days to end of support", INTEGER, width=9),
         Col("Last reviewed", DATE),
-        Col("Project", width=11),
+        Col("Project", width=12),
         Col("PPM", width=18, wrap=True),
         Col("Vendor"),
         Col("Acquired", DATE),
         Col("Renewal", DATE),
         Col("Annual cost", CURRENCY),
+        Col("Asset id"),
+        Col("PPM e-mail"),
     ]
     urls = d.py_values(assets["source_url"], "text")
+    ids = d.py_values(assets["asset_id"], "text")
+    names = d.ppm_names(projects)
+    emails = d.py_values(domain.asset_ppm(assets, projects), "text")
     data = [
-        d.py_values(assets["asset_id"], "text"),
+        [d.entity_text(k) for k in ids],
         d.py_values(assets["name"], "text"),
         d.py_values(assets["kind"], "text"),
         d.py_values(assets["owner_department"], "text"),
@@ -316,13 +335,15 @@ def assets_sheet(ws: Worksheet, assets: pd.DataFrame, today: date, projects: pd.
         [None if v is None else (v - today).days for v in eos],
         d.py_values(assets["last_reviewed"], "date"),
         d.py_values(assets["project_key"], "text"),
-        d.py_values(domain.asset_ppm(assets, projects), "text"),
+        [names.get(e, e) if e is not None else None for e in emails],
         d.py_values(assets["vendor"], "text"),
         d.py_values(assets["acquired"], "date"),
         d.py_values(assets["renewal"], "date"),
         d.py_values(assets["annual_cost"], "float"),
+        ids,
+        emails,
     ]
-    first, last = write_table(ws, "tblAssets", cols, data, links={1: urls})
+    first, last = write_table(ws, "tblAssets", cols, data, links={0: urls})
     add_value_fills(
         ws,
         7,

@@ -18,11 +18,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from c3po_sync.model import domain, labels
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.rules.config import RulesConfig
+from c3po_sync.rules.engine import recommendations_not_checked
 from c3po_sync.sinks import excel_data as d
 from c3po_sync.sinks.excel_format import (
     BOLD,
     CURRENCY,
     DATETIME,
+    FONT_NAME,
     GREEN,
     GREY,
     INTEGER,
@@ -51,7 +53,7 @@ _RUN_LABELS = {
     "changes_since": "Changes since",
 }
 HEADER_FILL = PatternFill(start_color="DDEBF7", end_color="DDEBF7", fill_type="solid")
-SECTION_FONT = Font(bold=True, size=12, color="1F4E78")
+SECTION_FONT = Font(name=FONT_NAME, bold=True, size=12, color="1F4E78")
 HEADER_BORDER = Border(bottom=Side(style="thin", color="1F4E78"))
 STATUS_COLOURS = {"Green": "63BE7B", "Yellow": "FFD966", "Red": "F8696B"}
 
@@ -106,6 +108,7 @@ def summary_sheet(
     for key, label in _RUN_LABELS.items():
         if key != "generated_at" and key in run_info:
             append_row(ws, [label, _run_value(run_info[key])])[1].alignment = RIGHT
+    link_widths = [0.0]
     for key in sorted(k for k in run_info if k not in _RUN_LABELS):
         label = str(key).replace("_", " ").strip().capitalize()
         url = safe_url(run_info[key])
@@ -113,6 +116,7 @@ def summary_sheet(
         cell.alignment = RIGHT
         if url:  # e.g. the dashboard's page: its name, a link, not a clipped address
             cell.hyperlink, cell.font = url, LINK_FONT
+            link_widths.append(len(str(cell.value)) + 2)  # a linked cell never wraps
     append_row(ws, [])
 
     p, a = tables.projects, tables.assets
@@ -156,13 +160,20 @@ def summary_sheet(
                 start_color=colour, end_color=colour, fill_type="solid"
             )
     rec_counts = pd.to_numeric(open_f["recommendation"], errors="coerce").value_counts()
-    rec_rows = [(f"R{r}", int(rec_counts.get(r, 0)), name) for r, name in d.RECOMMENDATIONS.items()]
+    # A recommendation no rule checks has no count, not a count of 0 (the scorecard agrees).
+    skipped = recommendations_not_checked(rules)
+    rec_rows = [
+        (f"R{r}", NOT_CHECKED if r in skipped else int(rec_counts.get(r, 0)), name)
+        for r, name in d.RECOMMENDATIONS.items()
+    ]
     rec_rows.append(("Data quality", int(rec_counts.get(d.DATA_QUALITY_REC, 0)), "Data quality"))
     r_first, r_last = _block(
         ws, "Open findings by recommendation", ["Recommendation", "Open findings", "Name"], rec_rows
     )
     for row in range(r_first - 1, r_last + 1):
         ws.cell(row, 3).alignment = INDENT
+        if isinstance(ws.cell(row, 2).value, str) and row >= r_first:
+            ws.cell(row, 2).alignment = RIGHT  # "Not checked" lines up with the counts
     _block(
         ws,
         "Documents by type",
@@ -173,7 +184,7 @@ def summary_sheet(
         ],
     )
     ws.column_dimensions["A"].width = 42
-    ws.column_dimensions["B"].width = 18
+    ws.column_dimensions["B"].width = max(18, *link_widths)
     ws.column_dimensions["C"].width = 40
     ws.column_dimensions["D"].width = 3
     ws.sheet_view.showGridLines = False
@@ -270,7 +281,7 @@ def scorecard_sheet(
     not_checked = not_checked or {}
     cols = [
         Col("Recommendation", INTEGER, width=16),
-        Col("Name", width=44),
+        Col("Name", width=44, wrap=True),
         Col("In scope", INTEGER),
         Col("Non-compliant", INTEGER),
         Col("Share compliant", PERCENT),

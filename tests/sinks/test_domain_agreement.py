@@ -66,7 +66,7 @@ def test_assets_sheet_names_the_projects_ppm():
     """The inventory maps no PPM; the Assets sheet used to leave the column empty."""
     tables = tenant([project("P1", ppm="pat@city.gov")], assets=[asset("A1", "p1 ")])
     [row] = _sheet_rows(tables, None, "Assets")
-    assert row["PPM"] == "pat@city.gov"
+    assert (row["PPM"], row["PPM e-mail"]) == ("Pat PPM", "pat@city.gov")  # named as on Portfolio
 
 
 def test_hub_inventory_and_review_rule_agree():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import shutil
@@ -177,28 +178,45 @@ def test_empty_workbook_still_has_print_settings():
         assert ws.oddFooter.right.text == "Page &P of &N"
 
 
-def _textwrap_lines(text: str, width: float) -> int:
-    """The count as textwrap gives it: what the row heights were always computed from."""
-    import textwrap
+RECORDED = Path(__file__).with_name("libreoffice_wrapped_lines.json")
 
-    chars = max(1, int(width))
-    return sum(
-        max(1, len(textwrap.wrap(part, chars, break_long_words=True))) for part in text.split("\n")
+
+def test_wrapped_line_counts_agree_with_libreoffice() -> None:
+    """Row heights come from the lines LibreOffice wraps a cell to (recorded from its PDF of
+    the demo's texts in columns 8 to 56 wide): never fewer, or the text is cut off, and seldom
+    more, or rows gape. Counting characters instead made "Community & Digital Services" three
+    lines in a column 14 wide where LibreOffice shows two, and cut "/sites/ppm-planning" short
+    (it breaks after "/" and "-")."""
+    cells = json.loads(RECORDED.read_text(encoding="utf-8"))["cells"]
+    pairs = [(c["text"], float(w), n) for c in cells for w, n in c["lines"].items()]
+    assert len(pairs) > 1000
+    short = [(t, w, n, lines_of(t, w)) for t, w, n in pairs if lines_of(t, w) < n]
+    assert not short
+    exact = sum(lines_of(t, w) == n for t, w, n in pairs)
+    assert exact >= 0.93 * len(pairs), exact / len(pairs)
+    assert (
+        lines_of("Community & Digital Services", 14)
+        == lines_of("Community & Digital Services", 13)
+        == 2
     )
+    assert lines_of("Development Services & Public Safety", 12) == 3
 
 
-def test_wrapped_line_counts_are_textwraps_for_any_text() -> None:
-    """Row heights come from the same line counts as textwrap's, for words, hyphens, tabs,
-    doubled, outer and non-breaking spaces, words longer than the column."""
+def test_wrapped_line_counts_are_sane_for_any_text() -> None:
+    """Words, hyphens, slashes, tabs, doubled, outer and non-breaking spaces, wide characters
+    and words longer than the column: at least a line per paragraph, at most one per
+    character, and never more lines in a wider column."""
     import random
 
     rng = random.Random(16)
     pieces = ["a", "xyz", "word", "longerword", " ", "  ", "-", "--", "1-2", "\t", "\n", "é",
-              "\xa0", "\u2003", "a.b", "x" * 30, '"', "!"]  # fmt: skip
-    for _ in range(20_000):
+              "\xa0", "\u2003", "a.b", "x" * 30, '"', "!", "/", "漢"]  # fmt: skip
+    for _ in range(5_000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
         width = rng.choice([1, 5, 8, 11.5, 13, 17, 24, 56])
-        assert lines_of(text, width) == _textwrap_lines(text, width), (text, width)
+        n = lines_of(text, width)
+        assert text.count("\n") + 1 <= n <= len(text) + 1, (text, width)
+        assert lines_of(text, width + 7) <= n, (text, width)
 
 
 def test_plain_text_is_counted_without_textwrap(monkeypatch: pytest.MonkeyPatch) -> None:
