@@ -8,7 +8,6 @@ stopped, while the README serves the saved tenant on `sandbox serve`'s port.
 from __future__ import annotations
 
 import re
-import shutil
 import socket
 from pathlib import Path
 
@@ -55,14 +54,7 @@ def test_a_taken_port_falls_back_to_a_free_one_and_says_so() -> None:
 
 
 @pytest.mark.slow
-def test_the_demo_links_name_the_port_it_was_given(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for d in ("config", "mappings", "jobs"):
-        shutil.copytree(ROOT / d, tmp_path / d)
-    for name in ("C3PO_SANDBOX_URL", "C3PO_STATE_URL", "C3PO_OUTPUT_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
+def test_the_demo_links_name_the_port_it_was_given(deployment: Path) -> None:
     port = _free_port()
 
     result = CliRunner().invoke(app, ["demo", "--port", str(port)])

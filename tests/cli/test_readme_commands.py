@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
 import signal
 import subprocess
 import sys
@@ -76,13 +75,9 @@ def _schedule_runs_until_sigterm(args: list[str], cwd: Path, env: dict[str, str]
 
 @pytest.mark.slow
 def test_readme_using_it_block_works_in_order_after_the_demo(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    deployment: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for d in ("config", "mappings", "jobs"):
-        shutil.copytree(ROOT / d, tmp_path / d)
-    for name in ("C3PO_SANDBOX_URL", "C3PO_STATE_URL", "C3PO_OUTPUT_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
+    tmp_path = deployment
     runner = CliRunner()
     demo = runner.invoke(app, ["demo"])  # what `make demo` runs
     assert demo.exit_code == 0, demo.output
