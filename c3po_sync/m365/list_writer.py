@@ -81,13 +81,7 @@ class SharePointListSink:
         report = SharePointWriteReport(list_title=spec.title, dry_run=dry_run)
         owned = self._owned(spec)
         marks = check_marks(self.conn.site_path, spec, owned, mark_missing or {})
-        fitted, refused = fit_rows(spec, rows)
-        for value in refused:
-            # INFO, not WARNING: the run summary and the write log report each one already;
-            # a warning line would print it a second time amid the progress (issue 13).
-            logger.info("%s/%s", self.conn.site_path, value.describe())
-        report.quarantined.extend(refused)
-        planned = index_rows(spec, fitted)  # e-mails and calendar dates: what digests are of
+        planned = self._fitted(spec, rows, report)
         if dry_run:
             ledger = None  # a dry run neither trusts the stored copy nor changes it
         copy = ledger.known() if ledger is not None else None
@@ -137,11 +131,7 @@ class SharePointListSink:
         start = self.conn.requests_sent
         report = SharePointWriteReport(list_title=spec.title, dry_run=False)
         owned = self._owned(spec)
-        fitted, refused = fit_rows(spec, rows)
-        for value in refused:
-            logger.info("%s/%s", self.conn.site_path, value.describe())
-        report.quarantined.extend(refused)
-        planned = index_rows(spec, fitted)
+        planned = self._fitted(spec, rows, report)
         copy = ledger.known(list(planned))
         if copy is None or copy.columns != columns_signature(owned):
             return None
@@ -150,6 +140,19 @@ class SharePointListSink:
         if not self._upsert_known(spec, owned, planned, sums, {}, copy, ledger, report):
             return None
         return self._done(spec, report, start)
+
+    def _fitted(
+        self, spec: ListSpec, rows: list[dict[str, Any]], report: SharePointWriteReport
+    ) -> dict[str, dict[str, Any]]:
+        """``rows`` fitted to SharePoint's limits (the refused values quarantined in
+        ``report``), by key, with e-mails and calendar dates as the digests are of them."""
+        fitted, refused = fit_rows(spec, rows)
+        for value in refused:
+            # INFO, not WARNING: the run summary and the write log report each one already;
+            # a warning line would print it a second time amid the progress (issue 13).
+            logger.info("%s/%s", self.conn.site_path, value.describe())
+        report.quarantined.extend(refused)
+        return index_rows(spec, fitted)
 
     def _owned(self, spec: ListSpec) -> dict[str, ColumnSpec]:
         owned = {c.internal_name: c for c in spec.owned_columns}

@@ -230,28 +230,11 @@ class ListProvisioner:
         self.conn.retry(attempt, route=route)
 
     def _index_field(self, spec: ListSpec, field: ListField) -> None:
-        url = self.conn.api(
-            f"{list_path(spec.title)}/Fields/getByInternalNameOrTitle('{quote_title(field.internal_name)}')"
-        )
-        try:
-            self.conn.send(
-                "MERGE",
-                url,
-                route=f"index column {field.internal_name} of '{spec.title}'",
-                body={"__metadata": {"type": "SP.Field"}, "Indexed": True},
-                headers={"IF-MATCH": "*"},
-            )
-        except SharePointRequestError as exc:
-            if exc.transient:
-                raise
-            # Not fatal: the list still works, only filtering by key on > 5000 rows would not.
-            logger.error(
-                "%s/%s: could not index key column %s: %s",
-                self.conn.site_path,
-                spec.title,
-                field.internal_name,
-                exc,
-            )
+        # Not fatal: the list still works, only filtering by key on > 5000 rows would not.
+        self._merge_field(
+            spec, field, f"index column {field.internal_name}",
+            {"__metadata": {"type": "SP.Field"}, "Indexed": True},
+        )  # fmt: skip
 
     def _add_choices(self, spec: ListSpec, field: ListField, missing: list[str]) -> None:
         """The column's choices with ``missing`` appended: a choice someone added by hand stays.
@@ -259,38 +242,31 @@ class ListProvisioner:
         SharePoint Online's REST API stores a value outside a column's choices as sent (the
         sandbox's model_fields.py cites the evidence), so rows would be written either way; but
         the list's filters and edit form offer only the choices, and a row whose value is not
-        among them cannot be saved from the form without changing it.
+        among them cannot be saved from the form without changing it. Not fatal either: the
+        rows are still written, and the next provisioning tries again.
         """
+        choices = [*field.choices, *missing]
+        self._merge_field(
+            spec, field, f"add choices {', '.join(missing)} to column {field.internal_name}",
+            {"__metadata": {"type": "SP.FieldChoice"},
+             "Choices": {"__metadata": {"type": "Collection(Edm.String)"}, "results": choices}},
+        )  # fmt: skip
+
+    def _merge_field(self, spec: ListSpec, field: ListField, what: str, body: dict) -> None:
+        """MERGE ``body`` into an existing column; a refusal is logged (``what`` failed), not
+        raised: only an addition to a column that already works (index, choices) goes here."""
         url = self.conn.api(
             f"{list_path(spec.title)}/Fields/getByInternalNameOrTitle('{quote_title(field.internal_name)}')"
         )
-        choices = {
-            "__metadata": {"type": "Collection(Edm.String)"},
-            "results": [*field.choices, *missing],
-        }
         try:
             self.conn.send(
-                "MERGE",
-                url,
-                route=f"choices of column {field.internal_name} of '{spec.title}'",
-                body={
-                    "__metadata": {"type": "SP.FieldChoice"},
-                    "Choices": choices,
-                },
+                "MERGE", url, route=f"{what} of '{spec.title}'", body=body,
                 headers={"IF-MATCH": "*"},
-            )
+            )  # fmt: skip
         except SharePointRequestError as exc:
             if exc.transient:
                 raise
-            # Not fatal: the rows are still written; the next provisioning tries again.
-            logger.error(
-                "%s/%s: could not add choices %s to column %s: %s",
-                self.conn.site_path,
-                spec.title,
-                ", ".join(missing),
-                field.internal_name,
-                exc,
-            )
+            logger.error("%s/%s: could not %s: %s", self.conn.site_path, spec.title, what, exc)
 
     def _check_title_clash(
         self, spec: ListSpec, column: ColumnSpec, fields: list[ListField]

@@ -252,7 +252,8 @@ def review_overdue(
     return live_assets(stages) & late
 
 
-def _as_date(value: Any) -> date | None:
+def as_date(value: Any) -> date | None:
+    """A calendar day from a stored value (a date, a timestamp, ISO text); None if it is none."""
     if value is None or (not isinstance(value, list) and pd.isna(value)):
         return None
     try:
@@ -275,7 +276,7 @@ def support_status(stages: pd.Series, end_of_support: pd.Series, today: date) ->
     live = live_assets(stages).tolist()
     out = []
     for is_live, raw in zip(live, end_of_support.astype(object).tolist(), strict=True):
-        eos = _as_date(raw)
+        eos = as_date(raw)
         if not is_live:
             out.append(RETIRED_LABEL)
         elif eos is None:

@@ -103,16 +103,6 @@ def _row_digest(row: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _parsed_day(value: Any) -> date | None:
-    value = domain.na_to_python(value)
-    if value is None:
-        return None
-    try:
-        return pd.Timestamp(value).date()
-    except (ValueError, TypeError):
-        return None
-
-
 def asset_horizons(
     assets: pd.DataFrame, support: list[Any], overdue: list[bool], interval: int, today: date
 ) -> list[str | None]:
@@ -127,12 +117,12 @@ def asset_horizons(
     tomorrow = today + timedelta(days=1)  # a date not understood here: looked at daily
     for state, late, eos_raw, rev_raw in zip(support, overdue, eos_col, reviewed, strict=True):
         days: list[date] = []
-        eos = _parsed_day(eos_raw)
+        eos = domain.as_date(eos_raw)
         if state == domain.SUPPORTED:  # ends within 12 months a year before the day
             days.append(eos - timedelta(days=366) - margin if eos else tomorrow)
         elif state == domain.ENDS_SOON:  # past end of support the day after
             days.append(eos - margin if eos else tomorrow)
-        last = _parsed_day(rev_raw)
+        last = domain.as_date(rev_raw)
         if not late and state != domain.RETIRED_LABEL:  # the review falls due
             days.append(last + timedelta(days=interval) - margin if last else tomorrow)
         if days:
