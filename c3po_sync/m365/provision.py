@@ -84,7 +84,11 @@ def missing_choices(column: ColumnSpec, existing: ListField) -> list[str]:
     Only for a column that is still a choice column: one someone turned into text takes any
     value, and is theirs to keep.
     """
-    if column.kind != "Choice" or existing.kind not in ("Choice", "MultiChoice"):
+    if (
+        column.kind != "Choice"
+        or existing.kind not in ("Choice", "MultiChoice")
+        or existing.choices is None  # not read: never replaced by the spec's alone
+    ):
         return []
     have = set(existing.choices)
     return [c for c in column.choices or () if c not in have]
@@ -112,11 +116,7 @@ class ListProvisioner:
             changes.append(f"create list '{spec.title}'")
             if not dry_run:
                 self._create_list(spec)
-        fields = (
-            fetch_fields(self.conn, spec.title, PROVISION_FIELD_SELECT)
-            if (exists or not dry_run)
-            else []
-        )
+        fields = self._fields(spec) if (exists or not dry_run) else []
         by_name = {f.internal_name.lower(): f for f in fields}
         if not exists and dry_run:  # what a new generic list brings with it
             by_name.update({n.lower(): ListField(n, n, k) for n, k in _BUILTIN_FIELDS.items()})
@@ -151,6 +151,19 @@ class ListProvisioner:
                 "%s/%s: %s%s", self.conn.site_path, spec.title, "would " if dry_run else "", change
             )
         return changes
+
+    def _fields(self, spec: ListSpec) -> list[ListField]:
+        """The list's fields with their choices; without them if the server refuses to select
+        ``Choices`` on the collection (public SharePoint Online clients select it, but no
+        recorded answer here proves it): provisioning then only cannot add missing choices."""
+        try:
+            return fetch_fields(self.conn, spec.title, PROVISION_FIELD_SELECT)
+        except SharePointRequestError as exc:
+            if exc.status != 400:
+                raise
+            logger.warning("%s/%s: choices not readable (%s); choices not checked",
+                           self.conn.site_path, spec.title, exc)  # fmt: skip
+            return fetch_fields(self.conn, spec.title)
 
     def _create_list(self, spec: ListSpec) -> None:
         body = {
@@ -245,7 +258,7 @@ class ListProvisioner:
         among them cannot be saved from the form without changing it. Not fatal either: the
         rows are still written, and the next provisioning tries again.
         """
-        choices = [*field.choices, *missing]
+        choices = [*(field.choices or ()), *missing]
         self._merge_field(
             spec, field, f"add choices {', '.join(missing)} to column {field.internal_name}",
             {"__metadata": {"type": "SP.FieldChoice"},

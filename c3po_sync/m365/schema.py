@@ -63,7 +63,8 @@ class ListField:
     kind: str
     hidden: bool = False
     indexed: bool = False
-    choices: tuple[str, ...] = ()  # read only by provisioning (PROVISION_FIELD_SELECT)
+    # read only by provisioning (PROVISION_FIELD_SELECT); None: not read
+    choices: tuple[str, ...] | None = None
 
     def info(self) -> FieldInfo:
         return FieldInfo(self.internal_name, self.title, self.kind)
@@ -102,7 +103,7 @@ def fetch_fields_and_list_id(
                     kind=str(raw.get("TypeAsString") or ""),
                     hidden=bool(raw.get("Hidden")),
                     indexed=bool(raw.get("Indexed")),
-                    choices=_choices(raw.get("Choices")),
+                    choices=_choices(raw["Choices"]) if "Choices" in raw else None,
                 )
             )
         url = d.get("__next") if isinstance(d, dict) else None
@@ -132,12 +133,13 @@ def fetch_list_id(conn: SiteConnection, list_title: str) -> str:
 
 
 def fields_to_json(fields: list[ListField]) -> list[dict[str, Any]]:
-    """Without empty choices: a stored source schema reads the same as before they existed."""
-    return [{k: v for k, v in asdict(f).items() if k != "choices" or v} for f in fields]
+    """Without unread choices: a stored source schema reads the same as before they existed."""
+    return [{k: v for k, v in asdict(f).items() if k != "choices" or v is not None} for f in fields]
 
 
 def fields_from_json(data: list[dict[str, Any]]) -> list[ListField]:
-    return [ListField(**{**f, "choices": tuple(f.get("choices") or ())}) for f in data]
+    return [ListField(**{**f, "choices": _choices(f["choices"]) if "choices" in f else None})
+            for f in data]  # fmt: skip
 
 
 def resolve_field(fields: list[ListField], name: str) -> ListField | None:

@@ -11,7 +11,9 @@ from c3po_sync.m365.auth import StaticTokenProvider
 from c3po_sync.m365.errors import ProvisioningError
 from c3po_sync.m365.http import SiteConnection
 from c3po_sync.m365.list_writer import SharePointListSink
+from c3po_sync.sandbox.errors import BadRequest
 from c3po_sync.sandbox.model import Tenant
+from c3po_sync.sandbox.responses import error_reply
 from c3po_sync.sandbox.server import SandboxServer
 from c3po_sync.sinks.base import ColumnSpec, ListSpec
 from c3po_sync.sinks.hub_lists import PORTFOLIO
@@ -37,10 +39,18 @@ class _Answers(SandboxServer):
 
     lose: set[str] = set()
     strip_options = False
+    refuse_choices = False
     lost: list[str]
 
     def handle(self, request):  # type: ignore[no-untyped-def]
         path = request.path.lower()
+        if (
+            self.refuse_choices
+            and path.endswith("/fields")
+            and "choices" in request.query.get("$select", "").lower()
+        ):
+            refused = BadRequest("The property 'Choices' does not exist on type 'SP.Field'.")
+            return error_reply(request, refused), False, False
         if self.strip_options and path.endswith("/fields/createfieldasxml"):
             body = json.loads(request.body)
             body["parameters"].pop("Options", None)
@@ -60,6 +70,7 @@ def answers() -> Iterator[tuple[Tenant, _Answers]]:
     server = _Answers(tenant, port=0)
     server.lost = []
     server.lose = set()
+    server.refuse_choices = False
     with server:
         yield tenant, server
 
@@ -149,4 +160,18 @@ def test_a_choice_column_turned_into_text_is_left_as_it_is(answers) -> None:
     lst = tenant.sites["/sites/hub"].list_by_title(SPACED.title)
     lst.field("Status").kind = "Text"
 
+    assert sink.ensure_list(SPACED) == []
+
+
+def test_a_server_refusing_to_select_choices_still_provisions(answers) -> None:
+    """No recorded SharePoint answer proves ``$select=…,Choices`` on a Fields collection: if
+    it is refused, the list is provisioned as before and only choices go unchecked."""
+    tenant, server = answers
+    server.refuse_choices = True
+    sink = _sink(server)
+
+    sink.ensure_list(SPACED)
+
+    names = _internal_names(tenant, SPACED.title)
+    assert all(c.internal_name in names for c in SPACED.columns)
     assert sink.ensure_list(SPACED) == []
