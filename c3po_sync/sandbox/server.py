@@ -89,6 +89,10 @@ class ServerStats:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Without TCP_NODELAY, a reply written as headers then body waits for the client's delayed
+    # ACK (about 40 ms on Linux) before its body leaves: every sandbox request cost 40 ms more
+    # than the latency the sandbox is asked to add (`FaultConfig.latency_s`).
+    disable_nagle_algorithm = True
     server: _HTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base class signature
