@@ -150,12 +150,9 @@ def _upload_folder_urls(ctx: RuleContext) -> pd.Series:
         linked = ~blank(d["project_key"])
         own = _most_common(d["project_key"][linked], absolute[linked])
         by_site = _most_common(d["source_site"], roots)
-        urls = (
-            projects["project_key"]
-            .map(own)
-            .fillna(projects["source_site"].map(by_site))
-            .astype("object")
-        )
+        own_url = projects["project_key"].map(own).astype("object")
+        # where, not fillna: fillna on object values downcasts them (a pandas FutureWarning).
+        urls = own_url.where(own_url.notna(), projects["source_site"].map(by_site))
     ctx.cache["upload_urls"] = urls
     return urls
 

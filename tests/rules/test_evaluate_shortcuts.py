@@ -141,12 +141,8 @@ def _reference_upload_urls(projects: pd.DataFrame, docs: pd.DataFrame) -> pd.Ser
     linked = ~blank(d["project_key"])
     own = _most_common(d["project_key"][linked], absolute[linked])
     by_site = _most_common(d["source_site"], roots)
-    return (
-        projects["project_key"]
-        .map(own)
-        .fillna(projects["source_site"].map(by_site))
-        .astype("object")
-    )
+    own_url = projects["project_key"].map(own).astype("object")
+    return own_url.where(own_url.notna(), projects["source_site"].map(by_site)).astype("object")
 
 
 _SITES = [None, "", "/sites/a", "/sites/a/", "/sites/b", "/sites/é x"]
