@@ -26,13 +26,13 @@ from c3po_sync.errors import C3POError
 from c3po_sync.rules.matrix import CELL_STATES, LEGEND
 from c3po_sync.rules.recommendations import AUDIT, RECOMMENDATIONS
 from c3po_sync.sinks.audit_report import local_day
+from c3po_sync.sinks.excel_format import BOLD, FONT_NAME, TITLE_FONT
 from c3po_sync.sinks.excel_matrix import matrix_sheet
 from c3po_sync.sinks.excel_print import text_lines
 from c3po_sync.sinks.excel_safety import set_text
 
 SOFFICE_TIMEOUT_S = 180
 _WRAP = Alignment(wrap_text=True, vertical="top")
-_BOLD = Font(bold=True)
 
 
 class PdfUnavailableError(C3POError, RuntimeError):
@@ -54,7 +54,7 @@ def _table(
 ) -> int:
     """Writes a header and rows from ``top``; row heights fit their wrapped text."""
     for col, (text, width) in enumerate(zip(headers, widths, strict=True), start=1):
-        set_text(ws.cell(row=top, column=col), text).font = _BOLD
+        set_text(ws.cell(row=top, column=col), text).font = BOLD
         ws.cell(row=top, column=col).alignment = _WRAP
         ws.column_dimensions[get_column_letter(col)].width = width
     for r, values in enumerate(rows, start=top + 1):
@@ -80,13 +80,13 @@ def build_audit_workbook(
     ws = wb.active
     ws.title = "Audit report"
     title = f"Compliance with the {AUDIT}, as of {as_of:%Y-%m-%d}"
-    set_text(ws.cell(row=1, column=1), title).font = Font(size=16, bold=True)
+    set_text(ws.cell(row=1, column=1), title).font = TITLE_FONT
     set_text(ws.cell(row=2, column=1), f"Evaluated in run {run_id}.")
     row = 4
-    set_text(ws.cell(row=row, column=1), "Legend").font = _BOLD
+    set_text(ws.cell(row=row, column=1), "Legend").font = BOLD
     for state, meaning in LEGEND.items():
         row += 1
-        set_text(ws.cell(row=row, column=2), state).font = _BOLD
+        set_text(ws.cell(row=row, column=2), state).font = BOLD
         set_text(ws.cell(row=row, column=3), meaning).alignment = _WRAP
         ws.row_dimensions[row].height = 13 * text_lines(meaning, 40)
     summary = []
@@ -135,7 +135,7 @@ def build_audit_workbook(
                 ]  # fmt: skip
             )
     set_text(fs.cell(row=1, column=1), "Findings by recommendation, open and resolved").font = Font(
-        size=14, bold=True
+        name=FONT_NAME, size=14, bold=True
     )
     header = _table(
         fs,

@@ -57,3 +57,31 @@ def test_html_escapes_and_marks_projects_not_reread() -> None:
     )
     assert MARK in html and "<em>(" in html
     assert "=cmd|&#x27; /C calc&#x27;!A0" in html
+
+
+def test_the_audit_pdf_workbook_names_its_fonts() -> None:
+    """The PDF is printed by LibreOffice from this workbook: a Font() without a name was set in
+    its default serif (as the rollup's headers were, tests/sinks/test_excel_look.py)."""
+    import io
+    from datetime import UTC, datetime
+
+    import openpyxl
+    import pandas as pd
+
+    from c3po_sync.sinks.audit_pdf import build_audit_workbook
+
+    t = tenant([project("OK"), project("LATE", status_date=None)])
+    f = evaluate(t, RulesConfig(), TODAY)
+    matrix = compliance_matrix(evaluation_table(t, RulesConfig(), TODAY, f), f, t.projects)
+    seen = pd.Timestamp("2026-10-01", tz="UTC")
+    history = f.assign(
+        status="open", first_seen=seen, last_seen=seen, resolved_at=pd.NaT, reopened_at=pd.NaT
+    )
+    book = build_audit_workbook(
+        matrix, history, as_of=datetime(2026, 11, 1, tzinfo=UTC), run_id=1
+    )
+    data = io.BytesIO()
+    book.save(data)
+    fonts = openpyxl.load_workbook(data)._fonts
+    assert len(fonts) > 1
+    assert all(x.name == "Calibri" and x.sz for x in fonts), [(x.name, x.sz) for x in fonts]
