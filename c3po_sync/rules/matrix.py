@@ -132,7 +132,8 @@ def compliance_matrix(
     first_open, last_resolved = opened.to_dict(), resolved.to_dict()
     # The grid's (project, recommendation) pairs made once from its levels: iterating the
     # MultiIndex rebuilds its tuples on each pass (most of this function's time at city size).
-    cells = list(zip(grid.get_level_values(0).tolist(), grid.get_level_values(1).tolist()))
+    pairs = zip(grid.get_level_values(0).tolist(), grid.get_level_values(1).tolist(), strict=True)
+    cells = list(pairs)
     when = [
         _day(first_open.get(k), tz) if s == OPEN
         else _day(last_resolved.get(k), tz) if s == RESOLVED
