@@ -80,10 +80,10 @@ def frame_to_column_chunks(
     rows each, in row order; a missing value is null. Values are written as ``frame_to_rows``
     writes them, so both formats read back to the same frame, and a snapshot is written
     without ever holding every row's JSON at once."""
-    frame = frame.reindex(columns=table.column_names)
     encode = _ENCODER.encode
     for start in range(0, len(frame), size):
-        part = frame.iloc[start : start + size]
+        # Reindexed a slice at a time: reindexing the whole frame copies the tenant's table.
+        part = frame.iloc[start : start + size].reindex(columns=table.column_names)
         yield encode({c.name: _python_column(part[c.name], c.type) for c in table.columns})
 
 
