@@ -55,4 +55,6 @@ ECHOES: dict[str, tuple[str, dict[str, str]]] = {
 
 def string_pool(col: pd.Series) -> dict[str, str]:
     """Each text value of ``col`` keyed by itself: looking a string up returns ``col``'s own."""
-    return {v: v for v in col.array if isinstance(v, str)}
+    # Read through an object array (the same string objects): iterating a pandas string
+    # array fetches each value through Python-level indexing.
+    return {v: v for v in col.to_numpy(dtype=object) if isinstance(v, str)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 # The canonical vocabularies: mappings translate each site's words into these.
@@ -87,7 +88,13 @@ class Table:
         typed: dict[str, pd.Series] = {}
         for c in self.columns:
             values = columns.pop(c.name)
-            typed[c.name] = typed_column(c, pd.Series(values, dtype=object))
+            if c.type == "list":  # values are lists: pandas keeps each one as one element
+                held = pd.Series(values, dtype=object)
+            else:  # scalars: copied into an object array at C speed (pandas checks each one)
+                array = np.empty(len(values), dtype=object)
+                array[:] = values
+                held = pd.Series(array, dtype=object, copy=False)
+            typed[c.name] = typed_column(c, held)
             values.clear()
         return pd.DataFrame(typed, columns=self.column_names)
 

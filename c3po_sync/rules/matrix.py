@@ -130,13 +130,17 @@ def compliance_matrix(
         NOT_APPLICABLE,
     )
     first_open, last_resolved = opened.to_dict(), resolved.to_dict()
+    # The grid's (project, recommendation) pairs made once from its levels: iterating the
+    # MultiIndex rebuilds its tuples on each pass (most of this function's time at city size).
+    pairs = zip(grid.get_level_values(0).tolist(), grid.get_level_values(1).tolist(), strict=True)
+    cells = list(pairs)
     when = [
         _day(first_open.get(k), tz) if s == OPEN
         else _day(last_resolved.get(k), tz) if s == RESOLVED
         else None
-        for k, s in zip(grid, state, strict=True)
+        for k, s in zip(cells, state, strict=True)
     ]  # fmt: skip
-    note = [notes.get(k) if s == UNCHECKED else None for k, s in zip(grid, state, strict=True)]
+    note = [notes.get(k) if s == UNCHECKED else None for k, s in zip(cells, state, strict=True)]
     info = p.set_index(p["project_key"].astype(str))[["title", "ppm", "portfolio"]]
     lead = info.reindex(grid.get_level_values(0))
     out = pd.DataFrame(

@@ -162,11 +162,22 @@ _OTHER_WIDTH = 1.1  # accented Latin, Greek, Cyrillic: about a digit; a little o
 _WIDE_WIDTH = 2.0  # East Asian wide and full-width characters: two digits
 
 
-def _char_width(ch: str) -> float:
-    w = _CHAR_WIDTH.get(ch)
-    if w is None:
+class _Widths(dict[str, float]):
+    """Each character's width, a character outside the table measured once when first met:
+    a piece's width is then summed by ``map`` over dict lookups, not a Python call per
+    character (most of a big sheet's row-height fitting)."""
+
+    def __missing__(self, ch: str) -> float:
         w = _WIDE_WIDTH if unicodedata.east_asian_width(ch) in "WF" else _OTHER_WIDTH
-    return w
+        self[ch] = w
+        return w
+
+
+_WIDTHS = _Widths(_CHAR_WIDTH)
+
+
+def _char_width(ch: str) -> float:
+    return _WIDTHS[ch]
 
 
 def _usable(width: float) -> float:
@@ -199,7 +210,7 @@ def _paragraph_lines(text: str, usable: float) -> int:
         pieces = _PIECES.findall(word) if "-" in word or "/" in word else (word,)
         for i, piece in enumerate(pieces):
             gap = space if i == 0 and used else 0.0
-            w = sum(_char_width(ch) for ch in piece)
+            w = sum(map(_WIDTHS.__getitem__, piece))
             if used and used + gap + w <= usable:
                 used += gap + w
                 continue

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -144,7 +144,6 @@ class RowXml:
         links: list[tuple[str, str]] = []
         keep_empty = body.keep_empty
         present = False
-        sid = self._sid
         for col in self._plan(body):
             value: Any = col.values[r]
             url = col.urls[r] if col.urls is not None else None
@@ -154,43 +153,70 @@ class RowXml:
             if value is None and url is not None:
                 return None  # openpyxl would show the URL as the cell's text
             style = col.own[r] if col.own is not None else col.linked if url else col.plain
-            ref = f"{col.letter}{row_idx}"
-            if isinstance(value, str):
-                if _UNWRITTEN.search(value):
+            # A column repeats its values (states, kinds, dates): each (value, style) pair's
+            # cell text is made once. Its style is resolved when first met, as before, so
+            # every style still gets the id openpyxl's writer gives it.
+            tails = col.tails
+            if tails is None:  # a column of distinct values (names, paths): nothing to share
+                tail = self._tail(value, style, col.dates)
+                if tail is None:
                     return None
-                attr = sid(style, value.startswith(FORMULA_PREFIXES))
-                if not value:
-                    out.append(f'<c r="{ref}"{attr} t="inlineStr"></c>')
-                else:
-                    space = ' xml:space="preserve"' if value != value.strip() else ""
-                    out.append(
-                        f'<c r="{ref}"{attr} t="inlineStr"><is><t{space}>{_escape(value)}'
-                        "</t></is></c>"
-                    )
-            elif type(value) is int or (type(value) is float and math.isfinite(value)):
-                number = format(value, ".16g")  # as openpyxl's safe_string
-                out.append(f'<c r="{ref}"{sid(style, False)} t="n"><v>{number}</v></c>')
-            elif value is None:  # an empty cell of a bordered grid: written only when styled
-                attr = sid(style, False)
-                if attr:
-                    out.append(f'<c r="{ref}"{attr} t="n"></c>')
-            elif col.dates and isinstance(value, date):
-                serial = self._serial(value)
-                if serial is None:
-                    return None
-                out.append(f'<c r="{ref}"{sid(style, False)} t="n"><v>{serial}</v></c>')
             else:
-                return None
-            if url is not None:
-                links.append((ref, url))
+                key = (type(value), value, id(style))
+                try:
+                    tail = tails.get(key)
+                except TypeError:  # unhashable: not a kind written here
+                    return None
+                if tail is None:
+                    tail = self._tail(value, style, col.dates)
+                    if tail is None:
+                        return None
+                    tails[key] = tail
+                    col.misses += 1
+                    if col.misses == _TAILS_PROBE and col.misses * 2 > r + 1:
+                        col.tails = None  # mostly distinct: held texts would only cost memory
+            if tail:
+                ref = f"{col.letter}{row_idx}"
+                out.append(f'<c r="{ref}"{tail}')
+                if url is not None:
+                    links.append((ref, url))
         if not present and not has_dim:
             return b""  # no cell and no height: openpyxl writes no row for it either
         out.append("</row>")
         self.ws._hyperlinks.extend(links)  # written by write_hyperlinks() below
         return "".join(out).encode("ascii", "xmlcharrefreplace")
 
+    def _tail(self, value: Any, style: StyleArray | None, dates: bool) -> str | None:
+        """A cell's XML after its reference (``""``: no cell is written); None when the value
+        is not of a kind written here."""
+        sid = self._sid
+        if isinstance(value, str):
+            if _UNWRITTEN.search(value):
+                return None
+            attr = sid(style, value.startswith(FORMULA_PREFIXES))
+            if not value:
+                return f'{attr} t="inlineStr"></c>'
+            space = ' xml:space="preserve"' if value != value.strip() else ""
+            return f'{attr} t="inlineStr"><is><t{space}>{_escape(value)}</t></is></c>'
+        if type(value) is int or (type(value) is float and math.isfinite(value)):
+            number = format(value, ".16g")  # as openpyxl's safe_string
+            return f'{sid(style, False)} t="n"><v>{number}</v></c>'
+        if value is None:  # an empty cell of a bordered grid: written only when styled
+            attr = sid(style, False)
+            return f'{attr} t="n"></c>' if attr else ""
+        if dates and isinstance(value, date):
+            serial = self._serial(value)
+            if serial is None:
+                return None
+            return f'{sid(style, False)} t="n"><v>{serial}</v></c>'
+        return None
 
-@dataclass(frozen=True)
+
+# Distinct cells after which a column whose values are mostly distinct stops keeping texts.
+_TAILS_PROBE = 200
+
+
+@dataclass
 class _Column:
     """One body column as a row is written: its letter, values, URLs and styles."""
 
@@ -201,6 +227,9 @@ class _Column:
     plain: StyleArray | None
     linked: StyleArray | None
     dates: bool
+    # RowXml.row's cell texts by (type, value, style); None once the column proves distinct
+    tails: dict[tuple[Any, ...], str] | None = field(default_factory=dict)
+    misses: int = 0
 
 
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -156,7 +156,7 @@ class EvaluationsMixin:
                 columns["recommendation"].extend([r.recommendation] * n)
                 columns["entity_kind"].extend([r.entity_kind] * n)
                 for name, values in zip(_ENTITY_FIELDS, zip(*ents, strict=True), strict=True):
-                    columns[name].extend([memo.setdefault(v, v) for v in values])
+                    columns[name].extend(map(memo.setdefault, values, values))
                 del ents
         if not found:
             return None

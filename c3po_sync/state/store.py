@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from collections.abc import Iterable, Iterator
@@ -33,7 +34,12 @@ from c3po_sync.state.evaluations import EvaluationsMixin
 from c3po_sync.state.history import FindingsDelta
 from c3po_sync.state.hub_rows import HubRowsMixin
 from c3po_sync.state.runs import OUTCOMES, RunNotFoundError, RunsMixin
-from c3po_sync.state.serialize import frame_row_chunks, frame_to_rows, rows_to_frame
+from c3po_sync.state.serialize import (
+    column_chunks_to_frame,
+    frame_to_column_chunks,
+    frame_to_rows,
+    rows_to_frame,
+)
 from c3po_sync.state.write_log import WriteLogMixin
 
 logger = logging.getLogger(__name__)
@@ -139,39 +145,30 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin, HubRowsMixin):
     ) -> None:
         """Stores the run's canonical tables, replacing any earlier save of the same run.
 
-        ``at``: the run's "as of" instant (one clock per run); now when not given. Rows are
-        serialised and inserted a chunk at a time inside the one transaction, so saving holds
-        one chunk's JSON, not the tenant's, and a run killed meanwhile leaves no half snapshot.
+        ``at``: the run's "as of" instant (one clock per run); now when not given. Each table is
+        stored by columns, a chunk of rows at a time (serialize.frame_to_column_chunks) inside
+        the one transaction, so saving holds one chunk's JSON, not the tenant's, and a run
+        killed meanwhile leaves no half snapshot.
         """
         at = at or _now()
         counts = {name: len(getattr(tables, name)) for name in SNAPSHOT_TABLES}
         versioned: dict[str, list[tuple[str, str]]] = {}
         with self._write() as conn:
-            conn.execute(delete(t.snapshot_rows).where(t.snapshot_rows.c.run_id == run_id))
-            conn.execute(delete(t.snapshots).where(t.snapshots.c.run_id == run_id))
+            self._delete_snapshot_rows(conn, [run_id])
             conn.execute(
                 t.snapshots.insert(),
                 {"run_id": run_id, "saved_at": at, "counts": json.dumps(counts)},
             )
             for name in SNAPSHOT_TABLES:
-                row_no = 0
-                for rows in frame_row_chunks(TABLES[name], getattr(tables, name)):
+                frame = getattr(tables, name)
+                for chunk_no, data in enumerate(frame_to_column_chunks(TABLES[name], frame)):
                     conn.execute(
-                        t.snapshot_rows.insert(),
-                        [
-                            {
-                                "run_id": run_id,
-                                "table_name": name,
-                                "row_no": row_no + i,
-                                "row_key": key,
-                                "data": data,
-                            }
-                            for i, (key, data) in enumerate(rows)
-                        ],
-                    )
-                    row_no += len(rows)
-                    if name in changelog.VERSIONED_TABLES:
-                        versioned.setdefault(name, []).extend(rows)
+                        t.snapshot_chunks.insert(),
+                        {"run_id": run_id, "table_name": name, "chunk_no": chunk_no,
+                         "data": data},
+                    )  # fmt: skip
+                if name in changelog.VERSIONED_TABLES:  # the change log keeps rows (projects)
+                    versioned[name] = frame_to_rows(TABLES[name], frame)
             changelog.fold(conn, run_id, at, versioned)
         logger.info("run %d snapshot saved: %s", run_id, counts)
 
@@ -188,8 +185,9 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin, HubRowsMixin):
     ) -> CanonicalTables:
         """The canonical tables saved for ``run_id``, with the schema's dtypes restored.
 
-        Each table's rows stream from the database into its columns (``rows_to_frame``): no
-        list of every row's JSON, nor a dict per row, is held while the frames are built.
+        Each table's chunks (or, saved before migration 0006, its rows) stream from the
+        database into its columns: no list of every chunk's JSON is held while the frames are
+        built.
         ``tables`` narrows the load to what a caller reads (the others come back empty): the
         council deltas read projects only, not the 50,000 documents beside them.
         """
@@ -203,14 +201,7 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin, HubRowsMixin):
             ):
                 raise RunNotFoundError(f"no snapshot for run {run_id} in {self._where()}")
             for name in tables:
-                rows = conn.execute(
-                    select(t.snapshot_rows.c.data)
-                    .where(t.snapshot_rows.c.run_id == run_id, t.snapshot_rows.c.table_name == name)
-                    .order_by(t.snapshot_rows.c.row_no)
-                )
-                frames[name] = rows_to_frame(
-                    TABLES[name], (data for (data,) in rows), _pools(name, frames)
-                )
+                frames[name] = _load_table(conn, run_id, name, _pools(name, frames))
         return CanonicalTables(**frames)
 
     def latest_snapshot_run(self, before_run: int | None = None) -> int | None:
@@ -274,11 +265,17 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin, HubRowsMixin):
 
     def _delete_snapshots(self, ids: list[int]) -> None:
         with self._write() as conn:
-            for chunk in _chunks(ids):
-                conn.execute(delete(t.snapshot_rows).where(t.snapshot_rows.c.run_id.in_(chunk)))
-                conn.execute(delete(t.snapshots).where(t.snapshots.c.run_id.in_(chunk)))
+            self._delete_snapshot_rows(conn, ids)
         if ids:
             logger.info("pruned %d snapshot(s): runs %s", len(ids), _span(ids))
+
+    @staticmethod
+    def _delete_snapshot_rows(conn: Connection, ids: list[int]) -> None:
+        """Deletes the snapshots of runs ``ids``, in either storage format."""
+        for chunk in _chunks(ids):
+            conn.execute(delete(t.snapshot_chunks).where(t.snapshot_chunks.c.run_id.in_(chunk)))
+            conn.execute(delete(t.snapshot_rows).where(t.snapshot_rows.c.run_id.in_(chunk)))
+            conn.execute(delete(t.snapshots).where(t.snapshots.c.run_id.in_(chunk)))
 
     # --- findings history ---------------------------------------------------------------------
 
@@ -374,6 +371,27 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin, HubRowsMixin):
 
     def _where(self) -> str:
         return redact(self.engine.url.render_as_string(hide_password=False))
+
+
+def _load_table(
+    conn: Connection, run_id: int, name: str, pools: dict[str, dict[str, str]] | None
+) -> pd.DataFrame:
+    """One stored table of run ``run_id``: from its column chunks, or, for a snapshot saved
+    before migration 0006 (no chunks), from its rows. Either streams from the cursor."""
+    c = t.snapshot_chunks.c
+    chunks = conn.execute(
+        select(c.data).where(c.run_id == run_id, c.table_name == name).order_by(c.chunk_no)
+    )
+    first = chunks.fetchone()
+    if first is not None:
+        rest = (data for (data,) in chunks)
+        return column_chunks_to_frame(TABLES[name], itertools.chain([first[0]], rest), pools)
+    chunks.close()
+    r = t.snapshot_rows.c
+    rows = conn.execute(
+        select(r.data).where(r.run_id == run_id, r.table_name == name).order_by(r.row_no)
+    )
+    return rows_to_frame(TABLES[name], (data for (data,) in rows), pools)
 
 
 def _pools(name: str, loaded: dict[str, pd.DataFrame]) -> dict[str, dict[str, str]] | None:

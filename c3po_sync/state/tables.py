@@ -73,6 +73,7 @@ snapshots = Table(
     Column("counts", Text, nullable=False),  # JSON: table -> rows
 )
 
+# Snapshots saved before migration 0006, one JSON object per row (read, never written now).
 # Rows keep their position (row_no) so duplicate business keys survive a round trip.
 snapshot_rows = Table(
     "snapshot_rows",
@@ -83,6 +84,18 @@ snapshot_rows = Table(
     Column("row_key", String(1000), nullable=False),
     Column("data", Text, nullable=False),  # JSON object, NA values omitted
     Index("ix_snapshot_rows_key", "table_name", "row_key"),
+)
+
+# Snapshots saved since migration 0006: one row per chunk of a table's rows, holding a JSON
+# object of one array per column (state.serialize), so a snapshot loads in one JSON decode per
+# chunk instead of one per row. Older snapshots' rows stay in snapshot_rows and are read there.
+snapshot_chunks = Table(
+    "snapshot_chunks",
+    metadata,
+    Column("run_id", Integer, primary_key=True),
+    Column("table_name", String(40), primary_key=True),
+    Column("chunk_no", Integer, primary_key=True),
+    Column("data", Text, nullable=False),  # JSON: column name -> values, null where missing
 )
 
 FINDING_FIELDS = (
