@@ -2,7 +2,7 @@
 
 A new day loads the whole stored snapshot for its re-check, hub rows and workbook. Stored one
 JSON object per row, that was about 83,000 decodes (each a dict of every column name) at city
-size, about 1 CPU s of a new day's 3.9; by chunks of 5,000 rows it is about 17 decodes of
+size, about 1 CPU s of a new day's 3.9; by chunks of 1,000 rows it is about 90 decodes of
 plain arrays (state/serialize.py).
 
 Snapshots saved before stay in ``snapshot_rows`` and are read from there (``load_snapshot``
