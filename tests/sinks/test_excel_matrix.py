@@ -77,9 +77,7 @@ def test_the_audit_pdf_workbook_names_its_fonts() -> None:
     history = f.assign(
         status="open", first_seen=seen, last_seen=seen, resolved_at=pd.NaT, reopened_at=pd.NaT
     )
-    book = build_audit_workbook(
-        matrix, history, as_of=datetime(2026, 11, 1, tzinfo=UTC), run_id=1
-    )
+    book = build_audit_workbook(matrix, history, as_of=datetime(2026, 11, 1, tzinfo=UTC), run_id=1)
     data = io.BytesIO()
     book.save(data)
     fonts = openpyxl.load_workbook(data)._fonts
