@@ -63,6 +63,10 @@ class SourceBatch:
     deleted_ids: list[int] = field(default_factory=list)
     time_zone: str = "UTC"
     incremental: bool = False
+    # Item ids this read re-read (added or updated) through the change log, when known: the
+    # records are then the stored ones plus exactly these, minus ``deleted_ids`` (which then
+    # lists every id gone this read). None: not known (a full or resumed read, a plain read).
+    changed_ids: frozenset[int] | None = None
 
 
 class Source(Protocol):
