@@ -1,0 +1,224 @@
+"""A changed night normalizes only its changed items (issue 16, ``normalize/splice.py``) and
+yields exactly the tables a full normalize yields, night after night.
+
+Two demo tenants, two state stores, the same nights and the same edits: one takes the
+product's path (the stored tables plus the changed items, where ``pipeline/splice_basis.py``
+vouches for them), the other is forced to normalize every item every night. The edits cover
+what crosses rows: documents added, edited, deleted and moved to another folder (their
+project found by folder), status reports in and out, bad values entering and leaving the
+quarantine, a document type no rule knows, a project key renamed (the known keys change), a
+duplicate project key and its winner deleted, a list that cannot be read for a night, a
+mapping change and a quiet night between changed ones. Canonical tables and findings must be
+identical every night.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from c3po_sync.config.settings import load_settings
+from c3po_sync.pipeline.prepare import prepare_run
+from c3po_sync.pipeline.steps import sync as sync_step
+from c3po_sync.sandbox.demo import DEMO_ANCHOR, load_demo_tenant
+from c3po_sync.sandbox.server import SandboxServer
+from c3po_sync.state.store import SNAPSHOT_TABLES, StateStore
+from c3po_sync.wiring import run_prepared
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = ROOT / "config" / "sandbox.yaml"
+COMMUNITY, PLANNING, FINANCE, ITD = (
+    "/sites/ppm-community",
+    "/sites/ppm-planning",
+    "/sites/ppm-finance",
+    "/sites/itd",
+)
+# Night -> what happens before it (both tenants alike). Night 0 is the first run.
+NIGHTS: dict[int, tuple[str, ...]] = {
+    0: (),
+    1: ("edit", "bad_in", "add_doc", "delete_doc", "report"),
+    2: ("edit", "bad_out", "type_typo", "move_folder", "asset_add_delete"),
+    3: ("edit", "mapping"),  # both full: the mapping changed
+    4: ("edit", "bad_in"),  # both full: the mapping changed back
+    5: ("edit", "list_gone"),  # a list cannot be read: its rows carried
+    6: ("edit", "list_back", "type_fix"),  # full: the last sync kept rows it could not re-read
+    7: ("edit", "bad_out", "report"),
+    8: ("rename_key", "duplicate_key", "edit"),  # the known keys change: libraries in full
+    9: (),  # a quiet night
+    10: ("delete_winner", "edit", "add_doc"),
+}
+SPLICED = {1, 2, 7, 8, 10}  # nights the short side splices at least one source
+
+
+def _items(tenant: Any, site: str, title: str, files: bool = False) -> list[int]:
+    lst = tenant.sites[site].list_by_title(title)
+    return sorted(i.id for i in lst.items.values() if not files or i.fs_obj_type == 0)
+
+
+def _edit(tenant: Any, rng: random.Random, kinds: tuple[str, ...]) -> None:
+    sites = tenant.sites
+    assets = sites[ITD].list_by_title("IT Asset Inventory")
+    community = sites[COMMUNITY].list_by_title("Project Documents")
+    planning = sites[PLANNING].list_by_title("Project Documents")
+    projects = sites[COMMUNITY].list_by_title("Projects")
+    for kind in kinds:
+        if kind == "edit":  # plain edits: a title each, an asset's cost, a document's key
+            for site, title in ((COMMUNITY, "Projects"), (ITD, "IT Asset Inventory")):
+                lst = sites[site].list_by_title(title)
+                item = rng.choice(_items(tenant, site, title))
+                lst.update_item(item, {"Title": f"Edited {rng.randrange(1000)}"})
+            item = rng.choice(_items(tenant, ITD, "IT Asset Inventory"))
+            assets.update_item(item, {"AnnualCost": rng.randrange(1000, 90000)})
+            item = rng.choice(_items(tenant, PLANNING, "Project Documents", files=True))
+            keys = ["AMANDA7", "SJPERMITS", "nobody", ""]
+            planning.update_item(item, {"ProjectKey": rng.choice(keys)})
+        elif kind == "bad_in":  # values that cannot be used: into the quarantine
+            item = rng.choice(_items(tenant, ITD, "IT Asset Inventory"))
+            assets.update_item(item, {"LifecycleStage": "Sunsetting", "AnnualCost": -5})
+        elif kind == "bad_out":  # every bad value fixed: out of the quarantine
+            for i, it in assets.items.items():
+                if it.values.get("LifecycleStage") == "Sunsetting":
+                    assets.update_item(i, {"LifecycleStage": "Retiring", "AnnualCost": 10})
+        elif kind == "add_doc":
+            sites[COMMUNITY].add_file(
+                f"{community.root_folder}/WEBREC",
+                f"WEBREC Status Report {rng.randrange(100, 999)}.docx",
+                b"x",
+            )
+        elif kind == "delete_doc":
+            community.delete_item(rng.choice(_items(tenant, COMMUNITY, "Project Documents", True)))
+        elif kind == "report":  # a status report named for its date, linked by name
+            sites[PLANNING].add_file(
+                planning.root_folder,
+                f"AMANDA7 Status Report 2026-1{rng.randrange(10)}-0{rng.randrange(1, 10)}.docx",
+                b"x",
+                values={"ProjectKey": "AMANDA7", "DocType": "Status Report"},
+            )
+        elif kind == "type_typo":
+            item = rng.choice(_items(tenant, PLANNING, "Project Documents", files=True))
+            planning.update_item(item, {"DocType": "Charterr"})
+        elif kind == "type_fix":
+            for i, it in planning.items.items():
+                if it.values.get("DocType") == "Charterr":
+                    planning.update_item(i, {"DocType": "Charter"})
+        elif kind == "move_folder":  # a project folder's files moved to another project's
+            src = f"{community.root_folder}/ODP"
+            for i in [i for i, it in community.items.items() if it.file_ref.startswith(src + "/")]:
+                it = community.items[i]
+                name = it.file_ref.rsplit("/", 1)[1]
+                sites[COMMUNITY].add_file(f"{community.root_folder}/DIGEQ", name, b"x")
+                community.delete_item(i)
+        elif kind == "asset_add_delete":
+            assets.delete_item(rng.choice(_items(tenant, ITD, "IT Asset Inventory")))
+            assets.add_item({"Title": "New kiosk", "AssetType": "Endpoint", "RelatedProject": "ODP"})
+        elif kind == "list_gone":
+            sites[FINANCE].rename_list(sites[FINANCE].list_by_title("Documents"), "Docs (old)")
+        elif kind == "list_back":
+            sites[FINANCE].rename_list(sites[FINANCE].list_by_title("Docs (old)"), "Documents")
+        elif kind == "rename_key":  # a project re-keyed: its folder names no project now
+            projects.update_item(6, {"Project_x0020_Key": "ODP2"})
+        elif kind == "duplicate_key":  # the planning list names a community key too
+            item = _items(tenant, PLANNING, "Projects")[0]
+            sites[PLANNING].list_by_title("Projects").update_item(item, {"Key": "WEBREC"})
+        elif kind == "delete_winner":
+            projects.delete_item(2)  # WEBREC's first row: the planning duplicate now wins
+
+
+def _inputs(day: date, night: int) -> Any:
+    inputs = prepare_run(CONFIG, "nightly", settings=load_settings(CONFIG), today=day)
+    job = inputs.job.model_copy(update={"steps": ("sync", "evaluate")})
+    inputs = dataclasses.replace(inputs, job=job)
+    if night == 3:  # a mapping change: the assets' key no longer upper-cased
+        mappings = [
+            m.model_copy(update={"key": m.key.model_copy(update={"upper": False})})
+            if m.target == "assets" and m.key is not None
+            else m
+            for m in inputs.mappings
+        ]
+        inputs = dataclasses.replace(inputs, mappings=mappings)
+    return inputs
+
+
+def _state(db: Path, url: str) -> dict[str, pd.DataFrame]:
+    """The newest snapshot's tables and the findings, the server's address taken out."""
+    with StateStore(f"sqlite:///{db}") as store:
+        run = store.latest_snapshot_run()
+        assert run is not None
+        tables = store.load_snapshot(run)
+        out = {name: getattr(tables, name) for name in SNAPSHOT_TABLES}
+        out["findings"] = store.findings().drop(
+            columns=[c for c in ("first_seen", "last_seen", "updated_at") if c in store.findings()]
+        )
+    for name, frame in out.items():
+        frame = frame.copy()
+        for col in frame.columns:
+            if frame[col].dtype == "string" or frame[col].dtype == object:
+                frame[col] = frame[col].map(lambda v: v.replace(url, "") if isinstance(v, str) else v)
+        out[name] = frame.reset_index(drop=True)
+    return out
+
+
+def _differences(night: int, got: dict[str, pd.DataFrame], want: dict[str, pd.DataFrame]) -> list[str]:
+    out = []
+    for name in want:
+        try:
+            pd.testing.assert_frame_equal(got[name], want[name])
+        except AssertionError as e:
+            out.append(f"night {night}: {name}: {str(e)[:400]}")
+    return out
+
+
+@pytest.mark.slow
+def test_changed_nights_splice_only_changed_items_and_match_a_full_normalize(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenants = {"short": load_demo_tenant(), "full": load_demo_tenant()}
+    servers = {k: SandboxServer(t, port=0) for k, t in tenants.items()}
+    spliced: dict[int, list[str]] = {}
+    basis_for = sync_step.basis_for
+    rng = random.Random(16)
+    differences: list[str] = []
+    try:
+        for s in servers.values():
+            s.__enter__()
+        for night, kinds in NIGHTS.items():
+            day = DEMO_ANCHOR + timedelta(days=night)
+            clock = datetime(day.year, day.month, day.day, 6, tzinfo=UTC)
+            state = rng.getstate()
+            for side, tenant in tenants.items():
+                tenant.clock = lambda clock=clock: clock  # the same Modified on both sides
+                rng.setstate(state)
+                _edit(tenant, rng, kinds)
+                with monkeypatch.context() as m:
+                    m.setenv("C3PO_SANDBOX_URL", servers[side].url)
+                    m.setenv("C3PO_STATE_URL", f"sqlite:///{tmp_path / side}.db")
+                    m.setenv("C3PO_OUTPUT_DIR", str(tmp_path / side))
+                    if side == "full":
+                        m.setattr(sync_step, "basis_for", lambda *a: None)
+                    else:
+
+                        def counted(*a: Any, night: int = night) -> Any:
+                            basis = basis_for(*a)
+                            if basis is not None:
+                                spliced[night] = basis.spliced
+                            return basis
+
+                        m.setattr(sync_step, "basis_for", counted)
+                    result = run_prepared(_inputs(day, night))
+                    assert result.outcome in ("ok", "partial"), result.outcome
+            differences += _differences(
+                night,
+                _state(tmp_path / "short.db", servers["short"].url),
+                _state(tmp_path / "full.db", servers["full"].url),
+            )
+    finally:
+        for s in servers.values():
+            s.__exit__(None, None, None)
+    assert differences == []
+    assert {n for n, srcs in spliced.items() if srcs} == SPLICED, spliced
