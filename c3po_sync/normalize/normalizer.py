@@ -31,9 +31,11 @@ from c3po_sync.normalize.safety import convert, raw_problem, text_problem
 from c3po_sync.normalize.shifted import ShiftDetector, Slot
 from c3po_sync.normalize.splice import (
     Basis,
+    blank,
     in_item_order,
     judged_by_their_list,
     of_source,
+    rows_frame,
     split_quarantine,
     without,
 )
@@ -257,7 +259,7 @@ def _document_frame(
         return True
 
     rows = _rows(batch, m, q, extra, every)
-    df = DOCUMENTS.frame(rows)
+    df = rows_frame(DOCUMENTS, rows)
     if df.empty:
         return df
     work = pd.DataFrame(aux)
@@ -363,19 +365,19 @@ def normalize(
                 if r.get("portfolio") is None:
                     r["portfolio"] = m.portfolio
             project_rows += [(batch, m, r) for r in built]
-            q_lists.append(QUARANTINE.frame(q.rows))
+            q_lists.append(rows_frame(QUARANTINE, q.rows))
             continue
         spliced = _spliced_list(batch, m, basis)
         if spliced is not None:
             frame, q_frame = spliced
         else:
             frame = _list_frame(batch, m, q)
-            q_frame = QUARANTINE.frame(q.rows)
+            q_frame = rows_frame(QUARANTINE, q.rows)
         parts[m.target].append(frame)
         q_lists.append(q_frame)
     q = Quarantine()
     projects = _dedupe_projects(project_rows, q)
-    q_lists.append(QUARANTINE.frame(q.rows))
+    q_lists.append(rows_frame(QUARANTINE, q.rows))
     del project_rows
     known = KnownKeys([*(r["project_key"] for r in projects), *known_keys])
     same_keys = basis is not None and _known_of(basis.tables).canon == known.canon
@@ -398,7 +400,7 @@ def normalize(
     del doc_frames
     q = Quarantine()
     _report_unknown_keys(known, documents, assets, pairs, q)
-    quarantine = _concat(QUARANTINE, [*q_lists, *q_libraries, QUARANTINE.frame(q.rows)])
+    quarantine = _concat(QUARANTINE, [*q_lists, *q_libraries, rows_frame(QUARANTINE, q.rows)])
     if len(quarantine):
         log.info("normalize: %d values quarantined", len(quarantine))
     # Each value read is a string of its own; repeats (sites, keys, types, authors) are held
@@ -427,7 +429,7 @@ def _list_frame(
         for r in built:
             if r.get("asset_id") is None:
                 r["asset_id"] = f"{batch.ref.site}/{batch.ref.list_title}/{r['source_item_id']}"
-    return share_repeated(TABLES[m.target].frame(built))
+    return share_repeated(rows_frame(TABLES[m.target], built))
 
 
 def _library(
@@ -447,8 +449,8 @@ def _library(
     if m.status_reports is not None and not frame.empty:
         tz = ZoneInfo(m.time_zone or batch.time_zone or "UTC")
         rows = status_report_rows(m.status_reports, frame, tz)
-        reports = TABLES["status_reports"].frame(rows)
-    return frame, reports, [QUARANTINE.frame(q.rows), QUARANTINE.frame(typed_q.rows)]
+        reports = rows_frame(TABLES["status_reports"], rows)
+    return frame, reports, [rows_frame(QUARANTINE, q.rows), rows_frame(QUARANTINE, typed_q.rows)]
 
 
 def _known_of(tables: CanonicalTables) -> KnownKeys:
@@ -500,14 +502,14 @@ def _spliced_list(
     own_q, _typed = split_quarantine(of_source(basis.tables.quarantine, site, title), None)
     redo, drop = _redo(*delta, own_q)
     q = Quarantine()
-    new = table.empty()
+    new = blank(table)
     if redo:
         some, every = _subset(batch, redo)
         new = _list_frame(some, m, q, every)
     basis.spliced.append(str(batch.ref))
     return (
-        in_item_order([without(stored, drop), new], table.empty()),
-        in_item_order([without(own_q, drop), QUARANTINE.frame(q.rows)], QUARANTINE.empty()),
+        in_item_order([without(stored, drop), new], blank(table)),
+        in_item_order([without(own_q, drop), rows_frame(QUARANTINE, q.rows)], blank(QUARANTINE)),
     )
 
 
@@ -531,19 +533,19 @@ def _spliced_library(
         some, every = _subset(batch, redo)
         new, reports, (new_q, new_typed) = _library(some, m, known, every)
     else:
-        new, new_q, new_typed = DOCUMENTS.empty(), QUARANTINE.empty(), QUARANTINE.empty()
+        new, new_q, new_typed = blank(DOCUMENTS), blank(QUARANTINE), blank(QUARANTINE)
     status = TABLES["status_reports"]
     if m.status_reports is not None:
         kept = without(of_source(basis.tables.status_reports, site, title), drop)
-        reports = in_item_order([kept, reports if reports is not None else status.empty()],
-                                status.empty())  # fmt: skip
+        reports = in_item_order([kept, reports if reports is not None else blank(status)],
+                                blank(status))  # fmt: skip
     basis.spliced.append(str(batch.ref))
     return (
-        in_item_order([without(stored, drop), new], DOCUMENTS.empty()),
+        in_item_order([without(stored, drop), new], blank(DOCUMENTS)),
         reports if reports is not None and not reports.empty else None,
         [
-            in_item_order([without(own_q, drop), new_q], QUARANTINE.empty()),
-            in_item_order([without(typed_q, drop), new_typed], QUARANTINE.empty()),
+            in_item_order([without(own_q, drop), new_q], blank(QUARANTINE)),
+            in_item_order([without(typed_q, drop), new_typed], blank(QUARANTINE)),
         ],
     )
 
@@ -551,4 +553,4 @@ def _spliced_library(
 def _concat(table: Table, frames: list[pd.DataFrame]) -> pd.DataFrame:
     """The sources' frames of one table, in source order (each already has its dtypes)."""
     frames = [f for f in frames if not f.empty]
-    return pd.concat(frames, ignore_index=True) if frames else table.empty()
+    return pd.concat(frames, ignore_index=True) if frames else blank(table)
