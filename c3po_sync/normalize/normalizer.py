@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from c3po_sync.model.compact import share_repeated
-from c3po_sync.model.schema import DOCUMENTS, QUARANTINE, TABLES, Table
+from c3po_sync.model.schema import DOCUMENTS, PROJECTS, QUARANTINE, TABLES, Table
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.normalize.dates import parse_datetime
 from c3po_sync.normalize.documents import (
@@ -34,7 +34,6 @@ from c3po_sync.normalize.splice import (
     blank,
     in_item_order,
     judged_by_their_list,
-    of_source,
     rows_frame,
     split_quarantine,
     without,
@@ -177,31 +176,69 @@ def _keyed(
     return extra
 
 
-def _dedupe_projects(
-    rows: list[tuple[SourceBatch, SourceMapping, dict[str, Any]]], q: Quarantine
-) -> list[dict]:
-    """The first row for a key wins (mapping order, then item id); the others are quarantined."""
-    first: dict[str, dict[str, Any]] = {}
-    kept = []
-    for batch, m, row in rows:
+# A project list's candidate rows: its mapping's rows of ``projects`` plus ``_key_raw`` (what
+# SharePoint sent, for the duplicate report) and ``_fresh`` (False: a stored row, raw unknown).
+Candidates = tuple[SourceBatch, SourceMapping, pd.DataFrame]
+_HELPERS = ["_key_raw", "_fresh"]
+
+
+def _project_candidates(
+    batch: SourceBatch,
+    m: SourceMapping,
+    q: Quarantine,
+    every: Callable[[], list[dict[str, Any]]] | None = None,
+) -> pd.DataFrame:
+    """A project list's rows, keyed (rows without a usable key are dropped and reported)."""
+    built = _rows(batch, m, q, _keyed(batch, m, q, required=True), every)
+    for r in built:
+        if r.get("portfolio") is None:
+            r["portfolio"] = m.portfolio
+    frame = rows_frame(PROJECTS, built)
+    frame["_key_raw"] = pd.Series([r.get("_key_raw") for r in built], dtype=object)
+    frame["_fresh"] = True
+    return frame
+
+
+def _dedupe_projects(candidates: list[Candidates], q: Quarantine) -> pd.DataFrame | dict:
+    """The first row for a key wins (mapping order, then item id); the others are quarantined.
+
+    Returns the projects table, or (when a stored row loses its key and its raw key is not
+    known) {candidate index: item ids} to normalize again first.
+    """
+    frames = [f.assign(_src=i) for i, (_b, _m, f) in enumerate(candidates) if not f.empty]
+    if not frames:
+        return blank(PROJECTS)
+    every = pd.concat(frames, ignore_index=True)
+    lost = every["project_key"].duplicated(keep="first").to_numpy()
+    unknown = every[lost & ~every["_fresh"].to_numpy(dtype=bool)]
+    if len(unknown):
+        return {
+            int(src): set(group["source_item_id"].astype(int))
+            for src, group in unknown.groupby("_src")
+        }
+    winners = every[~lost].set_index("project_key", drop=False)
+    for row in every[lost].to_dict("records"):
+        batch, m, _ = candidates[row["_src"]]
         key = row["project_key"]
-        if key in first:
-            w = first[key]
-            q.add(
-                batch,
-                row["source_item_id"],
-                m.key.column if m.key else "project_key",
-                row.get("_key_raw", key),
-                f"duplicate project key {key!r}: kept {w['source_site']}/{w['source_list']} "
-                f"item {w['source_item_id']}; dropped {row['source_site']}/{row['source_list']} "
-                f"item {row['source_item_id']}",
-                "duplicate_key",
-                "project_key",
-            )
-            continue
-        first[key] = row
-        kept.append(row)
-    return kept
+        w = winners.loc[key]
+        q.add(
+            batch,
+            row["source_item_id"],
+            m.key.column if m.key else "project_key",
+            row["_key_raw"],
+            f"duplicate project key {key!r}: kept {w['source_site']}/{w['source_list']} "
+            f"item {w['source_item_id']}; dropped {row['source_site']}/{row['source_list']} "
+            f"item {row['source_item_id']}",
+            "duplicate_key",
+            "project_key",
+        )
+    return every[~lost].drop(columns=[*_HELPERS, "_src"]).reset_index(drop=True)
+
+
+def _position(pairs: list[tuple[SourceBatch, SourceMapping]], batch: SourceBatch) -> int:
+    """Where a list source's quarantine sits among the list sources' (mapping order)."""
+    lists = [b for b, m in pairs if m.target != "documents"]
+    return next(i for i, b in enumerate(lists) if b is batch)
 
 
 def _document_frame(
@@ -354,18 +391,18 @@ def normalize(
     q_libraries: list[pd.DataFrame] = []
     # Each source's rows become a frame as soon as it is done (no dict per row kept).
     parts: dict[str, list[pd.DataFrame]] = {"status_reports": [], "assets": []}
-    project_rows: list[tuple[SourceBatch, SourceMapping, dict[str, Any]]] = []
+    candidates: list[Candidates] = []  # each project list's rows, before duplicate keys
     for batch, m in pairs:
         if m.target == "documents":
             continue
         q = Quarantine()
         if m.target == "projects":
-            built = _rows(batch, m, q, _keyed(batch, m, q, required=True))
-            for r in built:
-                if r.get("portfolio") is None:
-                    r["portfolio"] = m.portfolio
-            project_rows += [(batch, m, r) for r in built]
-            q_lists.append(rows_frame(QUARANTINE, q.rows))
+            found = _spliced_projects(batch, m, basis, set())
+            if found is None:
+                frame = _project_candidates(batch, m, q)
+                found = frame, rows_frame(QUARANTINE, q.rows)
+            candidates.append((batch, m, found[0]))
+            q_lists.append(found[1])
             continue
         spliced = _spliced_list(batch, m, basis)
         if spliced is not None:
@@ -376,10 +413,19 @@ def normalize(
         parts[m.target].append(frame)
         q_lists.append(q_frame)
     q = Quarantine()
-    projects = _dedupe_projects(project_rows, q)
+    projects = _dedupe_projects(candidates, q)
+    while isinstance(projects, dict):  # stored rows that lose their key now: their raw keys
+        for i, ids in projects.items():
+            batch, m, _ = candidates[i]
+            found = _spliced_projects(batch, m, basis, ids)
+            assert found is not None
+            candidates[i] = (batch, m, found[0])
+            q_lists[_position(pairs, batch)] = found[1]
+        q = Quarantine()
+        projects = _dedupe_projects(candidates, q)
     q_lists.append(rows_frame(QUARANTINE, q.rows))
-    del project_rows
-    known = KnownKeys([*(r["project_key"] for r in projects), *known_keys])
+    del candidates
+    known = KnownKeys([*projects["project_key"].dropna(), *known_keys])
     same_keys = basis is not None and _known_of(basis.tables).canon == known.canon
     doc_frames = []
     for batch, m in pairs:
@@ -406,7 +452,7 @@ def normalize(
     # Each value read is a string of its own; repeats (sites, keys, types, authors) are held
     # once from here on, for the rules, the sinks and the snapshot alike.
     return CanonicalTables(
-        projects=share_repeated(TABLES["projects"].frame(projects)),
+        projects=share_repeated(projects),
         documents=share_repeated(documents),
         status_reports=share_repeated(_concat(TABLES["status_reports"], parts["status_reports"])),
         assets=share_repeated(assets),
@@ -489,6 +535,37 @@ def _redo(changed: set[int], gone: set[int], q: pd.DataFrame) -> tuple[set[int],
     return redo, redo | gone
 
 
+def _spliced_projects(
+    batch: SourceBatch, m: SourceMapping, basis: Basis | None, also: set[int]
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """A project list's candidate rows: its stored projects with its changed items, the rows
+    it lost to duplicate keys last time and ``also`` normalized again."""
+    delta = _changes(batch, m, basis)
+    if delta is None or basis is None:
+        return None
+    site, title = batch.ref.site, batch.ref.list_title
+    stored_q = basis.rows_of("quarantine", site, title)
+    own_q, _typed = split_quarantine(stored_q, None)
+    redo, drop = _redo(*delta, own_q)
+    lost = stored_q.loc[stored_q["problem"] == "duplicate_key", "source_item_id"]
+    redo |= ({int(i) for i in lost.dropna()} | also) - delta[1]
+    drop |= redo
+    q = Quarantine()
+    new = blank(PROJECTS).assign(_key_raw=None, _fresh=True)
+    if redo:
+        some, every = _subset(batch, redo)
+        new = _project_candidates(some, m, q, every)
+    stored = without(basis.rows_of("projects", site, title), drop).assign(
+        _key_raw=None, _fresh=False
+    )
+    if str(batch.ref) not in basis.spliced:
+        basis.spliced.append(str(batch.ref))
+    return (
+        in_item_order([stored, new], new.iloc[0:0]),
+        in_item_order([without(own_q, drop), rows_frame(QUARANTINE, q.rows)], blank(QUARANTINE)),
+    )
+
+
 def _spliced_list(
     batch: SourceBatch, m: SourceMapping, basis: Basis | None
 ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
@@ -498,15 +575,16 @@ def _spliced_list(
         return None
     site, title = batch.ref.site, batch.ref.list_title
     table = TABLES[m.target]
-    stored = of_source(getattr(basis.tables, m.target), site, title)
-    own_q, _typed = split_quarantine(of_source(basis.tables.quarantine, site, title), None)
+    stored = basis.rows_of(m.target, site, title)
+    own_q, _typed = split_quarantine(basis.rows_of("quarantine", site, title), None)
     redo, drop = _redo(*delta, own_q)
     q = Quarantine()
     new = blank(table)
     if redo:
         some, every = _subset(batch, redo)
         new = _list_frame(some, m, q, every)
-    basis.spliced.append(str(batch.ref))
+    if str(batch.ref) not in basis.spliced:
+        basis.spliced.append(str(batch.ref))
     return (
         in_item_order([without(stored, drop), new], blank(table)),
         in_item_order([without(own_q, drop), rows_frame(QUARANTINE, q.rows)], blank(QUARANTINE)),
@@ -522,11 +600,9 @@ def _spliced_library(
     if delta is None or basis is None:
         return None
     site, title = batch.ref.site, batch.ref.list_title
-    stored = of_source(basis.tables.documents, site, title)
+    stored = basis.rows_of("documents", site, title)
     type_column = m.classify.column if m.classify is not None else None
-    own_q, typed_q = split_quarantine(
-        of_source(basis.tables.quarantine, site, title), type_column or ""
-    )
+    own_q, typed_q = split_quarantine(basis.rows_of("quarantine", site, title), type_column or "")
     redo, drop = _redo(*delta, own_q)
     reports: pd.DataFrame | None = None
     if redo:
@@ -536,10 +612,11 @@ def _spliced_library(
         new, new_q, new_typed = blank(DOCUMENTS), blank(QUARANTINE), blank(QUARANTINE)
     status = TABLES["status_reports"]
     if m.status_reports is not None:
-        kept = without(of_source(basis.tables.status_reports, site, title), drop)
+        kept = without(basis.rows_of("status_reports", site, title), drop)
         reports = in_item_order([kept, reports if reports is not None else blank(status)],
                                 blank(status))  # fmt: skip
-    basis.spliced.append(str(batch.ref))
+    if str(batch.ref) not in basis.spliced:
+        basis.spliced.append(str(batch.ref))
     return (
         in_item_order([without(stored, drop), new], blank(DOCUMENTS)),
         reports if reports is not None and not reports.empty else None,

@@ -19,6 +19,7 @@ Everything here works on frames of one source; ``normalizer`` decides and builds
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -43,6 +44,17 @@ class Basis:
     tables: CanonicalTables
     sources: set[tuple[str, str]] = field(default_factory=set)
     spliced: list[str] = field(default_factory=list)  # filled by normalize: for the log/tests
+    _at: dict[str, dict[Any, Any]] = field(default_factory=dict, repr=False)
+
+    def rows_of(self, table: str, site: str, list_title: str) -> pd.DataFrame:
+        """The stored rows a source yielded (normalize writes its mapping's site and title as
+        they are), found by one grouping per table rather than a scan per source."""
+        frame: pd.DataFrame = getattr(self.tables, table)
+        if table not in self._at:
+            by = frame.groupby(["source_site", "source_list"], sort=False, dropna=False)
+            self._at[table] = {} if frame.empty else by.indices
+        at = self._at[table].get((site, list_title))
+        return frame.iloc[at] if at is not None else frame.iloc[0:0]
 
 
 _BLANK: dict[str, pd.DataFrame] = {}
@@ -58,14 +70,6 @@ def blank(table: Table) -> pd.DataFrame:
 def rows_frame(table: Table, rows: list[dict]) -> pd.DataFrame:
     """``table.frame(rows)``, without typing an empty one."""
     return table.frame(rows) if rows else blank(table)
-
-
-def of_source(frame: pd.DataFrame, site: str, list_title: str) -> pd.DataFrame:
-    """The rows a source yielded (normalize writes its mapping's site and title as they are)."""
-    if frame.empty:
-        return frame
-    mask = (frame["source_site"] == site) & (frame["source_list"] == list_title)
-    return frame[mask.fillna(False).astype(bool)]
 
 
 def without(frame: pd.DataFrame, ids: set[int]) -> pd.DataFrame:

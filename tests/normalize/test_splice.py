@@ -65,7 +65,9 @@ def _asset(rng: random.Random) -> dict[str, Any]:
         "LastReviewed": "2026-08-14T07:00:00Z",
         "RelatedProject": rng.choice(KEYS),
     }
-    if rng.random() < 0.2:  # dates in the wrong columns: shifted only if their neighbours hold dates
+    if (
+        rng.random() < 0.2
+    ):  # dates in the wrong columns: shifted only if their neighbours hold dates
         values.update(AssetType="Mainframe", LifecycleStage="2026-01-05", AnnualCost="2026-02-05")
     elif rng.random() < 0.2:  # a pasted row, one column to the right
         names = [n for n, _ in ASSET_FIELDS]
@@ -87,7 +89,12 @@ def _document(rng: random.Random, item_id: int) -> dict[str, Any]:
 
 
 def _project(rng: random.Random) -> dict[str, Any]:
-    return {"Key": rng.choice(KEYS[:3]), "Title": "P"}
+    """Few keys, so keys are often taken twice: the first row (item id) wins."""
+    return {
+        "Key": rng.choice([*KEYS[:3], " gis"]),
+        "Title": "P",
+        "EstimatedCost": rng.choice([5, "x"]),
+    }
 
 
 class Lists:
@@ -99,7 +106,7 @@ class Lists:
         self.changed: dict[str, set[int]] = {k: set() for k in self.items}
         self.gone: dict[str, set[int]] = {k: set() for k in self.items}
         self.next_id = 1
-        for _ in range(3):
+        for _ in range(4):
             self.add("p")
         for _ in range(25):
             self.add("d")
@@ -116,7 +123,7 @@ class Lists:
         self.next_id += 1
 
     def edit(self) -> None:
-        kind = self.rng.choice(["d", "a", "a"])
+        kind = self.rng.choice(["p", "d", "a", "a"])
         ids = sorted(self.items[kind])
         roll = self.rng.random()
         if roll < 0.2 and ids:
@@ -173,7 +180,7 @@ def test_spliced_sources_match_a_full_normalize_round_after_round() -> None:
     lists = Lists(rng)
     stored = normalize(lists.batches(mappings, known=False), mappings)
     differences: list[str] = []
-    spliced = 0
+    spliced = duplicates = 0
     for round_no in range(20):
         for _ in range(rng.randrange(1, 6)):
             lists.edit()
@@ -185,8 +192,10 @@ def test_spliced_sources_match_a_full_normalize_round_after_round() -> None:
         spliced += len(basis.spliced)
         differences += [f"round {round_no}: {d}" for d in _equal(got, want)]
         stored = want
+        duplicates += int((want.quarantine["problem"] == "duplicate_key").any())
     assert differences == []
     assert spliced >= 20  # the asset list every round, the library whenever the keys held
     assert not stored.quarantine.empty
     problems = set(stored.quarantine["problem"])
     assert {"shifted_columns", "unknown_key", "unknown_value"} <= problems, problems
+    assert duplicates, "no round had a project key taken twice"
