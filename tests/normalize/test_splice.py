@@ -176,7 +176,7 @@ def test_spliced_sources_match_a_full_normalize_round_after_round() -> None:
     library = next(m for m in MAPPINGS if m.target == "documents")
     assets = next(m for m in MAPPINGS if m.target == "assets")
     mappings = [projects, library, assets]
-    rng = random.Random(25)  # a seed whose edits move the list's shapes under unchanged rows
+    rng = random.Random(32)  # a seed whose edits move the list's shapes under unchanged rows
     lists = Lists(rng)
     stored = normalize(lists.batches(mappings, known=False), mappings)
     differences: list[str] = []
