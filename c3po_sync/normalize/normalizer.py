@@ -414,10 +414,12 @@ def normalize(
         q_lists.append(q_frame)
     q = Quarantine()
     projects = _dedupe_projects(candidates, q)
+    again: dict[int, set[int]] = {}
     while isinstance(projects, dict):  # stored rows that lose their key now: their raw keys
         for i, ids in projects.items():
             batch, m, _ = candidates[i]
-            found = _spliced_projects(batch, m, basis, ids)
+            again[i] = again.get(i, set()) | ids
+            found = _spliced_projects(batch, m, basis, again[i])
             assert found is not None
             candidates[i] = (batch, m, found[0])
             q_lists[_position(pairs, batch)] = found[1]

@@ -2,9 +2,11 @@
 
 The adapters (m365) implement ``IncrementalSource`` and ``ChangeFeed``; the cache
 (``state.raw_cache.RawCache``) keeps each source's raw records, schema and paging position.
-Normalization always runs over the whole cached set, so an incremental run yields the same
-canonical tables as a full read; the batches hand it the cached records one source at a time
-(``StoredRecords``), never the whole tenant at once.
+Normalization runs over the whole cached set, so an incremental run yields the same canonical
+tables as a full read; the batches hand it the cached records one source at a time
+(``StoredRecords``), never the whole tenant at once. Each batch also says which items this sync
+re-read and which are gone (``SourceBatch.changed_ids``/``deleted_ids``), so that normalize
+can redo only those where the stored tables vouch for the rest (``normalize/splice.py``).
 """
 
 from __future__ import annotations
