@@ -39,8 +39,7 @@ from c3po_sync.normalize.splice import (
     without,
 )
 from c3po_sync.normalize.transforms import build_transform
-from c3po_sync.sources.base import RawRecord, SourceBatch
-from c3po_sync.sources.incremental import StoredRecords
+from c3po_sync.sources.base import RawRecord, ReadsById, SourceBatch
 
 log = logging.getLogger(__name__)
 
@@ -521,7 +520,7 @@ def _subset(
 ) -> tuple[SourceBatch, Callable[[], list[dict[str, Any]]]]:
     """The batch with only these items, and a loader of all its items' values."""
     records = batch.records
-    if isinstance(records, StoredRecords):
+    if isinstance(records, ReadsById):
         some = records.by_ids(sorted(ids))
     else:
         some = [r for r in records if r.item_id in ids]
