@@ -42,8 +42,16 @@ COMMUNITY, PLANNING, FINANCE, ITD = (
 # Night -> what happens before it (both tenants alike). Night 0 is the first run.
 NIGHTS: dict[int, tuple[str, ...]] = {
     0: (),
-    1: ("edit", "bad_in", "add_doc", "delete_doc", "report", "type_typo", "asset_add_delete"),
-    2: ("edit", "bad_out", "move_folder", "type_fix"),
+    1: (
+        "edit",
+        "bad_in",
+        "add_doc",
+        "delete_doc",
+        "report",
+        "type_typo",
+        "asset_add_delete",
+        "move_folder",
+    ),
     3: ("edit", "mapping"),  # full: the mapping changed
     4: ("edit", "list_gone"),  # full: the mapping changed back; a list cannot be read
     5: ("edit", "list_back"),  # full: the last sync kept rows it could not re-read
@@ -51,10 +59,10 @@ NIGHTS: dict[int, tuple[str, ...]] = {
     7: ("edit",),  # full: the change logs moved on past changes no snapshot holds
     8: ("rename_key", "duplicate_key", "edit"),  # the known keys change: libraries in full
     9: (),  # a quiet night
-    10: ("delete_winner", "edit", "add_doc", "bad_out"),
+    10: ("delete_winner", "edit", "add_doc", "bad_out", "type_fix"),
 }
-SPLICED = {1, 2, 8, 10}  # nights the short side splices at least one source
-LIBRARIES_SPLICED = {1, 2, 10}  # and a library among them
+SPLICED = {1, 8, 10}  # nights the short side splices at least one source
+LIBRARIES_SPLICED = {1, 10}  # and a library among them
 
 
 def _items(tenant: Any, site: str, title: str, files: bool = False) -> list[int]:
