@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -93,18 +93,26 @@ class ShiftDetector:
     """Judges, row by row, whether a row's misfits are explained by a one-column shift."""
 
     def __init__(
-        self, slots: list[Slot], field_names: list[str], records: list[dict[str, Any]]
+        self,
+        slots: list[Slot],
+        field_names: list[str],
+        records: Sequence[dict[str, Any]] | Callable[[], Sequence[dict[str, Any]]],
     ) -> None:
-        self.order = column_order(field_names, records)
+        """``records``: every record of the batch, or a function that loads them (a batch of
+        only the changed items judges them against the whole list's column shapes)."""
+        self._records = records
+        self.order = column_order(field_names, () if field_names else self._all())
         self.order += [s.column for s in slots if s.column not in self.order]
         self.pos = {c: i for i, c in enumerate(self.order)}
         self.slot = {s.column: s for s in reversed(slots)}  # first slot of a shared column
-        self._records = records
+
+    def _all(self) -> Sequence[dict[str, Any]]:
+        return self._records() if callable(self._records) else self._records
 
     @cached_property
     def profile(self) -> dict[str, str | None]:
         """Column shapes, computed only once a row has enough misfits to need them."""
-        return profiles(self.order, self._records)
+        return profiles(self.order, list(self._all()))
 
     def _looks_like(self, column: str, raw: Any) -> bool:
         slot = self.slot.get(column)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 SourceKind = Literal["list", "library"]
 
@@ -63,6 +63,18 @@ class SourceBatch:
     deleted_ids: list[int] = field(default_factory=list)
     time_zone: str = "UTC"
     incremental: bool = False
+    # Item ids this read re-read (added or updated) through the change log, when known: the
+    # records are then the stored ones plus exactly these, minus ``deleted_ids`` (which then
+    # lists every id gone this read). None: not known (a full or resumed read, a plain read).
+    changed_ids: frozenset[int] | None = None
+
+
+@runtime_checkable
+class ReadsById(Protocol):
+    """Records a store keeps that can be read a few at a time (``StoredRecords``): a changed
+    night normalizes only its changed items and need not load the rest."""
+
+    def by_ids(self, ids: list[int]) -> list[RawRecord]: ...
 
 
 class Source(Protocol):

@@ -2,9 +2,11 @@
 
 The adapters (m365) implement ``IncrementalSource`` and ``ChangeFeed``; the cache
 (``state.raw_cache.RawCache``) keeps each source's raw records, schema and paging position.
-Normalization always runs over the whole cached set, so an incremental run yields the same
-canonical tables as a full read; the batches hand it the cached records one source at a time
-(``StoredRecords``), never the whole tenant at once.
+Normalization runs over the whole cached set, so an incremental run yields the same canonical
+tables as a full read; the batches hand it the cached records one source at a time
+(``StoredRecords``), never the whole tenant at once. Each batch also says which items this sync
+re-read and which are gone (``SourceBatch.changed_ids``/``deleted_ids``), so that normalize
+can redo only those where the stored tables vouch for the rest (``normalize/splice.py``).
 """
 
 from __future__ import annotations
@@ -169,6 +171,8 @@ class SourceCache(Protocol):
 
     def records(self, key: str) -> list[RawRecord]: ...
 
+    def records_by_id(self, key: str, ids: list[int]) -> list[RawRecord]: ...
+
     def count(self, key: str) -> int: ...
 
     def max_item_id(self, key: str) -> int: ...
@@ -214,6 +218,10 @@ class StoredRecords(Sequence[RawRecord]):
     def __getitem__(self, index: int | slice) -> RawRecord | list[RawRecord]:
         return self._cache.records(self._key)[index]
 
+    def by_ids(self, ids: list[int]) -> list[RawRecord]:
+        """Only these items (those still stored), in item id order, without loading the rest."""
+        return self._cache.records_by_id(self._key, ids)
+
     def __repr__(self) -> str:
         return f"StoredRecords({self._key!r})"
 
@@ -247,6 +255,9 @@ class SiteSyncResult:
     # nothing of them, not even their count. Every batch's records stay in the cache
     # (``StoredRecords``) until normalize iterates them.
     deferred: set[str] = field(default_factory=set)
+    # The site's change token this sync started from (None: none was stored): the stored
+    # tables built at that token plus this sync's changes are this sync's tables.
+    start_token: str | None = None
 
 
 def sync_site(
@@ -294,6 +305,7 @@ def _sync_sources(
     defer_unchanged: bool = False,
 ) -> None:
     token = cache.site_token(site)
+    result.start_token = token
     changes: SiteChanges | None = None
     restart = False
     if token is None:
@@ -326,7 +338,7 @@ def _sync_sources(
             if restart:
                 cache.begin_full(key, columns, source.fetch_schema())
             quiet = not restart and _untouched(cache.state(key), columns, changes)
-            full = _bring_up_to_date(source, columns, cache, changes)
+            full, changed, gone = _bring_up_to_date(source, columns, cache, changes)
             if full:
                 result.full_reads.append(key)
             state = cache.state(key)
@@ -342,6 +354,8 @@ def _sync_sources(
                 records=StoredRecords(cache, key),
                 time_zone=state.schema.time_zone,
                 incremental=not full,
+                deleted_ids=[] if full else sorted(gone),
+                changed_ids=None if full or restart else frozenset(changed),
             )
         except Exception as exc:  # one source failing must not stop the others
             result.errors[key] = exc
@@ -427,8 +441,8 @@ def _bring_up_to_date(
     columns: list[str],
     cache: SourceCache,
     changes: SiteChanges | None,
-) -> bool:
-    """Updates one source's cache; True when it needed (part of) a full read."""
+) -> tuple[bool, set[int], set[int]]:
+    """Updates one source's cache: (needed (part of) a full read, ids re-read, ids gone)."""
     key = source_key(source.ref)
     state = cache.state(key)
     restart, delta = _decide(state, columns, changes)
@@ -448,7 +462,7 @@ def _bring_up_to_date(
         ):
             logger.info("%s: a mapped column appeared; reading it in full", source.ref)
             cache.begin_full(key, columns, fresh)
-            return _full_read(source, columns, cache, key)
+            return _full_read(source, columns, cache, key), set(), set()
         schema = fresh
         wanted = sorted(delta.changed)
         if not state.complete:
@@ -458,9 +472,12 @@ def _bring_up_to_date(
         gone = delta.deleted | (set(wanted) - {r.item_id for r in upserts})
         if upserts or gone or schema is not state.schema:
             cache.apply_changes(key, upserts, gone, schema if schema is not state.schema else None)
+        changed, deleted = {r.item_id for r in upserts}, gone
+    else:
+        changed, deleted = set(), set()
     if state.complete:
-        return False
-    return _full_read(source, columns, cache, key)
+        return False, changed, deleted
+    return _full_read(source, columns, cache, key), set(), set()
 
 
 def _full_read(source: IncrementalSource, columns: list[str], cache: SourceCache, key: str) -> bool:

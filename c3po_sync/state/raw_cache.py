@@ -129,6 +129,19 @@ class RawCache:
             )
             return [_load(data) for (data,) in rows]
 
+    def records_by_id(self, key: str, ids: list[int]) -> list[RawRecord]:
+        """Only these items of a source (those stored), in item id order."""
+        out: list[RawRecord] = []
+        with self.store._read() as conn:
+            for chunk in _chunks(sorted(set(ids))):
+                rows = conn.execute(
+                    select(raw_records.c.data)
+                    .where(raw_records.c.source_key == key, raw_records.c.item_id.in_(chunk))
+                    .order_by(raw_records.c.item_id)
+                )
+                out += [_load(data) for (data,) in rows]
+        return out
+
     def count(self, key: str) -> int:
         with self.store._read() as conn:
             found = conn.execute(

@@ -15,6 +15,7 @@ from c3po_sync.pipeline.failures import RUN_FAILURE_TEXT, RunFailureKind, RunLev
 from c3po_sync.pipeline.heap import give_back_free_memory, tune_for_frames, tune_for_reading
 from c3po_sync.pipeline.quiet import can_skip_normalize, remember_tables, stored_counts
 from c3po_sync.pipeline.result import RunResult, SourceOutcome
+from c3po_sync.pipeline.splice_basis import basis_for, carry_forward, forget, remember
 from c3po_sync.sources.base import Source, SourceBatch, SourceRef
 from c3po_sync.sources.incremental import IncrementalSource, source_key, sync_site
 from c3po_sync.sources.reconcile import reconcile_site
@@ -34,12 +35,13 @@ def run_sync(ctx: RunContext) -> None:
     cache = RawCache(ctx.store)
     # Unchanged sources' records stay in the cache unless the run turns out to need them.
     deferred: dict[int, str] = {}
+    start_tokens: dict[str, str | None] = {}  # site -> the change token its sync started from
     ctx.defer_unchanged = can_skip_normalize(ctx)
     tune_for_reading()
 
     def read_site(indexes: list[int]) -> None:
         started = time.monotonic()
-        got = _read_site(ctx, cache, [(i, mappings[i]) for i in indexes], deferred)
+        got = _read_site(ctx, cache, [(i, mappings[i]) for i in indexes], deferred, start_tokens)
         outcomes.update(got)
         secs = time.monotonic() - started
         for i in sorted(got):  # progress: one line per source as its site finishes
@@ -73,8 +75,10 @@ def run_sync(ctx: RunContext) -> None:
             used.append(mapping)
     tune_for_frames()
     check_run_level(result)
+    sites = {m.ref.site for m in used}
     if ctx.defer_unchanged and not failed and len(deferred) == len(mappings):
         _quiet_sync(ctx, [m.ref for m in used])
+        carry_forward(ctx, start_tokens, sites)
         return
     for i in deferred:  # something changed: normalize reads every source, these included
         batch = outcomes[i][0]
@@ -83,7 +87,15 @@ def run_sync(ctx: RunContext) -> None:
     give_back_free_memory()  # the pages read are gone; normalize starts from what is held
     # What could not be read keeps its last good rows (and says so), never "gone".
     carried, stale = carry_over(ctx.store, result.run_id, failed)
-    fresh = normalize(batches, used, known_keys=carried.projects["project_key"].dropna())
+    # A changed night normalizes only the changed items where the stored tables vouch for the
+    # rest (pipeline/splice_basis.py); anything unknown is the full normalize.
+    basis = basis_for(ctx, batches, start_tokens, bool(failed))
+    fresh = normalize(
+        batches, used, known_keys=carried.projects["project_key"].dropna(), basis=basis
+    )
+    if basis is not None:
+        log.info("sync: %d source(s) normalized by their changes only", len(basis.spliced))
+        del basis
     tables = merge(fresh, carried)
     ctx.tables = tables
     ctx.stale = stale
@@ -95,7 +107,10 @@ def run_sync(ctx: RunContext) -> None:
         "assets": len(tables.assets),
     }
     result.quarantined = len(tables.quarantine)
+    forget(ctx)  # until these tables are saved whole, none is a basis for the next run
     ctx.store.save_snapshot(result.run_id, tables, at=ctx.as_of)
+    if not failed:
+        remember(ctx, result.run_id, batches, sites)
     give_back_free_memory()  # normalize's rows and the snapshot's chunks are gone too
     prune_snapshots(ctx)
     record_reads(ctx.store, [m.ref for m in used], ctx.as_of)
@@ -163,6 +178,7 @@ def _read_site(
     cache: RawCache,
     items: list[tuple[int, SourceMapping]],
     deferred: dict[int, str],
+    start_tokens: dict[str, str | None],
 ) -> dict[int, Outcome]:
     """One site's sources: incrementally through the raw cache when the adapters can."""
     out: dict[int, Outcome] = {}
@@ -188,6 +204,7 @@ def _read_site(
             max_token_age=timedelta(days=ctx.inputs.settings.read.max_token_age_days),
             defer_unchanged=ctx.defer_unchanged and not ctx.inputs.job.reconcile,
         )
+        start_tokens[site] = synced.start_token
         if ctx.inputs.job.reconcile:
             columns = [(s, source_columns(m)) for _, m, s in sources]
             ctx.result.reconciled.extend(reconcile_site(columns, cache, synced))
