@@ -51,6 +51,10 @@ class BatchOp:
     etag: str | None = None
     kind: str = "update"  # add | update | mark
     desired: dict[str, Any] = field(default_factory=dict)  # what to re-apply after a 412
+    # The owned columns of ``desired`` the write carries, when ``body`` is made of them only
+    # as its batch is sent (``SharePointListSink._send_batches``): a first run's 20,000 write
+    # bodies are never held at once. None: ``body`` is given.
+    fields: tuple[str, ...] | None = None
 
 
 @dataclass

@@ -31,11 +31,13 @@ def resolve_people(
     incoming: dict[str, dict[str, Any]],
     *,
     dry_run: bool,
+    owned_rows: bool = False,
 ) -> tuple[dict[str, dict[str, Any]], list[RefusedValue]]:
     """Person columns come as e-mails; they are written (and compared) as site user ids.
 
     An e-mail SharePoint cannot resolve leaves that person column empty and is reported, with
     its site, list, row key, column and value, as data quality; the rest of the row is written.
+    ``owned_rows``: the rows are the caller's own copies, resolved in place (not copied again).
     """
     columns = [n for n, c in owned.items() if c.kind == "User"]
     emails = {
@@ -47,7 +49,8 @@ def resolve_people(
     resolved: dict[str, dict[str, Any]] = {}
     unresolved: list[RefusedValue] = []
     for key, row in incoming.items():
-        row = dict(row)  # never change the caller's rows
+        if not owned_rows:
+            row = dict(row)  # never change the caller's rows
         for n in columns:
             if row.get(n) not in (None, ""):
                 email = str(row[n])

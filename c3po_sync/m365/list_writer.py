@@ -22,7 +22,13 @@ from c3po_sync.m365.errors import (
     VersionConflictError,
 )
 from c3po_sync.m365.http import SiteConnection, list_path
-from c3po_sync.m365.list_copy import columns_signature, differing, row_digest, row_digests
+from c3po_sync.m365.list_copy import (
+    CopyRows,
+    columns_signature,
+    differing,
+    row_digest,
+    row_digests,
+)
 from c3po_sync.m365.list_dedupe import ExistingItem, KeyedItems, owned_values
 from c3po_sync.m365.list_rows import check_marks, index_rows, resolve_people
 from c3po_sync.m365.odata import comparable, etag_of, wire_value
@@ -93,10 +99,7 @@ class SharePointListSink:
             logger.info("%s/%s: stored copy in doubt; reading the list", self.conn.site_path,
                         spec.title)  # fmt: skip
         self._read_ahead(owned, planned, zone=any(c.date_only for c in owned.values()))
-        incoming, unresolved = resolve_people(
-            self.people, spec, owned, self._site_dates(spec, planned), dry_run=dry_run
-        )
-        report.quarantined.extend(unresolved)
+        incoming = self._as_stored(spec, owned, planned, report, dry_run=dry_run)
         items = KeyedItems(self.conn, spec, owned, page_size=self.page_size)
         try:
             existing = items.dedupe(items.read_all(), report, dry_run=dry_run)
@@ -254,17 +257,12 @@ class SharePointListSink:
         self._read_ahead(owned, sending, zone=dated)
         if dated and str(self.time_zone()) != copy.time_zone:
             return False
-        incoming, unresolved = resolve_people(
-            self.people, spec, owned, self._site_dates(spec, sending), dry_run=False
-        )
-        report.quarantined.extend(unresolved)
+        incoming = self._as_stored(spec, owned, sending, report, dry_run=False)
         report.unchanged += len(planned) - len(sending)
         ops: list[BatchOp] = []
         for key in added:
-            row = incoming[key]
-            body = _body(owned, {n: v for n, v in row.items() if v not in (None, "")})
             report.added.append(key)
-            ops.append(BatchOp("POST", self._items_url(spec), body, key, kind="add", desired=row))
+            ops.append(self._add(spec, key, incoming[key]))
         for key, names in changed.items():
             row = incoming[key]
             report.changed[key] = names
@@ -277,8 +275,11 @@ class SharePointListSink:
         ledger.begin()
         out = self._send(spec, owned, ops, report)
         kept = {k: stored_columns.get(k, {}) for k in marked}
-        rows = self._confirmed(owned, ops, out, report, planned, sums, marks, kept)
-        ledger.save({**refreshed, **rows})
+        rows = CopyRows(owned)
+        for key, stored in refreshed.items():
+            rows.put(key, stored)
+        self._confirmed(rows, ops, out, report, planned, sums, marks, kept)
+        ledger.save(rows)
         if not _irregular(report, out):
             ledger.finish(self._copy_meta(spec, owned))
         return True
@@ -301,7 +302,7 @@ class SharePointListSink:
 
     def _confirmed(
         self,
-        owned: dict[str, ColumnSpec],
+        rows: CopyRows,
         ops: list[BatchOp],
         out: BatchOutcomes,
         report: SharePointWriteReport,
@@ -309,15 +310,17 @@ class SharePointListSink:
         sums: dict[str, str],
         marks: dict[str, Any],
         kept: dict[str, dict[str, str]] | None = None,
-    ) -> dict[str, StoredRow]:
-        """The rows SharePoint confirmed written, as the copy keeps them: an op with a 2xx
-        answer whose row was not refused, re-planned, conflicting or found deleted.
-        ``kept``: the stored column digests of the rows marked (their other columns stay)."""
+    ) -> int:
+        """Puts in ``rows`` the rows SharePoint confirmed written, as the copy keeps them: an
+        op with a 2xx answer whose row was not refused, re-planned, conflicting or found
+        deleted; returns how many. ``kept``: the stored column digests of the rows marked
+        (their other columns stay)."""
+        owned = rows.owned
         mark_digests = row_digests(owned, marks)
         mark_sum = row_digest(owned, marks) if marks else None
         doubtful = set(report.failed) | {op.key for op, _e in out.refused}
         doubtful |= {op.key for op in [*out.conflicts, *out.gone]}
-        rows: dict[str, StoredRow] = {}
+        confirmed = 0
         for op in ops:
             if op.key in doubtful or op.key not in out.answers:
                 continue
@@ -325,14 +328,13 @@ class SharePointListSink:
             if item_id is None:
                 continue
             etag = out.etags.get(op.key) or _answer_etag(out.answers[op.key])
+            confirmed += 1
             if op.kind == "mark":  # the row's other columns stay as they were
                 columns = {**(kept or {}).get(op.key, {}), **mark_digests}
-                rows[op.key] = StoredRow(item_id, etag, columns, mark_sum)
+                rows.put(op.key, StoredRow(item_id, etag, columns, mark_sum))
             else:
-                rows[op.key] = StoredRow(
-                    item_id, etag, row_digests(owned, planned[op.key]), sums[op.key]
-                )
-        return rows
+                rows.planned(op.key, item_id, etag, planned[op.key], sums[op.key])
+        return confirmed
 
     def _record_read(
         self,
@@ -353,21 +355,19 @@ class SharePointListSink:
         mark_digests = row_digests(owned, marks)
         mark_sum = row_digest(owned, marks) if marks else None
         sent = {op.key for op in ops}
-        rows: dict[str, StoredRow] = {}
+        rows = CopyRows(owned)
         for key, item in existing.items():
             if key in sent:
                 continue
             if key in planned:
-                rows[key] = StoredRow(
-                    item.item_id, item.etag, row_digests(owned, planned[key]), sums[key]
-                )
-            elif marks:
-                rows[key] = StoredRow(item.item_id, item.etag, dict(mark_digests), mark_sum)
+                rows.planned(key, item.item_id, item.etag, planned[key], sums[key])
+            elif marks:  # one dict for them all: the copy's rows are read, never changed
+                rows.put(key, StoredRow(item.item_id, item.etag, mark_digests, mark_sum))
             else:
-                rows[key] = StoredRow(item.item_id, item.etag, {}, None)
-        confirmed = self._confirmed(owned, ops, out, report, planned, sums, marks)
-        ledger.replace({**rows, **confirmed})
-        if not _irregular(report, out) and len(confirmed) == len(ops):
+                rows.put(key, StoredRow(item.item_id, item.etag, {}, None))
+        confirmed = self._confirmed(rows, ops, out, report, planned, sums, marks)
+        ledger.replace(rows)
+        if not _irregular(report, out) and confirmed == len(ops):
             ledger.finish(self._copy_meta(spec, owned))
 
     def _copy_meta(self, spec: ListSpec, owned: dict[str, ColumnSpec]) -> ListCopy:
@@ -395,12 +395,9 @@ class SharePointListSink:
         for key, row in incoming.items():
             current = existing.get(key)
             if current is None:
-                body = _body(owned, {n: v for n, v in row.items() if v not in (None, "")})
                 if report is not None:
                     report.added.append(key)
-                ops.append(
-                    BatchOp("POST", self._items_url(spec), body, key, kind="add", desired=row)
-                )
+                ops.append(self._add(spec, key, row))
                 continue
             changes = self._diff(owned, current.values, row)
             if changes:
@@ -474,6 +471,25 @@ class SharePointListSink:
             for key, r in rows.items()
         }
 
+    def _as_stored(
+        self,
+        spec: ListSpec,
+        owned: dict[str, ColumnSpec],
+        rows: dict[str, dict[str, Any]],
+        report: SharePointWriteReport,
+        *,
+        dry_run: bool,
+    ) -> dict[str, dict[str, Any]]:
+        """``rows`` as SharePoint stores them (dates at the hub's midnight, people as site user
+        ids; the e-mails it cannot resolve quarantined in ``report``), one new dict per row:
+        the dates' copy is resolved in place."""
+        dated = self._site_dates(spec, rows)
+        incoming, unresolved = resolve_people(
+            self.people, spec, owned, dated, dry_run=dry_run, owned_rows=dated is not rows
+        )
+        report.quarantined.extend(unresolved)
+        return incoming
+
     def _merge(
         self,
         spec: ListSpec,
@@ -487,13 +503,20 @@ class SharePointListSink:
         return BatchOp(
             "MERGE",
             self._item_url(spec, current.item_id),
-            _body(owned, changes),
+            {},
             key,
             item_id=current.item_id,
             etag=current.etag or "*",
             kind=kind,
             desired=desired,
+            fields=tuple(changes),
         )
+
+    def _add(self, spec: ListSpec, key: str, row: dict[str, Any]) -> BatchOp:
+        """A new item: the row's non-empty values (its body made as its batch is sent)."""
+        filled = tuple(n for n, v in row.items() if v not in (None, ""))
+        return BatchOp("POST", self._items_url(spec), {}, key, kind="add", desired=row,
+                       fields=filled)  # fmt: skip
 
     def _items_url(self, spec: ListSpec) -> str:
         return self.conn.api(f"{list_path(spec.title)}/items")
@@ -531,7 +554,7 @@ class SharePointListSink:
         pages = max(1, math.ceil(known / self.page_size))  # what a full re-read would cost
         items = KeyedItems(self.conn, spec, owned, page_size=self.page_size)
         out = BatchOutcomes(failed=report.failed)
-        unknown = self._send_batches(spec, ops, out)
+        unknown = self._send_batches(spec, owned, ops, out)
         for _round in range(MAX_REPLAN_ROUNDS):
             replan = unknown + out.gone
             if not replan:
@@ -553,7 +576,7 @@ class SharePointListSink:
             incoming = {op.key: op.desired for op in replan if op.kind != "mark"}
             marks = next((op.desired for op in replan if op.kind == "mark"), {})
             ops = self._plan(spec, owned, incoming, fresh, marks, None)
-            unknown = self._send_batches(spec, ops, out)
+            unknown = self._send_batches(spec, owned, ops, out)
         for op in unknown + out.gone:
             report.failed[op.key] = (
                 f"the answer to its $batch was lost {MAX_REPLAN_ROUNDS + 1} times; "
@@ -568,15 +591,25 @@ class SharePointListSink:
         return out
 
     def _send_batches(
-        self, spec: ListSpec, ops: list[BatchOp], out: BatchOutcomes
+        self, spec: ListSpec, owned: dict[str, ColumnSpec], ops: list[BatchOp], out: BatchOutcomes
     ) -> list[BatchOp]:
-        """Sends ``ops`` in batches of ``batch_size``; returns the ops with unknown outcome."""
+        """Sends ``ops`` in batches of ``batch_size``; returns the ops with unknown outcome.
+
+        A body is made as its batch goes and dropped once answered (a refused one is kept for
+        its report): a re-plan and a 412 work from the op's ``desired`` row, not its body."""
         type_name = self._entity_type(spec) if ops else ""
-        for op in ops:
-            op.body["__metadata"] = {"type": type_name}
         unknown: list[BatchOp] = []
         for i in range(0, len(ops), self.batch_size):
-            unknown += send_batch(self.conn, ops[i : i + self.batch_size], out)
+            batch = ops[i : i + self.batch_size]
+            for op in batch:
+                if op.fields is not None:
+                    op.body = _body(owned, {n: op.desired.get(n) for n in op.fields})
+                op.body["__metadata"] = {"type": type_name}
+            unknown += send_batch(self.conn, batch, out)
+            refused = {id(op) for op, _error in out.refused}
+            for op in batch:
+                if op.fields is not None and id(op) not in refused:
+                    op.body = {}
         return unknown
 
     def _resolve_conflict(
