@@ -24,47 +24,52 @@ def check_marks(
     return marks
 
 
-def resolve_people(
+def person_ids(
     people: PeopleResolver,
     spec: ListSpec,
     owned: dict[str, ColumnSpec],
-    incoming: dict[str, dict[str, Any]],
+    rows: dict[str, dict[str, Any]],
     *,
     dry_run: bool,
-) -> tuple[dict[str, dict[str, Any]], list[RefusedValue]]:
+) -> tuple[dict[str, int | str | None], list[RefusedValue]]:
     """Person columns come as e-mails; they are written (and compared) as site user ids.
+    Returns lower-cased e-mail -> id for every e-mail of ``rows`` (resolved at once, so the
+    site's users are read and EnsureUser batched as for one list), and the unresolved ones.
 
     An e-mail SharePoint cannot resolve leaves that person column empty and is reported, with
     its site, list, row key, column and value, as data quality; the rest of the row is written.
     """
     columns = [n for n, c in owned.items() if c.kind == "User"]
-    emails = {
-        str(row[n]) for row in incoming.values() for n in columns if row.get(n) not in (None, "")
-    }
+    emails = {str(row[n]) for row in rows.values() for n in columns if row.get(n) not in (None, "")}
     if not emails:
-        return incoming, []
+        return {}, []
     ids = people.resolve(emails, dry_run=dry_run)
-    resolved: dict[str, dict[str, Any]] = {}
     unresolved: list[RefusedValue] = []
-    for key, row in incoming.items():
-        row = dict(row)  # never change the caller's rows
+    for key, row in rows.items():
+        for n in columns:
+            if row.get(n) not in (None, "") and ids.get(str(row[n]).strip().lower()) is None:
+                unresolved.append(
+                    RefusedValue(
+                        spec.title,
+                        key,
+                        n,
+                        str(row[n]),
+                        f"no SharePoint user on {people.conn.site_path} for this e-mail; "
+                        "the person column stays empty",
+                    )
+                )
+    return ids, unresolved
+
+
+def with_ids(
+    row: dict[str, Any], columns: list[str], ids: dict[str, int | str | None]
+) -> dict[str, Any]:
+    """``row`` (changed in place) with the e-mails of its person ``columns`` as user ids."""
+    if ids:
         for n in columns:
             if row.get(n) not in (None, ""):
-                email = str(row[n])
-                row[n] = ids.get(email.strip().lower())
-                if row[n] is None:
-                    unresolved.append(
-                        RefusedValue(
-                            spec.title,
-                            key,
-                            n,
-                            email,
-                            f"no SharePoint user on {people.conn.site_path} for this e-mail; "
-                            "the person column stays empty",
-                        )
-                    )
-        resolved[key] = row
-    return resolved, unresolved
+                row[n] = ids.get(str(row[n]).strip().lower())
+    return row
 
 
 def index_rows(spec: ListSpec, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

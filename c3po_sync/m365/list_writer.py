@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from datetime import tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,9 +23,15 @@ from c3po_sync.m365.errors import (
     VersionConflictError,
 )
 from c3po_sync.m365.http import SiteConnection, list_path
-from c3po_sync.m365.list_copy import columns_signature, differing, row_digest, row_digests
+from c3po_sync.m365.list_copy import (
+    CopyRows,
+    columns_signature,
+    differing,
+    row_digest,
+    row_digests,
+)
 from c3po_sync.m365.list_dedupe import ExistingItem, KeyedItems, owned_values
-from c3po_sync.m365.list_rows import check_marks, index_rows, resolve_people
+from c3po_sync.m365.list_rows import check_marks, index_rows, person_ids, with_ids
 from c3po_sync.m365.odata import comparable, etag_of, wire_value
 from c3po_sync.m365.people import PeopleResolver
 from c3po_sync.m365.provision import ListProvisioner
@@ -43,6 +50,9 @@ logger = logging.getLogger(__name__)
 
 MAX_CONFLICT_ATTEMPTS = 3
 MAX_REPLAN_ROUNDS = 4  # re-reads after batches whose outcome was lost, before giving up
+
+# A planned row (e-mails, calendar dates) in SharePoint's terms (user ids, the hub's midnight)
+Wire = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 class SharePointListSink:
@@ -93,10 +103,7 @@ class SharePointListSink:
             logger.info("%s/%s: stored copy in doubt; reading the list", self.conn.site_path,
                         spec.title)  # fmt: skip
         self._read_ahead(owned, planned, zone=any(c.date_only for c in owned.values()))
-        incoming, unresolved = resolve_people(
-            self.people, spec, owned, self._site_dates(spec, planned), dry_run=dry_run
-        )
-        report.quarantined.extend(unresolved)
+        wire = self._wire(spec, owned, planned, report, dry_run=dry_run)
         items = KeyedItems(self.conn, spec, owned, page_size=self.page_size)
         try:
             existing = items.dedupe(items.read_all(), report, dry_run=dry_run)
@@ -107,10 +114,10 @@ class SharePointListSink:
         if items.entity_type:
             self.entity_types.setdefault(spec.title, items.entity_type)
 
-        ops = self._plan(spec, owned, incoming, existing, marks, report)
+        ops = self._plan(spec, owned, planned, existing, marks, report, wire)
         if ledger is not None:
             ledger.begin()
-        out = self._send(spec, owned, ops, report) if not dry_run and ops else BatchOutcomes()
+        out = self._send(spec, owned, ops, report, wire) if not dry_run and ops else BatchOutcomes()
         if ledger is not None:
             self._record_read(spec, owned, ledger, existing, planned, sums, marks, ops, out, report)
         return self._done(spec, report, start)
@@ -254,19 +261,14 @@ class SharePointListSink:
         self._read_ahead(owned, sending, zone=dated)
         if dated and str(self.time_zone()) != copy.time_zone:
             return False
-        incoming, unresolved = resolve_people(
-            self.people, spec, owned, self._site_dates(spec, sending), dry_run=False
-        )
-        report.quarantined.extend(unresolved)
+        wire = self._wire(spec, owned, sending, report, dry_run=False)
         report.unchanged += len(planned) - len(sending)
         ops: list[BatchOp] = []
         for key in added:
-            row = incoming[key]
-            body = _body(owned, {n: v for n, v in row.items() if v not in (None, "")})
             report.added.append(key)
-            ops.append(BatchOp("POST", self._items_url(spec), body, key, kind="add", desired=row))
+            ops.append(self._add(spec, key, sending[key], wire(sending[key])))
         for key, names in changed.items():
-            row = incoming[key]
+            row = sending[key]
             report.changed[key] = names
             ops.append(self._stored_merge(spec, owned, key, copy.rows[key], names, row, "update"))
         for key, names in marked.items():
@@ -275,10 +277,13 @@ class SharePointListSink:
         if copy.entity_type:
             self.entity_types.setdefault(spec.title, copy.entity_type)
         ledger.begin()
-        out = self._send(spec, owned, ops, report)
+        out = self._send(spec, owned, ops, report, wire)
         kept = {k: stored_columns.get(k, {}) for k in marked}
-        rows = self._confirmed(owned, ops, out, report, planned, sums, marks, kept)
-        ledger.save({**refreshed, **rows})
+        rows = CopyRows(owned)
+        for key, stored in refreshed.items():
+            rows.put(key, stored)
+        self._confirmed(rows, ops, out, report, planned, sums, marks, kept)
+        ledger.save(rows)
         if not _irregular(report, out):
             ledger.finish(self._copy_meta(spec, owned))
         return True
@@ -301,7 +306,7 @@ class SharePointListSink:
 
     def _confirmed(
         self,
-        owned: dict[str, ColumnSpec],
+        rows: CopyRows,
         ops: list[BatchOp],
         out: BatchOutcomes,
         report: SharePointWriteReport,
@@ -309,15 +314,17 @@ class SharePointListSink:
         sums: dict[str, str],
         marks: dict[str, Any],
         kept: dict[str, dict[str, str]] | None = None,
-    ) -> dict[str, StoredRow]:
-        """The rows SharePoint confirmed written, as the copy keeps them: an op with a 2xx
-        answer whose row was not refused, re-planned, conflicting or found deleted.
-        ``kept``: the stored column digests of the rows marked (their other columns stay)."""
+    ) -> int:
+        """Puts in ``rows`` the rows SharePoint confirmed written, as the copy keeps them: an
+        op with a 2xx answer whose row was not refused, re-planned, conflicting or found
+        deleted; returns how many. ``kept``: the stored column digests of the rows marked
+        (their other columns stay)."""
+        owned = rows.owned
         mark_digests = row_digests(owned, marks)
         mark_sum = row_digest(owned, marks) if marks else None
         doubtful = set(report.failed) | {op.key for op, _e in out.refused}
         doubtful |= {op.key for op in [*out.conflicts, *out.gone]}
-        rows: dict[str, StoredRow] = {}
+        confirmed = 0
         for op in ops:
             if op.key in doubtful or op.key not in out.answers:
                 continue
@@ -325,14 +332,13 @@ class SharePointListSink:
             if item_id is None:
                 continue
             etag = out.etags.get(op.key) or _answer_etag(out.answers[op.key])
+            confirmed += 1
             if op.kind == "mark":  # the row's other columns stay as they were
                 columns = {**(kept or {}).get(op.key, {}), **mark_digests}
-                rows[op.key] = StoredRow(item_id, etag, columns, mark_sum)
+                rows.put(op.key, StoredRow(item_id, etag, columns, mark_sum))
             else:
-                rows[op.key] = StoredRow(
-                    item_id, etag, row_digests(owned, planned[op.key]), sums[op.key]
-                )
-        return rows
+                rows.planned(op.key, item_id, etag, planned[op.key], sums[op.key])
+        return confirmed
 
     def _record_read(
         self,
@@ -353,21 +359,19 @@ class SharePointListSink:
         mark_digests = row_digests(owned, marks)
         mark_sum = row_digest(owned, marks) if marks else None
         sent = {op.key for op in ops}
-        rows: dict[str, StoredRow] = {}
+        rows = CopyRows(owned)
         for key, item in existing.items():
             if key in sent:
                 continue
             if key in planned:
-                rows[key] = StoredRow(
-                    item.item_id, item.etag, row_digests(owned, planned[key]), sums[key]
-                )
-            elif marks:
-                rows[key] = StoredRow(item.item_id, item.etag, dict(mark_digests), mark_sum)
+                rows.planned(key, item.item_id, item.etag, planned[key], sums[key])
+            elif marks:  # one dict for them all: the copy's rows are read, never changed
+                rows.put(key, StoredRow(item.item_id, item.etag, mark_digests, mark_sum))
             else:
-                rows[key] = StoredRow(item.item_id, item.etag, {}, None)
-        confirmed = self._confirmed(owned, ops, out, report, planned, sums, marks)
-        ledger.replace({**rows, **confirmed})
-        if not _irregular(report, out) and len(confirmed) == len(ops):
+                rows.put(key, StoredRow(item.item_id, item.etag, {}, None))
+        confirmed = self._confirmed(rows, ops, out, report, planned, sums, marks)
+        ledger.replace(rows)
+        if not _irregular(report, out) and confirmed == len(ops):
             ledger.finish(self._copy_meta(spec, owned))
 
     def _copy_meta(self, spec: ListSpec, owned: dict[str, ColumnSpec]) -> ListCopy:
@@ -386,23 +390,23 @@ class SharePointListSink:
         existing: dict[str, ExistingItem],
         marks: dict[str, Any],
         report: SharePointWriteReport | None,
+        wire: Wire,
     ) -> list[BatchOp]:
         """The writes that make ``existing`` match ``incoming`` (and ``marks`` for the rest).
 
-        ``report`` is None for a re-plan: its writes were counted when first planned.
+        ``incoming``: rows as planned, each compared in SharePoint's terms (``wire``); ``report``
+        is None for a re-plan: its writes were counted when first planned.
         """
         ops: list[BatchOp] = []
         for key, row in incoming.items():
             current = existing.get(key)
+            stored = wire(row)
             if current is None:
-                body = _body(owned, {n: v for n, v in row.items() if v not in (None, "")})
                 if report is not None:
                     report.added.append(key)
-                ops.append(
-                    BatchOp("POST", self._items_url(spec), body, key, kind="add", desired=row)
-                )
+                ops.append(self._add(spec, key, row, stored))
                 continue
-            changes = self._diff(owned, current.values, row)
+            changes = self._diff(owned, current.values, stored)
             if changes:
                 if report is not None:
                     report.changed[key] = sorted(changes)
@@ -459,20 +463,36 @@ class SharePointListSink:
             self._tz = ZoneInfo(site_time_zone(self.conn))
         return self._tz
 
-    def _site_dates(
-        self, spec: ListSpec, rows: dict[str, dict[str, Any]]
-    ) -> dict[str, dict[str, Any]]:
-        """Date-only values as the hub stores them: midnight in its time zone, in UTC."""
+    def _wire(
+        self,
+        spec: ListSpec,
+        owned: dict[str, ColumnSpec],
+        rows: dict[str, dict[str, Any]],
+        report: SharePointWriteReport,
+        *,
+        dry_run: bool,
+    ) -> Wire:
+        """Resolves the people of ``rows`` (the e-mails SharePoint cannot resolve quarantined in
+        ``report``) and returns what puts one such row in SharePoint's terms: date-only values
+        as midnight in the hub's time zone, in UTC; people as site user ids. A row is put so
+        when it is compared and again when its write is sent, never all rows at once (a first
+        run's 20,000 rows are not held a second time)."""
         names = [c.internal_name for c in spec.columns if c.date_only]
-        if not names or not rows:
-            return rows
-        tz = self.time_zone()
-        return {
-            key: {
-                k: as_site_date(v, tz) if k in names and v is not None else v for k, v in r.items()
+        tz = self.time_zone() if names and rows else None
+        ids, unresolved = person_ids(self.people, spec, owned, rows, dry_run=dry_run)
+        report.quarantined.extend(unresolved)
+        people = [n for n, c in owned.items() if c.kind == "User"]
+
+        def wire(row: dict[str, Any]) -> dict[str, Any]:
+            if tz is None:
+                return with_ids(dict(row), people, ids)
+            dated = {
+                k: as_site_date(v, tz) if k in names and v is not None else v
+                for k, v in row.items()
             }  # fmt: skip
-            for key, r in rows.items()
-        }
+            return with_ids(dated, people, ids)
+
+        return wire
 
     def _merge(
         self,
@@ -487,13 +507,23 @@ class SharePointListSink:
         return BatchOp(
             "MERGE",
             self._item_url(spec, current.item_id),
-            _body(owned, changes),
+            {},
             key,
             item_id=current.item_id,
             etag=current.etag or "*",
             kind=kind,
             desired=desired,
+            fields=tuple(changes),
         )
+
+    def _add(
+        self, spec: ListSpec, key: str, row: dict[str, Any], stored: dict[str, Any]
+    ) -> BatchOp:
+        """A new item: ``row`` (as planned; ``stored``: in SharePoint's terms) with its
+        non-empty values; its body is made as its batch is sent."""
+        filled = tuple(n for n, v in stored.items() if v not in (None, ""))
+        return BatchOp("POST", self._items_url(spec), {}, key, kind="add", desired=row,
+                       fields=filled)  # fmt: skip
 
     def _items_url(self, spec: ListSpec) -> str:
         return self.conn.api(f"{list_path(spec.title)}/items")
@@ -519,6 +549,7 @@ class SharePointListSink:
         owned: dict[str, ColumnSpec],
         ops: list[BatchOp],
         report: SharePointWriteReport,
+        wire: Wire,
     ) -> BatchOutcomes:
         """Sends ``ops`` in batches; a batch whose answer was lost is re-read and re-planned.
 
@@ -531,7 +562,7 @@ class SharePointListSink:
         pages = max(1, math.ceil(known / self.page_size))  # what a full re-read would cost
         items = KeyedItems(self.conn, spec, owned, page_size=self.page_size)
         out = BatchOutcomes(failed=report.failed)
-        unknown = self._send_batches(spec, ops, out)
+        unknown = self._send_batches(spec, owned, ops, out, wire)
         for _round in range(MAX_REPLAN_ROUNDS):
             replan = unknown + out.gone
             if not replan:
@@ -552,8 +583,8 @@ class SharePointListSink:
             fresh = items.dedupe(items.read_keys(keys, pages), report, dry_run=False)
             incoming = {op.key: op.desired for op in replan if op.kind != "mark"}
             marks = next((op.desired for op in replan if op.kind == "mark"), {})
-            ops = self._plan(spec, owned, incoming, fresh, marks, None)
-            unknown = self._send_batches(spec, ops, out)
+            ops = self._plan(spec, owned, incoming, fresh, marks, None, wire)
+            unknown = self._send_batches(spec, owned, ops, out, wire)
         for op in unknown + out.gone:
             report.failed[op.key] = (
                 f"the answer to its $batch was lost {MAX_REPLAN_ROUNDS + 1} times; "
@@ -564,19 +595,35 @@ class SharePointListSink:
         refused = {op.key for op, _error in out.refused}
         for op in out.conflicts:
             if op.key not in report.failed and op.key not in refused:
-                self._resolve_conflict(spec, owned, op, report)
+                self._resolve_conflict(spec, owned, op, report, wire)
         return out
 
     def _send_batches(
-        self, spec: ListSpec, ops: list[BatchOp], out: BatchOutcomes
+        self,
+        spec: ListSpec,
+        owned: dict[str, ColumnSpec],
+        ops: list[BatchOp],
+        out: BatchOutcomes,
+        wire: Wire,
     ) -> list[BatchOp]:
-        """Sends ``ops`` in batches of ``batch_size``; returns the ops with unknown outcome."""
+        """Sends ``ops`` in batches of ``batch_size``; returns the ops with unknown outcome.
+
+        A body is made as its batch goes and dropped once answered (a refused one is kept for
+        its report): a re-plan and a 412 work from the op's ``desired`` row, not its body."""
         type_name = self._entity_type(spec) if ops else ""
-        for op in ops:
-            op.body["__metadata"] = {"type": type_name}
         unknown: list[BatchOp] = []
         for i in range(0, len(ops), self.batch_size):
-            unknown += send_batch(self.conn, ops[i : i + self.batch_size], out)
+            batch = ops[i : i + self.batch_size]
+            for op in batch:
+                if op.fields is not None:
+                    values = _wanted(op, wire)
+                    op.body = _body(owned, {n: values.get(n) for n in op.fields})
+                op.body["__metadata"] = {"type": type_name}
+            unknown += send_batch(self.conn, batch, out)
+            refused = {id(op) for op, _error in out.refused}
+            for op in batch:
+                if op.fields is not None and id(op) not in refused:
+                    op.body = {}
         return unknown
 
     def _resolve_conflict(
@@ -585,6 +632,7 @@ class SharePointListSink:
         owned: dict[str, ColumnSpec],
         op: BatchOp,
         report: SharePointWriteReport,
+        wire: Wire,
     ) -> None:
         """A 412: someone changed the item since we read it. Re-read it and re-apply our row.
 
@@ -592,7 +640,7 @@ class SharePointListSink:
         so an owned column edited meanwhile is put back too (as the next run would anyway).
         """
         report.conflicts += 1
-        wanted = op.desired
+        wanted = _wanted(op, wire)
         assert op.item_id is not None
         select = ",".join(["Id", *(c.wire_name for c in owned.values())])
         for _attempt in range(MAX_CONFLICT_ATTEMPTS):
@@ -604,7 +652,7 @@ class SharePointListSink:
             except SharePointRequestError as exc:
                 if exc.status != 404:
                     raise
-                return self._readd(spec, owned, op, report)
+                return self._readd(spec, owned, op, report, wanted)
             fresh = owned_values(raw, owned)
             changes = self._diff(owned, fresh, wanted)
             if not changes:
@@ -623,7 +671,7 @@ class SharePointListSink:
                 continue
             except SharePointRequestError as exc:
                 if exc.status == 404:
-                    return self._readd(spec, owned, op, report)
+                    return self._readd(spec, owned, op, report, wanted)
                 if exc.status in ROW_REFUSALS:
                     return quarantine_refused(report, op, str(exc))
                 raise
@@ -644,14 +692,16 @@ class SharePointListSink:
         owned: dict[str, ColumnSpec],
         op: BatchOp,
         report: SharePointWriteReport,
+        wanted: dict[str, Any],
     ) -> None:
-        """A person deleted the item during the run: the plan's row is added again (a row
-        only being marked gone is dropped: there is nothing left to mark)."""
+        """A person deleted the item during the run: the plan's row (``wanted``, in
+        SharePoint's terms) is added again (a row only being marked gone is dropped: there is
+        nothing left to mark)."""
         report.gone += 1
         if op.kind == "mark":
             return
         body = self._item_body(
-            spec, owned, {n: v for n, v in op.desired.items() if v not in (None, "")}
+            spec, owned, {n: v for n, v in wanted.items() if v not in (None, "")}
         )
         try:
             self.conn.send(
@@ -661,6 +711,11 @@ class SharePointListSink:
             if exc.status not in ROW_REFUSALS:
                 raise
             quarantine_refused(report, op, str(exc))
+
+
+def _wanted(op: BatchOp, wire: Wire) -> dict[str, Any]:
+    """What ``op`` writes, in SharePoint's terms: its row put so (marks are written as given)."""
+    return op.desired if op.kind == "mark" else wire(op.desired)
 
 
 def _irregular(report: SharePointWriteReport, out: BatchOutcomes) -> bool:

@@ -15,6 +15,7 @@ basis (stored tables, inputs, day), and per row its own inputs and horizon, reco
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from c3po_sync.pipeline.context import RunContext
@@ -81,13 +82,13 @@ class StoredCopy:
     def begin(self) -> None:
         self._set({"whole": False})
 
-    def _tokens_of(self, rows: dict[str, StoredRow]) -> dict[str, Tokens]:
+    def _tokens_of(self, rows: Mapping[str, StoredRow]) -> dict[str, Tokens]:
         return {k: self.tokens[k] for k in rows if k in self.tokens}
 
-    def save(self, rows: dict[str, StoredRow], gone: set[str] | None = None) -> None:
+    def save(self, rows: Mapping[str, StoredRow], gone: set[str] | None = None) -> None:
         self.ctx.store.save_hub_rows(self.title, rows, gone or (), tokens=self._tokens_of(rows))
 
-    def replace(self, rows: dict[str, StoredRow]) -> None:
+    def replace(self, rows: Mapping[str, StoredRow]) -> None:
         self.ctx.store.save_hub_rows(self.title, rows, replace=True, tokens=self._tokens_of(rows))
 
     def restamp(self) -> None:

@@ -221,9 +221,19 @@ def hub_watch(ctx: RunContext) -> HubWatch:
 
 
 def rows_digest(rows: list[dict[str, Any]], gone: dict[str, Any]) -> str:
-    """One hash of everything an upsert of ``rows`` (and ``gone`` for the rest) would write."""
-    text = json.dumps([rows, gone], sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    """One hash of everything an upsert of ``rows`` (and ``gone`` for the rest) would write.
+
+    The hash of ``json.dumps([rows, gone])``, fed a row at a time: the JSON text of a list
+    of 20,000 rows is not held at once (the same bytes, so the same digest as before)."""
+    digest = hashlib.sha256(b"[[")
+    for i, row in enumerate(rows):
+        digest.update((b"," if i else b"") + _json(row).encode())
+    digest.update(b"]," + _json(gone).encode() + b"]")
+    return digest.hexdigest()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
 
 
 @dataclass

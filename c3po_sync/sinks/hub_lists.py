@@ -407,10 +407,17 @@ def _instant(v: Any) -> str | None:
     return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# What a Knowledge Retention row reads of a document (``knowledge_rows``, ``_doc_link``).
+_DOC_COLUMNS = ("project_key", "doc_type", "source_modified", "name", "source_url", "path")
+
+
 def _latest_documents(tables: CanonicalTables) -> dict[tuple[str, str], dict[str, Any]]:
-    """(project key, doc type) -> the most recently modified such document."""
+    """(project key, doc type) -> the most recently modified such document (the columns a
+    row reads: the documents table is the tenant's largest, and sorting a copy of all its
+    columns cost ~40 MB at 4x city size)."""
     docs = tables.documents
-    docs = docs[docs["project_key"].notna() & docs["doc_type"].notna()]
+    wanted = docs["project_key"].notna() & docs["doc_type"].notna()
+    docs = docs.loc[wanted, [c for c in _DOC_COLUMNS if c in docs.columns]]
     if docs.empty:
         return {}
     docs = docs.sort_values("source_modified", na_position="first", kind="stable")

@@ -9,6 +9,7 @@ and leaves the copy in doubt when any outcome was irregular (failed, lost, confl
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -51,11 +52,11 @@ class RowLedger(Protocol):
         """A write starts: the copy is in doubt until :meth:`finish` (a kill leaves it so)."""
         ...
 
-    def save(self, rows: dict[str, StoredRow], gone: set[str] | None = None) -> None:
+    def save(self, rows: Mapping[str, StoredRow], gone: set[str] | None = None) -> None:
         """Records ``rows`` (confirmed written, or read back); ``gone``: keys no longer there."""
         ...
 
-    def replace(self, rows: dict[str, StoredRow]) -> None:
+    def replace(self, rows: Mapping[str, StoredRow]) -> None:
         """The whole copy is ``rows`` (after a full read of the list)."""
         ...
 

@@ -141,8 +141,8 @@ def fit_value(kind: str, value: Any) -> Any:
     if kind == "URL" and isinstance(value, dict):
         desc = value.get("Description")
         if isinstance(desc, str):
-            desc = "" if has_lone_surrogate(desc) else shorten(desc)
-            return {**value, "Description": desc}
+            fitted = "" if has_lone_surrogate(desc) else shorten(desc)
+            return value if fitted is desc else {**value, "Description": fitted}
     return value
 
 
@@ -169,7 +169,9 @@ def fit_rows(
     spec: ListSpec, rows: list[dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], list[RefusedValue]]:
     """``rows`` made to fit SharePoint: refused values cleared (a row whose key cannot be
-    written is left out), display text cut; returns the rows and what was refused."""
+    written is left out), display text cut; returns the rows and what was refused. A row
+    that needed nothing is returned as given, not copied (a first run's 20,000 asset rows
+    are not held twice); callers do not change the rows they get back."""
     columns = {c.internal_name: c for c in spec.columns}
     fitted: list[dict[str, Any]] = []
     refused: list[RefusedValue] = []
@@ -180,14 +182,17 @@ def fit_rows(
             refused.append(RefusedValue(spec.title, shown(key), spec.key_column, shown(key), why))
             continue
         out: dict[str, Any] = {}
+        same = True
         for name, value in row.items():
             column = columns.get(name)
             if column is not None:
+                given = value
                 value = fit_value(column.kind, value)
                 why = None if value is None else refusal(column.kind, value, column.choices)
                 if why:
                     refused.append(RefusedValue(spec.title, str(key), name, shown(value), why))
                     value = None
+                same = same and value is given
             out[name] = value
-        fitted.append(out)
+        fitted.append(row if same else out)
     return fitted, refused

@@ -14,7 +14,7 @@ day rebuilds only the rows that can differ.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -104,15 +104,17 @@ class HubRowsMixin:
     def save_hub_rows(
         self,
         list_title: str,
-        rows: dict[str, StoredRow],
+        rows: Mapping[str, StoredRow],
         gone: Iterable[str] = (),
         *,
         replace: bool = False,
         tokens: dict[str, Tokens] | None = None,
     ) -> None:
         """Upserts ``rows`` and drops ``gone`` (every other row too with ``replace``), in one
-        transaction: a run killed meanwhile leaves the copy as it was. ``tokens``: what each
-        row was planned with (none recorded for a row it does not name)."""
+        transaction: a run killed meanwhile leaves the copy as it was. Each row is read from
+        ``rows`` once, as its chunk is inserted (``m365/list_copy.CopyRows`` makes it then).
+        ``tokens``: what each row was planned with (none recorded for a row it does not name).
+        """
         now = datetime.now(UTC)
         mine = hub_rows.c.list_title == list_title
         tokens = tokens or {}
@@ -123,20 +125,22 @@ class HubRowsMixin:
                 for chunk in chunks([*rows, *gone]):
                     conn.execute(delete(hub_rows).where(mine, hub_rows.c.item_key.in_(chunk)))
             for keys in chunks(list(rows)):  # a first run's tens of thousands, a chunk at a time
-                values: list[dict[str, Any]] = [
-                    {
-                        "list_title": list_title,
-                        "item_key": key,
-                        "item_id": rows[key].item_id,
-                        "etag": rows[key].etag,
-                        "digests": json.dumps(
-                            rows[key].columns or {}, sort_keys=True, separators=(",", ":")
-                        ),
-                        "row_digest": rows[key].digest,
-                        "inputs": tokens.get(key, (None, None))[0],
-                        "horizon": tokens.get(key, (None, None))[1],
-                        "updated_at": now,
-                    }
-                    for key in keys
-                ]
+                values: list[dict[str, Any]] = []
+                for key in keys:
+                    row = rows[key]
+                    values.append(
+                        {
+                            "list_title": list_title,
+                            "item_key": key,
+                            "item_id": row.item_id,
+                            "etag": row.etag,
+                            "digests": json.dumps(
+                                row.columns or {}, sort_keys=True, separators=(",", ":")
+                            ),
+                            "row_digest": row.digest,
+                            "inputs": tokens.get(key, (None, None))[0],
+                            "horizon": tokens.get(key, (None, None))[1],
+                            "updated_at": now,
+                        }
+                    )
                 conn.execute(hub_rows.insert(), values)

@@ -147,11 +147,11 @@ def test_stale_etag_keeps_the_ppms_edit(demo_env, monkeypatch: pytest.MonkeyPatc
     src.update_item(item.id, {"Methodology": "Waterfall"})
     send = SharePointListSink._send
 
-    def ppm_edits_between_read_and_write(self, spec, owned, ops, report):
+    def ppm_edits_between_read_and_write(self, spec, *args):
         if spec.title == PORTFOLIO.title:
             with tenant.lock:  # the PPM saves the form after our read: our ETag is now stale
                 lst.update_item(row.id, {"PPMComment": "edited while the job ran"})
-        return send(self, spec, owned, ops, report)
+        return send(self, spec, *args)
 
     monkeypatch.setattr(SharePointListSink, "_send", ppm_edits_between_read_and_write)
     server.stats.reset()
