@@ -26,12 +26,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(DEMO_STAMP)  ## runs the nightly job once against the embedded sandbox tenant
 	$(BIN)/c3po-sync demo
 
-# Most of the suite waits (Retry-After, backoff, kill points: about 7 CPU minutes in 14 wall
-# minutes at 4 processes on 2 cores), so it runs in four times more processes than
-# there are cores; TEST_WORKERS=0 runs it in one.
+# Much of the suite waits (Retry-After, backoff, kill points, child processes), so it runs in
+# four times more processes than there are cores; TEST_WORKERS=0 runs it in one. The long
+# tests are collected first (tests/conftest.py) and an idle worker takes tests queued for a
+# busy one (worksteal): the run no longer ends on one worker's queue of long tests.
 TEST_WORKERS ?= 8
 test: $(STAMP)  ## the whole suite: fast tests, then the slow, fault and benchmark-harness suites
-	$(BIN)/python -m pytest -q -m "" -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -m "" -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
