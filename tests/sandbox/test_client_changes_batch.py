@@ -58,6 +58,17 @@ def test_ensure_user_and_site_users(sandbox):
     assert sandbox.stats.count("GET", "user_info_items") == 1
 
 
+def test_site_users_honour_select(sandbox):
+    """SPO returns only the `$select`ed properties of an entity set (Microsoft's "Use OData query
+    operations in SharePoint REST requests"); the product reads `SiteUsers?$select=Id,Email`."""
+    ctx = client_for(sandbox)
+    users = ctx.web.site_users.select(["Id", "Email"]).get().execute_query()
+    assert users and all(set(u.properties) == {"Id", "Email"} for u in users)
+    one = ctx.web.site_users.get_by_id(users[0].id).select(["Title"]).get().execute_query()
+    assert set(one.properties) == {"Title"}
+    assert "LoginName" in ctx.web.site_users.get().execute_query()[0].properties
+
+
 def test_batch_of_100_writes(sandbox):
     ctx = client_for(sandbox)
     lst = ctx.web.lists.get_by_title("Customers")
