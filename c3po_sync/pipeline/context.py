@@ -72,7 +72,6 @@ class RunContext:
     result: RunResult
     tables: CanonicalTables | None = None
     source_findings: list[dict] = field(default_factory=list)
-    findings: pd.DataFrame | None = None
     history: pd.DataFrame | None = None
     # rules.evaluation table of this run's evaluate step (None until it ran)
     evaluation: pd.DataFrame | None = None

@@ -53,7 +53,6 @@ def run_evaluate(ctx: RunContext) -> None:
     findings = evaluate(tables, judged.config, judged.today, history=history, context=judged)
     if ctx.source_findings:
         findings = pd.concat([findings, FINDINGS.frame(ctx.source_findings)], ignore_index=True)
-    ctx.findings = findings
     # What every rule judged (pass, fail, not applicable, not checked), kept with the run for
     # the compliance matrix in the rollup and `c3po-sync report audit`.
     ctx.evaluation = evaluation_table(
@@ -118,7 +117,6 @@ def recheck_date_rules(ctx: RunContext, due: list[str]) -> None:
         carry_from=eval_run,
         rechecked=due,
     )
-    ctx.findings = findings
     ctx.evaluation = None  # a later step reading it loads it from the store
     if any(s in _EVALUATION_LATER for s in ctx.inputs.job.steps):
         # Built here, where the run holds least, not beside the workbook the rollup builds;
