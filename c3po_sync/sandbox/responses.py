@@ -228,6 +228,13 @@ def apply_select(props: dict, select: str | None) -> dict:
     return {k: v for k, v in props.items() if k.lower() in wanted}
 
 
+def select_entity(props: dict, select: str | None) -> dict:
+    """An entity's properties narrowed by `$select`, its `__metadata` kept."""
+    rest = dict(props)
+    meta = rest.pop("__metadata")
+    return {"__metadata": meta, **apply_select(rest, select)}
+
+
 def guid_literal(value: str) -> str:
     return f"guid'{value}'"
 

@@ -19,6 +19,7 @@ from c3po_sync.sandbox.responses import (
     json_reply,
     metadata,
     operation,
+    select_entity,
 )
 
 if TYPE_CHECKING:
@@ -207,9 +208,7 @@ def _selected_user(call: Call, user: Any) -> dict:
     query operations in SharePoint REST requests": `$select` names the fields returned for "a
     list, list item, or other SharePoint object represented by an entity set". Answering every
     property hid a reader using one it never asked for, and made the answer larger than SPO's."""
-    props = user_props(call, user)
-    meta = props.pop("__metadata")
-    return {"__metadata": meta, **apply_select(props, call.request.option("$select"))}
+    return select_entity(user_props(call, user), call.request.option("$select"))
 
 
 def site_users(call: Call) -> Reply:
@@ -244,8 +243,7 @@ def user_info_items(call: Call) -> Reply:
             "Department": getattr(user, "department", None),
             "ContentType": "Person",
         }
-        sel = call.request.option("$select")
-        out.append({"__metadata": props.pop("__metadata"), **apply_select(props, sel)})
+        out.append(select_entity(props, call.request.option("$select")))
     return json_reply(call.request, collection(out))
 
 
