@@ -559,8 +559,7 @@ def _spliced_projects(
     stored = without(basis.rows_of("projects", site, title), drop).assign(
         _key_raw=None, _fresh=False
     )
-    if str(batch.ref) not in basis.spliced:
-        basis.spliced.append(str(batch.ref))
+    basis.mark(str(batch.ref))
     return (
         in_item_order([stored, new], new.iloc[0:0]),
         in_item_order([without(own_q, drop), rows_frame(QUARANTINE, q.rows)], blank(QUARANTINE)),
@@ -584,8 +583,7 @@ def _spliced_list(
     if redo:
         some, every = _subset(batch, redo)
         new = _list_frame(some, m, q, every)
-    if str(batch.ref) not in basis.spliced:
-        basis.spliced.append(str(batch.ref))
+    basis.mark(str(batch.ref))
     return (
         in_item_order([without(stored, drop), new], blank(table)),
         in_item_order([without(own_q, drop), rows_frame(QUARANTINE, q.rows)], blank(QUARANTINE)),
@@ -616,8 +614,7 @@ def _spliced_library(
         kept = without(basis.rows_of("status_reports", site, title), drop)
         reports = in_item_order([kept, reports if reports is not None else blank(status)],
                                 blank(status))  # fmt: skip
-    if str(batch.ref) not in basis.spliced:
-        basis.spliced.append(str(batch.ref))
+    basis.mark(str(batch.ref))
     return (
         in_item_order([without(stored, drop), new], blank(DOCUMENTS)),
         reports if reports is not None and not reports.empty else None,

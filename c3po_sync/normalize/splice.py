@@ -7,9 +7,10 @@ this run's changes) keeps its stored rows for unchanged items and normalizes the
 spliced in where a full normalize would put them (item id order within the source).
 
 What depends on more than one row is recomputed over the whole result, never spliced:
-duplicate project keys and the project rows themselves (project lists are always normalized in
-full), keys that name no project (``unknown_key``), and the set of known keys that documents
-are linked against (a library is spliced only when that set is the stored one). A row whose
+duplicate project keys (decided over every project list's candidate rows; last night's losers
+and stored rows that now lose their key are normalized again), keys that name no project
+(``unknown_key``), and the set of known keys that documents are linked against (a library is
+spliced only when that set is the stored one). A row whose
 verdict depends on its whole list (the shifted-columns test compares a row with the shapes of
 its list's columns) is normalized again whenever its list changed.
 
@@ -45,6 +46,11 @@ class Basis:
     sources: set[tuple[str, str]] = field(default_factory=set)
     spliced: list[str] = field(default_factory=list)  # filled by normalize: for the log/tests
     _at: dict[str, dict[Any, Any]] = field(default_factory=dict, repr=False)
+
+    def mark(self, source: str) -> None:
+        """Records ``source`` as spliced this run (once)."""
+        if source not in self.spliced:
+            self.spliced.append(source)
 
     def rows_of(self, table: str, site: str, list_title: str) -> pd.DataFrame:
         """The stored rows a source yielded (normalize writes its mapping's site and title as
