@@ -464,11 +464,15 @@ def _bring_up_to_date(
             cache.begin_full(key, columns, fresh)
             return _full_read(source, columns, cache, key), set(), set()
         schema = fresh
-        wanted = sorted(delta.changed)
+        named = delta.changed | delta.deleted
         if not state.complete:
             top = cache.max_item_id(key)  # later ids still come from the resumed full read
-            wanted = [i for i in wanted if i <= top]
+            named = {i for i in named if i <= top}
+        wanted = sorted(named & delta.changed)
         upserts = source.read_ids(columns, schema, wanted) if wanted else []
+        if _unaccounted(cache, key, named, upserts):
+            cache.begin_full(key, columns, schema)
+            return _full_read(source, columns, cache, key), set(), set()
         gone = delta.deleted | (set(wanted) - {r.item_id for r in upserts})
         if upserts or gone or schema is not state.schema:
             cache.apply_changes(key, upserts, gone, schema if schema is not state.schema else None)
@@ -478,6 +482,37 @@ def _bring_up_to_date(
     if state.complete:
         return False, changed, deleted
     return _full_read(source, columns, cache, key), set(), set()
+
+
+def _unaccounted(
+    cache: SourceCache,
+    key: str,
+    named: set[int],
+    upserts: list[RawRecord],
+) -> bool:
+    """Whether the change log names an item that is neither a record we hold nor one re-read
+    now: a folder (the readers skip folders), or an item come and gone between two syncs.
+
+    A folder's change says nothing of what it holds: SharePoint logs one row for a deleted
+    folder and none for its files (SharePoint/sp-dev-docs#5964), one Add for a folder copied
+    in with its files (#9039), and nothing for the files of a renamed or moved folder, whose
+    paths (the project they are filed under) all changed (microsoftgraph/
+    microsoft-graph-docs-contrib#6552). Only a full read of the source then tells what it
+    holds; folders change rarely, and a full read is one request per 5,000 items.
+    """
+    unknown = named - {r.item_id for r in upserts}
+    if not unknown:
+        return False
+    held = {r.item_id for r in cache.records_by_id(key, sorted(unknown))}
+    if unknown - held:
+        logger.info(
+            "%s: the change log names item(s) %s, which are no items held or re-read (a "
+            "folder, whose contents the log does not list); reading it in full",
+            key,
+            sorted(unknown - held)[:10],
+        )
+        return True
+    return False
 
 
 def _full_read(source: IncrementalSource, columns: list[str], cache: SourceCache, key: str) -> bool:

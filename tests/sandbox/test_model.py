@@ -220,6 +220,35 @@ def test_library_files_caml_recursive_with_paging(tenant: Tenant) -> None:
     )
 
 
+def test_a_folder_deleted_or_renamed_is_logged_alone_as_sharepoint_does(tenant: Tenant) -> None:
+    """SharePoint logs one change for a deleted or renamed folder and none for what it holds
+    (SharePoint/sp-dev-docs#5964; microsoftgraph/microsoft-graph-docs-contrib#6552)."""
+    site = tenant.sites["/sites/c3po"]
+    lib = site.create_list("Shared Documents", 101)
+    root = lib.root_folder
+    site.ensure_folder(f"{root}/A/B")
+    site.ensure_folder(f"{root}/Z")
+    for folder in ("A", "A/B", "Z"):
+        site.add_file(f"{root}/{folder}", "f.txt", b"x")
+    a, z = (lib.by_ref[f"{root}/{n}".lower()] for n in ("A", "Z"))
+    logged = len(site.change_log.changes)
+
+    lib.update_item(a, {"FileLeafRef": "A2"})
+    assert sorted(it.file_ref for it in lib.items.values()) == [
+        f"{root}/A2", f"{root}/A2/B", f"{root}/A2/B/f.txt", f"{root}/A2/f.txt",
+        f"{root}/Z", f"{root}/Z/f.txt",
+    ]  # fmt: skip
+    assert site.file(f"{root}/A2/B/f.txt")[1].file_ref == f"{root}/A2/B/f.txt"
+    assert [c.item_id for c in site.change_log.changes[logged:]] == [a]
+    with pytest.raises(FileAlreadyExists):
+        lib.update_item(z, {"FileLeafRef": "A2"})
+
+    logged = len(site.change_log.changes)
+    lib.delete_item(a)
+    assert sorted(it.file_ref for it in lib.items.values()) == [f"{root}/Z", f"{root}/Z/f.txt"]
+    assert [(c.item_id, c.change_type) for c in site.change_log.changes[logged:]] == [(a, 3)]
+
+
 def test_chunked_upload(tenant: Tenant) -> None:
     site = tenant.sites["/sites/c3po"]
     lib = site.create_list("Docs", 101)
