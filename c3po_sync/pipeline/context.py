@@ -47,6 +47,11 @@ class RunInputs:
     # Re-read the hub's findings history and adopt it (after restoring an older state backup);
     # a store with no findings history at all always does.
     adopt_history: bool = False
+    # pipeline/quiet.inputs_fingerprint's value for the settings, mappings and rules it was
+    # taken of (held, compared by identity); dropped by each new RunContext (a run's start).
+    fingerprinted: tuple[tuple[object, ...], str] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if self.as_of is None:
@@ -89,6 +94,11 @@ class RunContext:
     hub_watch: HubWatch | None = None
     # The hub's rights were asked this run (before_hub_write).
     rights_asked: bool = False
+
+    def __post_init__(self) -> None:
+        # A run fingerprints its inputs afresh (once: pipeline/quiet.inputs_fingerprint), never
+        # taking the fingerprint an earlier run left on the same RunInputs.
+        self.inputs.fingerprinted = None
 
     @property
     def tz(self) -> ZoneInfo:
