@@ -2,7 +2,7 @@
 scans until the run ends (pipeline/context.py, ``RunContext.current_tables``).
 
 Issue 16: on a new day at city size the rollup's full collections re-scanned everything the
-run held (~0.44 CPU s). Checked by the collector's own count of frozen objects, not by a
+run held. Checked by the collector's own count of frozen objects, not by a
 clock: frozen while the later steps run, handed back when the run ends, even a failed one.
 """
 
