@@ -82,12 +82,16 @@ class Table:
             df[c.name] = typed_column(c, df[c.name])
         return df
 
-    def frame_of_columns(self, columns: dict[str, list]) -> pd.DataFrame:
+    def frame_of_columns(self, columns: dict[str, list | pd.Series]) -> pd.DataFrame:
         """A frame from one list of values per column, each typed as it is taken (and the list
-        emptied), so the untyped values of only one column exist at a time."""
+        emptied), so the untyped values of only one column exist at a time. A column given as
+        a Series (parsed already, e.g. the store's datetimes) is typed as it is."""
         typed: dict[str, pd.Series] = {}
         for c in self.columns:
             values = columns.pop(c.name)
+            if isinstance(values, pd.Series):
+                typed[c.name] = typed_column(c, values.reset_index(drop=True))
+                continue
             if c.type == "list":  # values are lists: pandas keeps each one as one element
                 held = pd.Series(values, dtype=object)
             else:  # scalars: copied into an object array at C speed (pandas checks each one)
@@ -102,6 +106,8 @@ class Table:
 def typed_column(column: Column, values: pd.Series) -> pd.Series:
     """``values`` with ``column``'s dtype; NA (None for dates and lists) where missing."""
     if column.type == "datetime":
+        if values.dtype == _DTYPES["datetime"]:  # typed already: to_datetime would iterate it
+            return values
         return pd.to_datetime(values, utc=True)
     if column.type in ("date", "list"):
         return values.astype(object).where(values.notna(), None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,6 +48,11 @@ class RunInputs:
     # Re-read the hub's findings history and adopt it (after restoring an older state backup);
     # a store with no findings history at all always does.
     adopt_history: bool = False
+    # pipeline/quiet.inputs_fingerprint's value for the settings, mappings and rules it was
+    # taken of (held, compared by identity); dropped by each new RunContext (a run's start).
+    fingerprinted: tuple[tuple[object, ...], str] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if self.as_of is None:
@@ -89,6 +95,13 @@ class RunContext:
     hub_watch: HubWatch | None = None
     # The hub's rights were asked this run (before_hub_write).
     rights_asked: bool = False
+    # current_tables froze the heap for the cyclic garbage collector (undone by close()).
+    heap_frozen: bool = False
+
+    def __post_init__(self) -> None:
+        # A run fingerprints its inputs afresh (once: pipeline/quiet.inputs_fingerprint), never
+        # taking the fingerprint an earlier run left on the same RunInputs.
+        self.inputs.fingerprinted = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -136,7 +149,28 @@ class RunContext:
                     "no snapshot in the state store yet: run a job with 'sync' first"
                 )
             self.tables = self.store.load_snapshot(run)
+            self._freeze_heap()
         return self.tables
+
+    def _freeze_heap(self) -> None:
+        """The stored tables just loaded (and all the run made before them) live to the end of
+        the run: moved out of the cyclic garbage collector's generations, its full collections
+        stop re-scanning them each time a later step allocates. On a new day at city size the
+        rollup's CPU fell 1.50 -> 1.39 s in the bench (with a larger heap, 0.44 s of full
+        collections -> 0.01, measured with gc.callbacks; issue 16). Garbage is still freed
+        by reference counting; only cycles made before this point wait for ``close`` (the
+        run's end), which hands everything back to the collector, so a long-lived scheduler
+        process does not keep them. The 4x peak is unchanged (bench: 409 -> 408 MB).
+        """
+        if not self.heap_frozen:
+            gc.freeze()
+            self.heap_frozen = True
+
+    def close(self) -> None:
+        """The run is over: what ``current_tables`` froze goes back to the collector."""
+        if self.heap_frozen:
+            gc.unfreeze()
+            self.heap_frozen = False
 
     def stale_sources(self) -> list[StaleSource]:
         """What this run's data could not re-read; the newest sync's for jobs that do not sync."""

@@ -59,7 +59,30 @@ EVALUATION_KEYS = ("evaluated_day", "findings_by_recommendation", "horizons", "e
 
 def inputs_fingerprint(inputs: RunInputs) -> str:
     """What the stored tables and findings were made from, besides the data itself (the job
-    is not: any job that syncs builds the same tables)."""
+    is not: any job that syncs builds the same tables).
+
+    Taken once per run: the repr of a city's mappings is ~170 KB, and a night asks for the
+    fingerprint ~24 times (each step, each hub list's plan). The value is reused only for the
+    very objects it was taken of (compared by identity, so a settings, rules or mappings list
+    swapped in, e.g. ``dataclasses.replace``/``model_copy``, is fingerprinted anew), and only
+    within the run that took it (``RunContext`` drops it at a run's start). Within a run they
+    do not change: all three are frozen pydantic models (assignment raises) that the steps
+    only read (tests/pipeline/test_inputs_fingerprint.py checks a night leaves them as given).
+    """
+    held = (inputs.settings, inputs.rules, *inputs.mappings)
+    kept = inputs.fingerprinted
+    if (
+        kept is not None
+        and len(kept[0]) == len(held)
+        and all(a is b for a, b in zip(kept[0], held, strict=True))
+    ):
+        return kept[1]
+    value = _fingerprint_of(inputs)
+    inputs.fingerprinted = (held, value)
+    return value
+
+
+def _fingerprint_of(inputs: RunInputs) -> str:
     parts = [
         __version__,
         repr(inputs.settings),

@@ -117,6 +117,7 @@ class JobRunner:
             result.error = f"{type(e).__name__} during the run"
             raise
         finally:
+            ctx.close()
             result.requests = self.ports.request_count()
             result.resource_units = self.ports.unit_count()
             self.store.finish_run(run_id, result.outcome, result.counts(), result.error)

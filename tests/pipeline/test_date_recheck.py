@@ -119,6 +119,7 @@ def _night(
     else:
         ctx.quiet_sources = True
     evaluate_step.run_evaluate(ctx)
+    ctx.close()  # as the runner ends a run
     store.finish_run(run_id, "ok", result.counts(), None)
     EVALUATIONS[store.url] = ctx.evaluation
     return result

@@ -107,3 +107,39 @@ def test_a_column_missing_from_a_stored_chunk_loads_as_missing(tmp_path) -> None
         loaded = store.load_snapshot(1).projects
     assert loaded["budget"].isna().all()
     pd.testing.assert_frame_equal(loaded.drop(columns="budget"), projects.drop(columns="budget"))
+
+
+def test_a_snapshot_loads_with_no_python_call_per_value(tmp_path, monkeypatch) -> None:
+    """Issue 16: the status reports' text echoed from the documents was looked up in their
+    pool by a Python method per value, and the stored datetimes went through pandas' parser;
+    both now run at C speed: the load makes a bounded number of Python calls, and none to
+    ``pd.to_datetime`` for text stored as the store writes it."""
+    import sys
+
+    tables = _tables()
+    with StateStore(f"sqlite:///{tmp_path / 'state.db'}") as store:
+        store.save_snapshot(1, tables, at=AT)
+        store.load_snapshot(1)  # imports and caches warmed
+        parsed = []
+        real = pd.to_datetime
+
+        def to_datetime(*args, **kwargs):
+            parsed.append(1)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(pd, "to_datetime", to_datetime)
+        calls = [0]
+
+        def count(frame, event, arg):  # type: ignore[no-untyped-def]
+            if event == "call" and "c3po_sync" in frame.f_code.co_filename:
+                calls[0] += 1  # this product's own Python calls (pandas' are per column)
+
+        sys.setprofile(count)
+        try:
+            loaded = store.load_snapshot(1)
+        finally:
+            sys.setprofile(None)
+    _assert_same(loaded, tables)
+    rows = len(tables.documents) + len(tables.status_reports)
+    assert parsed == []
+    assert calls[0] < rows / 4, (calls[0], rows)  # per column and chunk, not per value
