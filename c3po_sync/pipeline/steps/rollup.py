@@ -46,7 +46,9 @@ def changes_since(ctx: RunContext, base_run: int | None) -> tuple[pd.DataFrame |
     except RunNotFoundError:
         log.warning("snapshot of run %s was pruned; the workbook shows no changes", base_run)
         return None, f"run {base_run} (snapshot no longer kept)"
-    events = timeline.finding_events_between(ctx.store, base_run, ctx.result.run_id)
+    events = timeline.finding_events_between(
+        ctx.store, base_run, ctx.result.run_id, ctx.findings_history()
+    )
     changes = compute_deltas(before, ctx.current_tables(), events)
     at = timeline.snapshot_saved_at(ctx.store, base_run).astimezone(ctx.tz)
     return changes, f"run {base_run} ({at:%Y-%m-%d %H:%M %Z})"  # beside UTC: zone named
