@@ -35,6 +35,11 @@ def _run(day=DEMO_ANCHOR) -> RunResult:
 def test_a_new_day_rollup_lets_the_evaluation_go_and_reads_findings_once(
     demo_env, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    _server, tenant = demo_env
+    assert _run().outcome == "ok"
+    # A status changed in a source: a second snapshot, so the new day has deltas to show.
+    projects = tenant.sites["/sites/ppm-community"].list_by_title("Projects")
+    projects.update_item(1, {"Status": "Yellow"})
     assert _run().outcome == "ok"
     seen: dict[str, Any] = {"evaluation": None, "alive_at_save": None, "reads": 0,
                             "held": None, "fingerprints": 0}  # fmt: skip
