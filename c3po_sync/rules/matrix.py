@@ -163,6 +163,7 @@ def compliance_matrix(
     for cell, text in zip(ev_cell[with_note].tolist(), texts[with_note], strict=True):
         gathered.setdefault(cell, set()).add(str(text))
     notes = {k: "; ".join(sorted(texts)) for k, texts in gathered.items()}
+    del ev_cell, status, texts, with_note, gathered  # a row each: gone before the grid is made
     first_open, last_resolved = _history_days(findings, keys, recs)
     has_open, has_resolved = (
         _any_per_cell(np.fromiter(days, dtype=np.int64, count=len(days)), True, len(fail))
@@ -192,7 +193,13 @@ def compliance_matrix(
             "note": note,
         }
     )
-    out["text"] = [cell_text(s, w, n) for s, w, n in zip(state, when, note, strict=True)]
+    # A cell's words made once per distinct (state, day, note), shared by the cells that have
+    # them: a city's 20,000 cells hold a few hundred.
+    words: dict[tuple[Any, ...], str] = {}
+    out["text"] = [
+        words[c] if c in words else words.setdefault(c, cell_text(*c))
+        for c in zip(state, when, note, strict=True)
+    ]
     return out[list(MATRIX_COLUMNS)]
 
 
