@@ -142,7 +142,9 @@ def compliance_matrix(
     shown as calendar days in ``tz`` (the hub's zone), UTC when not given.
     """
     recs = sorted(RECOMMENDATIONS)
-    p = projects[projects["project_key"].notna()].drop_duplicates("project_key")
+    # The four columns the grid shows, picked before any row is copied (not the whole table).
+    lead = ["project_key", "title", "ppm", "portfolio"]
+    p = projects.loc[projects["project_key"].notna(), lead].drop_duplicates("project_key")
     p = p.sort_values("project_key", key=lambda s: s.str.casefold())
     keys = pd.Index(p["project_key"].astype(str).to_numpy(dtype=object), dtype=object)
     width = len(recs)

@@ -137,16 +137,23 @@ def _value_text(v: Any) -> str | None:
     return str(v)
 
 
-def major_underway(projects: pd.DataFrame, rules: RulesConfig) -> pd.DataFrame:
-    """Major (an engagement criterion) and active (the domain's words), with why major."""
+def major_underway(
+    projects: pd.DataFrame, rules: RulesConfig, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Major (an engagement criterion) and active (the domain's words), with why major.
+
+    ``columns``: the project columns to keep (default all); the rows are picked before any
+    column is copied, so a caller reading a few columns does not copy the whole table.
+    """
     if projects.empty:
         return projects.assign(why_major=pd.Series(dtype=object))
     active = domain.active_rows(
         projects, rules.phases, rules.inactive_phases, rules.state_documents
     )
     reasons = domain.major_project_reasons(projects, rules.engagement)
-    p = projects.assign(why_major=reasons)
-    return p[active & (reasons != "")]
+    keep = active & (reasons != "")
+    kept = projects.loc[keep, list(columns) if columns is not None else projects.columns]
+    return kept.assign(why_major=reasons[keep].array)
 
 
 _ROW_SOURCES = ("project_key", "title", "portfolio", "ppm_name", "phase", "status", "budget",
@@ -167,7 +174,8 @@ def dashboard_data(
     intake: Mapping[str, int] | None = None,
 ) -> DashboardData:
     """The internal page's data: every column, every change, the scorecard, intake counts."""
-    major = major_underway(tables.projects, rules)
+    sources = [c for c in _ROW_SOURCES if c in tables.projects.columns and c != "why_major"]
+    major = major_underway(tables.projects, rules, sources)
     slips: dict[str, tuple[Any, Any]] = {}
     change_rows: list[dict[str, Any]] = []
     finding_changes: dict[str, int] = {}

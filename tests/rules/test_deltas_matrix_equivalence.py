@@ -282,3 +282,13 @@ def test_compliance_matrix_groups_nothing(monkeypatch) -> None:
     monkeypatch.setattr(pd.DataFrame, "groupby", counting)
     compliance_matrix(evaluation, history, projects)
     assert grouped["n"] == 0
+
+
+def test_cells_with_the_same_words_share_them() -> None:
+    """20,000 cells at city size hold a few hundred texts: a cell's words are made once per
+    distinct text and shared (the grid's memory at 4x city size)."""
+    evaluation, history, projects = _matrix_inputs(5)
+    out = compliance_matrix(evaluation, history, projects)
+    texts = out["text"].tolist()
+    assert len(texts) > 50
+    assert len({id(t) for t in texts}) == len(set(texts))
