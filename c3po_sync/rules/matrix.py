@@ -55,6 +55,9 @@ def _day(value: object, tz: tzinfo | None) -> date | None:
     return ts.date()
 
 
+_ROWS = 50_000  # evaluation rows placed at a time (compliance_matrix)
+
+
 def _cells(
     keys: pd.Index, project_keys: pd.Series, recommendations: pd.Series, recs: list[int]
 ) -> np.ndarray:
@@ -149,23 +152,25 @@ def compliance_matrix(
     keys = pd.Index(p["project_key"].astype(str).to_numpy(dtype=object), dtype=object)
     width = len(recs)
     # Cells numbered project by project, a project's recommendations in order; every row of
-    # the evaluation and the history placed in one hashed lookup per column, not grouped.
-    ev = evaluation
-    ev_cell = _cells(keys, ev["project_key"], ev["recommendation"], recs)
-    status = _words(ev["status"])
-    fail, nc, passed, gf = (
-        _any_per_cell(ev_cell, status == word, len(keys) * width)
-        for word in (FAIL, NOT_CHECKED, PASS, GRANDFATHERED)
-    )
+    # the evaluation placed in one hashed lookup per column, not grouped, and _ROWS rows at a
+    # time: their arrays are this function's working memory (400,000 rows at 4x city size).
+    size = len(keys) * width
+    fail, nc, passed, gf = (np.zeros(size, dtype=bool) for _ in range(4))
     # Notes of the cells not checked, gathered in plain dicts: a groupby with a Python function
     # per group was most of this function's time at city size (issue 16).
     gathered: dict[int, set[str]] = {}
-    texts = _words(ev["note"])
-    with_note = (ev_cell >= 0) & (status == NOT_CHECKED) & (texts != None)  # noqa: E711
-    for cell, text in zip(ev_cell[with_note].tolist(), texts[with_note], strict=True):
-        gathered.setdefault(cell, set()).add(str(text))
+    columns = [evaluation[c] for c in ("project_key", "recommendation", "status", "note")]
+    for start in range(0, len(evaluation), _ROWS):
+        pk, rec, st, why = (c.iloc[start : start + _ROWS] for c in columns)
+        cell = _cells(keys, pk, rec, recs)
+        status = _words(st)
+        for flag, word in ((fail, FAIL), (nc, NOT_CHECKED), (passed, PASS), (gf, GRANDFATHERED)):
+            flag[cell[(cell >= 0) & (status == word)]] = True
+        texts = _words(why)
+        with_note = (cell >= 0) & (status == NOT_CHECKED) & (texts != None)  # noqa: E711
+        for c, text in zip(cell[with_note].tolist(), texts[with_note], strict=True):
+            gathered.setdefault(c, set()).add(str(text))
     notes = {k: "; ".join(sorted(texts)) for k, texts in gathered.items()}
-    del ev_cell, status, texts, with_note, gathered  # a row each: gone before the grid is made
     first_open, last_resolved = _history_days(findings, keys, recs)
     has_open, has_resolved = (
         _any_per_cell(np.fromiter(days, dtype=np.int64, count=len(days)), True, len(fail))

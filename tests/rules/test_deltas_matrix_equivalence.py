@@ -292,3 +292,14 @@ def test_cells_with_the_same_words_share_them() -> None:
     texts = out["text"].tolist()
     assert len(texts) > 50
     assert len({id(t) for t in texts}) == len(set(texts))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_compliance_matrix_placed_a_few_rows_at_a_time_is_the_same(seed: int, monkeypatch) -> None:
+    """The evaluation is placed _ROWS rows at a time (its arrays are the function's working
+    memory): cut into pieces of 7 rows, the matrix is the same."""
+    evaluation, history, projects = _matrix_inputs(seed)
+    whole = compliance_matrix(evaluation, history, projects)
+    monkeypatch.setattr(matrix, "_ROWS", 7)
+    assert_same_frame(compliance_matrix(evaluation, history, projects), whole)
+    assert_same_frame(whole, old_compliance_matrix(evaluation, history, projects))

@@ -116,6 +116,9 @@ def build_and_upload(
     settings = ctx.inputs.settings
     tables = ctx.current_tables()
     history = ctx.findings_history()
+    # First: the evaluation it is made from is the largest frame the run holds; the deltas'
+    # earlier snapshot, the dashboard and the workbook are then made in the room it leaves.
+    matrix = _matrix(ctx, tables, history)
     changes, since = changes_since(ctx, base_run)
     run_info = {
         "run_id": result.run_id,
@@ -133,7 +136,6 @@ def build_and_upload(
         run_info["not_re-read"] = "; ".join(f"{s.label}: {s.note()}" for s in stale)
     marks = {k: s.note() for k, s in stale_projects(tables, stale).items()}
     previous = timeline.bookmark_scores(timeline.bookmark(ctx.store, bookmark))
-    matrix = _matrix(ctx, tables, history)
     wb = build_rollup(
         tables,
         history,
