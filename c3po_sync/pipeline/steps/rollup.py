@@ -9,7 +9,6 @@ import pandas as pd
 from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.pipeline.carry import stale_projects
 from c3po_sync.pipeline.context import RunContext
-from c3po_sync.pipeline.heap import give_back_free_memory
 from c3po_sync.pipeline.quiet import remember_rollup, rollup_current
 from c3po_sync.pipeline.steps.dashboard import dashboard_library, publish_dashboard
 from c3po_sync.pipeline.upload_watch import library_untouched, note_upload, remember_uploads
@@ -70,19 +69,11 @@ def _matrix(ctx: RunContext, tables: CanonicalTables, history: pd.DataFrame) -> 
     evaluation = ctx.evaluation
     if evaluation is None:
         evaluation = ctx.store.load_evaluation()
-    released = sum(s in _MATRIX_STEPS for s in ctx.inputs.job.steps) <= 1
-    if released:
+    if sum(s in _MATRIX_STEPS for s in ctx.inputs.job.steps) <= 1:
         ctx.evaluation = None
     if evaluation is None:
         return None
-    matrix = compliance_matrix(evaluation, history, tables.projects, tz=ctx.tz)
-    del evaluation
-    if released:
-        # Its pages back to the system before the workbook is built and saved: those start
-        # from a lower resident size, under the peak the matrix's making set (at 2x city size
-        # 20-37 MB lower; the build and save then grow by about as much, measured, issue 16).
-        give_back_free_memory()
-    return matrix
+    return compliance_matrix(evaluation, history, tables.projects, tz=ctx.tz)
 
 
 ROLLUP_TITLE = "C3PO Rollup"
