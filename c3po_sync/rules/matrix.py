@@ -74,9 +74,10 @@ def _cells(
     return np.where((at >= 0) & (rec_at >= 0), at * len(recs) + rec_at, -1)
 
 
-def _any_per_cell(cell: np.ndarray, hit: np.ndarray, size: int) -> np.ndarray:
+def _marked(cells: dict[int, Any], size: int) -> np.ndarray:
+    """True at each cell ``cells`` names (of ``size``)."""
     out = np.zeros(size, dtype=bool)
-    out[cell[(cell >= 0) & hit]] = True
+    out[np.fromiter(cells, dtype=np.int64, count=len(cells))] = True
     return out
 
 
@@ -172,10 +173,7 @@ def compliance_matrix(
             gathered.setdefault(c, set()).add(str(text))
     notes = {k: "; ".join(sorted(texts)) for k, texts in gathered.items()}
     first_open, last_resolved = _history_days(findings, keys, recs)
-    has_open, has_resolved = (
-        _any_per_cell(np.fromiter(days, dtype=np.int64, count=len(days)), True, len(fail))
-        for days in (first_open, last_resolved)
-    )
+    has_open, has_resolved = _marked(first_open, size), _marked(last_resolved, size)
     state = np.select(
         [fail | has_open, nc, has_resolved, gf, passed],
         [OPEN, UNCHECKED, RESOLVED, OLDER, COMPLIES],
