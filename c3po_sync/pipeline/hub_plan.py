@@ -209,14 +209,22 @@ def hub_lists(ctx: RunContext, link: str | None) -> list[HubList]:
     ]  # fmt: skip
 
 
-def basis(ctx: RunContext, spec: ListSpec, link: str | None) -> str | None:
-    """What every row of ``spec``'s plan rests on besides its own inputs and the day; None
-    when it cannot be vouched for (a source not re-read: rows are marked from it)."""
+def bases(ctx: RunContext, link: str | None) -> Callable[[ListSpec], str | None]:
+    """Per list spec, what every row of its plan rests on besides its own inputs and the day;
+    None when it cannot be vouched for (a source not re-read: rows are marked from it).
+
+    What the four lists share (the inputs' fingerprint, a repr of settings, mappings and rules,
+    and the tables' run) is taken once for them all, not once per list."""
     if ctx.stale_sources() or ctx.dry_run:
-        return None
+        return lambda spec: None
     tables_run = ctx.store.latest_snapshot_run()
     if tables_run is None:
-        return None
-    parts = [inputs_fingerprint(ctx.inputs), str(tables_run), str(link),
-             spec_digest(spec), ctx.inputs.settings.time_zone]  # fmt: skip
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+        return lambda spec: None
+    shared = [inputs_fingerprint(ctx.inputs), str(tables_run), str(link)]
+    zone = ctx.inputs.settings.time_zone
+
+    def basis(spec: ListSpec) -> str:
+        parts = [*shared, spec_digest(spec), zone]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+    return basis

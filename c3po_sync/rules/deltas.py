@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from c3po_sync.model.tables import CanonicalTables
@@ -20,6 +21,9 @@ WATCHED_FIELDS: dict[str, str] = {
     "ppm": "PPM changed",
 }
 _OPEN = {"opened", "reopened"}
+# The project columns the deltas read: the watched fields, and what a new or removed project
+# is described by (_describe).
+_READ = ("project_key", "title", *WATCHED_FIELDS)
 
 
 def _value(v: Any) -> Any:
@@ -33,7 +37,10 @@ def _value(v: Any) -> Any:
 
 
 def _keyed(projects: pd.DataFrame) -> pd.DataFrame:
-    p = projects[projects["project_key"].notna()]
+    """One row per project key (its first), indexed by key, with only the columns the deltas
+    read: the others are never compared, and copying them cost more than the comparison."""
+    used = [c for c in _READ if c in projects.columns]
+    p = projects.loc[projects["project_key"].notna(), used]
     return p.drop_duplicates("project_key", keep="first").set_index("project_key")
 
 
@@ -45,8 +52,26 @@ def _same(field: str, a: Any, b: Any) -> bool:
     return a == b
 
 
+def _equal_as_stored(old: pd.Series, new: pd.Series) -> np.ndarray:
+    """Per position, True where the two stored values are equal as they stand (both missing
+    counts as equal): such a pair is the same by :func:`_same` too, since :func:`_value` maps
+    equal values to equal values. False only means "compare them exactly"."""
+    a, b = old.array, new.array
+    both_missing = np.asarray(pd.isna(a), dtype=bool) & np.asarray(pd.isna(b), dtype=bool)
+    try:
+        eq = pd.array(a == b, dtype="boolean").fillna(False)
+    except (TypeError, ValueError):  # values that do not compare as arrays: all exactly
+        return both_missing
+    return np.asarray(eq, dtype=bool) | both_missing
+
+
 def project_deltas(before: CanonicalTables, after: CanonicalTables) -> pd.DataFrame:
-    """New and removed projects and changes of the watched fields, by project key."""
+    """New and removed projects and changes of the watched fields, by project key.
+
+    The projects whose watched fields are all equal as stored (nearly all of them, night to
+    night) are found with one array comparison per field; only the others are compared value
+    by value (a lookup per project and field was most of a new day's deltas, issue 16).
+    """
     old, new = _keyed(before.projects), _keyed(after.projects)
     rows: list[dict[str, Any]] = []
     for key in sorted(set(new.index) - set(old.index)):
@@ -60,7 +85,12 @@ def project_deltas(before: CanonicalTables, after: CanonicalTables) -> pd.DataFr
              "before": _describe(old.loc[key]), "after": None}
         )  # fmt: skip
     both = sorted(set(old.index) & set(new.index))
-    for key in both:
+    at_old, at_new = old.index.get_indexer(both), new.index.get_indexer(both)
+    moved = np.zeros(len(both), dtype=bool)
+    for field in WATCHED_FIELDS:
+        moved |= ~_equal_as_stored(old[field].iloc[at_old], new[field].iloc[at_new])
+    for i in np.flatnonzero(moved).tolist():
+        key = both[i]
         for field, label in WATCHED_FIELDS.items():
             a, b = _value(old.at[key, field]), _value(new.at[key, field])
             if not _same(field, a, b):

@@ -17,6 +17,7 @@ documents count for the project they name.
 from __future__ import annotations
 
 from datetime import date, tzinfo
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,6 +55,73 @@ def _day(value: object, tz: tzinfo | None) -> date | None:
     return ts.date()
 
 
+_ROWS = 50_000  # evaluation rows placed at a time (compliance_matrix)
+
+
+def _cells(
+    keys: pd.Index, project_keys: pd.Series, recommendations: pd.Series, recs: list[int]
+) -> np.ndarray:
+    """Per row, its cell (project position x len(recs) + recommendation position); -1 for a
+    row with no cell (no project key, a project not in ``keys``, a recommendation not in
+    ``recs``)."""
+    names = project_keys.to_numpy(dtype=object, na_value=None)
+    if pd.api.types.infer_dtype(names, skipna=True) not in ("string", "empty"):
+        names = project_keys.astype(str).to_numpy(dtype=object)  # keys as the grid has them
+    at = keys.get_indexer(names)
+    at[project_keys.isna().to_numpy(dtype=bool)] = -1
+    numbers = pd.to_numeric(recommendations, errors="coerce").astype("float64")
+    rec_at = pd.Index(recs, dtype="float64").get_indexer(numbers.to_numpy(na_value=np.nan))
+    return np.where((at >= 0) & (rec_at >= 0), at * len(recs) + rec_at, -1)
+
+
+def _marked(cells: dict[int, Any], size: int) -> np.ndarray:
+    """True at each cell ``cells`` names (of ``size``)."""
+    out = np.zeros(size, dtype=bool)
+    out[np.fromiter(cells, dtype=np.int64, count=len(cells))] = True
+    return out
+
+
+def _words(column: pd.Series) -> np.ndarray:
+    """A text column as objects, every missing value None (compared with ``==`` safely)."""
+    return column.to_numpy(dtype=object, na_value=None)
+
+
+def _history_days(
+    findings: pd.DataFrame, keys: pd.Index, recs: list[int]
+) -> tuple[dict[int, Any], dict[int, Any]]:
+    """Per cell: the earliest first seen of its open findings, the latest resolution of its
+    resolved ones, as a groupby's min and max would give them (None where a cell's findings
+    carry no date); cells with no such finding left out."""
+    if not len(findings):
+        return {}, {}
+    f = findings
+    for col in ("status", "first_seen", "resolved_at"):  # a frame without history columns
+        if col not in f.columns:
+            f = f.assign(**{col: None})
+    cell = _cells(keys, f["project_key"], f["recommendation"], recs)
+    first_open: dict[int, Any] = {}
+    last_resolved: dict[int, Any] = {}
+    for c, status, seen, resolved in zip(
+        cell.tolist(), _words(f["status"]), _words(f["first_seen"]), _words(f["resolved_at"]),
+        strict=True,
+    ):  # fmt: skip
+        if c < 0:
+            continue
+        if status == "open":
+            now = first_open.get(c)
+            if seen is not None and (now is None or seen < now):
+                first_open[c] = seen
+            else:
+                first_open.setdefault(c, None)
+        elif status == "resolved":
+            now = last_resolved.get(c)
+            if resolved is not None and (now is None or resolved > now):
+                last_resolved[c] = resolved
+            else:
+                last_resolved.setdefault(c, None)
+    return first_open, last_resolved
+
+
 def cell_text(state: str, when: date | None, note: str | None = None) -> str:
     """The words in a cell: "finding open since 2026-10-01", "not checked: <why>"..."""
     day = f"{when:%Y-%m-%d}" if when else "an unknown date"
@@ -78,84 +146,65 @@ def compliance_matrix(
     shown as calendar days in ``tz`` (the hub's zone), UTC when not given.
     """
     recs = sorted(RECOMMENDATIONS)
-    p = projects[projects["project_key"].notna()].drop_duplicates("project_key")
+    # The four columns the grid shows, picked before any row is copied (not the whole table).
+    lead = ["project_key", "title", "ppm", "portfolio"]
+    p = projects.loc[projects["project_key"].notna(), lead].drop_duplicates("project_key")
     p = p.sort_values("project_key", key=lambda s: s.str.casefold())
-    ev = evaluation[evaluation["project_key"].notna()]
-    ev = ev[ev["recommendation"].isin(recs)]
-    key = ["project_key", "recommendation"]
-    # Per cell, computed once for all cells (a loop per cell took seconds for 1,000 projects).
-    flags = pd.DataFrame(
-        {
-            "fail": ev["status"] == FAIL,
-            "nc": ev["status"] == NOT_CHECKED,
-            "pass": ev["status"] == PASS,
-            "gf": ev["status"] == GRANDFATHERED,
-            "project_key": ev["project_key"].astype(str),
-            "recommendation": ev["recommendation"].astype(int),
-        }
-    )
-    per = flags.groupby(key).agg({"fail": "any", "nc": "any", "pass": "any", "gf": "any"})
-    nc = ev[ev["status"] == NOT_CHECKED].dropna(subset=["note"])
-    # Gathered in plain dicts: a groupby with a Python function per group, and a Series
-    # lookup per cell below, were most of this function's time at city size (issue 16).
-    gathered: dict[tuple[str, int], set[str]] = {}
-    for k, rec, text in zip(
-        nc["project_key"].astype(str), nc["recommendation"].astype(int), nc["note"], strict=True
-    ):
-        gathered.setdefault((k, int(rec)), set()).add(str(text))
+    keys = pd.Index(p["project_key"].astype(str).to_numpy(dtype=object), dtype=object)
+    width = len(recs)
+    # Cells numbered project by project, a project's recommendations in order; every row of
+    # the evaluation placed in one hashed lookup per column, not grouped, and _ROWS rows at a
+    # time: their arrays are this function's working memory (400,000 rows at 4x city size).
+    size = len(keys) * width
+    fail, nc, passed, gf = (np.zeros(size, dtype=bool) for _ in range(4))
+    # Notes of the cells not checked, gathered in plain dicts: a groupby with a Python function
+    # per group was most of this function's time at city size (issue 16).
+    gathered: dict[int, set[str]] = {}
+    columns = [evaluation[c] for c in ("project_key", "recommendation", "status", "note")]
+    for start in range(0, len(evaluation), _ROWS):
+        pk, rec, st, why = (c.iloc[start : start + _ROWS] for c in columns)
+        cell = _cells(keys, pk, rec, recs)
+        status = _words(st)
+        for flag, word in ((fail, FAIL), (nc, NOT_CHECKED), (passed, PASS), (gf, GRANDFATHERED)):
+            flag[cell[(cell >= 0) & (status == word)]] = True
+        texts = _words(why)
+        with_note = (cell >= 0) & (status == NOT_CHECKED) & (texts != None)  # noqa: E711
+        for c, text in zip(cell[with_note].tolist(), texts[with_note], strict=True):
+            gathered.setdefault(c, set()).add(str(text))
     notes = {k: "; ".join(sorted(texts)) for k, texts in gathered.items()}
-    f = findings[findings["project_key"].notna()] if len(findings) else findings
-    f = f.assign(project_key=f["project_key"].astype(str))
-    for col in ("status", "first_seen", "resolved_at"):  # a frame without history columns
-        if col not in f.columns:
-            f[col] = None
-    f = f[f["recommendation"].notna()].assign(
-        recommendation=lambda x: x["recommendation"].astype(int)
-    )
-    opened = f[f["status"] == "open"].groupby(key)["first_seen"].min()
-    resolved = f[f["status"] == "resolved"].groupby(key)["resolved_at"].max()
-    grid = pd.MultiIndex.from_product([p["project_key"].astype(str), recs], names=key)
-    per = per.reindex(grid, fill_value=False)
-    has_open = grid.isin(opened.index)
-    has_resolved = grid.isin(resolved.index)
+    first_open, last_resolved = _history_days(findings, keys, recs)
+    has_open, has_resolved = _marked(first_open, size), _marked(last_resolved, size)
     state = np.select(
-        [
-            per["fail"].to_numpy() | has_open,
-            per["nc"].to_numpy(),
-            has_resolved,
-            per["gf"].to_numpy(),
-            per["pass"].to_numpy(),
-        ],
+        [fail | has_open, nc, has_resolved, gf, passed],
         [OPEN, UNCHECKED, RESOLVED, OLDER, COMPLIES],
         NOT_APPLICABLE,
-    )
-    first_open, last_resolved = opened.to_dict(), resolved.to_dict()
-    # The grid's (project, recommendation) pairs made once from its levels: iterating the
-    # MultiIndex rebuilds its tuples on each pass (most of this function's time at city size).
-    pairs = zip(grid.get_level_values(0).tolist(), grid.get_level_values(1).tolist(), strict=True)
-    cells = list(pairs)
+    )  # fmt: skip
     when = [
         _day(first_open.get(k), tz) if s == OPEN
         else _day(last_resolved.get(k), tz) if s == RESOLVED
         else None
-        for k, s in zip(cells, state, strict=True)
+        for k, s in enumerate(state)
     ]  # fmt: skip
-    note = [notes.get(k) if s == UNCHECKED else None for k, s in zip(cells, state, strict=True)]
-    info = p.set_index(p["project_key"].astype(str))[["title", "ppm", "portfolio"]]
-    lead = info.reindex(grid.get_level_values(0))
+    note = [notes.get(k) if s == UNCHECKED else None for k, s in enumerate(state)]
     out = pd.DataFrame(
         {
-            "project_key": grid.get_level_values(0),
-            "title": lead["title"].to_numpy(),
-            "ppm": lead["ppm"].to_numpy(),
-            "portfolio": lead["portfolio"].to_numpy(),
-            "recommendation": grid.get_level_values(1),
+            "project_key": np.repeat(keys.to_numpy(), width),
+            "title": np.repeat(p["title"].to_numpy(), width),
+            "ppm": np.repeat(p["ppm"].to_numpy(), width),
+            "portfolio": np.repeat(p["portfolio"].to_numpy(), width),
+            "recommendation": np.tile(np.asarray(recs, dtype=np.int64), len(keys)),
             "state": state,
             "date": when,
             "note": note,
         }
     )
-    out["text"] = [cell_text(s, w, n) for s, w, n in zip(state, when, note, strict=True)]
+    # A cell's words made once per distinct (state, day, note), shared by the cells that have
+    # them: a city's 20,000 cells hold a few hundred.
+    words: dict[tuple[Any, ...], str] = {}
+    out["text"] = [
+        words[c] if c in words else words.setdefault(c, cell_text(*c))
+        for c in zip(state, when, note, strict=True)
+    ]
     return out[list(MATRIX_COLUMNS)]
 
 

@@ -73,16 +73,33 @@ class DashboardData:
         return float(sum(p["budget"] for p in self.projects if p.get("budget") is not None))
 
 
+_PLAIN = (str, date, type(None))  # exact types a cell already holds as the page shows them
+
+
 def _clean(v: Any) -> Any:
     """A cell for the page: plain Python (model.domain.na_to_python), timestamps as days."""
+    if type(v) in _PLAIN:  # most cells: nothing to convert (na_to_python returns them as given)
+        return v
+    if type(v) is float:  # as na_to_python: NaN is missing, any other float as given
+        return None if v != v else v
     v = domain.na_to_python(v)
     return v.date() if isinstance(v, pd.Timestamp) else v
+
+
+def _cells(frame: pd.DataFrame, column: str) -> list[Any]:
+    """A column's cells as objects, taken from its array at once: iterating a pandas column (or
+    ``to_dict("records")``) boxes each cell in turn, most of the page's build time. Each cell
+    goes through :func:`_clean`, so a number comes out the same from either."""
+    values: list[Any] = frame[column].to_numpy(dtype=object).tolist()
+    return values
 
 
 def _day(v: Any) -> date | None:
     v = _clean(v)
     if v is None:
         return None
+    if type(v) is date:  # pd.Timestamp(v).date() would give it back
+        return v
     try:
         return pd.Timestamp(v).date()
     except (TypeError, ValueError):
@@ -120,16 +137,23 @@ def _value_text(v: Any) -> str | None:
     return str(v)
 
 
-def major_underway(projects: pd.DataFrame, rules: RulesConfig) -> pd.DataFrame:
-    """Major (an engagement criterion) and active (the domain's words), with why major."""
+def major_underway(
+    projects: pd.DataFrame, rules: RulesConfig, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Major (an engagement criterion) and active (the domain's words), with why major.
+
+    ``columns``: the project columns to keep (default all); the rows are picked before any
+    column is copied, so a caller reading a few columns does not copy the whole table.
+    """
     if projects.empty:
         return projects.assign(why_major=pd.Series(dtype=object))
     active = domain.active_rows(
         projects, rules.phases, rules.inactive_phases, rules.state_documents
     )
     reasons = domain.major_project_reasons(projects, rules.engagement)
-    p = projects.assign(why_major=reasons)
-    return p[active & (reasons != "")]
+    keep = active & (reasons != "")
+    kept = projects.loc[keep, list(columns) if columns is not None else projects.columns]
+    return kept.assign(why_major=reasons[keep].array)
 
 
 _ROW_SOURCES = ("project_key", "title", "portfolio", "ppm_name", "phase", "status", "budget",
@@ -150,14 +174,16 @@ def dashboard_data(
     intake: Mapping[str, int] | None = None,
 ) -> DashboardData:
     """The internal page's data: every column, every change, the scorecard, intake counts."""
-    major = major_underway(tables.projects, rules)
+    sources = [c for c in _ROW_SOURCES if c in tables.projects.columns and c != "why_major"]
+    major = major_underway(tables.projects, rules, sources)
     slips: dict[str, tuple[Any, Any]] = {}
     change_rows: list[dict[str, Any]] = []
     finding_changes: dict[str, int] = {}
     titles = {
         str(k): str(_clean(t) or k)
-        for k, t in zip(tables.projects["project_key"], tables.projects["title"], strict=True)
-    }
+        for k, t in zip(_cells(tables.projects, "project_key"), _cells(tables.projects, "title"),
+                        strict=True)
+    }  # fmt: skip
     for c in changes.to_dict("records") if changes is not None else []:
         kind = str(c["change"])
         if kind.startswith("Finding"):
@@ -181,7 +207,10 @@ def dashboard_data(
     rows: list[dict[str, Any]] = []
     # Only the columns a row is made from: all thirty made a dict entry each per project.
     used = [c for c in _ROW_SOURCES if c in major.columns]
-    for p in major[used].sort_values(["portfolio", "title"], na_position="last").to_dict("records"):
+    ordered = major[used].sort_values(["portfolio", "title"], na_position="last")
+    cells = [_cells(ordered, c) for c in used]
+    for values in zip(*cells, strict=True):
+        p = dict(zip(used, values, strict=True))
         key = str(p["project_key"])
         status = _clean(p["status"])
         rows.append(

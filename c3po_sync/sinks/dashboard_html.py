@@ -86,6 +86,9 @@ WIDE = ' class="wide"'  # many columns: keeps its width on a phone and scrolls s
 OUTCOME_STYLE = {MUST_MANAGE: "bad", SHOULD_ADVISE: "warn", NOT_NEEDED: "good"}
 
 
+_KEPT = (str, date)  # exact types whose text _table keeps by value (equal values, equal text)
+
+
 def _text(v: Any) -> str:
     if v is None:
         return ""
@@ -110,19 +113,26 @@ def _table(
     if not rows:
         return f'<p class="note">{escape(caption)}: none.</p>'
     head = "".join(f'<th scope="col">{escape(label)}</th>' for _, label in columns)
-    body = []
-    for r in rows:
-        cells = []
-        for i, (cid, _) in enumerate(columns):
-            value = escape(_text(r.get(cid)))
-            if i == 0:
-                cells.append(f'<th scope="row">{value}</th>')
-            else:
-                cls = (
-                    ' class="num"' if cid in numeric else (' class="date"' if cid in dates else "")
-                )
-                cells.append(f"<td{cls}>{value}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
+    # Each column's tags made once; each text or day shown once escaped per table (phases,
+    # portfolios and days repeat down a city's 1,700 rows). Numbers are not kept: 0.0 and -0.0
+    # are equal keys but print differently.
+    tags = []
+    for i, (cid, _) in enumerate(columns):
+        cls = ' class="num"' if cid in numeric else (' class="date"' if cid in dates else "")
+        tags.append((cid, '<th scope="row">', "</th>") if i == 0 else (cid, f"<td{cls}>", "</td>"))
+    shown: dict[Any, str] = {}
+
+    def cell(value: Any) -> str:
+        if type(value) not in _KEPT:
+            return escape(_text(value))
+        if value not in shown:
+            shown[value] = escape(_text(value))
+        return shown[value]
+
+    body = [
+        "<tr>" + "".join(f"{start}{cell(r.get(cid))}{end}" for cid, start, end in tags) + "</tr>"
+        for r in rows
+    ]
     tid = escape(table_id, quote=True)
     return (
         f'<div class="scroll" role="region" aria-labelledby="{tid}" tabindex="0">'

@@ -115,13 +115,14 @@ def matrix_sheet(
         cell.alignment = _WRAP
         cell.border = _GRID
     ws.row_dimensions[header].height = 15 * max(text_lines(t, _REC_WIDTH) for t in titles)
-    judged = {
-        (key, rec): (state, text)
-        for key, rec, state, text in zip(
-            matrix["project_key"], matrix["recommendation"], matrix["state"], matrix["text"],
+    # Columns as lists first: iterating a column boxes each value in turn.
+    judged = dict(
+        zip(
+            zip(matrix["project_key"].tolist(), matrix["recommendation"].tolist(), strict=True),
+            zip(matrix["state"].tolist(), matrix["text"].tolist(), strict=True),
             strict=True,
         )
-    }  # fmt: skip
+    )
     firsts = matrix.drop_duplicates("project_key")  # title and PPM: the project's first row
     leads = dict(zip(firsts["project_key"], zip(firsts["title"], firsts["ppm"], strict=True),
                      strict=True))  # fmt: skip
@@ -129,6 +130,9 @@ def matrix_sheet(
     styles = {state: _grid_style(ws, state) for state in FILLS}
     columns: list[list[Any]] = [[] for _ in range(len(_LEAD) + len(recs))]
     cell_styles: list[list[StyleArray]] = [[] for _ in recs]
+    # A cell's words and the lines they wrap to, worked out once per distinct text: a city's
+    # 20,000 cells hold a few hundred texts ("complies", "finding open since <day>"...).
+    fitted: dict[Any, tuple[Any, int]] = {}
     r = header
     for key, (raw_title, ppm) in leads.items():
         r += 1
@@ -140,9 +144,13 @@ def matrix_sheet(
         tallest = text_lines(lead[1], 30) + (1 if mark else 0)
         for i, rec in enumerate(recs):
             state, text = judged[(key, rec)]
-            columns[len(_LEAD) + i].append(cell_value(text))
+            fit = fitted.get(text)
+            if fit is None:
+                fit = fitted[text] = (cell_value(text), text_lines(text, _REC_WIDTH))
+            columns[len(_LEAD) + i].append(fit[0])
             cell_styles[i].append(styles[state])
-            tallest = max(tallest, text_lines(text, _REC_WIDTH))
+            if fit[1] > tallest:
+                tallest = fit[1]
         ws.row_dimensions[r].height = 15 * tallest
     # The grid's cells are made as the workbook is saved (excel_stream): each bordered, the
     # judged ones filled by state, an empty one too.

@@ -97,14 +97,17 @@ def snapshot_saved_at(store: StateStore, run_id: int) -> datetime:
     return at
 
 
-def finding_events_between(store: StateStore, after_run: int, upto_run: int) -> pd.DataFrame:
+def finding_events_between(
+    store: StateStore, after_run: int, upto_run: int, findings: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Finding transitions recorded by runs in (after_run, upto_run], joined with each
-    finding's project, rule and message, oldest first."""
+    finding's project, rule and message, oldest first. ``findings``: the store's findings as
+    the caller already holds them (``store.findings()``), not read again."""
     events = pd.DataFrame(
         store.finding_events(after_run=after_run, upto_run=upto_run),
         columns=["run_id", "finding_id", "event", "at"],
     )
-    found = store.findings()
+    found = store.findings() if findings is None else findings
     cols = ["finding_id", "rule_id", "recommendation", "project_key", "entity_key", "message"]
     return events.merge(found[cols].astype(object), on="finding_id", how="left")
 

@@ -83,3 +83,25 @@ def test_the_audit_pdf_workbook_names_its_fonts() -> None:
     fonts = openpyxl.load_workbook(data)._fonts
     assert len(fonts) > 1
     assert all(x.name == "Calibri" and x.sz for x in fonts), [(x.name, x.sz) for x in fonts]
+
+
+def test_each_distinct_text_is_measured_once(monkeypatch) -> None:
+    """A city's grid holds 20,000 cells but a few hundred texts: the lines a text wraps to are
+    worked out once per text, not once per cell (issue 16, a new day's rollup)."""
+    from c3po_sync.sinks import excel_matrix
+
+    t = tenant([project(f"P{i:03d}") for i in range(40)])
+    config = RulesConfig()
+    f = evaluate(t, config, TODAY)
+    m = compliance_matrix(evaluation_table(t, config, TODAY, f), f, t.projects)
+    measured: list[str] = []
+    real = excel_matrix.text_lines
+
+    def counting(text: str, width: float) -> int:
+        measured.append(text)
+        return real(text, width)
+
+    monkeypatch.setattr(excel_matrix, "text_lines", counting)
+    matrix_sheet(Workbook().active, m, today=date(2026, 11, 1))
+    grid = [x for x in measured if x in set(m["text"])]
+    assert len(grid) == len(set(grid)) <= m["text"].nunique()

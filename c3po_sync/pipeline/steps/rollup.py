@@ -6,6 +6,7 @@ import logging
 
 import pandas as pd
 
+from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.pipeline.carry import stale_projects
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.pipeline.quiet import remember_rollup, rollup_current
@@ -45,10 +46,34 @@ def changes_since(ctx: RunContext, base_run: int | None) -> tuple[pd.DataFrame |
     except RunNotFoundError:
         log.warning("snapshot of run %s was pruned; the workbook shows no changes", base_run)
         return None, f"run {base_run} (snapshot no longer kept)"
-    events = timeline.finding_events_between(ctx.store, base_run, ctx.result.run_id)
+    events = timeline.finding_events_between(
+        ctx.store, base_run, ctx.result.run_id, ctx.findings_history()
+    )
     changes = compute_deltas(before, ctx.current_tables(), events)
     at = timeline.snapshot_saved_at(ctx.store, base_run).astimezone(ctx.tz)
     return changes, f"run {base_run} ({at:%Y-%m-%d %H:%M %Z})"  # beside UTC: zone named
+
+
+# The steps whose workbook shows the compliance matrix, made from this run's evaluation.
+_MATRIX_STEPS = ("rollup", "council_report")
+
+
+def _matrix(ctx: RunContext, tables: CanonicalTables, history: pd.DataFrame) -> pd.DataFrame | None:
+    """The compliance matrix of this run's evaluation (a job that does not evaluate: the newest
+    stored one); None when none is stored.
+
+    The evaluation (a row per project and rule: the largest frame the run holds) is let go once
+    the matrix is made, unless another workbook of the job still reads it: nothing else does,
+    and it was held through the workbook's build and save, the 4x run's peak (issue 16).
+    """
+    evaluation = ctx.evaluation
+    if evaluation is None:
+        evaluation = ctx.store.load_evaluation()
+    if sum(s in _MATRIX_STEPS for s in ctx.inputs.job.steps) <= 1:
+        ctx.evaluation = None
+    if evaluation is None:
+        return None
+    return compliance_matrix(evaluation, history, tables.projects, tz=ctx.tz)
 
 
 ROLLUP_TITLE = "C3PO Rollup"
@@ -82,6 +107,9 @@ def build_and_upload(
     settings = ctx.inputs.settings
     tables = ctx.current_tables()
     history = ctx.findings_history()
+    # First: the evaluation it is made from is the largest frame the run holds; the deltas'
+    # earlier snapshot, the dashboard and the workbook are then made in the room it leaves.
+    matrix = _matrix(ctx, tables, history)
     changes, since = changes_since(ctx, base_run)
     run_info = {
         "run_id": result.run_id,
@@ -99,14 +127,6 @@ def build_and_upload(
         run_info["not_re-read"] = "; ".join(f"{s.label}: {s.note()}" for s in stale)
     marks = {k: s.note() for k, s in stale_projects(tables, stale).items()}
     previous = timeline.bookmark_scores(timeline.bookmark(ctx.store, bookmark))
-    evaluation = ctx.evaluation
-    if evaluation is None:  # a job that does not evaluate: the newest stored evaluation
-        evaluation = ctx.store.load_evaluation()
-    matrix = (
-        compliance_matrix(evaluation, history, tables.projects, tz=ctx.tz)
-        if evaluation is not None
-        else None
-    )
     wb = build_rollup(
         tables,
         history,
@@ -119,6 +139,7 @@ def build_and_upload(
         title=prefix,
         matrix=matrix,
     )
+    del matrix  # in the sheet's columns now; not held while the workbook is saved
     if ctx.dry_run:  # say what would be saved and uploaded; touch neither
         name = rollup_file_name(ctx.inputs.today, prefix)
         out_dir = settings.resolve(settings.output_dir)

@@ -13,7 +13,7 @@ from typing import Any
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.pipeline.failures import RUN_FAILURE_TEXT, RunLevelError, classify
 from c3po_sync.pipeline.hub_copy import StoredCopy
-from c3po_sync.pipeline.hub_plan import HubList, basis, hub_lists
+from c3po_sync.pipeline.hub_plan import HubList, bases, hub_lists
 from c3po_sync.pipeline.quiet import HubWatch, hub_watch, rows_digest
 from c3po_sync.pipeline.steps.dashboard import dashboard_link
 from c3po_sync.sinks.base import ListSpec, PartialWriteError, WriteReport
@@ -43,8 +43,9 @@ def run_write_lists(ctx: RunContext) -> None:
     if isinstance(known_types, dict):
         known_types.update(watch.types)
     link = dashboard_link(ctx)
+    basis = bases(ctx, link)
     for hub in hub_lists(ctx, link):
-        _write_list(ctx, watch, hub, basis(ctx, hub.spec, link))
+        _write_list(ctx, watch, hub, basis(hub.spec))
     if isinstance(known_types, dict):
         watch.types = {str(k): str(v) for k, v in known_types.items()}
     watch.settle()
