@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import heapq
+from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,7 +27,9 @@ from typing import IO, Any
 from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
+from openpyxl.cell._writer import write_cell
 from openpyxl.cell.cell import Cell
+from openpyxl.comments.comment_sheet import CommentRecord
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, range_boundaries
@@ -36,7 +39,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from c3po_sync.sinks.excel_safety import FORMULA_PREFIXES
-from c3po_sync.sinks.excel_xml import RowXml, SheetRels, hyperlinks_xml
+from c3po_sync.sinks.excel_xml import RowXml, SheetRels, hyperlinks_xml, row_attrs
 
 _NUMERIC = (int, float)  # exact types: bool is written as a boolean by openpyxl
 _BODIES = "_c3po_bodies"  # the attribute a worksheet's deferred bodies are kept in
@@ -58,6 +61,10 @@ class TableBody:
     # every position is a cell, styled even when it holds no value (a bordered grid)
     keep_empty: bool = False
     extent: tuple[int, int, int, int] | None = field(init=False)  # min row, col, max row, col
+    # Each row's height in points (0: none), for rows the sheet has no RowDimension for: set by
+    # excel_print.fit_row_heights and written in the row's XML as it is saved. A RowDimension
+    # per wrapped row was ~1 KB each (40,000 of them at 4x city size, issue 16).
+    heights: array[float] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         rows: list[int] = []
@@ -76,6 +83,17 @@ class TableBody:
     @property
     def n_rows(self) -> int:
         return len(self.columns[0]) if self.columns else 0
+
+    def set_height(self, r: int, points: float) -> None:
+        """Gives data row ``r`` (0-based) an explicit height in points."""
+        if self.heights is None:
+            self.heights = array("d", bytes(8 * self.n_rows))
+        self.heights[r] = points
+
+    def height(self, r: int) -> float | None:
+        """Data row ``r``'s height in points, if :meth:`set_height` gave it one."""
+        heights = self.heights
+        return heights[r] or None if heights is not None else None
 
     def value(self, row: int, column: int) -> Any:
         """The value of the body's cell at sheet ``row``, 1-based ``column`` (None if outside)."""
@@ -184,6 +202,11 @@ def sheet_last_row(ws: Worksheet) -> int:
     return max([ws.max_row, *ends])
 
 
+def _first_height(parts: Sequence[tuple[TableBody, int]]) -> float | None:
+    """The height the first body on a row keeps for it (fit_row_heights sets it there)."""
+    return parts[0][0].height(parts[0][1]) if parts else None
+
+
 def _body_rows(body: TableBody) -> Iterator[tuple[int, int, tuple[TableBody, int]]]:
     """The body's rows as (sheet row, 1, (body, row)): the merge's items after a sheet's own.
 
@@ -283,7 +306,7 @@ class _StreamingSheetWriter(WorksheetWriter):
                 text = None
                 if not cells and len(parts) == 1:
                     body, r = parts[0]
-                    text = self._xml.row(body, r, row)
+                    text = self._xml.row(body, r, row, body.height(r))
                 if text is not None:
                     pending.append(text)
                     if len(pending) >= _ROWS_PER_WRITE:
@@ -291,10 +314,25 @@ class _StreamingSheetWriter(WorksheetWriter):
                     continue
                 flush_text()
                 made = [c for body, r in parts for c in body.row_cells(self.ws, r)]
-                if cells or made or row in self.ws.row_dimensions:  # as openpyxl's rows()
-                    self.write_row(xf, sorted([*cells, *made], key=lambda c: c.column), row)
+                attrs = row_attrs(self.ws, row, _first_height(parts))
+                if cells or made or attrs is not None:  # as openpyxl's rows()
+                    row_cells = sorted([*cells, *made], key=lambda c: c.column)
+                    self._write_row(xf, row_cells, row, attrs or [])
             flush_text()
         self.xf.send(None)
+
+    def _write_row(
+        self, xf: Any, cells: list[Cell], row: int, attrs: list[tuple[str, str]]
+    ) -> None:
+        """openpyxl's ``WorksheetWriter.write_row`` (3.1) with the row's attributes given:
+        a body's row height is in no RowDimension."""
+        with xf.element("row", {"r": f"{row}", **dict(attrs)}):
+            for cell in cells:
+                if cell._comment is not None:
+                    self.ws._comments.append(CommentRecord.from_cell(cell))
+                if cell._value is None and not cell.has_style and not cell._comment:
+                    continue
+                write_cell(xf, self.ws, cell, cell.has_style)
 
     def write_hyperlinks(self) -> None:
         links = self.ws._hyperlinks
