@@ -18,25 +18,28 @@ from __future__ import annotations
 
 import datetime
 import heapq
+import time
 from array import array
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
-from zipfile import ZIP_DEFLATED, ZipFile
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
 from openpyxl.cell._writer import write_cell
 from openpyxl.cell.cell import Cell
 from openpyxl.comments.comment_sheet import CommentRecord
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.packaging.relationship import Relationship, get_rels_path
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet._writer import ALL_TEMP_FILES, WorksheetWriter, create_temporary_file
 from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
+from openpyxl.xml.functions import tostring
 
 from c3po_sync.sinks.excel_safety import FORMULA_PREFIXES
 from c3po_sync.sinks.excel_xml import RowXml, SheetRels, hyperlinks_xml, row_attrs
@@ -339,8 +342,10 @@ class _StreamingSheetWriter(WorksheetWriter):
         if links:
             xf = self.xf.send(True)
             xf.flush()  # what lxml holds goes first
-            self._fh.write(hyperlinks_xml(links, self._rels))
+            for chunk in hyperlinks_xml(links, self._rels):
+                self._fh.write(chunk)
             self.xf.send(None)
+        self.ws._hyperlinks = []  # written: the next save's writer starts a new list anyway
 
     def cleanup(self) -> None:
         self._fh.close()
@@ -351,6 +356,48 @@ class _StreamingSheetWriter(WorksheetWriter):
 
 class _StreamingWriter(ExcelWriter):
     """openpyxl's ExcelWriter with the sheets that have bodies written by the writer above."""
+
+    def _write_worksheets(self) -> None:
+        """As ExcelWriter._write_worksheets (openpyxl 3.1), but a sheet's relationships of
+        links (:class:`SheetRels`) go into the archive as text, a slice at a time, not as
+        an lxml tree serialized whole."""
+        pivot_caches = set()
+        for idx, ws in enumerate(self.workbook.worksheets, 1):
+            ws._id = idx
+            self.write_worksheet(ws)
+            if ws._drawing:
+                self._write_drawing(ws._drawing)
+                for r in ws._rels:
+                    if "drawing" in r.Type:
+                        r.Target = ws._drawing.path
+            if ws._comments:
+                self._write_comment(ws)
+            if ws.legacy_drawing is not None:
+                shape_rel = Relationship(
+                    type="vmlDrawing", Id="anysvml", Target="/" + ws.legacy_drawing
+                )
+                ws._rels.append(shape_rel)
+            for t in ws._tables.values():
+                self._tables.append(t)
+                t.id = len(self._tables)
+                t._write(self._archive)
+                self.manifest.append(t)
+                ws._rels.get(t._rel_id).Target = t.path
+            for p in ws._pivots:
+                if p.cache not in pivot_caches:
+                    pivot_caches.add(p.cache)
+                    p.cache._id = len(pivot_caches)
+                self._pivots.append(p)
+                p._id = len(self._pivots)
+                p._write(self._archive, self.manifest)
+                self.workbook._pivots.append(p)
+                ws._rels.append(Relationship(Type=p.rel_type, Target=p.path))
+            if ws._rels:
+                rels_path = get_rels_path(ws.path)[1:]
+                if isinstance(ws._rels, SheetRels):
+                    _write_member(self._archive, rels_path, ws._rels.xml_chunks())
+                else:
+                    self._archive.writestr(rels_path, tostring(ws._rels.to_tree()))
 
     def write_worksheet(self, ws: Worksheet) -> None:
         # As ExcelWriter.write_worksheet (openpyxl 3.1) for a normal-mode workbook.
@@ -367,6 +414,16 @@ class _StreamingWriter(ExcelWriter):
             self._archive.write(writer.out, ws.path[1:])
         self.manifest.append(ws)
         writer.cleanup()
+
+
+def _write_member(archive: ZipFile, name: str, chunks: Iterable[bytes]) -> None:
+    """Writes an archive member from chunks, stamped as ``ZipFile.writestr`` stamps one."""
+    info = ZipInfo(name, date_time=time.localtime(time.time())[:6])
+    info.compress_type = archive.compression
+    info.external_attr = 0o600 << 16
+    with archive.open(info, "w") as fh:
+        for chunk in chunks:
+            fh.write(chunk)
 
 
 def save_streamed(wb: Workbook, filename: str | IO[bytes]) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -283,8 +283,9 @@ class _LinkRel:
 
 
 class SheetRels(RelationshipList):
-    """A sheet's relationships, its hyperlinks' written as text and parsed once: the same
-    tree as openpyxl's, which makes and serializes an object per link."""
+    """A sheet's relationships, its hyperlinks' written as text (:meth:`xml_chunks`): the
+    same bytes as openpyxl's tree, which held an lxml element per link (over 1 KB each: some
+    50 MB for the Assets sheet's links at 4x city size, issue 16)."""
 
     def add_link(self, target: str) -> str:
         rel = _LinkRel(target)
@@ -292,7 +293,9 @@ class SheetRels(RelationshipList):
         rel.Id = f"rId{len(self)}"  # as RelationshipList.append numbers them
         return rel.Id
 
-    def to_tree(self) -> Any:
+    def xml_chunks(self) -> Iterator[bytes]:
+        """The ``.rels`` part as openpyxl's ``tostring(self.to_tree())`` gives it (UTF-8), a slice
+        at a time."""
         parts = [f'<Relationships xmlns="{PKG_REL_NS}">']
         for rel in self:
             attrs = (
@@ -301,15 +304,21 @@ class SheetRels(RelationshipList):
                 if (v := getattr(rel, k)) is not None
             )
             parts.append(f"<Relationship{''.join(attrs)}/>")
+            if len(parts) >= _PARTS_PER_CHUNK:
+                yield "".join(parts).encode("utf-8")
+                parts.clear()
         parts.append("</Relationships>")
-        return fromstring("".join(parts).encode("utf-8"))
+        yield "".join(parts).encode("utf-8")
+
+    def to_tree(self) -> Any:
+        return fromstring(b"".join(self.xml_chunks()))
 
 
-def hyperlinks_xml(links: Sequence[Any], rels: SheetRels) -> bytes:
-    """The sheet's ``<hyperlinks>`` element as openpyxl's writer makes it, each link's
-    relationship added to ``rels``. ``links`` holds (ref, URL) pairs from :class:`RowXml`
-    and openpyxl's own ``Hyperlink`` objects (cells it made), in the order the cells were
-    written."""
+def hyperlinks_xml(links: Sequence[Any], rels: SheetRels) -> Iterator[bytes]:
+    """The sheet's ``<hyperlinks>`` element as openpyxl's writer makes it, a slice at a time,
+    each link's relationship added to ``rels``. ``links`` holds (ref, URL) pairs from
+    :class:`RowXml` and openpyxl's own ``Hyperlink`` objects (cells it made), in the order the
+    cells were written."""
     parts = ["<hyperlinks>"]
     for link in links:
         if isinstance(link, tuple):
@@ -317,11 +326,17 @@ def hyperlinks_xml(links: Sequence[Any], rels: SheetRels) -> bytes:
             parts.append(
                 f'<hyperlink xmlns:r="{_REL_NS}" ref="{ref}" r:id="{rels.add_link(target)}"/>'
             )
-            continue
-        if link.target:  # as WorksheetWriter.write_hyperlinks
-            rel = Relationship(type="hyperlink", TargetMode="External", Target=link.target)
-            rels.append(rel)
-            link.id = rel.id
-        parts.append(tostring(link.to_tree()).decode("utf-8"))
+        else:
+            if link.target:  # as WorksheetWriter.write_hyperlinks
+                rel = Relationship(type="hyperlink", TargetMode="External", Target=link.target)
+                rels.append(rel)
+                link.id = rel.id
+            parts.append(tostring(link.to_tree()).decode("utf-8"))
+        if len(parts) >= _PARTS_PER_CHUNK:
+            yield "".join(parts).encode("ascii", "xmlcharrefreplace")
+            parts.clear()
     parts.append("</hyperlinks>")
-    return "".join(parts).encode("ascii", "xmlcharrefreplace")
+    yield "".join(parts).encode("ascii", "xmlcharrefreplace")
+
+
+_PARTS_PER_CHUNK = 1000  # elements gathered before their text goes on: never a sheet's worth
