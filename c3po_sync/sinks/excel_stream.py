@@ -47,6 +47,9 @@ from c3po_sync.sinks.excel_xml import RowXml, SheetRels, hyperlinks_xml, row_att
 _NUMERIC = (int, float)  # exact types: bool is written as a boolean by openpyxl
 _BODIES = "_c3po_bodies"  # the attribute a worksheet's deferred bodies are kept in
 _ROWS_PER_WRITE = 500  # text rows gathered before they go to the file
+# zlib's fastest level, not its default 6: the city's workbook deflates in 0.05 CPU s, not
+# 0.12, for a file of 1.71 MB, not 1.33 (measured, issue 16); the sheets inside are the same.
+ZIP_LEVEL = 1
 
 
 @dataclass
@@ -420,6 +423,7 @@ def _write_member(archive: ZipFile, name: str, chunks: Iterable[bytes]) -> None:
     """Writes an archive member from chunks, stamped as ``ZipFile.writestr`` stamps one."""
     info = ZipInfo(name, date_time=time.localtime(time.time())[:6])
     info.compress_type = archive.compression
+    info._compresslevel = archive.compresslevel  # type: ignore[attr-defined]  # as writestr()
     info.external_attr = 0o600 << 16
     with archive.open(info, "w") as fh:
         for chunk in chunks:
@@ -428,6 +432,6 @@ def _write_member(archive: ZipFile, name: str, chunks: Iterable[bytes]) -> None:
 
 def save_streamed(wb: Workbook, filename: str | IO[bytes]) -> None:
     """Saves ``wb`` as ``Workbook.save`` does (openpyxl's save_workbook), bodies included."""
-    archive = ZipFile(filename, "w", ZIP_DEFLATED, allowZip64=True)
+    archive = ZipFile(filename, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=ZIP_LEVEL)
     wb.properties.modified = datetime.datetime.now(tz=datetime.UTC).replace(tzinfo=None)
     _StreamingWriter(wb, archive).save()
