@@ -23,11 +23,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from c3po_sync.sinks import excel_xml
+from c3po_sync.sinks import excel_safety, excel_xml
 from c3po_sync.sinks.excel_format import Col, write_table
 from c3po_sync.sinks.excel_print import LINE_HEIGHT_PT, text_lines
 from c3po_sync.sinks.excel_rollup import build_rollup, rollup_bytes
-from c3po_sync.sinks.excel_safety import MAX_URL_CHARS, cell_value, cell_values, safe_url
+from c3po_sync.sinks.excel_safety import MAX_URL_CHARS, cell_value, safe_url
 from c3po_sync.sinks.excel_stream import StreamedWorkbook, bodies
 
 from .conftest import RUN_INFO, TODAY, build_findings, build_tables
@@ -49,10 +49,10 @@ def test_wrapped_body_rows_make_no_row_dimension(wrapped: StreamedWorkbook) -> N
     """40,000 RowDimensions (~1 KB each) at 4x city size: now only rows outside a body (the
     header, a title) have one; the body keeps its rows' heights in an array."""
     ws = wrapped["Findings"]
+    assert set(ws.row_dimensions) <= {1}  # the wrapped header row only
     (body,) = bodies(ws)
     kept = [r for r in range(body.n_rows) if body.height(r)]
     assert len(kept) >= 30  # every other finding wraps
-    assert set(ws.row_dimensions) <= {1}  # the wrapped header row only
     for name in ("Portfolio", "Assets", "Data quality"):
         sheet = wrapped[name]
         assert all(r < bodies(sheet)[0].first_row for r in sheet.row_dimensions), name
@@ -121,7 +121,7 @@ _VALUES = st.one_of(
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.lists(_VALUES, max_size=6), st.lists(st.text(max_size=8), max_size=6)))
 def test_cell_values_are_cell_value_of_each(values: list[Any]) -> None:
-    got = cell_values(values)
+    got = excel_safety.cell_values(values)
     want = [cell_value(v) for v in values]
     assert len(got) == len(want)
     for g, w in zip(got, want, strict=True):
