@@ -99,7 +99,7 @@ class TableBody:
     def height(self, r: int) -> float | None:
         """Data row ``r``'s height in points, if :meth:`set_height` gave it one."""
         heights = self.heights
-        return heights[r] or None if heights is not None else None
+        return (heights[r] or None) if heights is not None else None
 
     def value(self, row: int, column: int) -> Any:
         """The value of the body's cell at sheet ``row``, 1-based ``column`` (None if outside)."""
