@@ -23,7 +23,6 @@ from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import IO, Any
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
@@ -35,7 +34,7 @@ from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.packaging.relationship import Relationship, get_rels_path
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, range_boundaries
-from openpyxl.worksheet._writer import ALL_TEMP_FILES, WorksheetWriter, create_temporary_file
+from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
@@ -232,10 +231,9 @@ class _StreamingSheetWriter(WorksheetWriter):
     shared with ordinary cells) is made into cells and written by openpyxl as before.
     """
 
-    def __init__(self, ws: Worksheet) -> None:
-        self._path = create_temporary_file()
-        self._fh = open(self._path, "wb")  # noqa: SIM115 - closed in cleanup()
-        super().__init__(ws, out=self._fh)
+    def __init__(self, ws: Worksheet, out: IO[bytes]) -> None:
+        self._fh = out  # the sheet's member of the archive: no temporary file to read back
+        super().__init__(ws, out=out)
         self._rels = SheetRels()
         self._xml = RowXml(ws)
 
@@ -351,10 +349,7 @@ class _StreamingSheetWriter(WorksheetWriter):
         self.ws._hyperlinks = []  # written: the next save's writer starts a new list anyway
 
     def cleanup(self) -> None:
-        self._fh.close()
-        Path(self._path).unlink(missing_ok=True)
-        if self._path in ALL_TEMP_FILES:
-            ALL_TEMP_FILES.remove(self._path)
+        pass  # the member is closed by its writer (_StreamingWriter.write_worksheet)
 
 
 class _StreamingWriter(ExcelWriter):
@@ -407,25 +402,34 @@ class _StreamingWriter(ExcelWriter):
         ws._drawing = SpreadsheetDrawing()
         ws._drawing.charts = ws._charts
         ws._drawing.images = ws._images
-        writer = _StreamingSheetWriter(ws) if bodies(ws) else WorksheetWriter(ws)
-        writer.write()
-        ws._rels = writer._rels
-        if isinstance(writer, _StreamingSheetWriter):
-            writer._fh.close()  # all written: the archive reads it back by name
-            self._archive.write(writer._path, ws.path[1:])
+        if bodies(ws):
+            # Straight into the archive, stamped as ZipFile.write() stamps openpyxl's
+            # temporary file (owner read/write), not written to disk and read back.
+            with _open_member(self._archive, ws.path[1:], 0o100600) as out:
+                writer: WorksheetWriter = _StreamingSheetWriter(ws, out)
+                writer.write()
         else:
+            writer = WorksheetWriter(ws)
+            writer.write()
             self._archive.write(writer.out, ws.path[1:])
+        ws._rels = writer._rels
         self.manifest.append(ws)
         writer.cleanup()
 
 
-def _write_member(archive: ZipFile, name: str, chunks: Iterable[bytes]) -> None:
-    """Writes an archive member from chunks, stamped as ``ZipFile.writestr`` stamps one."""
+def _open_member(archive: ZipFile, name: str, mode: int = 0o600) -> IO[bytes]:
+    """An archive member open for writing, stamped now with file ``mode`` (as ``writestr``
+    stamps one: 0o600; as ``write`` stamps a file with that mode)."""
     info = ZipInfo(name, date_time=time.localtime(time.time())[:6])
     info.compress_type = archive.compression
     info._compresslevel = archive.compresslevel  # type: ignore[attr-defined]  # as writestr()
-    info.external_attr = 0o600 << 16
-    with archive.open(info, "w") as fh:
+    info.external_attr = mode << 16
+    return archive.open(info, "w")
+
+
+def _write_member(archive: ZipFile, name: str, chunks: Iterable[bytes]) -> None:
+    """Writes an archive member from chunks, stamped as ``ZipFile.writestr`` stamps one."""
+    with _open_member(archive, name) as fh:
         for chunk in chunks:
             fh.write(chunk)
 
