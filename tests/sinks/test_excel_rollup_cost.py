@@ -1,7 +1,7 @@
 """What the rollup holds and makes while it is built and saved (issue 16: a new day's CPU at
 city size, peak memory at 4x): counted as objects and calls, never timed.
 
-- a wrapped row of a table body keeps its height in the body (an array), not in a ~1 KB
+- a wrapped row of a table body keeps its height in the body (an array), not in a ~300-byte
   openpyxl RowDimension per row; the file still carries every height;
 - the sheets' link relationships are written as text, not as an lxml tree of every link;
 - a table body keeps the columns it was given when they are already plain, not copies.
@@ -46,7 +46,7 @@ def wrapped() -> StreamedWorkbook:
 
 
 def test_wrapped_body_rows_make_no_row_dimension(wrapped: StreamedWorkbook) -> None:
-    """40,000 RowDimensions (~1 KB each) at 4x city size: now only rows outside a body (the
+    """~30,000 RowDimensions (~300 bytes each) at 4x city size: now only rows outside a body (the
     header, a title) have one; the body keeps its rows' heights in an array."""
     ws = wrapped["Findings"]
     assert set(ws.row_dimensions) <= {1}  # the wrapped header row only
@@ -73,7 +73,7 @@ def test_the_file_carries_each_wrapped_rows_height(wrapped: StreamedWorkbook) ->
 def test_link_relationships_are_written_without_a_tree(
     wrapped: StreamedWorkbook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An lxml element per link was ~1.2 KB: ~50 MB for the Assets sheet at 4x city size."""
+    """An lxml element per link was ~1.2 KB: ~25 MB for the Assets sheet at 4x city size."""
     parsed: list[int] = []
     real = excel_xml.fromstring
 
