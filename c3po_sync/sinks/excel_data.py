@@ -35,11 +35,13 @@ def py_values(series: pd.Series, kind: Kind) -> list[Any]:
         ts = pd.to_datetime(series, utc=True, errors="coerce").dt.tz_convert(None)
         return [None if pd.isna(v) else v.to_pydatetime() for v in ts]
     if kind == "date":
-        return [_as_date(v) for v in series.astype(object)]
+        return [v if type(v) is date else _as_date(v) for v in series.astype(object)]
     obj = series.astype(object)
     out = obj.where(series.notna(), None).tolist() if len(series) else []
     if kind == "bool":
         return [None if v is None else ("Yes" if bool(v) else "No") for v in out]
+    if kind in _PLAIN and set(map(type, out)) <= _PLAIN[kind]:
+        return out  # already what the conversion below gives, value for value (most columns)
     if kind == "int":
         return [None if v is None else int(v) for v in out]
     if kind == "float":
@@ -47,6 +49,14 @@ def py_values(series: pd.Series, kind: Kind) -> list[Any]:
     if kind == "text":
         return [_as_text(v) for v in out]
     return out
+
+
+# The types py_values() gives each kind as they are: a column of only these needs no pass.
+_PLAIN: dict[str, set[type]] = {
+    "int": {type(None), int},
+    "float": {type(None), float},
+    "text": {type(None), str},
+}
 
 
 def _as_date(value: Any) -> date | None:

@@ -15,7 +15,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from c3po_sync.sinks.excel_print import fit_row_heights, wrap_header
-from c3po_sync.sinks.excel_safety import append_row, cell_value, safe_url
+from c3po_sync.sinks.excel_safety import append_row, cell_values, safe_url
 from c3po_sync.sinks.excel_stream import TableBody, add_body, has_cell, sheet_last_row
 
 CURRENCY = '"$"#,##0;[Red]-"$"#,##0'
@@ -79,7 +79,7 @@ def write_table(
     linked = [_template(ws, c, link=True) if i in link_cols else None for i, c in enumerate(cols)]
     body = TableBody(
         first_row=header_row + 1,
-        columns=[[cell_value(v) for v in values] for values in data],
+        columns=[cell_values(values) for values in data],
         urls={i: [safe_url(u) for u in values] for i, values in link_cols.items()},
         plain=plain,
         linked=linked,

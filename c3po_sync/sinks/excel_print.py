@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 
@@ -19,7 +20,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from c3po_sync.sinks.excel_stream import bodies, sheet_last_row
+from c3po_sync.sinks.excel_stream import TableBody, bodies, sheet_last_row
 
 BASE_FONT_PT = 11.0  # the workbook's default font (Calibri 11)
 LINE_HEIGHT_PT = 15.0  # one line of 11 pt text in Excel's and LibreOffice's default row
@@ -236,39 +237,92 @@ def fit_row_heights(
     ws: Worksheet, first_row: int, columns: list[int], last_row: int | None = None
 ) -> None:
     """Sets an explicit height on every row from ``first_row`` (to ``last_row``) whose text in
-    ``columns`` wraps to more than one line; other rows keep the default height."""
+    ``columns`` wraps to more than one line; other rows keep the default height.
+
+    A row of a table body still to be written (``excel_stream``) keeps its height in the body
+    unless the sheet has a RowDimension for it: a dimension per wrapped row was most of the
+    rollup's objects at 4x city size (issue 16). The file is the same either way."""
     if not columns:
         return
     widths = {c: _width(ws, c) for c in columns}
     last = last_row or sheet_last_row(ws)
-    tallest: dict[int, int] = {}
-
-    def fit(row: int, c: int, value: object) -> None:
-        if isinstance(value, str):
-            lines = text_lines(value, widths[c])
-            if lines > tallest.get(row, 1):
-                tallest[row] = lines
-
-    # The values value_at() would give, read a column at a time: a cell where there is one,
-    # else the first body covering the row (a table's body may not be cells yet: excel_stream).
-    claimed: set[int] = set()
+    # The values value_at() would give: a cell where there is one, else the first body
+    # covering the row (a table's body may not be cells yet: excel_stream).
+    overlaid: dict[int, set[int]] = {}  # row -> fitted columns holding a cell
+    from_cells: dict[int, int] = {}  # row -> the most lines of its cells' text
+    for (row, c), cell in ws._cells.items():
+        if first_row <= row <= last and c in widths:
+            overlaid.setdefault(row, set()).add(c)
+            value = cell.value
+            if isinstance(value, str):
+                lines = text_lines(value, widths[c])
+                if lines > from_cells.get(row, 1):
+                    from_cells[row] = lines
+    covered: list[range] = []
     for body in bodies(ws):
         rows = range(
             max(first_row, body.first_row), min(last, body.first_row + body.n_rows - 1) + 1
         )
-        for c in columns:
-            if c > len(body.columns):
-                continue
-            values = body.columns[c - 1]
-            for row in rows:
-                if row not in claimed and (row, c) not in ws._cells:
-                    fit(row, c, values[row - body.first_row])
-        claimed.update(rows)
-    for (row, c), cell in ws._cells.items():
-        if first_row <= row <= last and c in widths:
-            fit(row, c, cell.value)
-    for row in sorted(tallest):
-        ws.row_dimensions[row].height = min(tallest[row], MAX_ROW_LINES) * LINE_HEIGHT_PT
+        if not rows:
+            continue
+        tallest = _body_lines(body, rows, widths, overlaid)
+        mine = (lambda _row: True) if not _overlaps(rows, covered) else _unclaimed(covered)
+        for r, lines in tallest.items():
+            row = body.first_row + r
+            if mine(row):
+                lines = max(lines, from_cells.pop(row, 1))
+                _set_height(ws, row, lines, body, r)
+        for row in [row for row in from_cells if row in rows and mine(row)]:
+            _set_height(ws, row, from_cells.pop(row), body, row - body.first_row)
+        covered.append(rows)
+    for row, lines in from_cells.items():
+        _set_height(ws, row, lines)
+
+
+def _body_lines(
+    body: TableBody, rows: range, widths: dict[int, float], overlaid: dict[int, set[int]]
+) -> dict[int, int]:
+    """Body row (0-based) -> lines of its tallest text in the fitted columns, for rows over
+    one line; a column's text is measured once per distinct value, a short one not at all."""
+    tallest: dict[int, int] = {}
+    lo, hi = rows.start - body.first_row, rows.stop - body.first_row
+    for c, width in widths.items():
+        if c > len(body.columns):
+            continue
+        usable = _usable(width)
+        measured: dict[str, int] = {}
+        values = body.columns[c - 1]
+        for r in range(lo, hi):
+            value = values[r]
+            if not isinstance(value, str) or (len(value) * _WIDEST <= usable and "\n" not in value):
+                continue  # as text_lines: fits whatever its letters
+            lines = measured.get(value)
+            if lines is None:
+                lines = measured[value] = _wrapped_lines(value, width)
+            if lines > tallest.get(r, 1):
+                cells = overlaid.get(body.first_row + r)
+                if cells is None or c not in cells:
+                    tallest[r] = lines
+    return tallest
+
+
+def _overlaps(rows: range, covered: list[range]) -> bool:
+    return any(rows.start < other.stop and other.start < rows.stop for other in covered)
+
+
+def _unclaimed(covered: list[range]) -> Callable[[int], bool]:
+    """A test for rows no earlier body covers (bodies rarely overlap: only then is it made)."""
+    return lambda row: not any(row in other for other in covered)
+
+
+def _set_height(
+    ws: Worksheet, row: int, lines: int, body: TableBody | None = None, r: int = 0
+) -> None:
+    points = min(lines, MAX_ROW_LINES) * LINE_HEIGHT_PT
+    if body is not None and row not in ws.row_dimensions:
+        body.set_height(r, points)  # written with the row's XML as the sheet is saved
+    else:
+        ws.row_dimensions[row].height = points
 
 
 def wrap_header(ws: Worksheet, header_row: int, last_column: int) -> None:

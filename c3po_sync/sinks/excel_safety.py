@@ -24,6 +24,11 @@ _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 _NON_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 # Anything clean_text() changes but the length: the three above and CR, in one scan.
 _UNCLEAN = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|{_NON_XML.pattern}|\r")
+# A link holding any of these is left as plain text (safe_url).
+_URL_BAD = re.compile(f'{ILLEGAL_CHARACTERS_RE.pattern}|[\r\n\t "<>]')
+# An http(s) URL whose host is plain ASCII letters, digits, dots and dashes (a port may
+# follow): urlsplit() gives it that scheme and a non-empty netloc, so safe_url() keeps it.
+_PLAIN_WEB_URL = re.compile(r"(?i:https?)://[A-Za-z0-9.-]+(?::[0-9]*)?(?=[/?#]|\Z)")
 _FILE_NAME_BAD = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 
 
@@ -74,6 +79,33 @@ def cell_value(value: Any) -> Any:
     return clean_text(str(value))
 
 
+# Types cell_value() passes through unchanged whatever the value (bool is an int).
+_KEPT_TYPES = frozenset({type(None), bool, int, date})
+
+
+def cell_values(values: Sequence[Any]) -> list[Any]:
+    """:func:`cell_value` over a column: the same list, not a copy, when it would change no
+    value (most columns: checked per column, a table's worth of values at once), else the
+    converted copy. A table body keeps this list until the workbook is saved (issue 16)."""
+    values = values if isinstance(values, list) else list(values)
+    types = set(map(type, values))
+    if types <= _KEPT_TYPES:
+        return values
+    if types <= {type(None), str}:
+        # Joined by "\n", which clean_text() keeps: one scan for the whole column.
+        if not _UNCLEAN.search("\n".join(filter(None, values))) and (
+            max(map(len, filter(None, values)), default=0) <= MAX_CELL_CHARS
+        ):
+            return values
+    elif types <= {type(None), bool, int, float}:
+        if all(math.isfinite(v) for v in values if type(v) is float):
+            return values
+    elif types <= _KEPT_TYPES | {datetime}:
+        if all(v.tzinfo is None for v in values if type(v) is datetime):
+            return values
+    return [cell_value(v) for v in values]
+
+
 def append_row(ws: Worksheet, values: Sequence[Any]) -> tuple[Cell, ...]:
     """Appends one row; every string becomes a literal text cell.
 
@@ -117,8 +149,10 @@ def safe_url(value: Any) -> str | None:
     """
     if not isinstance(value, str) or not value or len(value) > MAX_URL_CHARS:
         return None
-    if ILLEGAL_CHARACTERS_RE.search(value) or any(ch in value for ch in '\r\n\t "<>'):
+    if _URL_BAD.search(value):
         return None
+    if _PLAIN_WEB_URL.match(value):
+        return value  # what urlsplit() reads as http(s) with this host: most links, at once
     try:
         parts = urlsplit(value)
     except ValueError:

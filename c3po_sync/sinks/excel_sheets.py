@@ -59,13 +59,14 @@ def portfolio_sheet(
     p = tables.projects
     docs = tables.documents
     keys = p["project_key"].astype("string")
-    doc_counts = docs["project_key"].astype("string").value_counts()
+    # Plain dicts: a Series.get per project was most of this sheet's build (issue 16).
+    doc_counts = docs["project_key"].astype("string").value_counts().to_dict()
     charters = set(
         docs.loc[docs["doc_type"].astype("string").eq("charter").fillna(False), "project_key"]
         .dropna()
         .astype(str)
     )
-    finding_counts = open_findings["project_key"].astype("string").value_counts()
+    finding_counts = open_findings["project_key"].astype("string").value_counts().to_dict()
     status_dates = d.py_values(p["status_date"], "date")
     key_list = d.py_values(keys, "text")
     # The printed columns come first (the print area ends at PORTFOLIO_PRINTED); the detail

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,7 @@ from openpyxl.packaging.relationship import Relationship, RelationshipList
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
+from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.constants import PKG_REL_NS
 from openpyxl.xml.functions import fromstring, tostring
@@ -48,6 +49,22 @@ def _escape(text: str, escapes: tuple[tuple[str, str], ...] = _TEXT_ESCAPES) -> 
         if char in text:
             text = text.replace(char, ref)
     return text
+
+
+def row_attrs(ws: Worksheet, row: int, height: float | None) -> list[tuple[str, str]] | None:
+    """The ``<row>`` element's attributes after ``r``, as openpyxl writes the row's dimension;
+    None when the row has none. ``height`` is the one its body keeps (:attr:`TableBody.heights`):
+    it counts where the sheet's own dimension sets no height, as if it had been set there."""
+    dim = ws.row_dimensions.get(row)  # .get: a lookup makes no dimension
+    if dim is None:
+        return None if height is None else list(RowDimension(ws, index=row, ht=height))
+    if height is None or dim.ht is not None:
+        return list(dim)
+    dim.ht = height  # the attributes in openpyxl's order, the sheet left as it was
+    try:
+        return list(dim)
+    finally:
+        dim.ht = None
 
 
 class RowXml:
@@ -95,24 +112,29 @@ class RowXml:
             got = self._serials[value] = format(serial, ".16g")  # as openpyxl's safe_string
         return got
 
-    def _row_start(self, row_idx: int) -> tuple[str, bool]:
+    def _row_start(self, row_idx: int, height: float | None) -> tuple[str, bool]:
         """``<row r="…" …>`` with the row's dimension (its height), and whether it has one.
 
-        A dimension's attributes are read once per distinct height (and flags), not per row:
-        iterating one reads a dozen descriptors. A styled row is read on its own."""
+        ``height`` is the one the body keeps for the row (``excel_stream.row_attrs``). The
+        attributes are made once per distinct height (and flags), not per row: iterating a
+        dimension reads a dozen descriptors. A styled row is read on its own."""
         dim = self.ws.row_dimensions.get(row_idx)
         if dim is None:
-            return f'<row r="{row_idx}">', False
-        key = None
-        if not dim.has_style:
-            key = (dim.ht, dim.hidden, dim.outlineLevel, dim.collapsed, dim.thickBot,
+            if height is None:
+                return f'<row r="{row_idx}">', False
+            key: tuple[Any, ...] | None = (height,)
+        elif dim.has_style:
+            key = None
+        else:
+            ht = dim.ht if dim.ht is not None else height
+            key = (ht, dim.hidden, dim.outlineLevel, dim.collapsed, dim.thickBot,
                    dim.thickTop)  # fmt: skip
-            attrs = self._row_attrs.get(key)
-            if attrs is not None:
-                return f'<row r="{row_idx}"{attrs}>', True
-        attrs = "".join(f' {k}="{_escape(v, _ATTR_ESCAPES)}"' for k, v in dim)
-        if key is not None:
-            self._row_attrs[key] = attrs
+        attrs = self._row_attrs.get(key) if key is not None else None
+        if attrs is None:
+            pairs = row_attrs(self.ws, row_idx, height) or []
+            attrs = "".join(f' {k}="{_escape(v, _ATTR_ESCAPES)}"' for k, v in pairs)
+            if key is not None:
+                self._row_attrs[key] = attrs
         return f'<row r="{row_idx}"{attrs}>', True
 
     def _plan(self, body: TableBody) -> list[_Column]:
@@ -134,12 +156,15 @@ class RowXml:
         self._plans[id(body)] = (body, plan)
         return plan
 
-    def row(self, body: TableBody, r: int, row_idx: int) -> bytes | None:
-        """Data row ``r`` (0-based) of ``body`` at sheet row ``row_idx``; None when a cell of it
-        is not of a kind written here (the caller then writes the row through openpyxl)."""
+    def row(
+        self, body: TableBody, r: int, row_idx: int, height: float | None = None
+    ) -> bytes | None:
+        """Data row ``r`` (0-based) of ``body`` at sheet row ``row_idx`` (``height``: the one
+        the body keeps for it); None when a cell of it is not of a kind written here (the
+        caller then writes the row through openpyxl)."""
         if self._iso_dates:
             return None
-        start, has_dim = self._row_start(row_idx)
+        start, has_dim = self._row_start(row_idx, height)
         out = [start]
         links: list[tuple[str, str]] = []
         keep_empty = body.keep_empty
@@ -258,8 +283,9 @@ class _LinkRel:
 
 
 class SheetRels(RelationshipList):
-    """A sheet's relationships, its hyperlinks' written as text and parsed once: the same
-    tree as openpyxl's, which makes and serializes an object per link."""
+    """A sheet's relationships, its hyperlinks' written as text (:meth:`xml_chunks`): the
+    same bytes as openpyxl's tree, which held an lxml element per link (~1.2 KB each: some
+    25 MB for the Assets sheet's 20,000 links at 4x city size, issue 16)."""
 
     def add_link(self, target: str) -> str:
         rel = _LinkRel(target)
@@ -267,7 +293,9 @@ class SheetRels(RelationshipList):
         rel.Id = f"rId{len(self)}"  # as RelationshipList.append numbers them
         return rel.Id
 
-    def to_tree(self) -> Any:
+    def xml_chunks(self) -> Iterator[bytes]:
+        """The ``.rels`` part as openpyxl's ``tostring(self.to_tree())`` gives it (UTF-8), a slice
+        at a time."""
         parts = [f'<Relationships xmlns="{PKG_REL_NS}">']
         for rel in self:
             attrs = (
@@ -276,15 +304,21 @@ class SheetRels(RelationshipList):
                 if (v := getattr(rel, k)) is not None
             )
             parts.append(f"<Relationship{''.join(attrs)}/>")
+            if len(parts) >= _PARTS_PER_CHUNK:
+                yield "".join(parts).encode("utf-8")
+                parts.clear()
         parts.append("</Relationships>")
-        return fromstring("".join(parts).encode("utf-8"))
+        yield "".join(parts).encode("utf-8")
+
+    def to_tree(self) -> Any:
+        return fromstring(b"".join(self.xml_chunks()))
 
 
-def hyperlinks_xml(links: Sequence[Any], rels: SheetRels) -> bytes:
-    """The sheet's ``<hyperlinks>`` element as openpyxl's writer makes it, each link's
-    relationship added to ``rels``. ``links`` holds (ref, URL) pairs from :class:`RowXml`
-    and openpyxl's own ``Hyperlink`` objects (cells it made), in the order the cells were
-    written."""
+def hyperlinks_xml(links: Sequence[Any], rels: SheetRels) -> Iterator[bytes]:
+    """The sheet's ``<hyperlinks>`` element as openpyxl's writer makes it, a slice at a time,
+    each link's relationship added to ``rels``. ``links`` holds (ref, URL) pairs from
+    :class:`RowXml` and openpyxl's own ``Hyperlink`` objects (cells it made), in the order the
+    cells were written."""
     parts = ["<hyperlinks>"]
     for link in links:
         if isinstance(link, tuple):
@@ -292,11 +326,17 @@ def hyperlinks_xml(links: Sequence[Any], rels: SheetRels) -> bytes:
             parts.append(
                 f'<hyperlink xmlns:r="{_REL_NS}" ref="{ref}" r:id="{rels.add_link(target)}"/>'
             )
-            continue
-        if link.target:  # as WorksheetWriter.write_hyperlinks
-            rel = Relationship(type="hyperlink", TargetMode="External", Target=link.target)
-            rels.append(rel)
-            link.id = rel.id
-        parts.append(tostring(link.to_tree()).decode("utf-8"))
+        else:
+            if link.target:  # as WorksheetWriter.write_hyperlinks
+                rel = Relationship(type="hyperlink", TargetMode="External", Target=link.target)
+                rels.append(rel)
+                link.id = rel.id
+            parts.append(tostring(link.to_tree()).decode("utf-8"))
+        if len(parts) >= _PARTS_PER_CHUNK:
+            yield "".join(parts).encode("ascii", "xmlcharrefreplace")
+            parts.clear()
     parts.append("</hyperlinks>")
-    return "".join(parts).encode("ascii", "xmlcharrefreplace")
+    yield "".join(parts).encode("ascii", "xmlcharrefreplace")
+
+
+_PARTS_PER_CHUNK = 1000  # elements gathered before their text goes on: never a sheet's worth

@@ -160,6 +160,15 @@ def _random_workbook(seed: int, streamed: bool) -> openpyxl.Workbook:
             for r in range(row, row + body.n_rows):
                 if rng.random() < 0.2:
                     ws.row_dimensions[r].height = rng.choice([15, 30, 45.5])
+                if rng.random() < 0.1:
+                    ws.row_dimensions[r].hidden = True
+                if rng.random() < 0.3:  # a height the body keeps (excel_print.fit_row_heights)
+                    height = rng.choice([30.0, 60.0, 450.0])
+                    dim = ws.row_dimensions.get(r)
+                    if streamed:
+                        body.set_height(r - row, height)  # written where the sheet's sets none
+                    elif dim is None or dim.ht is None:
+                        ws.row_dimensions[r].height = height
             if body.n_rows and rng.random() < 0.3:  # an ordinary cell on a body's row
                 ws.cell(row=row + rng.randrange(body.n_rows), column=8, value="beside")
             row += body.n_rows + 2
@@ -169,7 +178,8 @@ def _random_workbook(seed: int, streamed: bool) -> openpyxl.Workbook:
 @pytest.mark.parametrize("seed", range(30))
 def test_rows_written_as_text_equal_openpyxls_own(seed: int) -> None:
     """Random bodies with every kind of value: the text writer's file is openpyxl's, byte for
-    byte (styles' ids, hyperlinks, row heights, the rows it leaves to openpyxl)."""
+    byte (styles' ids, hyperlinks, row heights, the rows it leaves to openpyxl); a height the
+    body keeps is written as a RowDimension's."""
     got = _members(rollup_bytes(_random_workbook(seed, streamed=True)))
     want = _members(rollup_bytes(_random_workbook(seed, streamed=False)))
     assert list(got) == list(want)
