@@ -133,9 +133,8 @@ def matrix_sheet(
     # A cell's words and the lines they wrap to, worked out once per distinct text: a city's
     # 20,000 cells hold a few hundred texts ("complies", "finding open since <day>"...).
     fitted: dict[Any, tuple[Any, int]] = {}
-    r = header
+    lines: list[int] = []  # each row's tallest cell, in lines
     for key, (raw_title, ppm) in leads.items():
-        r += 1
         title = str(domain.na_to_python(raw_title) or "")
         mark = (not_reread or {}).get(key)
         lead = [key, f"{title}\n({mark})" if mark else title, ppm]
@@ -151,22 +150,22 @@ def matrix_sheet(
             cell_styles[i].append(styles[state])
             if fit[1] > tallest:
                 tallest = fit[1]
-        ws.row_dimensions[r].height = 15 * tallest
+        lines.append(tallest)
     # The grid's cells are made as the workbook is saved (excel_stream): each bordered, the
     # judged ones filled by state, an empty one too.
-    add_body(
-        ws,
-        TableBody(
-            first_row=header + 1,
-            columns=columns,
-            urls={},
-            plain=[lead_style] * len(columns),
-            linked=[None] * len(columns),
-            fmt_dates=[False] * len(columns),
-            cell_styles={len(_LEAD) + i: cell_styles[i] for i in range(len(recs))},
-            keep_empty=True,
-        ),
+    body = TableBody(
+        first_row=header + 1,
+        columns=columns,
+        urls={},
+        plain=[lead_style] * len(columns),
+        linked=[None] * len(columns),
+        fmt_dates=[False] * len(columns),
+        cell_styles={len(_LEAD) + i: cell_styles[i] for i in range(len(recs))},
+        keep_empty=True,
     )
+    for i, tallest in enumerate(lines):  # kept by the body: no openpyxl object per row
+        body.set_height(i, 15 * tallest)
+    add_body(ws, body)
     for col, width in enumerate((12, 30, 28), start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     for col in range(len(_LEAD) + 1, len(_LEAD) + len(recs) + 1):

@@ -177,6 +177,9 @@ def add_body(ws: Worksheet, body: TableBody, *, defer: bool = True) -> None:
     for r in range(body.n_rows):
         for cell in body.row_cells(ws, r):
             store[(cell.row, cell.column)] = cell
+        points = body.height(r)
+        if points is not None and body.first_row + r not in ws.row_dimensions:
+            ws.row_dimensions[body.first_row + r].height = points
 
 
 def bodies(ws: Worksheet) -> list[TableBody]:

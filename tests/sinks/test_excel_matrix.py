@@ -3,6 +3,8 @@ projects kept from a source not re-read say so."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import date
 
 from openpyxl import Workbook
@@ -13,6 +15,7 @@ from c3po_sync.rules.evaluation import evaluation_table
 from c3po_sync.rules.matrix import LEGEND, compliance_matrix
 from c3po_sync.sinks.audit_report import render_audit_html
 from c3po_sync.sinks.excel_matrix import matrix_sheet
+from c3po_sync.sinks.excel_stream import StreamedWorkbook, save_streamed, value_at
 from tests.rules import TODAY, project, tenant
 
 MARK = "not re-read since 2026-10-30 08:00 UTC: HTTP 503"
@@ -105,3 +108,20 @@ def test_each_distinct_text_is_measured_once(monkeypatch) -> None:
     matrix_sheet(Workbook().active, m, today=date(2026, 11, 1))
     grid = [x for x in measured if x in set(m["text"])]
     assert len(grid) == len(set(grid)) <= m["text"].nunique()
+
+
+def test_grid_row_heights_stay_in_the_body_and_write_what_cells_would() -> None:
+    """The grid's rows keep their heights in the body (no openpyxl object per project row: a
+    city's ~2,000, ~300 bytes each), and the saved sheet is the one a plain workbook writes."""
+    sheets = {}
+    for kind, wb in (("streamed", StreamedWorkbook()), ("plain", Workbook())):
+        ws = wb.active
+        matrix_sheet(ws, _matrix(), today=date(2026, 11, 1), run_id=7, not_reread={"OK": MARK})
+        if kind == "streamed":
+            header = next(r for r in range(1, 30) if value_at(ws, r, 1) == "Project")
+            assert sorted(ws.row_dimensions) == [header]  # the header's; none per project
+        buf = io.BytesIO()
+        save_streamed(wb, buf) if kind == "streamed" else wb.save(buf)
+        sheets[kind] = zipfile.ZipFile(buf).read("xl/worksheets/sheet1.xml")
+    assert b'ht="75" customHeight="1"' in sheets["plain"]  # the marked project's taller row
+    assert sheets["streamed"] == sheets["plain"]
