@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
@@ -21,7 +21,7 @@ from c3po_sync.pipeline.context import RunContext
 from c3po_sync.pipeline.upload_watch import known_root, library_untouched, note_upload, published
 from c3po_sync.private_files import private_dir
 from c3po_sync.rules.intake import OUTCOMES
-from c3po_sync.sinks.dashboard_data import dashboard_data, public_view
+from c3po_sync.sinks.dashboard_data import DashboardData, dashboard_data, public_view
 from c3po_sync.sinks.dashboard_export import public_csv, public_json
 from c3po_sync.sinks.dashboard_html import render_page
 
@@ -70,6 +70,32 @@ def _intake_counts(ctx: RunContext) -> dict[str, int] | None:
     return {**counts, "late": summary.engaged_late, "requests": summary.requests}
 
 
+def shown_digest(*pages: DashboardData) -> str:
+    """What the pages show, their dates left out: the SHA-256 of
+    ``repr([replace(p, generated_at="", as_of=date.min) for p in pages])``, fed to the hash a
+    row at a time. The whole repr at four times the city's size was a 20 MB string made beside
+    the pages, the rollup's peak (issue 16); the digest is the same, so a stored one still
+    matches (tests/pipeline/test_dashboard_digest.py)."""
+    h = hashlib.sha256()
+    h.update(b"[")
+    for i, page in enumerate(pages):
+        page = replace(page, generated_at="", as_of=date.min)
+        h.update(f"{', ' if i else ''}{type(page).__qualname__}(".encode())
+        for j, f in enumerate(f for f in fields(page) if f.repr):
+            value = getattr(page, f.name)
+            h.update(f"{', ' if j else ''}{f.name}=".encode())
+            if type(value) is list:
+                h.update(b"[")
+                for k, item in enumerate(value):
+                    h.update(f"{', ' if k else ''}{item!r}".encode())
+                h.update(b"]")
+            else:
+                h.update(repr(value).encode())
+        h.update(b")")
+    h.update(b"]")
+    return h.hexdigest()
+
+
 def publish_dashboard(ctx: RunContext, changes: pd.DataFrame | None, since: str) -> str | None:
     """Builds both pages and the public data; saves, publishes and uploads them (not in a dry
     run). Returns the internal page's hub URL (None when the dashboard is disabled)."""
@@ -90,9 +116,7 @@ def publish_dashboard(ctx: RunContext, changes: pd.DataFrame | None, since: str)
     )
     public = public_view(data, cfg.public)
     # The hub's copy is uploaded again only when what it shows changed, not its dates alone.
-    digest = hashlib.sha256(
-        repr([replace(d, generated_at="", as_of=date.min) for d in (data, public)]).encode()
-    ).hexdigest()
+    digest = shown_digest(data, public)
     files = {
         INTERNAL_PAGE: render_page(data).encode("utf-8"),
         PUBLIC_PAGE: render_page(public).encode("utf-8"),
