@@ -255,8 +255,12 @@ def rows_digest(rows: list[dict[str, Any]], gone: dict[str, Any]) -> str:
     return digest.hexdigest()
 
 
+# One encoder for every row (json.dumps with options makes a new one per call).
+_DIGEST_JSON = json.JSONEncoder(sort_keys=True, default=str, separators=(",", ":"))
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+    return _DIGEST_JSON.encode(value)
 
 
 @dataclass

@@ -373,6 +373,13 @@ class SPList:
         self.site.record_change(self, item, 2)
         return item
 
+    def _with_contents(self, item: Item) -> list[Item]:
+        """The item and, for a folder, every file and folder under it."""
+        if item.fs_obj_type != 1:
+            return [item]
+        prefix = item.file_ref.lower() + "/"
+        return [item, *(it for it in self.items.values() if it.file_ref.lower().startswith(prefix))]
+
     def _rename(self, item: Item, name: str) -> None:
         """A file or folder renamed by writing its ``FileLeafRef``; a folder takes everything
         under it along. Only the renamed item is logged (by ``update_item``): SharePoint's
@@ -385,11 +392,7 @@ class SPList:
             return
         if new.lower() in self.by_ref:
             raise FileAlreadyExists(f"A file or folder with the name {new} already exists.")
-        moved = [item]
-        if item.fs_obj_type == 1:
-            prefix = old.lower() + "/"
-            moved += [it for it in self.items.values() if it.file_ref.lower().startswith(prefix)]
-        for it in moved:
+        for it in self._with_contents(item):
             self.by_ref.pop(it.file_ref.lower(), None)
             it.file_ref = new + it.file_ref[len(old) :]
             self.by_ref[it.file_ref.lower()] = it.id
@@ -404,11 +407,7 @@ class SPList:
         """
         item = self.get_item(id)
         check_etag(item, if_match)
-        doomed = [item]
-        if item.fs_obj_type == 1:
-            prefix = item.file_ref.lower() + "/"
-            doomed += [it for it in self.items.values() if it.file_ref.lower().startswith(prefix)]
-        for it in doomed:
+        for it in self._with_contents(item):
             del self.items[it.id]
             self.by_ref.pop(it.file_ref.lower(), None)
             if it.file is not None:

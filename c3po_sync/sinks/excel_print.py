@@ -177,10 +177,6 @@ class _Widths(dict[str, float]):
 _WIDTHS = _Widths(_CHAR_WIDTH)
 
 
-def _char_width(ch: str) -> float:
-    return _WIDTHS[ch]
-
-
 def _usable(width: float) -> float:
     """The text width of a column ``width`` digits wide, in digits. Measured in LibreOffice
     7.4 (Carlito 11): a column 8 wide holds 7.5 digits and not 8.5, 9 not "Open Data" (8.7),
@@ -221,7 +217,7 @@ def _paragraph_lines(text: str, usable: float) -> int:
                 used = w
                 continue
             for ch in piece:  # wider than a line: broken between characters
-                cw = _char_width(ch)
+                cw = _WIDTHS[ch]
                 if used and used + cw > usable:
                     lines, used = lines + 1, 0.0
                 used += cw

@@ -118,7 +118,7 @@ def recheck_date_rules(ctx: RunContext, due: list[str]) -> None:
         rechecked=due,
     )
     ctx.evaluation = None  # a later step reading it loads it from the store
-    if any(s in _EVALUATION_LATER for s in ctx.inputs.job.steps):
+    if any(s in MATRIX_STEPS for s in ctx.inputs.job.steps):
         # Built here, where the run holds least, not beside the workbook the rollup builds;
         # rows in the store's rule order (the compliance matrix reads them in any order).
         kept = ctx.store.load_evaluation(eval_run, except_rules=due)
@@ -133,7 +133,8 @@ def recheck_date_rules(ctx: RunContext, due: list[str]) -> None:
 # Steps that read the whole stored tables later on a new day (the day's hub rows, the dated
 # workbook): a re-check then loads them whole, once, for them too.
 _WHOLE_TABLES_LATER = ("write_lists", "rollup", "council_report", "dashboard")
-_EVALUATION_LATER = ("rollup", "council_report")  # the workbook's compliance matrix
+# Steps whose workbook shows the compliance matrix, made from this run's evaluation.
+MATRIX_STEPS = ("rollup", "council_report")
 
 
 def _stored_tables(ctx: RunContext, names: tuple[str, ...]) -> CanonicalTables:

@@ -11,6 +11,7 @@ from c3po_sync.pipeline.carry import stale_projects
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.pipeline.quiet import remember_rollup, rollup_current
 from c3po_sync.pipeline.steps.dashboard import dashboard_library, publish_dashboard
+from c3po_sync.pipeline.steps.evaluate import MATRIX_STEPS
 from c3po_sync.pipeline.upload_watch import library_untouched, note_upload, remember_uploads
 from c3po_sync.private_files import private_dir
 from c3po_sync.rules.deltas import compute_deltas
@@ -54,10 +55,6 @@ def changes_since(ctx: RunContext, base_run: int | None) -> tuple[pd.DataFrame |
     return changes, f"run {base_run} ({at:%Y-%m-%d %H:%M %Z})"  # beside UTC: zone named
 
 
-# The steps whose workbook shows the compliance matrix, made from this run's evaluation.
-_MATRIX_STEPS = ("rollup", "council_report")
-
-
 def _matrix(ctx: RunContext, tables: CanonicalTables, history: pd.DataFrame) -> pd.DataFrame | None:
     """The compliance matrix of this run's evaluation (a job that does not evaluate: the newest
     stored one); None when none is stored.
@@ -69,7 +66,7 @@ def _matrix(ctx: RunContext, tables: CanonicalTables, history: pd.DataFrame) -> 
     evaluation = ctx.evaluation
     if evaluation is None:
         evaluation = ctx.store.load_evaluation()
-    if sum(s in _MATRIX_STEPS for s in ctx.inputs.job.steps) <= 1:
+    if sum(s in MATRIX_STEPS for s in ctx.inputs.job.steps) <= 1:
         ctx.evaluation = None
     if evaluation is None:
         return None
