@@ -34,7 +34,10 @@ logger = logging.getLogger(__name__)
 
 MAX_LOOKUPS_PER_QUERY = 12  # SharePoint's lookup column threshold
 MAX_ID_TERMS = 40  # ID terms per $filter: keeps URLs well under SharePoint's limits
-_BASE_SELECT = ("Id", "Modified", "FileDirRef")
+# FileSystemObjectType: a list can hold folders too; they are skipped as the library reader
+# skips them, so a folder the change log names is never a record held (sources/incremental:
+# a deleted or renamed folder makes the list be read in full, its items being unlogged).
+_BASE_SELECT = ("Id", "Modified", "FileDirRef", "FileSystemObjectType")
 
 
 def _select_parts(f: ListField) -> tuple[list[str], str | None]:
@@ -45,6 +48,10 @@ def _select_parts(f: ListField) -> tuple[list[str], str | None]:
     if f.kind in LOOKUP_KINDS:
         return [f"{name}/Title", f"{name}/Id"], name
     return [name], None
+
+
+def _is_folder(raw: dict[str, Any]) -> bool:
+    return str(raw.get("FileSystemObjectType", 0)) == "1"
 
 
 def plan_queries(fields: list[ListField]) -> list[list[ListField]]:
@@ -220,9 +227,13 @@ class SharePointListSource(SharePointReader):
                 self.conn, url, page_size=self.page_size, max_pages=self.max_pages, route=route
             ):
                 self.item_requests += 1
-                records = [self._record(item_id_of(r), r, _values(r, group)) for r in rows]
-                if records:
-                    after = records[-1].item_id
+                records = [
+                    self._record(item_id_of(r), r, _values(r, group))
+                    for r in rows
+                    if not _is_folder(r)
+                ]
+                if rows:
+                    after = item_id_of(rows[-1])
                 yield Page(records, {"query": index, "after": after}, merge=index > 0)
             after = 0
         yield Page([], None)
@@ -247,6 +258,8 @@ class SharePointListSource(SharePointReader):
                 ):
                     self.item_requests += 1
                     for raw in rows:
+                        if _is_folder(raw):
+                            continue
                         values = _values(raw, group)
                         item_id = item_id_of(raw)
                         record = by_id.get(item_id)

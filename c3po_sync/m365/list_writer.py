@@ -270,10 +270,10 @@ class SharePointListSink:
         for key, names in changed.items():
             row = sending[key]
             report.changed[key] = names
-            ops.append(self._stored_merge(spec, owned, key, copy.rows[key], names, row, "update"))
+            ops.append(self._stored_merge(spec, key, copy.rows[key], names, row, "update"))
         for key, names in marked.items():
             report.marked.append(key)
-            ops.append(self._stored_merge(spec, owned, key, copy.rows[key], names, marks, "mark"))
+            ops.append(self._stored_merge(spec, key, copy.rows[key], names, marks, "mark"))
         if copy.entity_type:
             self.entity_types.setdefault(spec.title, copy.entity_type)
         ledger.begin()
@@ -291,7 +291,6 @@ class SharePointListSink:
     def _stored_merge(
         self,
         spec: ListSpec,
-        owned: dict[str, ColumnSpec],
         key: str,
         stored: StoredRow,
         names: list[str],
@@ -302,7 +301,7 @@ class SharePointListSink:
         (``*`` when SharePoint's answer carried none: the change log vouched for the item)."""
         current = ExistingItem(stored.item_id, stored.etag, {})
         changes = {n: desired.get(n) for n in names}
-        return self._merge(spec, key, owned, current, changes, kind, desired)
+        return self._merge(spec, key, current, changes, kind, desired)
 
     def _confirmed(
         self,
@@ -410,7 +409,7 @@ class SharePointListSink:
             if changes:
                 if report is not None:
                     report.changed[key] = sorted(changes)
-                ops.append(self._merge(spec, key, owned, current, changes, "update", row))
+                ops.append(self._merge(spec, key, current, changes, "update", row))
             elif report is not None:
                 report.unchanged += 1
         for key, current in existing.items():
@@ -420,7 +419,7 @@ class SharePointListSink:
             if changes:
                 if report is not None:
                     report.marked.append(key)
-                ops.append(self._merge(spec, key, owned, current, changes, "mark", marks))
+                ops.append(self._merge(spec, key, current, changes, "mark", marks))
         return ops
 
     # ---- checking and diffing ---------------------------------------------------------------
@@ -498,7 +497,6 @@ class SharePointListSink:
         self,
         spec: ListSpec,
         key: str,
-        owned: dict[str, ColumnSpec],
         current: ExistingItem,
         changes: dict[str, Any],
         kind: str,
@@ -673,6 +671,7 @@ class SharePointListSink:
                 if exc.status == 404:
                     return self._readd(spec, owned, op, report, wanted)
                 if exc.status in ROW_REFUSALS:
+                    op.body = body  # the report names what was refused (the batch's is gone)
                     return quarantine_refused(report, op, str(exc))
                 raise
         report.failed[op.key] = (
@@ -710,6 +709,7 @@ class SharePointListSink:
         except SharePointRequestError as exc:
             if exc.status not in ROW_REFUSALS:
                 raise
+            op.body = body  # the report names what was refused (the batch's is gone)
             quarantine_refused(report, op, str(exc))
 
 

@@ -272,3 +272,29 @@ def test_idle_site_notices_a_deleted_column_from_the_change_log(
 
 def projects_ref() -> SourceRef:
     return SourceRef(SITE, "Projects")
+
+
+def test_a_list_folder_deleted_takes_its_items_out_like_a_fresh_read(
+    tenant: Tenant, connect, cache: RawCache
+) -> None:
+    """A list can hold folders; SharePoint logs only the folder when it is deleted
+    (SharePoint/sp-dev-docs#5964). Folders are no records, so the folder's change names an
+    item not held and the list is read in full: its items leave with it."""
+    projects = tenant.sites[SITE].list_by_title("Projects")
+    root = projects.root_folder
+    folder = projects.add_item({"Title": "Archive"}, fs_obj_type=1, file_ref=f"{root}/Archive")
+    inside = projects.add_item({"Title": "Old", "ProjectCode": "OLD"})
+    del projects.by_ref[inside.file_ref.lower()]
+    inside.file_ref = f"{root}/Archive/{inside.id}_.000"
+    projects.by_ref[inside.file_ref.lower()] = inside.id
+    key = source_key(SourceRef(SITE, "Projects"))
+
+    first = sync_site(SITE, [(_projects(connect(SITE)), PROJECT_COLUMNS)], cache)
+    ids = [r.item_id for r in first.batches[key].records]
+    assert inside.id in ids and folder.id not in ids  # a folder is not a project row
+
+    projects.delete_item(folder.id)  # logged alone; the item in it goes unlogged
+    second = sync_site(SITE, [(_projects(connect(SITE)), PROJECT_COLUMNS)], cache)
+    fresh = _projects(connect(SITE)).read(PROJECT_COLUMNS)
+    assert inside.id not in [r.item_id for r in second.batches[key].records]
+    assert _plain(second.batches[key].records) == _plain(fresh.records)
