@@ -65,10 +65,9 @@ def with_ids(
     row: dict[str, Any], columns: list[str], ids: dict[str, int | str | None]
 ) -> dict[str, Any]:
     """``row`` (changed in place) with the e-mails of its person ``columns`` as user ids."""
-    if ids:
-        for n in columns:
-            if row.get(n) not in (None, ""):
-                row[n] = ids.get(str(row[n]).strip().lower())
+    for n in columns:
+        if row.get(n) not in (None, ""):
+            row[n] = ids.get(str(row[n]).strip().lower())
     return row
 
 

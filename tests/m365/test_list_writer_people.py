@@ -168,3 +168,20 @@ def test_several_unknown_people_are_ensured_in_one_batch(
         "ghost1@example.gov",
         "ghost2@example.gov",
     }
+
+
+def test_a_list_whose_people_all_fail_to_resolve_still_writes_its_rows(
+    hub, server: SandboxServer, tenant: Tenant
+) -> None:
+    """No e-mail of the rows resolves (here blanks, which the resolver drops): each person
+    column stays empty; the text is never sent as a user id (SharePoint would refuse the row)."""
+    sink = SharePointListSink(hub)
+    sink.ensure_list(STAFFED)
+    rows = [{"ProjectKey": f"N{i}", "PPM": NOBODY, "PPMPerson": "  ",
+             "Due": "2026-03-01T08:00:00Z"} for i in range(3)]  # fmt: skip
+
+    report = sink.upsert(STAFFED, rows)
+
+    assert not [q for q in report.quarantined if "refused" in q.reason]
+    lst = tenant.sites["/sites/hub"].list_by_title("Staffed")
+    assert sorted(it.values["ProjectKey"] for it in lst.items.values()) == ["N0", "N1", "N2"]
