@@ -178,7 +178,7 @@ class SourceCache(Protocol):
     def max_item_id(self, key: str) -> int: ...
 
 
-@dataclass
+@dataclass(frozen=True)
 class SourceState:
     """A source's cache entry: complete or not, what it was read with, where a full read stands."""
 

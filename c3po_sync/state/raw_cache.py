@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -40,10 +41,19 @@ class RawCache:
 
     Each page of a full read is saved with its resume position in one transaction, so a run
     killed at any point resumes from the last saved page and never holds half a page.
+
+    A sync asks for each source's state three or four times (plan, decide, bring up to date,
+    batch), each a query and a parse of the schema's JSON: 160 reads at city size on a night
+    that reads nothing else. The states are read in one query the first time and kept; every
+    write of a source's state forgets it first, so a read never returns what the store no
+    longer holds.
     """
 
     def __init__(self, store: StateStore) -> None:
         self.store = store
+        self._rows: dict[str, Any] | None = None  # source key -> its raw_sources row
+        self._states: dict[str, SourceState | None] = {}
+        self._lock = threading.Lock()
 
     # --- site change tokens (kept in the store's change_tokens table) -------------------------
 
@@ -56,20 +66,41 @@ class RawCache:
     # --- per-source state ---------------------------------------------------------------------
 
     def state(self, key: str) -> SourceState | None:
-        with self.store._read() as conn:
-            row = conn.execute(select(raw_sources).where(raw_sources.c.source_key == key)).first()
-        if row is None:
-            return None
-        schema = json.loads(row.schema)
-        return SourceState(
-            columns=json.loads(row.columns),
-            schema=Schema(schema["list_id"], schema["fields"], schema["time_zone"]),
-            complete=bool(row.complete),
-            position=json.loads(row.position) if row.position else None,
-        )
+        with self._lock:
+            if key in self._states:
+                return self._states[key]
+            if self._rows is None:
+                with self.store._read() as conn:
+                    self._rows = {r.source_key: r for r in conn.execute(select(raw_sources))}
+            row = self._rows.pop(key, None)
+            if row is None:  # never read, or written since: from the store itself
+                with self.store._read() as conn:
+                    row = conn.execute(
+                        select(raw_sources).where(raw_sources.c.source_key == key)
+                    ).first()
+            if row is None:
+                self._states[key] = None
+                return None
+            schema = json.loads(row.schema)
+            state = SourceState(
+                columns=json.loads(row.columns),
+                schema=Schema(schema["list_id"], schema["fields"], schema["time_zone"]),
+                complete=bool(row.complete),
+                position=json.loads(row.position) if row.position else None,
+            )
+            self._states[key] = state
+            return state
+
+    def _forget(self, key: str) -> None:
+        """Before a write of ``key``'s state: the next read asks the store."""
+        with self._lock:
+            self._states.pop(key, None)
+            if self._rows is not None:
+                self._rows.pop(key, None)
 
     def begin_full(self, key: str, columns: list[str], schema: Schema) -> None:
         """Forgets the source's records and starts a full read from the first page."""
+        self._forget(key)
         with self.store._write() as conn:
             conn.execute(delete(raw_records).where(raw_records.c.source_key == key))
             conn.execute(delete(raw_sources).where(raw_sources.c.source_key == key))
@@ -87,6 +118,7 @@ class RawCache:
 
     def save_page(self, key: str, page: Page) -> None:
         """Stores a page and its resume position atomically; position None marks it complete."""
+        self._forget(key)
         with self.store._write() as conn:
             if page.merge:
                 self._merge(conn, key, page.records)
@@ -105,6 +137,7 @@ class RawCache:
     def apply_changes(
         self, key: str, upserts: list[RawRecord], deleted: set[int], schema: Schema | None
     ) -> None:
+        self._forget(key)
         with self.store._write() as conn:
             for chunk in _chunks(sorted(deleted)):
                 conn.execute(
