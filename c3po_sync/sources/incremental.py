@@ -175,8 +175,6 @@ class SourceCache(Protocol):
 
     def count(self, key: str) -> int: ...
 
-    def max_item_id(self, key: str) -> int: ...
-
 
 @dataclass(frozen=True)
 class SourceState:
@@ -464,10 +462,10 @@ def _bring_up_to_date(
             cache.begin_full(key, columns, fresh)
             return _full_read(source, columns, cache, key), set(), set()
         schema = fresh
+        # Every id the log names, above a resumed full read's position too: the later pages
+        # would bring an item back, but not tell a folder (logged alone, its items unlogged:
+        # _unaccounted) from an item.
         named = delta.changed | delta.deleted
-        if not state.complete:
-            top = cache.max_item_id(key)  # later ids still come from the resumed full read
-            named = {i for i in named if i <= top}
         wanted = sorted(named & delta.changed)
         upserts = source.read_ids(columns, schema, wanted) if wanted else []
         if _unaccounted(cache, key, named, upserts):

@@ -182,13 +182,6 @@ class RawCache:
             ).scalar()
         return int(found or 0)
 
-    def max_item_id(self, key: str) -> int:
-        with self.store._read() as conn:
-            found = conn.execute(
-                select(func.max(raw_records.c.item_id)).where(raw_records.c.source_key == key)
-            ).scalar()
-        return int(found or 0)
-
     # --- helpers ------------------------------------------------------------------------------
 
     @staticmethod

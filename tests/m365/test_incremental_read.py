@@ -298,3 +298,31 @@ def test_a_list_folder_deleted_takes_its_items_out_like_a_fresh_read(
     fresh = _projects(connect(SITE)).read(PROJECT_COLUMNS)
     assert inside.id not in [r.item_id for r in second.batches[key].records]
     assert _plain(second.batches[key].records) == _plain(fresh.records)
+
+
+def test_a_folder_deleted_while_a_killed_read_waits_takes_its_items_out(
+    tenant: Tenant, connect, cache: RawCache
+) -> None:
+    """The folder's id is above where the killed read stopped, its item below: the resumed read
+    must not take the folder's change for one of the items it will read later (it logs alone,
+    SharePoint/sp-dev-docs#5964), or the item read before the kill stays for good."""
+    lst = tenant.sites[SITE].create_list("Mid", 100)
+    for i in range(30):
+        lst.add_item({"Title": f"Row {i}"}, record=False)
+    folder = lst.add_item({"Title": "Archive"}, fs_obj_type=1, file_ref=f"{lst.root_folder}/A")
+    inside = lst.items[3]
+    del lst.by_ref[inside.file_ref.lower()]
+    inside.file_ref = f"{lst.root_folder}/A/3_.000"
+    lst.by_ref[inside.file_ref.lower()] = 3
+    ref = SourceRef(SITE, "Mid")
+    dying = DiesAfter(ref, connect(SITE), time_zone=TZ, page_size=10, pages=1)
+    sync_site(SITE, [(dying, ["Title"])], cache)  # the source fails; its first page is kept
+    assert folder.id > 10  # read after the kill, item 3 before it
+
+    lst.delete_item(folder.id)
+    resumed = SharePointListSource(ref, connect(SITE), time_zone=TZ, page_size=10)
+    result = sync_site(SITE, [(resumed, ["Title"])], cache)
+
+    fresh = SharePointListSource(ref, connect(SITE), time_zone=TZ).read(["Title"])
+    assert 3 not in [r.item_id for r in fresh.records]
+    assert _plain(result.batches[source_key(ref)].records) == _plain(fresh.records)
