@@ -34,10 +34,10 @@ TABLE_NAMES = tuple(f.name for f in dataclasses.fields(CanonicalTables))
 
 class LazyTables(CanonicalTables):
     """Canonical tables each read from ``load`` (a table's name -> its frame) the first time a
-    reader touches it, then held: a new day's steps read some of the stored tables, and
-    decoding one nobody reads (a city's 26,000 status reports) was a quarter of its
-    evaluate step (issue 16). To its readers it is the tables ``load`` gives: a table is
-    never seen empty because it was not loaded.
+    reader touches it, then held: a new day's steps read some of the stored tables (the
+    re-check its due rules' tables; the status reports, 26,000 rows at city size, often no
+    step), and decoding every one was half of its evaluate step (issue 16). To its readers
+    it is the tables ``load`` gives: a table is never seen empty because it was not loaded.
 
     ``load`` must return one snapshot's tables, each the same on every call, and should keep
     what it loaded: copies made by ``with_frames`` share it. Without ``load`` (as

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from c3po_sync.model.schema import FINDINGS
+from c3po_sync.model.tables import CanonicalTables
 from c3po_sync.pipeline.carry import finding_sources
 from c3po_sync.pipeline.context import RunContext
 from c3po_sync.pipeline.quiet import (
@@ -93,7 +94,7 @@ def recheck_date_rules(ctx: RunContext, due: list[str]) -> None:
     rows = None
     if due:
         names = reads_of(due)
-        tables = OnlyTables(ctx.current_tables(), names)  # loads ``names`` alone
+        tables = OnlyTables(_stored_tables(ctx, names), names)
         judged = RuleContext(tables=tables, config=ctx.inputs.rules, today=ctx.inputs.today)
         fresh = evaluate(tables, judged.config, judged.today, only=due, context=judged)
         rows = evaluation_table(tables, judged.config, judged.today, fresh, context=judged,
@@ -129,8 +130,23 @@ def recheck_date_rules(ctx: RunContext, due: list[str]) -> None:
     remember_evaluation(ctx, horizons, eval_run=result.run_id, whole=True)
 
 
+# Steps that read the stored tables later on a new day (the day's hub rows, the dated
+# workbook): a re-check then reads them as the run's tables (ctx.current_tables).
+_TABLES_LATER = ("write_lists", "rollup", "council_report", "dashboard")
 # Steps whose workbook shows the compliance matrix, made from this run's evaluation.
 MATRIX_STEPS = ("rollup", "council_report")
+
+
+def _stored_tables(ctx: RunContext, names: tuple[str, ...]) -> CanonicalTables:
+    """The stored tables a re-check reads. The run's (held for the later steps) when a later
+    step of the job reads them: each loads when first read, so the re-check decodes only
+    ``names`` (issue 16). Else only ``names``, not held by the run."""
+    if ctx.tables is not None or any(s in _TABLES_LATER for s in ctx.inputs.job.steps):
+        return ctx.current_tables()
+    run = ctx.store.latest_snapshot_run()
+    if run is None:  # cannot happen on a quiet night (its tables are a snapshot)
+        raise RuntimeError("a date-driven re-check found no stored snapshot")
+    return ctx.store.load_snapshot(run, tables=names)
 
 
 def record(ctx: RunContext, findings: pd.DataFrame, *, resolve_missing: bool,
