@@ -141,14 +141,16 @@ class RunContext:
             log.warning("dry run: a real run would stop before its first write: %s", e)
 
     def current_tables(self) -> CanonicalTables:
-        """This run's tables, or the last synced snapshot for jobs that do not sync."""
+        """This run's tables, or the last synced snapshot for jobs that do not sync: each of
+        its tables is loaded when a step first reads it (store.lazy_snapshot), so a table no
+        step of the run reads is never decoded."""
         if self.tables is None:
             run = self.store.latest_snapshot_run()
             if run is None:
                 raise RuntimeError(
                     "no snapshot in the state store yet: run a job with 'sync' first"
                 )
-            self.tables = self.store.load_snapshot(run)
+            self.tables = self.store.lazy_snapshot(run, then=self._freeze_heap)
             self._freeze_heap()
         return self.tables
 
@@ -161,10 +163,10 @@ class RunContext:
         by reference counting; only cycles made before this point wait for ``close`` (the
         run's end), which hands everything back to the collector, so a long-lived scheduler
         process does not keep them. The 4x peak is unchanged (bench: 409 -> 408 MB).
+        Done again after each table loaded later (a cheap move of the generations' lists).
         """
-        if not self.heap_frozen:
-            gc.freeze()
-            self.heap_frozen = True
+        gc.freeze()
+        self.heap_frozen = True
 
     def close(self) -> None:
         """The run is over: what ``current_tables`` froze goes back to the collector."""

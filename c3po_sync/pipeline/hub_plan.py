@@ -19,7 +19,6 @@ basis, an unknown, a copy in doubt) plans the list in full.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Collection
@@ -152,7 +151,7 @@ def hub_lists(ctx: RunContext, link: str | None) -> list[HubList]:
         return frame[frame[column].astype(str).str.strip().isin(set(keys))]
 
     def portfolio(keys: Collection[str] | None) -> Rows:
-        part = dataclasses.replace(tables, projects=some(tables.projects, "project_key", keys))
+        part = tables.with_frames(projects=some(tables.projects, "project_key", keys))
         return portfolio_rows(part, open_findings, tz, projects, link)
 
     def counts() -> dict[str, str]:
@@ -182,7 +181,7 @@ def hub_lists(ctx: RunContext, link: str | None) -> list[HubList]:
         return rows if keys is None else [r for r in rows if _key(r["RetentionKey"]) in keys]
 
     def inventory(keys: Collection[str] | None) -> Rows:
-        part = dataclasses.replace(tables, assets=some(tables.assets, "asset_id", keys))
+        part = tables.with_frames(assets=some(tables.assets, "asset_id", keys))
         return asset_rows(part, rules, today, tz, assets)
 
     def asset_keys() -> dict[str, str]:

@@ -13,14 +13,13 @@ The arithmetic mirrors the rules' own tests on whole days (``RuleContext.days_si
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import fields
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
 from c3po_sync.errors import C3POError
-from c3po_sync.model.tables import CanonicalTables
+from c3po_sync.model.tables import TABLE_NAMES, CanonicalTables
 from c3po_sync.rules.registry import Rule, RuleContext, all_rules
 
 
@@ -86,16 +85,15 @@ class OnlyTables(CanonicalTables):
     touches it, so a re-check never judges over a table that merely looks empty."""
 
     def __init__(self, loaded: CanonicalTables, names: Iterable[str]) -> None:
+        names = tuple(names)
         object.__setattr__(self, "_loaded", frozenset(names))
-        super().__init__(**{f.name: getattr(loaded, f.name) for f in fields(CanonicalTables)})
+        # Only ``names`` are read from ``loaded`` (LazyTables load no other).
+        super().__init__(**{name: getattr(loaded, name) for name in names})
 
     def __getattribute__(self, name: str) -> Any:
-        if name in _TABLE_NAMES and name not in object.__getattribute__(self, "_loaded"):
+        if name in TABLE_NAMES and name not in object.__getattribute__(self, "_loaded"):
             raise TableNotReadError(
                 f"table {name!r} read by a date-driven re-check that did not load it: "
                 "add it to the rule's DateDriven(reads=...)"
             )
         return object.__getattribute__(self, name)
-
-
-_TABLE_NAMES = frozenset(f.name for f in fields(CanonicalTables))

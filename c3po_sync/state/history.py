@@ -183,9 +183,18 @@ def load(conn: Connection, status: str | None) -> pd.DataFrame:
     q = select(t.findings).order_by(t.findings.c.finding_id)
     if status is not None:
         q = q.where(t.findings.c.status == status)
-    rows = [dict(r._mapping) for r in conn.execute(q)]
-    base = FINDINGS.frame([{c: r[c] for c in FINDINGS.column_names} for r in rows])
-    hist = pd.DataFrame({c: [r[c] for r in rows] for c in HISTORY_COLUMNS})
+    result = conn.execute(q)
+    names = list(result.keys())
+    # By columns, not a dict per row (each made with the schema's column list): the store's
+    # findings are read two or three times on a new day (issue 16).
+    rows = result.all()
+    columns: dict[str, list[Any]] = (
+        dict(zip(names, map(list, zip(*rows, strict=True)), strict=True))
+        if rows
+        else {n: [] for n in names}
+    )
+    base = FINDINGS.frame_of_columns({c: columns[c] for c in FINDINGS.column_names})
+    hist = pd.DataFrame({c: columns[c] for c in HISTORY_COLUMNS})
     hist["status"] = hist["status"].astype("string")
     for c in ("first_seen", "last_seen", "resolved_at", "reopened_at"):
         hist[c] = pd.to_datetime(hist[c], utc=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +19,7 @@ from c3po_sync.errors import C3POError
 from c3po_sync.logs import redact
 from c3po_sync.model.compact import ECHOES, string_pool
 from c3po_sync.model.schema import TABLES
-from c3po_sync.model.tables import CanonicalTables
+from c3po_sync.model.tables import CanonicalTables, LazyTables
 from c3po_sync.private_files import private_sqlite
 from c3po_sync.state import (
     changelog,
@@ -193,16 +193,44 @@ class StateStore(RunsMixin, WriteLogMixin, EvaluationsMixin, HubRowsMixin):
         """
         frames: dict[str, pd.DataFrame] = {}
         with self._read() as conn:
-            if (
-                conn.execute(
-                    select(t.snapshots.c.run_id).where(t.snapshots.c.run_id == run_id)
-                ).first()
-                is None
-            ):
-                raise RunNotFoundError(f"no snapshot for run {run_id} in {self._where()}")
+            self._require_snapshot(conn, run_id)
             for name in tables:
                 frames[name] = _load_table(conn, run_id, name, _pools(name, frames))
         return CanonicalTables(**frames)
+
+    def lazy_snapshot(self, run_id: int, then: Callable[[], None] | None = None) -> LazyTables:
+        """``load_snapshot(run_id)``'s tables, each loaded when first read (model.LazyTables),
+        then ``then()``: a new day's steps read only some of them (issue 16).
+
+        Each table is read in a transaction of its own that first finds the snapshot still
+        kept: snapshots are never changed once saved, so the tables are one run's, and one
+        pruned meanwhile (by another job's run) raises RunNotFoundError, never reads as empty.
+        A table whose strings echo another's (model.compact ECHOES) loads that one first, as
+        ``load_snapshot`` does, so their rows share the strings.
+        """
+        with self._read() as conn:
+            self._require_snapshot(conn, run_id)
+        frames: dict[str, pd.DataFrame] = {}
+
+        def load(name: str) -> pd.DataFrame:
+            if name not in frames:
+                echo = ECHOES.get(name)
+                if echo is not None:
+                    load(echo[0])
+                with self._read() as conn:
+                    self._require_snapshot(conn, run_id)
+                    frames[name] = _load_table(conn, run_id, name, _pools(name, frames))
+                if then is not None:
+                    then()
+            return frames[name]
+
+        return LazyTables(load)
+
+    def _require_snapshot(self, conn: Connection, run_id: int) -> None:
+        """Raises RunNotFoundError unless run ``run_id``'s snapshot is kept."""
+        q = select(t.snapshots.c.run_id).where(t.snapshots.c.run_id == run_id)
+        if conn.execute(q).first() is None:
+            raise RunNotFoundError(f"no snapshot for run {run_id} in {self._where()}")
 
     def latest_snapshot_run(self, before_run: int | None = None) -> int | None:
         """The newest run with a snapshot, optionally strictly before ``before_run``."""

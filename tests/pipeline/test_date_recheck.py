@@ -19,7 +19,8 @@ import pandas as pd
 import pytest
 
 from c3po_sync.config.settings import load_settings
-from c3po_sync.model.tables import CanonicalTables
+from c3po_sync.model.compact import ECHOES
+from c3po_sync.model.tables import TABLE_NAMES, CanonicalTables
 from c3po_sync.pipeline import quiet
 from c3po_sync.pipeline.carry import StaleSource, save_stale
 from c3po_sync.pipeline.context import RunContext, RunInputs
@@ -28,6 +29,7 @@ from c3po_sync.pipeline.prepare import prepare_run
 from c3po_sync.pipeline.result import RunResult
 from c3po_sync.pipeline.steps import evaluate as evaluate_step
 from c3po_sync.rules import horizons
+from c3po_sync.state import store as store_module
 from c3po_sync.state.store import StateStore
 from tests.rules import asset, document, project, tenant
 
@@ -244,4 +246,39 @@ def test_anything_unknown_takes_the_full_evaluate(
     night = _night(store, inputs, day, None)
     short = any(s.startswith("evaluate") for s in night.skipped)
     assert short == (unknown == "nothing"), night.skipped
+    store.close()
+
+
+def test_a_recheck_decodes_only_the_tables_its_due_rules_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The nightly job's later steps (hub lists, workbook) read the stored tables too, but a
+    re-check loads no table for them: each is decoded when first read (store.lazy_snapshot),
+    so a table no due rule reads is not decoded in the evaluate step (issue 16)."""
+    monkeypatch.setenv("C3PO_SANDBOX_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("C3PO_STATE_URL", f"sqlite:///{tmp_path / 'unused.db'}")
+    loaded: list[str] = []
+    real = store_module._load_table
+
+    def counting(conn, run_id, name, pools):  # type: ignore[no-untyped-def]
+        loaded.append(name)
+        return real(conn, run_id, name, pools)
+
+    monkeypatch.setattr(store_module, "_load_table", counting)
+    store = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
+    inputs = _inputs()
+    assert {"write_lists", "rollup"} <= set(inputs.job.steps)
+    _night(store, inputs, D0, _tables())
+    spared = []
+    for n in (1, 3, 5, 6, 8):
+        loaded.clear()
+        night = _night(store, inputs, D0 + timedelta(days=n), None)
+        said = [s for s in night.skipped if s.startswith("evaluate")]
+        due = said[0].split(": ")[-1].split(", ") if "re-checked only" in said[0] else []
+        wanted = set(horizons.reads_of(due)) if due else set()
+        echoed = {ECHOES[name][0] for name in wanted if name in ECHOES}
+        assert set(loaded) <= wanted | echoed, (n, due, loaded)
+        assert len(loaded) == len(set(loaded)), loaded  # each once
+        spared.append(set(TABLE_NAMES) - set(loaded))
+    assert any({"documents", "status_reports"} <= s for s in spared), spared
     store.close()

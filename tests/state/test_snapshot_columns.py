@@ -143,3 +143,52 @@ def test_a_snapshot_loads_with_no_python_call_per_value(tmp_path, monkeypatch) -
     rows = len(tables.documents) + len(tables.status_reports)
     assert parsed == []
     assert calls[0] < rows / 4, (calls[0], rows)  # per column and chunk, not per value
+
+
+def test_text_and_int_columns_are_built_directly_and_as_astype_builds_them(monkeypatch) -> None:
+    """Issue 16: a load's text and int columns were typed by ``astype``, value by value; plain
+    text/None and int/None columns are now built as pandas' arrays directly. The frame is the
+    one ``astype`` builds, and any other value (a number in a text column, a bool, float or
+    int past int64 in an int column) still takes ``astype``."""
+    from c3po_sync.model import schema
+
+    table = schema.Table(
+        "t", (schema.Column("s", "str", ""), schema.Column("n", "int", "")), ("s",)
+    )
+    cases = [
+        (["a", None, "b"], [1, None, 2**40]),
+        ([None, None, None], [None, None, None]),
+        (["a", 5, None], [True, None, 3]),
+        (["x", "y", "z"], [1.0, 2, None]),
+        (["x", "y", "z"], [2**70, 1, None]),
+    ]
+    slow: list[str] = []
+    real = schema.typed_column
+
+    def counted(column, values):  # type: ignore[no-untyped-def]
+        slow.append(column.name)
+        return real(column, values)
+
+    monkeypatch.setattr(schema, "typed_column", counted)
+    for text, ints in cases:
+        slow.clear()
+        frame = pd.DataFrame({"s": pd.Series(text, dtype=object),
+                              "n": pd.Series(ints, dtype=object)})  # fmt: skip
+        try:
+            want = table.typed(frame.copy())
+        except (TypeError, ValueError, OverflowError) as e:
+            want = e
+        slow.clear()
+        try:
+            got = table.frame_of_columns({"s": list(text), "n": list(ints)})
+        except (TypeError, ValueError, OverflowError) as e:
+            assert type(e) is type(want), (text, ints, e)
+            continue
+        assert isinstance(want, pd.DataFrame), (text, ints, want)
+        pd.testing.assert_frame_equal(got, want)
+        plain = (
+            all(v is None or type(v) is str for v in text),
+            all(v is None or type(v) is int for v in ints),
+        )
+        if all(plain) and 2**70 not in ints:
+            assert slow == [], (text, ints, slow)  # no astype for plain columns

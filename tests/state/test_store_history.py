@@ -138,3 +138,35 @@ def test_a_protected_finding_is_not_resolved_without_evidence(store):
     assert hist.at[a["finding_id"], "status"] == "open"
     assert hist.at[b["finding_id"], "status"] == "resolved"
     assert pd.notna(hist.at[b["finding_id"], "resolved_at"])
+
+
+def test_the_findings_load_by_columns_with_no_python_call_per_finding(store) -> None:
+    """Issue 16: the findings are read two or three times on a new day; they were built as a
+    dict per finding, each taking the schema's column list anew. Now by columns: the load's
+    own Python calls do not grow with the findings (the datetime columns' type, called per
+    value by SQLAlchemy, aside). Same frame either way (the tests above)."""
+    import sys
+
+    def own_calls(n: int) -> int:
+        store.record_findings(
+            store.start_run("sync", "test"),
+            FINDINGS.frame([finding("R1", f"P{i}") for i in range(n)]),
+            T0,
+        )
+        calls = [0]
+
+        def count(frame, event, arg):  # type: ignore[no-untyped-def]
+            code = frame.f_code
+            if event == "call" and "c3po_sync" in code.co_filename:
+                calls[0] += code.co_name != "process_result_value"
+
+        sys.setprofile(count)
+        try:
+            loaded = store.findings()
+        finally:
+            sys.setprofile(None)
+        assert len(loaded) >= n
+        return calls[0]
+
+    few = own_calls(3)
+    assert own_calls(300) <= few + 10

@@ -130,17 +130,18 @@ def recheck_date_rules(ctx: RunContext, due: list[str]) -> None:
     remember_evaluation(ctx, horizons, eval_run=result.run_id, whole=True)
 
 
-# Steps that read the whole stored tables later on a new day (the day's hub rows, the dated
-# workbook): a re-check then loads them whole, once, for them too.
-_WHOLE_TABLES_LATER = ("write_lists", "rollup", "council_report", "dashboard")
+# Steps that read the stored tables later on a new day (the day's hub rows, the dated
+# workbook): a re-check then reads them as the run's tables (ctx.current_tables).
+_TABLES_LATER = ("write_lists", "rollup", "council_report", "dashboard")
 # Steps whose workbook shows the compliance matrix, made from this run's evaluation.
 MATRIX_STEPS = ("rollup", "council_report")
 
 
 def _stored_tables(ctx: RunContext, names: tuple[str, ...]) -> CanonicalTables:
-    """The stored tables a re-check reads: all of them (kept for the later steps) when a later
-    step of the job reads them anyway, else only ``names``."""
-    if ctx.tables is not None or any(s in _WHOLE_TABLES_LATER for s in ctx.inputs.job.steps):
+    """The stored tables a re-check reads. The run's (held for the later steps) when a later
+    step of the job reads them: each loads when first read, so the re-check decodes only
+    ``names`` (issue 16). Else only ``names``, not held by the run."""
+    if ctx.tables is not None or any(s in _TABLES_LATER for s in ctx.inputs.job.steps):
         return ctx.current_tables()
     run = ctx.store.latest_snapshot_run()
     if run is None:  # cannot happen on a quiet night (its tables are a snapshot)
