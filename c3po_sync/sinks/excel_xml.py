@@ -7,8 +7,9 @@ is one string, made with the rows around it a column at a time (a block of rows:
 one escape over a column's joined texts, not calls per cell): the style id of each column's
 style is resolved once per save, column letters once per body, and text is escaped as lxml
 escapes it (``&``, ``<``, ``>``, CR as ``&#13;``, anything past ASCII as a decimal character
-reference, ``xml:space`` on text with outer blanks). ``tests/sinks/test_excel_stream.py`` compares the result with openpyxl's own output
-byte for byte, over data with every kind of value the rollup writes.
+reference, ``xml:space`` on text with outer blanks). ``tests/sinks/test_excel_stream.py``
+compares the result with openpyxl's own output byte for byte, over data with every kind of
+value the rollup writes.
 
 Only the cases written here take this path; a row with anything else (a value of another
 type, a URL with no text, a character XML cannot carry) returns None and its cells are made

@@ -197,3 +197,27 @@ def _sheet_xml(data: bytes) -> bytes:
 
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         return z.read("xl/worksheets/sheet1.xml")
+
+
+def test_each_assets_support_state_is_worked_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Summary sheet counts the support states the Assets sheet lists: one pass over the
+    assets serves both (it parsed every end-of-support date twice)."""
+    from c3po_sync.model import domain
+
+    calls = 0
+    states = domain.support_status
+
+    def counted(*args: Any) -> list[str]:
+        nonlocal calls
+        calls += 1
+        return states(*args)
+
+    monkeypatch.setattr(domain, "support_status", counted)
+    tables = build_tables(30, 60, 20)
+    wb = build_rollup(tables, build_findings(tables, 40), today=TODAY, run_info=RUN_INFO)
+    assert calls == 1
+    assets = wb["Assets"]
+    listed = next(b for b in bodies(assets)).columns[6]
+    assert listed == domain.support_status(
+        tables.assets["lifecycle_stage"], tables.assets["end_of_support"], TODAY
+    )
