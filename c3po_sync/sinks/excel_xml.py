@@ -220,19 +220,16 @@ class RowXml:
         stop = min(body.n_rows, r0 + _BLOCK_ROWS)
         for col in plan:
             stop = self._resolved_until(body, col, r0, stop)
-        first = body.first_row + r0
+        nums = list(map(str, range(body.first_row + r0, body.first_row + stop)))  # row numbers
         columns: list[list[str | None]] = []
         link_columns: list[list[tuple[str, str] | None]] = []
         for col in plan:
-            tails = self._tails(body, col, r0, stop)
-            letter = col.letter
-            columns.append(
-                [f'<c r="{letter}{i}"{t}' if t else t for i, t in enumerate(tails, first)]
-            )
+            cells = self._cells(body, col, r0, stop, nums)
+            columns.append(cells)
             if col.urls is not None:
                 link_columns.append([
-                    (f"{letter}{i}", u) if u is not None and t else None
-                    for i, (t, u) in enumerate(zip(tails, col.urls[r0:stop], strict=True), first)
+                    (f"{col.letter}{n}", u) if u is not None and c else None
+                    for n, c, u in zip(nums, cells, col.urls[r0:stop], strict=True)
                 ])  # fmt: skip
         rows = zip(*columns, strict=True) if columns else repeat((), stop - r0)
         texts = [None if None in row else "".join(row) for row in rows]
@@ -271,13 +268,15 @@ class RowXml:
                 return r
         return stop
 
-    def _tails(self, body: TableBody, col: _Column, r0: int, stop: int) -> list[str | None]:
-        """:meth:`_tail` of each of ``col``'s cells in rows ``r0:stop`` ("": no cell), every
-        style already resolved. A column of one kind of value (text, numbers, dates) is made
-        in one pass; any other, cell by cell."""
+    def _cells(
+        self, body: TableBody, col: _Column, r0: int, stop: int, nums: list[str]
+    ) -> list[str | None]:
+        """The XML of ``col``'s cells in rows ``r0:stop`` (sheet rows ``nums``; "": no cell,
+        None: not of a kind written here), every style already resolved. A column of one kind
+        of value (text, numbers, dates) is made in one pass; any other, cell by cell."""
         values = col.values[r0:stop]
         urls = col.urls[r0:stop] if col.urls is not None else None
-        done, quoted_done = self._sids
+        done = self._sids[0]
         styles: Iterable[StyleArray | None]
         attrs: Iterable[str]
         if col.own is not None:
@@ -290,44 +289,46 @@ class RowXml:
         else:
             styles = repeat(col.plain, stop - r0)
             attrs = repeat(done.get(id(col.plain), ""), stop - r0)
+        letter = col.letter
         keep_empty = body.keep_empty
         types = set(map(type, values)) - {type(None)}
-        tails: list[str | None] | None = None
+        cells: list[str | None] | None = None
         if types == {str}:
-            tails = _text_tails(values, attrs, keep_empty)
+            cells = _text_cells(values, letter, nums, attrs, keep_empty)
         elif types <= {int, float} and all(math.isfinite(v) for v in values if type(v) is float):
-            tails = [
-                f'{a} t="n"><v>{format(v, ".16g")}</v></c>'
+            cells = [
+                f'<c r="{letter}{n}"{a} t="n"><v>{format(v, ".16g")}</v></c>'
                 if v is not None
-                else f'{a} t="n"></c>'
+                else f'<c r="{letter}{n}"{a} t="n"></c>'
                 if keep_empty and a
                 else ""
-                for v, a in zip(values, attrs, strict=True)
+                for v, n, a in zip(values, nums, attrs, strict=True)
             ]
         elif col.dates and types <= {date, datetime}:
             serials = {v: self._serial(v) for v in set(values) if v is not None}
             if None not in serials.values():  # an aware datetime: openpyxl's path raises
-                tails = [
-                    f'{a} t="n"><v>{serials[v]}</v></c>'
+                cells = [
+                    f'<c r="{letter}{n}"{a} t="n"><v>{serials[v]}</v></c>'
                     if v is not None
-                    else f'{a} t="n"></c>'
+                    else f'<c r="{letter}{n}"{a} t="n"></c>'
                     if keep_empty and a
                     else ""
-                    for v, a in zip(values, attrs, strict=True)
+                    for v, n, a in zip(values, nums, attrs, strict=True)
                 ]
-        if tails is None:  # cell by cell
+        if cells is None:  # cell by cell
             tails = [
                 ("" if not keep_empty else self._tail(None, s, False))
                 if v is None
                 else self._tail(v, s, col.dates)
                 for v, s in zip(values, styles, strict=True)
             ]
+            cells = [f'<c r="{letter}{n}"{t}' if t else t for n, t in zip(nums, tails, strict=True)]
         if urls is not None:  # a link without text: openpyxl would show the URL as the text
-            tails = [
-                None if v is None and u is not None else t
-                for t, v, u in zip(tails, values, urls, strict=True)
+            cells = [
+                None if v is None and u is not None else c
+                for c, v, u in zip(cells, values, urls, strict=True)
             ]
-        return tails
+        return cells
 
     def _tail(self, value: Any, style: StyleArray | None, dates: bool) -> str | None:
         """A cell's XML after its reference (``""``: no cell is written); None when the value
@@ -360,17 +361,23 @@ def _any_quoted(values: Sequence[Any]) -> bool:
     types = set(map(type, values))
     if str not in types:
         return False
-    if types <= {str, type(None)}:
-        return any(map(str.startswith, filter(None, values), repeat(FORMULA_PREFIXES)))
+    if types <= {str, type(None)}:  # as _text_cells checks (a NUL inside a text: a maybe)
+        joined = "\0" + "\0".join(filter(None, values))
+        return _QUOTED.search(joined) is not None
     return any(v.startswith(FORMULA_PREFIXES) for v in values if isinstance(v, str))
 
 
-def _text_tails(
-    values: Sequence[str | None], attrs: Iterable[str], keep_empty: bool
+def _text_cells(
+    values: Sequence[str | None],
+    letter: str,
+    nums: list[str],
+    attrs: Iterable[str],
+    keep_empty: bool,
 ) -> list[str | None] | None:
-    """:meth:`RowXml._tail` of each of a column's texts (None values: empty cells), each
-    cell's style being ``attrs``; None when a text needs more than escaping (a character
-    XML cannot carry, a formula's first character, outer blanks): those go cell by cell.
+    """The XML of a column's cells of text (None values: empty cells) in column ``letter``,
+    rows ``nums``, styled ``attrs``, as :meth:`RowXml._tail` makes them; None when a text needs
+    more than escaping (a character XML cannot carry, a formula's first character, outer
+    blanks): those go cell by cell.
 
     The texts are checked and escaped joined (by NUL, which no text written here holds),
     not one by one."""
@@ -378,29 +385,30 @@ def _text_tails(
     if _UNWRITTEN.search("\n".join(texts)):  # also: no text holds a NUL
         return None
     joined = "\0" + "\0".join(texts)
-    if any(p in joined for p in _QUOTED) or list(map(str.strip, texts)) != texts:
+    if _QUOTED.search(joined) or list(map(str.strip, texts)) != texts:
         return None  # quotePrefix or xml:space: cell by cell
     escaped = _escape(joined).split("\0")[1:]
     if len(texts) == len(values):  # no empty cell: the texts are the column
         return [
-            f'{a} t="inlineStr"><is><t>{e}</t></is></c>'
-            for e, a in zip(escaped, attrs, strict=True)
+            f'<c r="{letter}{n}"{a} t="inlineStr"><is><t>{e}</t></is></c>'
+            for n, e, a in zip(nums, escaped, attrs, strict=True)
         ]
     rest = iter(escaped)
     return [
-        f'{a} t="inlineStr"><is><t>{next(rest)}</t></is></c>'
+        f'<c r="{letter}{n}"{a} t="inlineStr"><is><t>{next(rest)}</t></is></c>'
         if v
-        else f'{a} t="inlineStr"></c>'
+        else f'<c r="{letter}{n}"{a} t="inlineStr"></c>'
         if v is not None
-        else f'{a} t="n"></c>'
+        else f'<c r="{letter}{n}"{a} t="n"></c>'
         if keep_empty and a
         else ""
-        for v, a in zip(values, attrs, strict=True)
+        for v, n, a in zip(values, nums, attrs, strict=True)
     ]
 
 
-# A text written with quotePrefix (it starts like a formula), in texts each led by a NUL.
-_QUOTED = tuple(f"\0{p}" for p in FORMULA_PREFIXES)
+# A text written with quotePrefix (it starts like a formula), in texts each led by a NUL (a
+# literal first: re scans for it at C speed; six `in` tests stopped at every NUL).
+_QUOTED = re.compile(f"\0[{re.escape(''.join(FORMULA_PREFIXES))}]")
 
 # Rows a block makes at once: bulk work per column, a bounded slice of text held.
 _BLOCK_ROWS = 500
