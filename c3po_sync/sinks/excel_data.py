@@ -216,11 +216,14 @@ def active(projects: pd.DataFrame, rules: RulesConfig) -> pd.Series:
     return domain.active_rows(projects, rules.phases, rules.inactive_phases, rules.state_documents)
 
 
-def load(projects: pd.DataFrame, rules: RulesConfig) -> pd.Series:
-    """The projects a PPM's load counts, as the R6 overload rule counts them (model.domain)."""
-    return domain.load_counted(
-        projects, active(projects, rules), rules.load_phases, rules.major_project
-    )
+def load(
+    projects: pd.DataFrame, rules: RulesConfig, is_active: pd.Series | None = None
+) -> pd.Series:
+    """The projects a PPM's load counts, as the R6 overload rule counts them (model.domain).
+    ``is_active``: :func:`active` of ``projects`` when the caller has it."""
+    if is_active is None:
+        is_active = active(projects, rules)
+    return domain.load_counted(projects, is_active, rules.load_phases, rules.major_project)
 
 
 def ppm_workload(
@@ -233,13 +236,14 @@ def ppm_workload(
     (``rules``), so the sheet flags exactly the PPMs the R6 overload rule flags. A finding with
     no PPM is charged to the PPM of its project, so unowned findings still show up.
     """
+    is_active = active(projects, rules)
     p = pd.DataFrame(
         {
             "ppm": projects["ppm"].astype("string").fillna(UNASSIGNED),
             "ppm_name": projects["ppm_name"].astype("string"),
             "contract": projects["ppm_is_contract"].astype("boolean").fillna(False).astype(bool),
-            "active": active(projects, rules),
-            "load": load(projects, rules),
+            "active": is_active,
+            "load": load(projects, rules, is_active),
             "budget": projects["budget"].astype("Float64"),
         }
     )

@@ -305,8 +305,10 @@ class RowXml:
                 for v, n, a in zip(values, nums, attrs, strict=True)
             ]
         elif col.dates and types <= {date, datetime}:
-            serials = {v: self._serial(v) for v in set(values) if v is not None}
-            if None not in serials.values():  # an aware datetime: openpyxl's path raises
+            serials = self._serials  # each day's serial, made once per sheet
+            new = set(values) - serials.keys() - {None}
+            # an aware datetime has none: openpyxl's path raises
+            if all(self._serial(v) is not None for v in new):
                 cells = [
                     f'<c r="{letter}{n}"{a} t="n"><v>{serials[v]}</v></c>'
                     if v is not None

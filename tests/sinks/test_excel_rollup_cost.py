@@ -221,3 +221,24 @@ def test_each_assets_support_state_is_worked_out_once(monkeypatch: pytest.Monkey
     assert listed == domain.support_status(
         tables.assets["lifecycle_stage"], tables.assets["end_of_support"], TODAY
     )
+
+
+def test_the_workload_sheet_works_out_active_projects_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The PPM workload's load counts the active projects it has just worked out (it worked
+    them out again for the load); the Summary sheet works them out for itself."""
+    from c3po_sync.model import domain
+
+    calls = 0
+    rows = domain.active_rows
+
+    def counted(*args: Any) -> pd.Series:
+        nonlocal calls
+        calls += 1
+        return rows(*args)
+
+    monkeypatch.setattr(domain, "active_rows", counted)
+    tables = build_tables(30, 60, 20)
+    build_rollup(tables, build_findings(tables, 40), today=TODAY, run_info=RUN_INFO)
+    assert calls == 2  # Summary, PPM workload
