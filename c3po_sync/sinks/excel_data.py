@@ -36,8 +36,10 @@ def py_values(series: pd.Series, kind: Kind) -> list[Any]:
         return [None if pd.isna(v) else v.to_pydatetime() for v in ts]
     if kind == "date":
         return [v if type(v) is date else _as_date(v) for v in series.astype(object)]
-    obj = series.astype(object)
-    out = obj.where(series.notna(), None).tolist() if len(series) else []
+    if series.dtype.kind in "mM":  # to_numpy leaves these NaT where None is asked for
+        out = series.astype(object).where(series.notna(), None).tolist() if len(series) else []
+    else:
+        out = series.to_numpy(dtype=object, na_value=None).tolist()  # one copy, not three
     if kind == "bool":
         return [None if v is None else ("Yes" if bool(v) else "No") for v in out]
     if kind in _PLAIN and set(map(type, out)) <= _PLAIN[kind]:
