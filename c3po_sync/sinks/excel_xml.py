@@ -170,10 +170,11 @@ class RowXml:
             return None
         start, has_dim = self._row_start(row_idx, height)
         block = self._block
-        if block is None or block.body is not body or not block.start <= r < block.stop:
-            if row_idx == body.first_row + r:  # as the sheet writer places a body's rows
-                block = self._block = self._make_block(body, r)
-        if block is not None and block.body is body and block.start <= r < block.stop:
+        if row_idx != body.first_row + r:  # not where the sheet writer places it
+            block = None
+        elif block is None or block.body is not body or not block.start <= r < block.stop:
+            block = self._block = self._make_block(body, r)
+        if block is not None and block.start <= r < block.stop:
             cells, links = block.texts[r - block.start], block.links.get(r, ())
         else:  # a cell whose style is met first here: resolved in its turn, cell by cell
             cells, links = self._row_cells(body, r, row_idx)
