@@ -86,7 +86,9 @@ WIDE = ' class="wide"'  # many columns: keeps its width on a phone and scrolls s
 OUTCOME_STYLE = {MUST_MANAGE: "bad", SHOULD_ADVISE: "warn", NOT_NEEDED: "good"}
 
 
-_KEPT = (str, date)  # exact types whose text _table keeps by value (equal values, equal text)
+# Exact types whose text _table makes once per value (equal values, equal text). Numbers are
+# not kept: 0.0 and -0.0 are equal keys but print differently, as do True and 1.
+_KEPT = frozenset({str, date, type(None)})
 
 
 def _text(v: Any) -> str:
@@ -113,26 +115,22 @@ def _table(
     if not rows:
         return f'<p class="note">{escape(caption)}: none.</p>'
     head = "".join(f'<th scope="col">{escape(label)}</th>' for _, label in columns)
-    # Each column's tags made once; each text or day shown once escaped per table (phases,
-    # portfolios and days repeat down a city's 1,700 rows). Numbers are not kept: 0.0 and -0.0
-    # are equal keys but print differently.
+    # Each column's tags made once; each text or day shown once escaped per column (phases,
+    # portfolios and days repeat down a city's 1,700 rows).
     tags = []
     for i, (cid, _) in enumerate(columns):
         cls = ' class="num"' if cid in numeric else (' class="date"' if cid in dates else "")
         tags.append((cid, '<th scope="row">', "</th>") if i == 0 else (cid, f"<td{cls}>", "</td>"))
-    shown: dict[Any, str] = {}
-
-    def cell(value: Any) -> str:
-        if type(value) not in _KEPT:
-            return escape(_text(value))
-        if value not in shown:
-            shown[value] = escape(_text(value))
-        return shown[value]
-
-    body = [
-        "<tr>" + "".join(f"{start}{cell(r.get(cid))}{end}" for cid, start, end in tags) + "</tr>"
-        for r in rows
-    ]
+    # Built a column at a time: each kept value's cell made once, then the rows joined.
+    cells = []
+    for cid, start, end in tags:
+        values = [r.get(cid) for r in rows]
+        kept = {v for v in values if type(v) in _KEPT}  # others may be unhashable (a list)
+        made = {v: f"{start}{escape(_text(v))}{end}" for v in kept}
+        cells.append([
+            made[v] if type(v) in _KEPT else f"{start}{escape(_text(v))}{end}" for v in values
+        ])  # fmt: skip
+    body = ["<tr>" + "".join(row) + "</tr>" for row in zip(*cells, strict=True)]
     tid = escape(table_id, quote=True)
     return (
         f'<div class="scroll" role="region" aria-labelledby="{tid}" tabindex="0">'

@@ -36,8 +36,10 @@ def py_values(series: pd.Series, kind: Kind) -> list[Any]:
         return [None if pd.isna(v) else v.to_pydatetime() for v in ts]
     if kind == "date":
         return [v if type(v) is date else _as_date(v) for v in series.astype(object)]
-    obj = series.astype(object)
-    out = obj.where(series.notna(), None).tolist() if len(series) else []
+    if series.dtype.kind in "mM":  # to_numpy leaves these NaT where None is asked for
+        out = series.astype(object).where(series.notna(), None).tolist() if len(series) else []
+    else:
+        out = series.to_numpy(dtype=object, na_value=None).tolist()  # one copy, not three
     if kind == "bool":
         return [None if v is None else ("Yes" if bool(v) else "No") for v in out]
     if kind in _PLAIN and set(map(type, out)) <= _PLAIN[kind]:
@@ -216,11 +218,14 @@ def active(projects: pd.DataFrame, rules: RulesConfig) -> pd.Series:
     return domain.active_rows(projects, rules.phases, rules.inactive_phases, rules.state_documents)
 
 
-def load(projects: pd.DataFrame, rules: RulesConfig) -> pd.Series:
-    """The projects a PPM's load counts, as the R6 overload rule counts them (model.domain)."""
-    return domain.load_counted(
-        projects, active(projects, rules), rules.load_phases, rules.major_project
-    )
+def load(
+    projects: pd.DataFrame, rules: RulesConfig, is_active: pd.Series | None = None
+) -> pd.Series:
+    """The projects a PPM's load counts, as the R6 overload rule counts them (model.domain).
+    ``is_active``: :func:`active` of ``projects`` when the caller has it."""
+    if is_active is None:
+        is_active = active(projects, rules)
+    return domain.load_counted(projects, is_active, rules.load_phases, rules.major_project)
 
 
 def ppm_workload(
@@ -233,13 +238,14 @@ def ppm_workload(
     (``rules``), so the sheet flags exactly the PPMs the R6 overload rule flags. A finding with
     no PPM is charged to the PPM of its project, so unowned findings still show up.
     """
+    is_active = active(projects, rules)
     p = pd.DataFrame(
         {
             "ppm": projects["ppm"].astype("string").fillna(UNASSIGNED),
             "ppm_name": projects["ppm_name"].astype("string"),
             "contract": projects["ppm_is_contract"].astype("boolean").fillna(False).astype(bool),
-            "active": active(projects, rules),
-            "load": load(projects, rules),
+            "active": is_active,
+            "load": load(projects, rules, is_active),
             "budget": projects["budget"].astype("Float64"),
         }
     )

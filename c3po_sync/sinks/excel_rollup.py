@@ -119,6 +119,7 @@ def build_rollup(
     summary.title = SHEETS[0]
     sheets = {name: wb.create_sheet(name) for name in SHEETS[1:]}
     stamp = excel_summary.generated_at(run_info)
+    support = excel_data.support_status(tables.assets, today)  # for Summary and Assets
     excel_summary.summary_sheet(
         summary,
         tables,
@@ -128,6 +129,7 @@ def build_rollup(
         generated=stamp,
         rules=rules,
         title=title,
+        support=support,
     )
     excel_sheets.portfolio_sheet(sheets["Portfolio"], tables, open_f, today, not_reread)
     excel_summary.scorecard_sheet(
@@ -146,7 +148,7 @@ def build_rollup(
     excel_sheets.findings_sheet(sheets["Findings"], state, today, tables.projects)
     excel_sheets.changes_sheet(sheets["Changes since last report"], changes, tables.projects)
     excel_sheets.workload_sheet(sheets["PPM workload"], tables.projects, open_f, rules)
-    excel_sheets.assets_sheet(sheets["Assets"], tables.assets, today, tables.projects)
+    excel_sheets.assets_sheet(sheets["Assets"], tables.assets, today, tables.projects, support)
     excel_sheets.quarantine_sheet(sheets["Data quality"], tables.quarantine)
 
     report = f"{title} {today:%Y-%m-%d}"

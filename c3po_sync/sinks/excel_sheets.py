@@ -290,11 +290,18 @@ def workload_sheet(
     add_value_fills(ws, len(cols), first + 1, last, {"Yes": RED})
 
 
-def assets_sheet(ws: Worksheet, assets: pd.DataFrame, today: date, projects: pd.DataFrame) -> None:
+def assets_sheet(
+    ws: Worksheet,
+    assets: pd.DataFrame,
+    today: date,
+    projects: pd.DataFrame,
+    support: list[str] | None = None,
+) -> None:
     """The inventory over its lifecycle, flagging end of support past or within 12 months.
 
     The PPM is the asset's own or, as the inventory rarely names one, its project's; named
-    as on the Portfolio sheet, with the e-mail in a detail column.
+    as on the Portfolio sheet, with the e-mail in a detail column. ``support``: each asset's
+    ``excel_data.support_status`` when the caller has it (the Summary sheet counts it too).
     """
     eos = d.py_values(assets["end_of_support"], "date")
     # The printed columns first; the last six are left to the screen. The link sits on the
@@ -331,7 +338,7 @@ def assets_sheet(ws: Worksheet, assets: pd.DataFrame, today: date, projects: pd.
         d.py_values(assets["owner_department"], "text"),
         d.py_values(assets["owner"], "text"),
         d.py_values(assets["lifecycle_stage"], "text"),
-        d.support_status(assets, today),
+        support if support is not None else d.support_status(assets, today),
         eos,
         [None if v is None else (v - today).days for v in eos],
         d.py_values(assets["last_reviewed"], "date"),

@@ -99,8 +99,12 @@ def summary_sheet(
     generated: datetime,
     rules: RulesConfig,
     title: str,
+    support: list[str] | None = None,
 ) -> None:
-    """KPIs for the division manager, with a findings bar chart and a project-status pie."""
+    """KPIs for the division manager, with a findings bar chart and a project-status pie.
+
+    ``support``: each asset's ``excel_data.support_status`` when the caller has it (the
+    Assets sheet lists it too)."""
     write_title(ws, title, "Portfolio at a glance; details on the other sheets.")
     append_row(ws, [])
     append_row(ws, ["Report date", today])[1].number_format = "yyyy-mm-dd"
@@ -126,7 +130,9 @@ def summary_sheet(
     high = open_f["severity"].astype("string").str.lower().eq("high").fillna(False)
     cutoff = pd.Timestamp(today - timedelta(days=d.RESOLVED_WINDOW_DAYS))
     recent = (~findings["is_open"] & (findings["resolved_on"] >= cutoff).fillna(False)).sum()
-    support = pd.Series(d.support_status(a, today), dtype=object)
+    if support is None:
+        support = d.support_status(a, today)
+    support_states = pd.Series(support, dtype=object)
     kpis: list[tuple[str, Any, str]] = [
         ("Projects", len(p), INTEGER),
         ("Active projects", int(active.sum()), INTEGER),
@@ -136,10 +142,14 @@ def summary_sheet(
         ("High-severity open findings", int(high.sum()), INTEGER),
         (f"Findings resolved in the last {d.RESOLVED_WINDOW_DAYS} days", int(recent), INTEGER),
         ("Assets", len(a), INTEGER),
-        ("Assets past end of support", int((support == "Past end of support").sum()), INTEGER),
+        (
+            "Assets past end of support",
+            int((support_states == "Past end of support").sum()),
+            INTEGER,
+        ),
         (
             "Assets ending support within 12 months",
-            int((support == "Ends within 12 months").sum()),
+            int((support_states == "Ends within 12 months").sum()),
             INTEGER,
         ),
         ("Documents archived", len(tables.documents), INTEGER),

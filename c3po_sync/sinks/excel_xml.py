@@ -3,11 +3,13 @@
 openpyxl writes a cell by making a ``Cell`` (its own style array, coordinate, data type) and
 serializing it through lxml, element by element; for the rollup's ~160,000 body cells that was
 most of the workbook's save time (issue 16: a new day at city size under 1 CPU s). Here a row
-is one string: the style id of each column's style is resolved once per save, column letters
-once per body, and text is escaped as lxml escapes it (``&``, ``<``, ``>``, CR as ``&#13;``,
-anything past ASCII as a decimal character reference, ``xml:space`` on text with outer
-blanks). ``tests/sinks/test_excel_stream.py`` compares the result with openpyxl's own output
-byte for byte, over data with every kind of value the rollup writes.
+is one string, made with the rows around it a column at a time (a block of rows: one check and
+one escape over a column's joined texts, not calls per cell): the style id of each column's
+style is resolved once per save, column letters once per body, and text is escaped as lxml
+escapes it (``&``, ``<``, ``>``, CR as ``&#13;``, anything past ASCII as a decimal character
+reference, ``xml:space`` on text with outer blanks). ``tests/sinks/test_excel_stream.py``
+compares the result with openpyxl's own output byte for byte, over data with every kind of
+value the rollup writes.
 
 Only the cases written here take this path; a row with anything else (a value of another
 type, a URL with no text, a character XML cannot carry) returns None and its cells are made
@@ -18,9 +20,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -83,6 +86,7 @@ class RowXml:
         self._plans: dict[int, tuple[TableBody, list[_Column]]] = {}
         self._serials: dict[date, str] = {}
         self._row_attrs: dict[tuple[Any, ...], str] = {}
+        self._block: _Block | None = None  # the rows being written (RowXml.row)
 
     def _sid(self, style: StyleArray | None, quote: bool) -> str:
         """The cell's `` s="…"`` attribute (``""`` when unstyled: openpyxl leaves it out).
@@ -165,51 +169,169 @@ class RowXml:
         if self._iso_dates:
             return None
         start, has_dim = self._row_start(row_idx, height)
-        out = [start]
+        block = self._block
+        if row_idx != body.first_row + r:  # not where the sheet writer places it
+            block = None
+        elif block is None or block.body is not body or not block.start <= r < block.stop:
+            block = self._block = self._make_block(body, r)
+        if block is not None and block.start <= r < block.stop:
+            cells, links = block.texts[r - block.start], block.links.get(r, ())
+        else:  # a cell whose style is met first here: resolved in its turn, cell by cell
+            cells, links = self._row_cells(body, r, row_idx)
+        if cells is None:
+            return None
+        if not cells and not (body.keep_empty and body.columns) and not has_dim:
+            return b""  # no cell and no height: openpyxl writes no row for it either
+        self.ws._hyperlinks.extend(links)  # written by write_hyperlinks() below
+        return f"{start}{cells}</row>".encode("ascii", "xmlcharrefreplace")
+
+    def _row_cells(
+        self, body: TableBody, r: int, row_idx: int
+    ) -> tuple[str | None, list[tuple[str, str]]]:
+        """Row ``r``'s cells as XML and its links, a cell at a time (None: a cell is not of a
+        kind written here). Each style is resolved as its cell is met, in openpyxl's order."""
+        out = []
         links: list[tuple[str, str]] = []
-        keep_empty = body.keep_empty
-        present = False
         for col in self._plan(body):
             value: Any = col.values[r]
             url = col.urls[r] if col.urls is not None else None
-            if value is None and url is None and not keep_empty:
+            if value is None and url is None and not body.keep_empty:
                 continue
-            present = True  # openpyxl makes a cell here, so it writes the row, written or not
             if value is None and url is not None:
-                return None  # openpyxl would show the URL as the cell's text
+                return None, links  # openpyxl would show the URL as the cell's text
             style = col.own[r] if col.own is not None else col.linked if url else col.plain
-            # A column repeats its values (states, kinds, dates): each (value, style) pair's
-            # cell text is made once. Its style is resolved when first met, as before, so
-            # every style still gets the id openpyxl's writer gives it.
-            tails = col.tails
-            if tails is None:  # a column of distinct values (names, paths): nothing to share
-                tail = self._tail(value, style, col.dates)
-                if tail is None:
-                    return None
-            else:
-                key = (type(value), value, id(style))
-                try:
-                    tail = tails.get(key)
-                except TypeError:  # unhashable: not a kind written here
-                    return None
-                if tail is None:
-                    tail = self._tail(value, style, col.dates)
-                    if tail is None:
-                        return None
-                    tails[key] = tail
-                    col.misses += 1
-                    if col.misses == _TAILS_PROBE and col.misses * 2 > r + 1:
-                        col.tails = None  # mostly distinct: held texts would only cost memory
+            tail = self._tail(value, style, col.dates)
+            if tail is None:
+                return None, links
             if tail:
                 ref = f"{col.letter}{row_idx}"
                 out.append(f'<c r="{ref}"{tail}')
                 if url is not None:
                     links.append((ref, url))
-        if not present and not has_dim:
-            return b""  # no cell and no height: openpyxl writes no row for it either
-        out.append("</row>")
-        self.ws._hyperlinks.extend(links)  # written by write_hyperlinks() below
-        return "".join(out).encode("ascii", "xmlcharrefreplace")
+        return "".join(out), links
+
+    def _make_block(self, body: TableBody, r0: int) -> _Block:
+        """The cells of ``body``'s rows from ``r0`` on, made a column at a time (bulk string
+        work, not a few calls per cell: the rollup writes ~100,000 cells at city size).
+
+        The block stops before the first row with a style not resolved yet: openpyxl numbers
+        styles in the order cells are written, so that row goes cell by cell
+        (:meth:`_row_cells`) and the next block starts after it."""
+        plan = self._plan(body)
+        stop = min(body.n_rows, r0 + _BLOCK_ROWS)
+        for col in plan:
+            stop = self._resolved_until(body, col, r0, stop)
+        nums = list(map(str, range(body.first_row + r0, body.first_row + stop)))  # row numbers
+        columns: list[list[str | None]] = []
+        link_columns: list[list[tuple[str, str] | None]] = []
+        for col in plan:
+            cells = self._cells(body, col, r0, stop, nums)
+            columns.append(cells)
+            if col.urls is not None:
+                link_columns.append([
+                    (f"{col.letter}{n}", u) if u is not None and c else None
+                    for n, c, u in zip(nums, cells, col.urls[r0:stop], strict=True)
+                ])  # fmt: skip
+        rows = zip(*columns, strict=True) if columns else repeat((), stop - r0)
+        texts = [None if None in row else "".join(row) for row in rows]
+        links = {}
+        for k, row_links in enumerate(zip(*link_columns, strict=True)):
+            found = [link for link in row_links if link is not None]
+            if found:
+                links[r0 + k] = found
+        return _Block(body, r0, stop, texts, links)
+
+    def _resolved_until(self, body: TableBody, col: _Column, r0: int, stop: int) -> int:
+        """The first row in ``r0:stop`` where a cell of ``col`` has a style not resolved yet
+        (``stop`` when there is none)."""
+        plain, linked, own, urls = col.plain, col.linked, col.own, col.urls
+        done, quoted_done = self._sids
+        if own is not None:
+            ids = set(map(id, own[r0:stop]))
+        elif urls is not None:
+            links = urls[r0:stop]
+            ids = {id(s) for s, used in ((plain, not all(links)), (linked, any(links))) if used}
+        else:
+            ids = {id(plain)}
+        if ids <= done.keys() and (
+            ids <= quoted_done.keys() or not _any_quoted(col.values[r0:stop])
+        ):
+            return stop
+        keep_empty = body.keep_empty
+        for r in range(r0, stop):
+            value = col.values[r]
+            url = urls[r] if urls is not None else None
+            if value is None and url is None and not keep_empty:
+                continue
+            style = own[r] if own is not None else linked if url else plain
+            quoted = isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+            if id(style) not in (quoted_done if quoted else done):
+                return r
+        return stop
+
+    def _cells(
+        self, body: TableBody, col: _Column, r0: int, stop: int, nums: list[str]
+    ) -> list[str | None]:
+        """The XML of ``col``'s cells in rows ``r0:stop`` (sheet rows ``nums``; "": no cell,
+        None: not of a kind written here), every style already resolved. A column of one kind
+        of value (text, numbers, dates) is made in one pass; any other, cell by cell."""
+        values = col.values[r0:stop]
+        urls = col.urls[r0:stop] if col.urls is not None else None
+        done = self._sids[0]
+        styles: Iterable[StyleArray | None]
+        attrs: Iterable[str]
+        if col.own is not None:
+            styles = col.own[r0:stop]
+            attrs = [done.get(id(s), "") for s in styles]
+        elif urls is not None:
+            styles = [col.linked if u else col.plain for u in urls]
+            plain, linked = done.get(id(col.plain), ""), done.get(id(col.linked), "")
+            attrs = [linked if u else plain for u in urls]
+        else:
+            styles = repeat(col.plain, stop - r0)
+            attrs = repeat(done.get(id(col.plain), ""), stop - r0)
+        letter = col.letter
+        keep_empty = body.keep_empty
+        types = set(map(type, values)) - {type(None)}
+        cells: list[str | None] | None = None
+        if types == {str}:
+            cells = _text_cells(values, letter, nums, attrs, keep_empty)
+        elif types <= {int, float} and all(math.isfinite(v) for v in values if type(v) is float):
+            cells = [
+                f'<c r="{letter}{n}"{a} t="n"><v>{format(v, ".16g")}</v></c>'
+                if v is not None
+                else f'<c r="{letter}{n}"{a} t="n"></c>'
+                if keep_empty and a
+                else ""
+                for v, n, a in zip(values, nums, attrs, strict=True)
+            ]
+        elif col.dates and types <= {date, datetime}:
+            serials = self._serials  # each day's serial, made once per sheet
+            new = set(values) - serials.keys() - {None}
+            # an aware datetime has none: openpyxl's path raises
+            if all(self._serial(v) is not None for v in new):
+                cells = [
+                    f'<c r="{letter}{n}"{a} t="n"><v>{serials[v]}</v></c>'
+                    if v is not None
+                    else f'<c r="{letter}{n}"{a} t="n"></c>'
+                    if keep_empty and a
+                    else ""
+                    for v, n, a in zip(values, nums, attrs, strict=True)
+                ]
+        if cells is None:  # cell by cell
+            tails = [
+                ("" if not keep_empty else self._tail(None, s, False))
+                if v is None
+                else self._tail(v, s, col.dates)
+                for v, s in zip(values, styles, strict=True)
+            ]
+            cells = [f'<c r="{letter}{n}"{t}' if t else t for n, t in zip(nums, tails, strict=True)]
+        if urls is not None:  # a link without text: openpyxl would show the URL as the text
+            cells = [
+                None if v is None and u is not None else c
+                for c, v, u in zip(cells, values, urls, strict=True)
+            ]
+        return cells
 
     def _tail(self, value: Any, style: StyleArray | None, dates: bool) -> str | None:
         """A cell's XML after its reference (``""``: no cell is written); None when the value
@@ -237,8 +359,62 @@ class RowXml:
         return None
 
 
-# Distinct cells after which a column whose values are mostly distinct stops keeping texts.
-_TAILS_PROBE = 200
+def _any_quoted(values: Sequence[Any]) -> bool:
+    """Some value is text openpyxl writes with ``quotePrefix`` (it starts like a formula)."""
+    types = set(map(type, values))
+    if str not in types:
+        return False
+    if types <= {str, type(None)}:  # as _text_cells checks (a NUL inside a text: a maybe)
+        joined = "\0" + "\0".join(filter(None, values))
+        return _QUOTED.search(joined) is not None
+    return any(v.startswith(FORMULA_PREFIXES) for v in values if isinstance(v, str))
+
+
+def _text_cells(
+    values: Sequence[str | None],
+    letter: str,
+    nums: list[str],
+    attrs: Iterable[str],
+    keep_empty: bool,
+) -> list[str | None] | None:
+    """The XML of a column's cells of text (None values: empty cells) in column ``letter``,
+    rows ``nums``, styled ``attrs``, as :meth:`RowXml._tail` makes them; None when a text needs
+    more than escaping (a character XML cannot carry, a formula's first character, outer
+    blanks): those go cell by cell.
+
+    The texts are checked and escaped joined (by NUL, which no text written here holds),
+    not one by one."""
+    texts = list(filter(None, values))
+    if _UNWRITTEN.search("\n".join(texts)):  # also: no text holds a NUL
+        return None
+    joined = "\0" + "\0".join(texts)
+    if _QUOTED.search(joined) or list(map(str.strip, texts)) != texts:
+        return None  # quotePrefix or xml:space: cell by cell
+    escaped = _escape(joined).split("\0")[1:]
+    if len(texts) == len(values):  # no empty cell: the texts are the column
+        return [
+            f'<c r="{letter}{n}"{a} t="inlineStr"><is><t>{e}</t></is></c>'
+            for n, e, a in zip(nums, escaped, attrs, strict=True)
+        ]
+    rest = iter(escaped)
+    return [
+        f'<c r="{letter}{n}"{a} t="inlineStr"><is><t>{next(rest)}</t></is></c>'
+        if v
+        else f'<c r="{letter}{n}"{a} t="inlineStr"></c>'
+        if v is not None
+        else f'<c r="{letter}{n}"{a} t="n"></c>'
+        if keep_empty and a
+        else ""
+        for v, n, a in zip(values, nums, attrs, strict=True)
+    ]
+
+
+# A text written with quotePrefix (it starts like a formula), in texts each led by a NUL (a
+# literal first: re scans for it at C speed; six `in` tests stopped at every NUL).
+_QUOTED = re.compile(f"\0[{re.escape(''.join(FORMULA_PREFIXES))}]")
+
+# Rows a block makes at once: bulk work per column, a bounded slice of text held.
+_BLOCK_ROWS = 500
 
 
 @dataclass
@@ -252,9 +428,18 @@ class _Column:
     plain: StyleArray | None
     linked: StyleArray | None
     dates: bool
-    # RowXml.row's cell texts by (type, value, style); None once the column proves distinct
-    tails: dict[tuple[Any, ...], str] | None = field(default_factory=dict)
-    misses: int = 0
+
+
+@dataclass
+class _Block:
+    """Rows ``start:stop`` of a body as XML: each row's cells (None: a cell of it is not of a
+    kind written here) and, by row, its cells' links."""
+
+    body: TableBody
+    start: int
+    stop: int
+    texts: list[str | None]
+    links: dict[int, list[tuple[str, str]]]
 
 
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -298,6 +483,13 @@ class SheetRels(RelationshipList):
         at a time."""
         parts = [f'<Relationships xmlns="{PKG_REL_NS}">']
         for rel in self:
+            if type(rel) is _LinkRel:  # most of them: its attributes known, in __attrs__ order
+                target = _escape(rel.Target, _ATTR_ESCAPES)
+                parts.append(
+                    f'<Relationship Type="{_HYPERLINK}" Target="{target}" TargetMode="External"'
+                    f' Id="{rel.Id}"/>'
+                )
+                continue
             attrs = (
                 f' {k}="{_escape(str(v), _ATTR_ESCAPES)}"'
                 for k in Relationship.__attrs__

@@ -5,7 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
+import sys
+from dataclasses import replace
 from datetime import date
+
+import pytest
 
 from c3po_sync.sinks.dashboard_data import DashboardData
 from c3po_sync.sinks.dashboard_export import public_csv, public_json
@@ -57,3 +62,72 @@ def test_a_cancelled_or_halted_project_is_not_underway() -> None:
     underway = major_underway(projects, RulesConfig())
 
     assert underway["project_key"].tolist() == ["LIVE"]
+
+
+_VALUES = ["Fire RMS", "", "é ü 😀", 'q"uote\\', "line\nbreak", "\u2028", 0, -7, 10**20, 1.5,
+           -0.0, float("nan"), float("inf"), True, False, None, date(2026, 1, 2), ["a", 1],
+           {"n": {"m": []}}, {}, []]  # fmt: skip
+
+
+def _reference(d: DashboardData) -> bytes:
+    """public_json as json.dumps writes the whole document (what it was)."""
+    projects = [{k: p.get(k) for k in d.project_columns} for p in d.projects]
+    for p in projects:
+        for k, v in p.items():
+            p[k] = v.isoformat() if isinstance(v, date) else v
+    doc = {
+        "title": d.title,
+        "as_of": d.as_of.isoformat(),
+        "generated_at": d.generated_at,
+        "changes_since": d.changes_since,
+        "projects": projects,
+        "projects_by_phase": dict(d.by_phase),
+        "projects_by_status": dict(d.by_status),
+        "changes": d.changes,
+        "scorecard": d.scorecard,
+        "intake": d.intake,
+    }
+    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_public_json_is_json_dumps_of_the_whole_document(seed: int) -> None:
+    """The projects are encoded a project at a time in C; the bytes are json.dumps' own."""
+    rng = random.Random(seed)
+    columns = ["title", "budget", "phase", "start"][: rng.randint(1, 4)]
+    data = replace(
+        _data("x"),
+        project_columns=columns,
+        projects=[
+            {c: rng.choice(_VALUES) for c in columns if rng.random() < 0.9}
+            for _ in range(rng.randint(0, 12))
+        ],
+        by_phase=[("Execution", 3), ("Planning", rng.randint(0, 9))],
+        changes=[{"project": "A", "change": rng.choice(_VALUES)}] if rng.random() < 0.5 else [],
+        scorecard=[{"rec": 1, "score": 0.5, "notes": ["a", {"b": None}]}],
+        intake={"requests": 3} if rng.random() < 0.5 else None,
+    )
+    assert public_json(data) == _reference(data)
+
+
+def test_public_json_makes_no_python_call_per_project_value() -> None:
+    """A city's 1,700 projects of a dozen fields were json's pure-Python encoder (indent)
+    calling per value: the projects are now encoded in C, a project at a time."""
+    data = replace(
+        _data("x"),
+        project_columns=["title", "budget", "phase"],
+        projects=[{"title": f"P{i}", "budget": i * 1.5, "phase": "Execution"} for i in range(500)],
+    )
+    calls = 0
+
+    def count(frame: object, event: str, arg: object) -> None:
+        nonlocal calls
+        calls += event == "call"
+
+    sys.setprofile(count)
+    try:
+        public_json(data)
+    finally:
+        sys.setprofile(None)
+    assert calls < 10 * len(data.projects)  # a few per project: it was ~70 (~23 per value)
+    assert public_json(data) == _reference(data)

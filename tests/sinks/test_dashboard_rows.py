@@ -61,3 +61,32 @@ def test_page_tables_escape_each_repeated_text_once(monkeypatch) -> None:
     page = dashboard_html.render_page(data)
     assert page.count("<td>Roads</td>") == n // 2
     assert escaped.count("Roads") == 1 and escaped.count("2027-01-01") == 1
+
+
+def test_tables_made_a_column_at_a_time_equal_cell_by_cell() -> None:
+    """Each cell as _text and escape make it one by one, whatever the value: equal keys that
+    print differently (True and 1, 0.0 and -0.0), unhashable lists, a datetime beside its day."""
+    import random
+    from datetime import datetime
+    from html import escape
+
+    from c3po_sync.sinks import dashboard_html
+
+    pool = ["Roads", "<b>&'\"", "", None, 1, True, 0.0, -0.0, 2.5, date(2027, 1, 1),
+            datetime(2027, 1, 1, 0, 0), ["a", "b"], "2027-01-01"]  # fmt: skip
+    rng = random.Random(7)
+    columns = [("k", "Key"), ("a", "A"), ("b", "B"), ("c", "C")]
+    rows = [{c: rng.choice(pool) for c, _ in columns if rng.random() < 0.9} for _ in range(200)]
+    page = dashboard_html._table("t", "T", columns, rows, numeric=["b"], dates=["c"])
+    tags = [('<th scope="row">', "</th>"), ("<td>", "</td>"),
+            ('<td class="num">', "</td>"), ('<td class="date">', "</td>")]  # fmt: skip
+    want = "".join(
+        "<tr>"
+        + "".join(
+            f"{start}{escape(dashboard_html._text(r.get(cid)))}{end}"
+            for (cid, _), (start, end) in zip(columns, tags, strict=True)
+        )
+        + "</tr>"
+        for r in rows
+    )
+    assert f"<tbody>{want}</tbody>" in page

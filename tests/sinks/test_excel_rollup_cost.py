@@ -197,3 +197,77 @@ def _sheet_xml(data: bytes) -> bytes:
 
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         return z.read("xl/worksheets/sheet1.xml")
+
+
+def test_each_assets_support_state_is_worked_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Summary sheet counts the support states the Assets sheet lists: one pass over the
+    assets serves both (it parsed every end-of-support date twice)."""
+    from c3po_sync.model import domain
+
+    calls = 0
+    states = domain.support_status
+
+    def counted(*args: Any) -> list[str]:
+        nonlocal calls
+        calls += 1
+        return states(*args)
+
+    monkeypatch.setattr(domain, "support_status", counted)
+    tables = build_tables(30, 60, 20)
+    wb = build_rollup(tables, build_findings(tables, 40), today=TODAY, run_info=RUN_INFO)
+    assert calls == 1
+    assets = wb["Assets"]
+    listed = next(b for b in bodies(assets)).columns[6]
+    assert listed == domain.support_status(
+        tables.assets["lifecycle_stage"], tables.assets["end_of_support"], TODAY
+    )
+
+
+def test_the_workload_sheet_works_out_active_projects_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The PPM workload's load counts the active projects it has just worked out (it worked
+    them out again for the load); the Summary sheet works them out for itself."""
+    from c3po_sync.model import domain
+
+    calls = 0
+    rows = domain.active_rows
+
+    def counted(*args: Any) -> pd.Series:
+        nonlocal calls
+        calls += 1
+        return rows(*args)
+
+    monkeypatch.setattr(domain, "active_rows", counted)
+    tables = build_tables(30, 60, 20)
+    build_rollup(tables, build_findings(tables, 40), today=TODAY, run_info=RUN_INFO)
+    assert calls == 2  # Summary, PPM workload
+
+
+@pytest.mark.parametrize(
+    "series",
+    [
+        pd.Series(["a", None, float("nan"), pd.NA, pd.NaT, ["x", None], 3, 2.5], dtype=object),
+        pd.Series(["a", None, "b"], dtype="string"),
+        pd.Series([1, None, 3], dtype="Int64"),
+        pd.Series([1.5, None, float("nan")], dtype="Float64"),
+        pd.Series([1.5, float("nan"), -0.0]),
+        pd.Series([1, 2, 3]),
+        pd.Series([True, None], dtype="boolean"),
+        pd.Series([True, False]),
+        pd.Series(pd.to_datetime(["2026-01-02", None])),
+        pd.Series(pd.to_datetime(["2026-01-02T03:04:05Z", None], utc=True)),
+        pd.Series(["p", None, "q"], dtype="category"),
+        pd.Series(pd.to_timedelta(["1 day", None])),
+        pd.Series([], dtype=object),
+    ],
+)
+def test_py_values_are_each_value_with_missing_as_none(series: pd.Series) -> None:
+    """One conversion per column (to_numpy with None for missing) gives, value for value and
+    type for type, what the three pandas copies it replaced gave."""
+    from c3po_sync.sinks.excel_data import py_values
+
+    was = series.astype(object).where(series.notna(), None).tolist() if len(series) else []
+    got = py_values(series, "any")
+    assert [type(v) for v in got] == [type(v) for v in was]
+    assert [repr(v) for v in got] == [repr(v) for v in was]

@@ -22,7 +22,7 @@ from openpyxl.styles.cell_style import StyleArray
 from c3po_sync.rules import RulesConfig, evaluate
 from c3po_sync.rules.evaluation import evaluation_table
 from c3po_sync.rules.matrix import compliance_matrix
-from c3po_sync.sinks import excel_rollup
+from c3po_sync.sinks import excel_rollup, excel_xml
 from c3po_sync.sinks.excel_rollup import build_rollup, rollup_bytes
 from c3po_sync.sinks.excel_stream import StreamedWorkbook, TableBody, add_body, bodies
 from tests.rules import project, tenant
@@ -107,11 +107,21 @@ _OTHERS = [0, 7, -3, 10**17, 2.5, 1 / 3, -0.0, 1e-9, float("nan"), float("inf"),
            np.int64(4), Decimal("1.5")]  # fmt: skip
 
 
+# Columns of one kind, as the rollup's are (written a column at a time, excel_xml._tails).
+_KINDS = [
+    _TEXTS + _OTHERS,
+    _TEXTS,
+    [t for t in _TEXTS if t == t.strip() and t[:1] not in "=+-@"],  # no quotePrefix, xml:space
+    [0, 7, -3, 10**17, 2.5, 1 / 3, -0.0, 1e-9],
+    [date(2026, 11, 1), datetime(2026, 11, 1, 8, 30, 15), date(1900, 1, 15)],
+]
+
+
 def _random_body(rng: random.Random, first_row: int, styles: list[StyleArray | None]) -> TableBody:
     n_cols, n_rows = rng.randint(1, 6), rng.randint(0, 40)
+    pools = [rng.choice(_KINDS) for _ in range(n_cols)]
     columns = [
-        [rng.choice(_TEXTS + _OTHERS) if rng.random() < 0.9 else None for _ in range(n_rows)]
-        for _ in range(n_cols)
+        [rng.choice(pool) if rng.random() < 0.9 else None for _ in range(n_rows)] for pool in pools
     ]
     urls = {
         i: [rng.choice([None, "https://x.example/a?b=1&c=2", "https://x.example/é"])
@@ -185,6 +195,39 @@ def test_rows_written_as_text_equal_openpyxls_own(seed: int) -> None:
     assert list(got) == list(want)
     for name in want:
         assert got[name] == want[name], name
+
+
+@pytest.mark.parametrize("seed", range(30, 50))
+def test_rows_written_in_blocks_equal_openpyxls_own(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blocks of a few rows: a style first met inside a body, a block ending on it, rows of a
+    block written as openpyxl writes them."""
+    monkeypatch.setattr(excel_xml, "_BLOCK_ROWS", 3)
+    got = _members(rollup_bytes(_random_workbook(seed, streamed=True)))
+    want = _members(rollup_bytes(_random_workbook(seed, streamed=False)))
+    assert list(got) == list(want)
+    for name in want:
+        assert got[name] == want[name], name
+
+
+def test_body_cells_are_written_a_column_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rollup's columns (one kind of value each) are made in bulk, not cell by cell: a
+    call per cell was most of the save's Python calls (issue 16, a new day's CPU)."""
+    wb = _build(inject=False)
+    calls = 0
+    one_cell = excel_xml.RowXml._tail
+
+    def counted(self: excel_xml.RowXml, *args: Any) -> str | None:
+        nonlocal calls
+        calls += 1
+        return one_cell(self, *args)
+
+    monkeypatch.setattr(excel_xml.RowXml, "_tail", counted)
+    rollup_bytes(wb)
+    values = sum(len(b.columns) * b.n_rows for ws in wb.worksheets for b in bodies(ws))
+    assert values > 3000
+    assert calls < values / 20  # the few with a formula's first character or outer blanks
 
 
 def test_saving_the_rollup_makes_no_cell_per_body_value(monkeypatch: pytest.MonkeyPatch) -> None:
