@@ -185,6 +185,8 @@ def _flush(ctx: RunContext, watch: HubWatch, queue: _Queue) -> None:
                 rights=not ctx.rights_asked and ctx.ports.check_rights is not None,
                 before_write=ctx.before_hub_write,
             )
+        except RunLevelError:  # a right missing: said as such (before_hub_write)
+            raise
         except Exception as exc:
             run_level = hub_unreachable(exc, ", ".join(q.hub.spec.title for q in sending))
             if run_level is not None:
