@@ -144,7 +144,8 @@ def _write_changed(
     day = ctx.inputs.today.isoformat()
     if not entry.get("whole") or entry.get("basis") != plan_basis or str(entry.get("day")) > day:
         return False
-    keys, total = hub.changeable(ctx.store.hub_row_tokens(spec.title), ctx.inputs.today)
+    stored = ctx.store.hub_row_tokens(spec.title)
+    keys, total = hub.changeable(stored, ctx.inputs.today)
     if not keys:
         logger.info("%s: no row can have changed since last written; none built", spec.title)
         report = WriteReport(spec.title, unchanged=total, dry_run=False)
@@ -152,7 +153,7 @@ def _write_changed(
         return True
     rows = hub.build(keys)
     copy = StoredCopy(ctx, spec.title, trusted=True, tokens=hub.tokens(rows), basis=plan_basis,
-                      planned=False)  # fmt: skip
+                      planned=False, stored=stored)  # fmt: skip
     planned = sink.plan_changed(spec, rows, total=total, ledger=copy)
     if planned is None:
         logger.info("%s: stored copy in doubt; planning every row", spec.title)
