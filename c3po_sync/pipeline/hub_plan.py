@@ -183,8 +183,8 @@ def hub_lists(ctx: RunContext, link: str | None) -> list[HubList]:
         part = dataclasses.replace(tables, assets=some(tables.assets, "asset_id", keys))
         return asset_rows(part, rules, today, tz, assets)
 
-    def asset_keys() -> dict[str, str]:
-        return {_key(k): "" for k in tables.assets["asset_id"]}
+    def asset_keys() -> dict[str, str]:  # _key of each, taken column-wise
+        return dict.fromkeys(tables.assets["asset_id"].astype(str).str.strip().tolist(), "")
 
     def horizons(rows: Rows) -> dict[str, str | None]:
         if not rows:
