@@ -277,7 +277,7 @@ class SharePointListSink:
         known = self._compare_known(spec, owned, planned, sums, marks, copy, ledger, report)
         if known is None:
             return True
-        (outcome,) = self.write_known([known])
+        (outcome,) = self.write_known([known], done=False)  # upsert finishes the report
         if isinstance(outcome, Exception):
             raise outcome
         return outcome is not None
@@ -353,6 +353,7 @@ class SharePointListSink:
         *,
         rights: bool = False,
         before_write: Callable[[], None] | None = None,
+        done: bool = True,
     ) -> list[bool | Exception | None]:
         """Sends the writes of several lists of the hub, planned against their stored copies
         (``plan_changed``), in shared ``$batch`` requests of up to ``batch_size`` operations:
@@ -367,7 +368,9 @@ class SharePointListSink:
         the hub's time zone is not the copy's; plan the list in full), or the exception its
         settling raised (an ``UpsertError`` carries its report). The other lists' outcomes
         are settled and recorded all the same: their writes went out in the same batches.
-        A failure of a shared batch itself (the hub gone) raises, every copy left begun."""
+        A failure of a shared batch itself (the hub gone) raises, every copy left begun.
+        ``done``: each report is finished here (its requests counted, ``UpsertError`` for
+        failed writes); False: the caller finishes it (``upsert``)."""
         start = self.conn.requests_sent
         urls = [permissions_url(self.conn)] if rights else []
         if self._tz is None and any(w.dated for w in writes):
@@ -406,7 +409,8 @@ class SharePointListSink:
                     w.ledger.finish(self._copy_meta(w.spec, w.owned))
                 requests = self.conn.requests_sent - begun + shared
                 shared = 0  # the shared requests are counted once, with the first list
-                self._done(w.spec, w.report, requests)
+                if done:
+                    self._done(w.spec, w.report, requests)
                 results.append(True)
             except (M365Error, PartialWriteError, OSError) as exc:
                 results.append(exc)

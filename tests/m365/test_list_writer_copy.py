@@ -172,3 +172,36 @@ def test_changed_rows_of_two_lists_go_in_one_batch_each_with_its_own_outcomes(
     for lst, copy in ((one, copies[spec.title]), (two, copies[other.title])):
         item = next(i for i in lst.items.values() if i.values["ProjectKey"] == "P001")
         assert copy.rows["P001"].item_id == item.id and copy.rows["P001"].etag == item.etag
+
+
+def test_a_list_whose_zone_moved_is_left_unsent_the_others_go(
+    hub, server: SandboxServer, tenant: Tenant, spec: ListSpec, make_rows
+) -> None:
+    """The hub's zone is not the one a copy's dates were written in: that list is handed back
+    (None: plan it in full), nothing sent for it; the other list's writes go."""
+    kickoff = [dataclasses.replace(c, date_only=c.internal_name == "Kickoff") for c in spec.columns]
+    spec = dataclasses.replace(spec, columns=tuple(kickoff))
+    other = dataclasses.replace(spec, title="Project Rollup Two")
+    copies = {s.title: MemoryCopy() for s in (spec, other)}
+    first = SharePointListSink(hub)
+    for s in (spec, other):
+        first.ensure_list(s)
+        first.upsert(s, make_rows(3), ledger=copies[s.title])
+    moved = copies[other.title].whole
+    assert moved is not None
+    copies[other.title].whole = dataclasses.replace(moved, time_zone="Asia/Tokyo")
+    sink = SharePointListSink(hub)
+    rows = make_rows(3)
+    a = sink.plan_changed(spec, [{**rows[1], "Budget": 7.0}], total=3, ledger=copies[spec.title])
+    b = sink.plan_changed(other, [{**rows[1], "Budget": 9.0}], total=3,
+                          ledger=copies[other.title])  # fmt: skip
+    assert isinstance(a, KnownWrite) and isinstance(b, KnownWrite)
+    server.stats.reset()
+
+    assert sink.write_known([a, b]) == [True, None]
+
+    assert server.stats.count("MERGE", in_batch=True) == 1  # list one's only
+    assert b.ops == [] and b.report.changed == {}
+    assert copies[other.title].whole is not None  # not begun: the caller plans it in full
+    two = tenant.sites["/sites/hub"].list_by_title(other.title)
+    assert {i.values["ProjectKey"]: i.values["Budget"] for i in two.items.values()}["P001"] != 9.0

@@ -171,9 +171,9 @@ def _wrote(ctx: RunContext, watch: HubWatch, report: WriteReport, total: int) ->
 
 def _flush(ctx: RunContext, watch: HubWatch, queue: _Queue) -> None:
     """Sends the queued lists' writes together, after the run's rights are asked (once per
-    run: a missing right stops it before any write); a list whose copy proved in doubt (the
-    hub's time zone moved) is then planned in full. Every list's outcome is recorded before
-    the first failure is raised: their writes shared the batches."""
+    run: a missing right stops it before any write). Every list's outcome is recorded before
+    the first failure is raised (their writes shared the batches); then a list whose copy
+    proved in doubt (the hub's time zone moved) is planned in full."""
     if not queue.lists:
         return
     queued, queue.lists = queue.lists, []
@@ -195,6 +195,7 @@ def _flush(ctx: RunContext, watch: HubWatch, queue: _Queue) -> None:
             raise
         outcomes = {id(q): outcome for q, outcome in zip(sending, sent, strict=True)}
     failed: tuple[str, Exception] | None = None
+    in_doubt: list[_Queued] = []
     for q in queued:
         title, outcome = q.hub.spec.title, outcomes.get(id(q))
         if not _sends(q):
@@ -210,14 +211,16 @@ def _flush(ctx: RunContext, watch: HubWatch, queue: _Queue) -> None:
         elif outcome:
             _wrote(ctx, watch, q.write.report, q.total)
         else:
-            logger.info("%s: stored copy in doubt; planning every row", title)
-            _write_full(ctx, watch, q.hub, q.basis)
+            in_doubt.append(q)
     if failed is not None:
         title, error = failed
         run_level = hub_unreachable(error, title)
         if run_level is not None:
             raise run_level from error
         raise error
+    for q in in_doubt:  # once every write sent is recorded
+        logger.info("%s: stored copy in doubt; planning every row", q.hub.spec.title)
+        _write_full(ctx, watch, q.hub, q.basis)
 
 
 def _ensure(ctx: RunContext, watch: HubWatch, spec: ListSpec) -> None:
