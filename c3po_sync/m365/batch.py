@@ -10,7 +10,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -240,8 +240,14 @@ def _kept(answer: Any) -> Any:
 ROW_REFUSALS = frozenset({400, 500})
 
 
-def send_batch(conn: SiteConnection, ops: list[BatchOp], out: BatchOutcomes) -> list[BatchOp]:
-    """Sends one batch; resends throttled operations alone; sorts the rest into ``out``.
+def send_batch(
+    conn: SiteConnection,
+    ops: list[BatchOp],
+    out: BatchOutcomes | Callable[[BatchOp], BatchOutcomes],
+) -> list[BatchOp]:
+    """Sends one batch; resends throttled operations alone; sorts the rest into ``out``, or
+    into ``out(op)``'s when the batch holds the writes of several lists of the site (each
+    list has its outcomes: keys of two lists may be the same).
 
     Returns the operations whose outcome is unknown: the connection dropped or the answer
     was cut off or unreadable after the request went out, so the server may have applied
@@ -249,6 +255,7 @@ def send_batch(conn: SiteConnection, ops: list[BatchOp], out: BatchOutcomes) -> 
     """
     pending = list(ops)
     unknown: list[BatchOp] = []
+    outcomes = out if callable(out) else (lambda _op: out)
 
     def attempt() -> None:
         nonlocal pending
@@ -280,16 +287,17 @@ def send_batch(conn: SiteConnection, ops: list[BatchOp], out: BatchOutcomes) -> 
         throttled: list[BatchOp] = []
         wait: float | None = None
         for op, sub in zip(pending, subs, strict=True):
+            into = outcomes(op)
             if sub.ok:
                 if sub.headers.get("etag"):  # a MERGE's 204 carries the item's new ETag
-                    out.etags[op.key] = sub.headers["etag"]
+                    into.etags[op.key] = sub.headers["etag"]
                 try:
-                    out.answers[op.key] = _kept(sub.json())
+                    into.answers[op.key] = _kept(sub.json())
                 except ValueError:
                     pass  # a write's answer is not needed; a read's is checked by its caller
                 continue
             if sub.status == 412:
-                out.conflicts.append(op)
+                into.conflicts.append(op)
                 continue
             if sub.status in (429, 503, 504):
                 throttled.append(op)
@@ -299,7 +307,7 @@ def send_batch(conn: SiteConnection, ops: list[BatchOp], out: BatchOutcomes) -> 
             code, message = sub.error()
             error = f"HTTP {sub.status} {code}: {message}".strip()
             if sub.status == 404 and op.method == "MERGE":
-                out.gone.append(op)
+                into.gone.append(op)
                 logger.warning(
                     "%s: item %s (key %s) was deleted during the run; re-planning it",
                     conn.site_path,
@@ -307,7 +315,7 @@ def send_batch(conn: SiteConnection, ops: list[BatchOp], out: BatchOutcomes) -> 
                     op.key,
                 )
             elif sub.status in ROW_REFUSALS:
-                out.refused.append((op, error))
+                into.refused.append((op, error))
                 logger.error(
                     "%s: SharePoint refused %s %s (key %s): %s; quarantined, the others go on",
                     conn.site_path,
@@ -317,7 +325,7 @@ def send_batch(conn: SiteConnection, ops: list[BatchOp], out: BatchOutcomes) -> 
                     error,
                 )
             else:
-                out.failed[op.key] = error
+                into.failed[op.key] = error
                 logger.error(
                     "%s: %s %s (key %s) failed: HTTP %s %s %s",
                     conn.site_path,

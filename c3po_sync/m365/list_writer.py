@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from c3po_sync.m365.batch import (
 from c3po_sync.m365.dates import as_site_date, local_date
 from c3po_sync.m365.errors import (
     ListNotFoundError,
+    M365Error,
     SharePointRequestError,
     VersionConflictError,
 )
@@ -37,12 +39,13 @@ from c3po_sync.m365.people import PeopleResolver
 from c3po_sync.m365.provision import ListProvisioner
 from c3po_sync.m365.read_batch import prefetch
 from c3po_sync.m365.schema import site_time_zone, time_zone_url
+from c3po_sync.m365.site_rights import permissions_url
 from c3po_sync.m365.write_outcome import (  # noqa: F401 - re-exported
     SharePointWriteReport,
     UpsertError,
     quarantine_refused,
 )
-from c3po_sync.sinks.base import ColumnSpec, ListSpec
+from c3po_sync.sinks.base import ColumnSpec, ListSpec, PartialWriteError
 from c3po_sync.sinks.ledger import ListCopy, RowLedger, StoredRow
 from c3po_sync.sinks.limits import fit_rows
 
@@ -53,6 +56,53 @@ MAX_REPLAN_ROUNDS = 4  # re-reads after batches whose outcome was lost, before g
 
 # A planned row (e-mails, calendar dates) in SharePoint's terms (user ids, the hub's midnight)
 Wire = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass
+class _Lane:
+    """What the ops of one list need as their batch is sent, whichever batch that is."""
+
+    owned: dict[str, ColumnSpec]
+    wire: Wire
+    out: BatchOutcomes  # the list's own: keys of two lists may be the same
+    type_name: str  # ListItemEntityTypeFullName
+
+
+@dataclass
+class KnownWrite:
+    """One list's rows that differ from its stored copy, compared without reading the list
+    (``SharePointListSink.plan_changed``), waiting to be sent with other lists' writes
+    (``write_known``): one ``$batch`` carries the writes of several lists of the hub."""
+
+    spec: ListSpec
+    owned: dict[str, ColumnSpec]
+    planned: dict[str, dict[str, Any]]
+    sums: dict[str, str]
+    marks: dict[str, Any]
+    copy: ListCopy
+    ledger: RowLedger
+    report: SharePointWriteReport
+    added: list[str]
+    changed: dict[str, list[str]]  # key -> its columns that changed
+    marked: dict[str, list[str]]
+    refreshed: dict[str, StoredRow]  # equal column by column: only their digest is saved
+    kept: dict[str, dict[str, str]]  # the stored column digests of the rows marked
+    sending: dict[str, dict[str, Any]]  # the rows (or changed columns) to send
+    ops: list[BatchOp] = field(default_factory=list)  # made once its people are resolved
+
+    @property
+    def dated(self) -> bool:
+        return any(c.date_only for c in self.owned.values())
+
+    @property
+    def size(self) -> int:
+        """The writes it will send."""
+        return len(self.added) + len(self.changed) + len(self.marked)
+
+    def has_people(self) -> bool:
+        """A row to send names a person: the site's users are about to be read."""
+        people = [n for n, c in self.owned.items() if c.kind == "User"]
+        return any(r.get(n) not in (None, "") for r in self.sending.values() for n in people)
 
 
 class SharePointListSink:
@@ -99,7 +149,7 @@ class SharePointListSink:
         sums = {k: row_digest(owned, r) for k, r in planned.items()} if ledger is not None else {}
         if ledger is not None and copy is not None and copy.columns == columns_signature(owned):
             if self._upsert_known(spec, owned, planned, sums, marks, copy, ledger, report):
-                return self._done(spec, report, start)
+                return self._done(spec, report, self.conn.requests_sent - start)
             logger.info("%s/%s: stored copy in doubt; reading the list", self.conn.site_path,
                         spec.title)  # fmt: skip
         self._read_ahead(owned, planned, zone=any(c.date_only for c in owned.values()))
@@ -120,7 +170,7 @@ class SharePointListSink:
         out = self._send(spec, owned, ops, report, wire) if not dry_run and ops else BatchOutcomes()
         if ledger is not None:
             self._record_read(spec, owned, ledger, existing, planned, sums, marks, ops, out, report)
-        return self._done(spec, report, start)
+        return self._done(spec, report, self.conn.requests_sent - start)
 
     def upsert_changed(
         self,
@@ -130,11 +180,31 @@ class SharePointListSink:
         total: int,
         ledger: RowLedger,
     ) -> SharePointWriteReport | None:
-        """Writes what differs among ``rows``, the only rows of the list that can differ from
-        its stored copy (the caller vouches for every other row, ``pipeline/hub_plan.py``);
+        """``plan_changed`` and ``write_known`` for one list: its report, or None (plan the
+        list in full; nothing was sent)."""
+        planned = self.plan_changed(spec, rows, total=total, ledger=ledger)
+        if not isinstance(planned, KnownWrite):
+            return planned
+        (outcome,) = self.write_known([planned])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return planned.report if outcome else None
+
+    def plan_changed(
+        self,
+        spec: ListSpec,
+        rows: list[dict[str, Any]],
+        *,
+        total: int,
+        ledger: RowLedger,
+    ) -> KnownWrite | SharePointWriteReport | None:
+        """Compares ``rows``, the only rows of the list that can differ from its stored copy
+        (the caller vouches for every other row, ``pipeline/hub_plan.py``), with that copy;
         ``total``: rows the list is planned with. Rows outside ``rows`` are neither compared
-        nor marked. None, with nothing sent: the copy cannot be used (not vouched for, other
-        columns, the hub's time zone moved): the caller plans the list in full."""
+        nor marked. Nothing is sent: a ``KnownWrite`` goes out with ``write_known`` (with other
+        lists' writes); a report: nothing differs (the copy is finished as whole). None: the
+        copy cannot be used (not vouched for, other columns): the caller plans the list in
+        full."""
         start = self.conn.requests_sent
         report = SharePointWriteReport(list_title=spec.title, dry_run=False)
         owned = self._owned(spec)
@@ -144,9 +214,8 @@ class SharePointListSink:
             return None
         report.unchanged += total - len(planned)
         sums = {k: row_digest(owned, r) for k, r in planned.items()}
-        if not self._upsert_known(spec, owned, planned, sums, {}, copy, ledger, report):
-            return None
-        return self._done(spec, report, start)
+        known = self._compare_known(spec, owned, planned, sums, {}, copy, ledger, report)
+        return known or self._done(spec, report, self.conn.requests_sent - start)
 
     def _fitted(
         self, spec: ListSpec, rows: list[dict[str, Any]], report: SharePointWriteReport
@@ -168,9 +237,9 @@ class SharePointListSink:
         return owned
 
     def _done(
-        self, spec: ListSpec, report: SharePointWriteReport, start: int
+        self, spec: ListSpec, report: SharePointWriteReport, requests: int
     ) -> SharePointWriteReport:
-        report.requests = self.conn.requests_sent - start
+        report.requests = requests
         logger.info(
             "%s/%s: %s%d added, %d changed, %d marked, %d unchanged in %d requests",
             self.conn.site_path,
@@ -204,11 +273,31 @@ class SharePointListSink:
         report: SharePointWriteReport,
     ) -> bool:
         """Sends the rows whose digests differ from the stored copy; False: in doubt, nothing
-        sent (the hub's time zone is not the one the copy's dates were written in).
+        sent (the hub's time zone is not the one the copy's dates were written in)."""
+        known = self._compare_known(spec, owned, planned, sums, marks, copy, ledger, report)
+        if known is None:
+            return True
+        (outcome,) = self.write_known([known], done=False)  # upsert finishes the report
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome is not None
+
+    def _compare_known(
+        self,
+        spec: ListSpec,
+        owned: dict[str, ColumnSpec],
+        planned: dict[str, dict[str, Any]],
+        sums: dict[str, str],
+        marks: dict[str, Any],
+        copy: ListCopy,
+        ledger: RowLedger,
+        report: SharePointWriteReport,
+    ) -> KnownWrite | None:
+        """What differs from the stored copy, to be sent (``write_known``); None: nothing
+        differs, and the copy is finished as whole (no request).
 
         Rows are compared by their one digest; the column digests are read (and taken) only
         for the rows whose digest differs, to send just the columns that changed."""
-        added: list[str] = []
         changed: dict[str, list[str]] = {}
         marked: dict[str, list[str]] = {}
         mark_sum = row_digest(owned, marks) if marks else None
@@ -242,7 +331,7 @@ class SharePointListSink:
             # still whole, as it was written: what this plan rests on is recorded with it
             ledger.finish(ListCopy(time_zone=copy.time_zone, entity_type=copy.entity_type,
                                    columns=copy.columns))  # fmt: skip
-            return True
+            return None
         # A new row goes whole; a changed row with its changed columns only, so the site's
         # users are read only when a person is new or changed. The conflict path and a
         # re-plan re-apply those columns (a hand edit meanwhile shows in the change log: the
@@ -254,39 +343,100 @@ class SharePointListSink:
         sending = {k: planned[k] for k in added}
         for key, names in changed.items():
             sending[key] = {n: planned[key].get(n) for n in [spec.key_column, *names]}
-        # The zone is read on every night that writes: a change of the hub's regional settings
-        # is not in the change log this product reads (SharePoint's ChangeQuery has no flag for
-        # regional settings; SHAREPOINT.md 4), so only a read can tell the copy's dates hold.
-        dated = any(c.date_only for c in owned.values())
-        self._read_ahead(owned, sending, zone=dated)
-        if dated and str(self.time_zone()) != copy.time_zone:
-            return False
-        wire = self._wire(spec, owned, sending, report, dry_run=False)
-        report.unchanged += len(planned) - len(sending)
-        ops: list[BatchOp] = []
-        for key in added:
-            report.added.append(key)
-            ops.append(self._add(spec, key, sending[key], wire(sending[key])))
-        for key, names in changed.items():
-            row = sending[key]
-            report.changed[key] = names
-            ops.append(self._stored_merge(spec, key, copy.rows[key], names, row, "update"))
-        for key, names in marked.items():
-            report.marked.append(key)
-            ops.append(self._stored_merge(spec, key, copy.rows[key], names, marks, "mark"))
-        if copy.entity_type:
-            self.entity_types.setdefault(spec.title, copy.entity_type)
-        ledger.begin()
-        out = self._send(spec, owned, ops, report, wire)
         kept = {k: stored_columns.get(k, {}) for k in marked}
-        rows = CopyRows(owned)
-        for key, stored in refreshed.items():
-            rows.put(key, stored)
-        self._confirmed(rows, ops, out, report, planned, sums, marks, kept)
-        ledger.save(rows)
-        if not _irregular(report, out):
-            ledger.finish(self._copy_meta(spec, owned))
-        return True
+        return KnownWrite(spec, owned, planned, sums, marks, copy, ledger, report, added,
+                          changed, marked, refreshed, kept, sending)  # fmt: skip
+
+    def write_known(
+        self,
+        writes: list[KnownWrite],
+        *,
+        rights: bool = False,
+        before_write: Callable[[], None] | None = None,
+        done: bool = True,
+    ) -> list[bool | Exception | None]:
+        """Sends the writes of several lists of the hub, planned against their stored copies
+        (``plan_changed``), in shared ``$batch`` requests of up to ``batch_size`` operations:
+        SharePoint takes writes to any list of the web in one ``$batch``, each part with its
+        own URL and ETag (sp-dev-docs "Make batch requests with the REST APIs").
+
+        The reads the writes need (the hub's time zone, its users, and with ``rights`` the
+        app's rights on the web, which ``before_write`` then asks: ``site_rights``) go first,
+        in one read ``$batch``; ``before_write`` runs before anything is written.
+
+        Per write, in order: True (sent; its report filled), None (in doubt, nothing sent:
+        the hub's time zone is not the copy's; plan the list in full), or the exception its
+        settling raised (an ``UpsertError`` carries its report). The other lists' outcomes
+        are settled and recorded all the same: their writes went out in the same batches.
+        A failure of a shared batch itself (the hub gone) raises, every copy left begun.
+        ``done``: each report is finished here (its requests counted, ``UpsertError`` for
+        failed writes); False: the caller finishes it (``upsert``)."""
+        start = self.conn.requests_sent
+        urls = [permissions_url(self.conn)] if rights else []
+        if self._tz is None and any(w.dated for w in writes):
+            urls.append(time_zone_url(self.conn))
+        users = self.people.site_users_url()
+        if users and any(w.has_people() for w in writes):
+            urls.append(users)
+        try:
+            prefetch(self.conn, urls)
+            if before_write is not None:
+                before_write()
+            lanes = [self._prepare_known(w) for w in writes]
+        finally:
+            self.conn.discard_prefetched()  # nothing fetched ahead outlives these writes
+        live = [(w, lane) for w, lane in zip(writes, lanes, strict=True) if lane is not None]
+        for w, _lane in live:
+            w.ledger.begin()
+        unknown = self._send_lanes([(op, lane) for w, lane in live for op in w.ops])
+        shared = self.conn.requests_sent - start
+        results: list[bool | Exception | None] = []
+        for w, lane in zip(writes, lanes, strict=True):
+            if lane is None:
+                results.append(None)
+                continue
+            begun = self.conn.requests_sent
+            try:
+                self._settle(w.spec, w.owned, w.report, lane.wire, lane.out,
+                             unknown.get(id(lane), []))  # fmt: skip
+                rows = CopyRows(w.owned)
+                for key, stored in w.refreshed.items():
+                    rows.put(key, stored)
+                self._confirmed(rows, w.ops, lane.out, w.report, w.planned, w.sums, w.marks,
+                                w.kept)  # fmt: skip
+                w.ledger.save(rows)
+                if not _irregular(w.report, lane.out):
+                    w.ledger.finish(self._copy_meta(w.spec, w.owned))
+                requests = self.conn.requests_sent - begun + shared
+                shared = 0  # the shared requests are counted once, with the first list
+                if done:
+                    self._done(w.spec, w.report, requests)
+                results.append(True)
+            except (M365Error, PartialWriteError, OSError) as exc:
+                results.append(exc)
+        return results
+
+    def _prepare_known(self, w: KnownWrite) -> _Lane | None:
+        """Makes the ops of ``w`` (its people resolved) and returns what sends them; None: the
+        hub's time zone moved since the copy's dates were written (nothing is sent for it)."""
+        if w.dated and str(self.time_zone()) != w.copy.time_zone:
+            return None
+        spec, report = w.spec, w.report
+        wire = self._wire(spec, w.owned, w.sending, report, dry_run=False)
+        report.unchanged += len(w.planned) - len(w.sending)
+        for key in w.added:
+            report.added.append(key)
+            w.ops.append(self._add(spec, key, w.sending[key], wire(w.sending[key])))
+        for key, names in w.changed.items():
+            report.changed[key] = names
+            w.ops.append(self._stored_merge(spec, key, w.copy.rows[key], names, w.sending[key],
+                                            "update"))  # fmt: skip
+        for key, names in w.marked.items():
+            report.marked.append(key)
+            w.ops.append(self._stored_merge(spec, key, w.copy.rows[key], names, w.marks, "mark"))
+        if w.copy.entity_type:
+            self.entity_types.setdefault(spec.title, w.copy.entity_type)
+        return _Lane(w.owned, wire, BatchOutcomes(failed=report.failed), self._entity_type(spec))
 
     def _stored_merge(
         self,
@@ -549,7 +699,24 @@ class SharePointListSink:
         report: SharePointWriteReport,
         wire: Wire,
     ) -> BatchOutcomes:
-        """Sends ``ops`` in batches; a batch whose answer was lost is re-read and re-planned.
+        """Sends ``ops`` in batches, then settles what did not simply succeed (``_settle``)."""
+        out = BatchOutcomes(failed=report.failed)
+        lane = _Lane(owned, wire, out, self._entity_type(spec) if ops else "")
+        unknown = self._send_lanes([(op, lane) for op in ops]).get(id(lane), [])
+        self._settle(spec, owned, report, wire, out, unknown)
+        return out
+
+    def _settle(
+        self,
+        spec: ListSpec,
+        owned: dict[str, ColumnSpec],
+        report: SharePointWriteReport,
+        wire: Wire,
+        out: BatchOutcomes,
+        unknown: list[BatchOp],
+    ) -> None:
+        """After the batches: a batch whose answer was lost is re-read and re-planned, a 412
+        re-read and re-applied, a refused row quarantined.
 
         Re-sending such a batch would post its adds twice when the server had applied it.
         Instead its keys are read back and only what is still missing or different is sent
@@ -559,8 +726,6 @@ class SharePointListSink:
         known = len(report.added) + len(report.changed) + len(report.marked) + report.unchanged
         pages = max(1, math.ceil(known / self.page_size))  # what a full re-read would cost
         items = KeyedItems(self.conn, spec, owned, page_size=self.page_size)
-        out = BatchOutcomes(failed=report.failed)
-        unknown = self._send_batches(spec, owned, ops, out, wire)
         for _round in range(MAX_REPLAN_ROUNDS):
             replan = unknown + out.gone
             if not replan:
@@ -594,7 +759,6 @@ class SharePointListSink:
         for op in out.conflicts:
             if op.key not in report.failed and op.key not in refused:
                 self._resolve_conflict(spec, owned, op, report, wire)
-        return out
 
     def _send_batches(
         self,
@@ -604,22 +768,31 @@ class SharePointListSink:
         out: BatchOutcomes,
         wire: Wire,
     ) -> list[BatchOp]:
-        """Sends ``ops`` in batches of ``batch_size``; returns the ops with unknown outcome.
+        """Sends the ops of one list in batches; returns the ops with unknown outcome."""
+        lane = _Lane(owned, wire, out, self._entity_type(spec) if ops else "")
+        return self._send_lanes([(op, lane) for op in ops]).get(id(lane), [])
+
+    def _send_lanes(self, ops: list[tuple[BatchOp, _Lane]]) -> dict[int, list[BatchOp]]:
+        """Sends ``ops`` (of one list or several, each with its list's ``_Lane``) in batches of
+        ``batch_size``; returns, by ``id`` of the lane, the ops whose outcome is unknown.
 
         A body is made as its batch goes and dropped once answered (a refused one is kept for
         its report): a re-plan and a 412 work from the op's ``desired`` row, not its body."""
-        type_name = self._entity_type(spec) if ops else ""
-        unknown: list[BatchOp] = []
+        unknown: dict[int, list[BatchOp]] = {}
+        lane_of = {id(op): lane for op, lane in ops}
         for i in range(0, len(ops), self.batch_size):
             batch = ops[i : i + self.batch_size]
-            for op in batch:
+            for op, lane in batch:
                 if op.fields is not None:
-                    values = _wanted(op, wire)
-                    op.body = _body(owned, {n: values.get(n) for n in op.fields})
-                op.body["__metadata"] = {"type": type_name}
-            unknown += send_batch(self.conn, batch, out)
-            refused = {id(op) for op, _error in out.refused}
-            for op in batch:
+                    values = _wanted(op, lane.wire)
+                    op.body = _body(lane.owned, {n: values.get(n) for n in op.fields})
+                op.body["__metadata"] = {"type": lane.type_name}
+            lost = send_batch(self.conn, [op for op, _ in batch], lambda op: lane_of[id(op)].out)
+            for op in lost:
+                unknown.setdefault(id(lane_of[id(op)]), []).append(op)
+            lanes = {id(lane): lane for _op, lane in batch}.values()
+            refused = {id(op) for lane in lanes for op, _error in lane.out.refused}
+            for op, _lane in batch:
                 if op.fields is not None and id(op) not in refused:
                     op.body = {}
         return unknown

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Collection
 from typing import Any
 
-from c3po_sync.m365.batch import SubResponse, parse_batch_response
+from c3po_sync.m365.batch import UNKNOWN_OUTCOME, SubResponse, parse_batch_response
 from c3po_sync.m365.errors import BatchResponseError, SharePointRequestError
 from c3po_sync.m365.http import VERBOSE, SiteConnection
 
@@ -86,7 +86,7 @@ def prefetch(conn: SiteConnection, urls: list[str], *, shared: Collection[str] =
         return 0
     try:
         subs = batch_get(conn, keys, route="read $batch")
-    except (SharePointRequestError, BatchResponseError) as exc:
+    except (SharePointRequestError, *UNKNOWN_OUTCOME) as exc:  # a cut answer too: GETs follow
         logger.warning(
             "%s: read $batch failed (%s); reading schemas and token one by one",
             conn.site_path,

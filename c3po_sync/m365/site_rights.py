@@ -89,10 +89,15 @@ def missing_rights_message(checks: list[RightCheck]) -> str:
     return "\n".join(lines)
 
 
+def permissions_url(conn: SiteConnection, list_title: str | None = None) -> str:
+    """Where the app's rights on the site's web (or one of its lists) are read; a writer may
+    fetch it ahead with its own reads (``SharePointListSink.write_known``)."""
+    return conn.api((list_path(list_title) if list_title else "web") + "/EffectiveBasePermissions")
+
+
 def effective_permissions(conn: SiteConnection, list_title: str | None = None) -> PermissionKind:
     """The app's rights on the site's web, or on one of its lists (one GET, no change)."""
-    path = (list_path(list_title) if list_title else "web") + "/EffectiveBasePermissions"
-    body = conn.get_json(conn.api(path), route=ROUTE)
+    body = conn.get_json(permissions_url(conn, list_title), route=ROUTE)
     mask = body.get("EffectiveBasePermissions", body) if isinstance(body, dict) else {}
     return from_mask(mask.get("High", 0), mask.get("Low", 0))
 

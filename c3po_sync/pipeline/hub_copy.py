@@ -31,7 +31,9 @@ class StoredCopy:
     ``tokens``: what each row of this run's plan rests on (key -> inputs, horizon), recorded
     with the rows; ``basis``: what the whole plan rests on (None: nothing to vouch for, e.g.
     a stale source); ``planned``: ``tokens`` names every row of the list's plan (a full plan,
-    not only the rows a new day can change).
+    not only the rows a new day can change); ``stored``: the tokens the store holds for the
+    list, when the caller has just read them (kept up to date by ``save``, so ``finish`` does
+    not read them again).
     """
 
     def __init__(
@@ -43,6 +45,7 @@ class StoredCopy:
         tokens: dict[str, Tokens] | None = None,
         basis: str | None = None,
         planned: bool = True,
+        stored: dict[str, Tokens] | None = None,
     ) -> None:
         self.ctx = ctx
         self.title = title
@@ -51,6 +54,7 @@ class StoredCopy:
         self.tokens = tokens or {}
         self.basis = basis
         self.planned = planned
+        self.stored = stored
 
     def _meta(self) -> dict[str, Any]:
         value = self.ctx.store.get_checkpoint(HUB_COPY)
@@ -86,10 +90,16 @@ class StoredCopy:
         return {k: self.tokens[k] for k in rows if k in self.tokens}
 
     def save(self, rows: Mapping[str, StoredRow], gone: set[str] | None = None) -> None:
-        self.ctx.store.save_hub_rows(self.title, rows, gone or (), tokens=self._tokens_of(rows))
+        tokens = self._tokens_of(rows)
+        self.ctx.store.save_hub_rows(self.title, rows, gone or (), tokens=tokens)
+        if self.stored is not None:  # as save_hub_rows left them
+            self.stored.update({k: tokens.get(k, (None, None)) for k in rows})
+            for key in gone or ():
+                self.stored.pop(key, None)
 
     def replace(self, rows: Mapping[str, StoredRow]) -> None:
         self.ctx.store.save_hub_rows(self.title, rows, replace=True, tokens=self._tokens_of(rows))
+        self.stored = None  # finish reads them
 
     def restamp(self) -> None:
         """The list holds this plan's rows, as written before and vouched for since: a whole
@@ -103,13 +113,17 @@ class StoredCopy:
     def finish(self, copy: ListCopy) -> None:
         """The copy is whole: every row of the plan records what it was planned from (a row
         kept as it was may have new inputs or a new horizon), every other row none."""
-        stored = self.ctx.store.hub_row_tokens(self.title)
+        stored = (
+            self.stored if self.stored is not None else self.ctx.store.hub_row_tokens(self.title)
+        )
         moved = {k: t for k, t in self.tokens.items() if k in stored and stored[k] != t}
         if self.planned:
             moved |= {k: (None, None) for k, t in stored.items()
                       if k not in self.tokens and t != (None, None)}  # fmt: skip
         if moved:
             self.ctx.store.set_hub_row_tokens(self.title, moved)
+            if self.stored is not None:
+                self.stored.update(moved)
         self._set(
             {
                 "whole": True,

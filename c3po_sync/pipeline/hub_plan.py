@@ -20,7 +20,6 @@ basis, an unknown, a copy in doubt) plans the list in full.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -36,6 +35,7 @@ from c3po_sync.sinks.base import ListSpec
 from c3po_sync.sinks.hub_lists import (
     ASSET_GONE,
     ASSET_INVENTORY,
+    FINDING_COLUMNS,
     FINDING_GONE,
     FINDINGS_LIST,
     KNOWLEDGE,
@@ -97,9 +97,15 @@ def _key(value: Any) -> str:
     return str(value).strip()
 
 
-def _row_digest(row: dict[str, Any]) -> str:
-    text = json.dumps(row, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+def finding_tokens(history: pd.DataFrame) -> dict[str, str]:
+    """Finding id -> a digest of what its row is built from (``FINDING_COLUMNS``), hashed
+    column-wise by pandas rather than by building and serialising every finding's row: a new
+    day builds the rows of only the findings whose values moved."""
+    if not len(history):
+        return {}
+    hashed = pd.util.hash_pandas_object(history[list(FINDING_COLUMNS)], index=False)
+    keys = history["finding_id"].astype(str).str.strip()
+    return {k: f"f{h:016x}" for k, h in zip(keys.tolist(), hashed.tolist(), strict=True)}
 
 
 def asset_horizons(
@@ -158,23 +164,15 @@ def hub_lists(ctx: RunContext, link: str | None) -> list[HubList]:
         n = open_counts(open_findings)
         return {_key(k): repr(float(n.get(str(k), 0))) for k in tables.projects["project_key"]}
 
-    built: dict[str, Rows] = {}  # the findings' rows: their inputs are the rows themselves
-
-    def all_findings() -> Rows:
-        if "all" not in built:
-            built["all"] = findings_rows(history, tz, by_finding)
-        return built["all"]
-
-    def findings(keys: Collection[str] | None) -> Rows:
-        rows = all_findings()
-        built.clear()  # built once for their inputs and the rows asked; held no longer
-        if keys is None:
-            return rows
-        wanted = set(keys)
-        return [r for r in rows if _key(r["FindingId"]) in wanted]
+    inputs: dict[str, str] = {}
 
     def finding_inputs() -> dict[str, str]:
-        return {_key(r["FindingId"]): _row_digest(r) for r in all_findings()}
+        if not inputs:
+            inputs.update(finding_tokens(history))
+        return inputs
+
+    def findings(keys: Collection[str] | None) -> Rows:
+        return findings_rows(some(history, "finding_id", keys), tz, by_finding)
 
     def knowledge(keys: Collection[str] | None) -> Rows:
         rows = knowledge_rows(tables, rules, tz, projects)
@@ -184,8 +182,8 @@ def hub_lists(ctx: RunContext, link: str | None) -> list[HubList]:
         part = tables.with_frames(assets=some(tables.assets, "asset_id", keys))
         return asset_rows(part, rules, today, tz, assets)
 
-    def asset_keys() -> dict[str, str]:
-        return {_key(k): "" for k in tables.assets["asset_id"]}
+    def asset_keys() -> dict[str, str]:  # _key of each, taken column-wise
+        return dict.fromkeys(tables.assets["asset_id"].astype(str).str.strip().tolist(), "")
 
     def horizons(rows: Rows) -> dict[str, str | None]:
         if not rows:
@@ -202,7 +200,8 @@ def hub_lists(ctx: RunContext, link: str | None) -> list[HubList]:
     return [
         HubList(PORTFOLIO, PORTFOLIO_GONE, portfolio, counts,
                 lambda r: repr(float(r["OpenFindings"]))),
-        HubList(as_of(FINDINGS_LIST, today), FINDING_GONE, findings, finding_inputs, _row_digest),
+        HubList(as_of(FINDINGS_LIST, today), FINDING_GONE, findings, finding_inputs,
+                lambda r: finding_inputs()[_key(r["FindingId"])]),
         HubList(KNOWLEDGE, KNOWLEDGE_GONE, knowledge, None, lambda r: ""),
         HubList(ASSET_INVENTORY, ASSET_GONE, inventory, asset_keys, lambda r: "", horizons),
     ]  # fmt: skip

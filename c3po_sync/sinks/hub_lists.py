@@ -361,6 +361,16 @@ def fix_link_text(url: Any) -> str:
     return "Open the item"
 
 
+# What a Compliance Findings row reads of its finding (``findings_rows``): a row changes only
+# when one of these does (``pipeline/hub_plan.py`` rebuilds only the findings whose values of
+# these moved; not ``last_seen`` nor the run ids, which move on every evaluate).
+FINDING_COLUMNS = (
+    "finding_id", "message", "rule_id", "recommendation", "severity", "project_key", "ppm",
+    "portfolio", "status", "first_seen", "resolved_at", "times_reopened", "reopened_at",
+    "source_url",
+)  # fmt: skip
+
+
 def findings_rows(
     history: pd.DataFrame, tz: ZoneInfo, stale: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:

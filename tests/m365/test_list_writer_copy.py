@@ -4,9 +4,12 @@ held twice over); a plan of the rows that can differ writes those and leaves the
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from c3po_sync.m365.list_writer import SharePointListSink
+from c3po_sync.m365.base_permissions import WRITE, has
+from c3po_sync.m365.list_writer import KnownWrite, SharePointListSink
+from c3po_sync.m365.site_rights import effective_permissions
 from c3po_sync.sandbox.model import Tenant
 from c3po_sync.sandbox.server import SandboxServer
 from c3po_sync.sinks.base import ListSpec
@@ -112,3 +115,93 @@ def test_rows_stored_before_their_digest_are_compared_by_column_once(
 
     copy.asked.clear()
     assert sink.upsert(spec, rows, ledger=copy).writes == 0 and copy.asked == []
+
+
+def test_changed_rows_of_two_lists_go_in_one_batch_each_with_its_own_outcomes(
+    hub, server: SandboxServer, tenant: Tenant, spec: ListSpec, make_rows
+) -> None:
+    """Issue 16: a new day's changed rows of several hub lists share one ``$batch``; the reads
+    before them (the app's rights, the hub's zone) share one read ``$batch``. Each list keeps
+    its own outcomes though the two lists have the same keys: a 412 on one is re-read and
+    re-applied there only, the other's copy is whole again."""
+    kickoff = [dataclasses.replace(c, date_only=c.internal_name == "Kickoff") for c in spec.columns]
+    spec = dataclasses.replace(spec, columns=tuple(kickoff))  # dated: the zone is read
+    other = dataclasses.replace(spec, title="Project Rollup Two")
+    copies = {s.title: MemoryCopy() for s in (spec, other)}
+    first = SharePointListSink(hub)
+    for s in (spec, other):
+        first.ensure_list(s)
+        first.upsert(s, make_rows(5), ledger=copies[s.title])
+    sink = SharePointListSink(hub)  # a new night: nothing read yet
+    rows = make_rows(5)
+    a = sink.plan_changed(spec, [{**rows[1], "Budget": 7.0}], total=5, ledger=copies[spec.title])
+    b = sink.plan_changed(other, [{**rows[1], "Title": "renamed"}, {**rows[2], "Budget": 8.0}],
+                          total=5, ledger=copies[other.title])  # fmt: skip
+    assert isinstance(a, KnownWrite) and isinstance(b, KnownWrite)
+    two = tenant.sites["/sites/hub"].list_by_title(other.title)
+    edited = next(i for i in two.items.values() if i.values["ProjectKey"] == "P002")
+    two.update_item(edited.id, {"PPMComment": "a hand edit after our last write"})  # stale ETag
+    server.stats.reset()
+    asked: list[int] = []
+
+    def rights() -> None:  # as before_hub_write asks them (m365/site_rights.py)
+        asked.append(server.stats.count("POST"))
+        assert has(effective_permissions(hub), WRITE)
+
+    outcomes = sink.write_known([a, b], rights=True, before_write=rights)
+
+    assert outcomes == [True, True]
+    assert asked == [1]  # the rights were asked after the one read $batch, before any write
+    assert server.stats.count("GET", "web_permissions") == 0  # read in the $batch
+    assert server.stats.count("GET", "web_permissions", in_batch=True) == 1
+    assert server.stats.count("GET", "time_zone", in_batch=True) == 1
+    assert server.stats.count("POST", "batch") == 2  # one read $batch, one write $batch
+    assert server.stats.count("MERGE", in_batch=True) == 3
+    assert a.report.changed == {"P001": ["Budget"]} and a.report.conflicts == 0
+    assert b.report.changed == {"P001": ["Title"], "P002": ["Budget"]}
+    assert b.report.conflicts == 1 and not b.report.failed  # re-read and re-applied
+    assert a.report.requests + b.report.requests == server.stats.total  # each counted once
+    assert copies[spec.title].whole is not None  # every outcome known
+    assert copies[other.title].whole is None  # a 412: the list is read next time
+    assert _values(tenant)["P001"]["Budget"] == 7.0
+    by_key = {it.values["ProjectKey"]: it.values for it in two.items.values()}
+    assert by_key["P001"]["Title"] == "renamed" and by_key["P002"]["Budget"] == 8.0
+    assert by_key["P002"]["PPMComment"] == "a hand edit after our last write"
+    # each list's copy holds its own item's new ETag for the key both lists have
+    one = tenant.sites["/sites/hub"].list_by_title(spec.title)
+    for lst, copy in ((one, copies[spec.title]), (two, copies[other.title])):
+        item = next(i for i in lst.items.values() if i.values["ProjectKey"] == "P001")
+        assert copy.rows["P001"].item_id == item.id and copy.rows["P001"].etag == item.etag
+
+
+def test_a_list_whose_zone_moved_is_left_unsent_the_others_go(
+    hub, server: SandboxServer, tenant: Tenant, spec: ListSpec, make_rows
+) -> None:
+    """The hub's zone is not the one a copy's dates were written in: that list is handed back
+    (None: plan it in full), nothing sent for it; the other list's writes go."""
+    kickoff = [dataclasses.replace(c, date_only=c.internal_name == "Kickoff") for c in spec.columns]
+    spec = dataclasses.replace(spec, columns=tuple(kickoff))
+    other = dataclasses.replace(spec, title="Project Rollup Two")
+    copies = {s.title: MemoryCopy() for s in (spec, other)}
+    first = SharePointListSink(hub)
+    for s in (spec, other):
+        first.ensure_list(s)
+        first.upsert(s, make_rows(3), ledger=copies[s.title])
+    moved = copies[other.title].whole
+    assert moved is not None
+    copies[other.title].whole = dataclasses.replace(moved, time_zone="Asia/Tokyo")
+    sink = SharePointListSink(hub)
+    rows = make_rows(3)
+    a = sink.plan_changed(spec, [{**rows[1], "Budget": 7.0}], total=3, ledger=copies[spec.title])
+    b = sink.plan_changed(other, [{**rows[1], "Budget": 9.0}], total=3,
+                          ledger=copies[other.title])  # fmt: skip
+    assert isinstance(a, KnownWrite) and isinstance(b, KnownWrite)
+    server.stats.reset()
+
+    assert sink.write_known([a, b]) == [True, None]
+
+    assert server.stats.count("MERGE", in_batch=True) == 1  # list one's only
+    assert b.ops == [] and b.report.changed == {}
+    assert copies[other.title].whole is not None  # not begun: the caller plans it in full
+    two = tenant.sites["/sites/hub"].list_by_title(other.title)
+    assert {i.values["ProjectKey"]: i.values["Budget"] for i in two.items.values()}["P001"] != 9.0

@@ -25,7 +25,7 @@ from c3po_sync.pipeline.steps import write_lists
 from c3po_sync.sandbox.demo import DEMO_ANCHOR, load_demo_tenant
 from c3po_sync.sandbox.faults import FaultConfig
 from c3po_sync.sandbox.server import SandboxServer
-from c3po_sync.sinks.hub_lists import HUB_LISTS
+from c3po_sync.sinks.hub_lists import FINDINGS_LIST, HUB_LISTS
 from c3po_sync.wiring import run_prepared
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,11 +88,21 @@ def test_new_days_build_only_the_rows_that_can_change_and_match_a_full_plan(
     servers = {k: SandboxServer(t, port=0) for k, t in tenants.items()}
     taken: list[tuple[str, int]] = []  # (list, rows built) when only some were
     changeable = hub_plan.HubList.changeable
+    findings_rows = hub_plan.findings_rows
+    due: list[int] = []  # Findings rows a short plan found due, until built
+    built: list[tuple[int, int]] = []  # (due, Findings rows built) of each short plan
 
     def counted(self: hub_plan.HubList, *a: Any) -> tuple[set[str], int]:
         keys, total = changeable(self, *a)
         taken.append((self.spec.title, len(keys)))
+        if self.spec.title.startswith(FINDINGS_LIST.title) and keys:
+            due.append(len(keys))
         return keys, total
+
+    def building(history: Any, *a: Any) -> Any:
+        if due:  # a short plan's build (a full plan's builds every finding)
+            built.append((due.pop(), len(history)))
+        return findings_rows(history, *a)
 
     rng = random.Random(16)
     differences: list[str] = []
@@ -114,6 +124,7 @@ def test_new_days_build_only_the_rows_that_can_change_and_match_a_full_plan(
                         m.setattr(write_lists, "_write_changed", lambda *a: False)
                     else:
                         m.setattr(hub_plan.HubList, "changeable", counted)
+                        m.setattr(hub_plan, "findings_rows", building)
                     if side == "short" and n == LOST:
                         servers[side].faults = FaultConfig(
                             p_truncate=1.0, routes={"batch"}, sites={HUB}
@@ -136,3 +147,5 @@ def test_new_days_build_only_the_rows_that_can_change_and_match_a_full_plan(
     assert differences == []
     # The short path was taken: lists with no row to build, and lists with a few.
     assert any(k == 0 for _t, k in taken) and any(k > 0 for _t, k in taken), taken
+    # Only the findings that can differ are built (not every finding to find them).
+    assert built and all(n == k for k, n in built), built

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from c3po_sync.config.settings import load_settings
+from c3po_sync.m365.http import quote_title
 from c3po_sync.m365.list_writer import SharePointListSink
 from c3po_sync.pipeline.prepare import prepare_run
 from c3po_sync.pipeline.result import RunResult
@@ -145,15 +146,16 @@ def test_stale_etag_keeps_the_ppms_edit(demo_env, monkeypatch: pytest.MonkeyPatc
     lst, row = _item(tenant, PORTFOLIO.title, "ProjectKey", "SJ311")
     src, item = _source_project(tenant, "SJ311")
     src.update_item(item.id, {"Methodology": "Waterfall"})
-    send = SharePointListSink._send
+    send = SharePointListSink._send_lanes  # every write batch goes through it, alone or shared
+    portfolio = quote_title(PORTFOLIO.title)
 
-    def ppm_edits_between_read_and_write(self, spec, *args):
-        if spec.title == PORTFOLIO.title:
+    def ppm_edits_between_read_and_write(self, ops):
+        if any(portfolio in op.url for op, _lane in ops):
             with tenant.lock:  # the PPM saves the form after our read: our ETag is now stale
                 lst.update_item(row.id, {"PPMComment": "edited while the job ran"})
-        return send(self, spec, *args)
+        return send(self, ops)
 
-    monkeypatch.setattr(SharePointListSink, "_send", ppm_edits_between_read_and_write)
+    monkeypatch.setattr(SharePointListSink, "_send_lanes", ppm_edits_between_read_and_write)
     server.stats.reset()
 
     result = _run()

@@ -3,11 +3,14 @@
 One list at a time: its rows are built, written and dropped before the next list's are built.
 On a night whose plan rests on what the stored copy was written from (``pipeline/hub_plan.py``)
 only the rows that can differ are built and compared; anything else plans the list in full.
+The rows found to differ so are queued and sent together (``_Queue``): one ``$batch`` carries
+the writes of several lists, and the reads they need (rights, time zone, users) go in one.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 from c3po_sync.pipeline.context import RunContext
@@ -44,8 +47,10 @@ def run_write_lists(ctx: RunContext) -> None:
         known_types.update(watch.types)
     link = dashboard_link(ctx)
     basis = bases(ctx, link)
+    queue = _Queue(getattr(ctx.ports.list_sink, "batch_size", 100))
     for hub in hub_lists(ctx, link):
-        _write_list(ctx, watch, hub, basis(hub.spec))
+        _write_list(ctx, watch, hub, basis(hub.spec), queue)
+    _flush(ctx, watch, queue)
     if isinstance(known_types, dict):
         watch.types = {str(k): str(v) for k, v in known_types.items()}
     watch.settle()
@@ -56,12 +61,50 @@ def _record(ctx: RunContext, report: WriteReport) -> None:
     ctx.store.record_writes(ctx.result.run_id, [report])
 
 
-def _write_list(ctx: RunContext, watch: HubWatch, hub: HubList, plan_basis: str | None) -> None:
-    """Plans and writes one list: the rows that can differ when the stored copy vouches for
-    the rest, else every row."""
-    spec = hub.spec
-    if _write_changed(ctx, watch, hub, plan_basis):
+@dataclass
+class _Queued:
+    hub: HubList
+    basis: str
+    total: int  # rows the list is planned with
+    # the sink's KnownWrite (m365/list_writer.py), or the report of a list found unchanged
+    # (recorded in its turn: the lists' reports stay in their order)
+    write: Any
+    same: bool = False  # no row could have changed: the digest of its rows stands
+
+
+@dataclass
+class _Queue:
+    """Lists whose changed rows wait to be sent together; sent once they fill a ``$batch``
+    (the rows of a night with many changes are not all held) and before a list planned in
+    full, so the lists are written in their order."""
+
+    batch_size: int
+    lists: list[_Queued] = field(default_factory=list)
+
+    def full(self) -> bool:
+        return sum(q.write.size for q in self.lists if _sends(q)) >= self.batch_size
+
+
+def _sends(q: _Queued) -> bool:
+    return not isinstance(q.write, WriteReport)
+
+
+def _write_list(
+    ctx: RunContext, watch: HubWatch, hub: HubList, plan_basis: str | None, queue: _Queue
+) -> None:
+    """Plans one list: the rows that can differ when the stored copy vouches for the rest
+    (queued), else every row (written now)."""
+    if _write_changed(ctx, watch, hub, plan_basis, queue):
+        if queue.full():
+            _flush(ctx, watch, queue)
         return
+    _flush(ctx, watch, queue)
+    _write_full(ctx, watch, hub, plan_basis)
+
+
+def _write_full(ctx: RunContext, watch: HubWatch, hub: HubList, plan_basis: str | None) -> None:
+    """Plans and writes every row of one list."""
+    spec = hub.spec
     rows = hub.build(None)
     if watch.unchanged(spec.title, rows_digest(rows, hub.gone), len(rows)):
         _record(ctx, WriteReport(spec.title, unchanged=len(rows), dry_run=ctx.dry_run))
@@ -79,16 +122,19 @@ def _write_list(ctx: RunContext, watch: HubWatch, hub: HubList, plan_basis: str 
         spec, rows, mark_missing=hub.gone, dry_run=ctx.dry_run, ledger=copy))  # fmt: skip
 
 
-def _write_changed(ctx: RunContext, watch: HubWatch, hub: HubList, plan_basis: str | None) -> bool:
+def _write_changed(
+    ctx: RunContext, watch: HubWatch, hub: HubList, plan_basis: str | None, queue: _Queue
+) -> bool:
     """Only the rows that can differ, when everything vouches for the others: the plan's basis
     is the one the whole stored copy was written from, the day has not gone back, the hub's
-    change log shows nobody else touched the list or its schema. False: plan in full."""
+    change log shows nobody else touched the list or its schema. Those that differ from the
+    stored copy are queued. False: plan in full."""
     spec, sink = hub.spec, ctx.ports.list_sink
     if (
         plan_basis is None
         or ctx.dry_run
         or ctx.inputs.job.reconcile
-        or not hasattr(sink, "upsert_changed")
+        or not hasattr(sink, "plan_changed")
         or not watch.vouches(spec.title)
         or not watch.provisioned(spec)
     ):
@@ -98,23 +144,83 @@ def _write_changed(ctx: RunContext, watch: HubWatch, hub: HubList, plan_basis: s
     day = ctx.inputs.today.isoformat()
     if not entry.get("whole") or entry.get("basis") != plan_basis or str(entry.get("day")) > day:
         return False
-    keys, total = hub.changeable(ctx.store.hub_row_tokens(spec.title), ctx.inputs.today)
+    stored = ctx.store.hub_row_tokens(spec.title)
+    keys, total = hub.changeable(stored, ctx.inputs.today)
     if not keys:
-        watch.partly(spec.title, total, same=True)
-        _record(ctx, WriteReport(spec.title, unchanged=total, dry_run=False))
         logger.info("%s: no row can have changed since last written; none built", spec.title)
+        report = WriteReport(spec.title, unchanged=total, dry_run=False)
+        queue.lists.append(_Queued(hub, plan_basis, total, report, same=True))
         return True
     rows = hub.build(keys)
     copy = StoredCopy(ctx, spec.title, trusted=True, tokens=hub.tokens(rows), basis=plan_basis,
-                      planned=False)  # fmt: skip
-    ctx.before_hub_write()  # once per run: a missing right stops it before any write
-    report = _upsert(ctx, watch, spec, lambda: sink.upsert_changed(
-        spec, rows, total=total, ledger=copy))  # fmt: skip
-    if report is None:
+                      planned=False, stored=stored)  # fmt: skip
+    planned = sink.plan_changed(spec, rows, total=total, ledger=copy)
+    if planned is None:
         logger.info("%s: stored copy in doubt; planning every row", spec.title)
         return False
-    watch.partly(spec.title, total, same=False)
+    queue.lists.append(_Queued(hub, plan_basis, total, planned))  # or a report: none differs
     return True
+
+
+def _wrote(ctx: RunContext, watch: HubWatch, report: WriteReport, total: int) -> None:
+    _record(ctx, report)
+    watch.wrote(report)
+    logger.info("run %s: %s", ctx.result.run_id, report.describe())
+    watch.partly(report.list_title, total, same=False)
+
+
+def _flush(ctx: RunContext, watch: HubWatch, queue: _Queue) -> None:
+    """Sends the queued lists' writes together, after the run's rights are asked (once per
+    run: a missing right stops it before any write). Every list's outcome is recorded before
+    the first failure is raised (their writes shared the batches); then a list whose copy
+    proved in doubt (the hub's time zone moved) is planned in full."""
+    if not queue.lists:
+        return
+    queued, queue.lists = queue.lists, []
+    sending = [q for q in queued if _sends(q)]
+    outcomes: dict[int, Any] = {}
+    if sending:
+        try:
+            sent = ctx.ports.list_sink.write_known(  # type: ignore[attr-defined]
+                [q.write for q in sending],
+                rights=not ctx.rights_asked and ctx.ports.check_rights is not None,
+                before_write=ctx.before_hub_write,
+            )
+        except RunLevelError:  # a right missing: said as such (before_hub_write)
+            raise
+        except Exception as exc:
+            run_level = hub_unreachable(exc, ", ".join(q.hub.spec.title for q in sending))
+            if run_level is not None:
+                raise run_level from exc
+            raise
+        outcomes = {id(q): outcome for q, outcome in zip(sending, sent, strict=True)}
+    failed: tuple[str, Exception] | None = None
+    in_doubt: list[_Queued] = []
+    for q in queued:
+        title, outcome = q.hub.spec.title, outcomes.get(id(q))
+        if not _sends(q):
+            if q.same:
+                watch.partly(title, q.total, same=True)
+                _record(ctx, q.write)
+            else:
+                _wrote(ctx, watch, q.write, q.total)
+        elif isinstance(outcome, Exception):
+            if isinstance(outcome, PartialWriteError):  # what was done before failing
+                _record(ctx, outcome.report)
+            failed = failed or (title, outcome)
+        elif outcome:
+            _wrote(ctx, watch, q.write.report, q.total)
+        else:
+            in_doubt.append(q)
+    if failed is not None:
+        title, error = failed
+        run_level = hub_unreachable(error, title)
+        if run_level is not None:
+            raise run_level from error
+        raise error
+    for q in in_doubt:  # once every write sent is recorded
+        logger.info("%s: stored copy in doubt; planning every row", q.hub.spec.title)
+        _write_full(ctx, watch, q.hub, q.basis)
 
 
 def _ensure(ctx: RunContext, watch: HubWatch, spec: ListSpec) -> None:
