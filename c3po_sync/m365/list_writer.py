@@ -354,6 +354,7 @@ class SharePointListSink:
         rights: bool = False,
         before_write: Callable[[], None] | None = None,
         done: bool = True,
+        settled: Callable[[int, bool | Exception | None], None] | None = None,
     ) -> list[bool | Exception | None]:
         """Sends the writes of several lists of the hub, planned against their stored copies
         (``plan_changed``), in shared ``$batch`` requests of up to ``batch_size`` operations:
@@ -370,7 +371,9 @@ class SharePointListSink:
         are settled and recorded all the same: their writes went out in the same batches.
         A failure of a shared batch itself (the hub gone) raises, every copy left begun.
         ``done``: each report is finished here (its requests counted, ``UpsertError`` for
-        failed writes); False: the caller finishes it (``upsert``)."""
+        failed writes); False: the caller finishes it (``upsert``). ``settled(i, outcome)`` is
+        called as soon as write ``i`` is settled, so the caller records what it wrote before
+        the next list settles (a run killed meanwhile loses no write from the write log)."""
         start = self.conn.requests_sent
         urls = [permissions_url(self.conn)] if rights else []
         if self._tz is None and any(w.dated for w in writes):
@@ -391,9 +394,15 @@ class SharePointListSink:
         unknown = self._send_lanes([(op, lane) for w, lane in live for op in w.ops])
         shared = self.conn.requests_sent - start
         results: list[bool | Exception | None] = []
+
+        def result(outcome: bool | Exception | None) -> None:
+            results.append(outcome)
+            if settled is not None:
+                settled(len(results) - 1, outcome)
+
         for w, lane in zip(writes, lanes, strict=True):
             if lane is None:
-                results.append(None)
+                result(None)
                 continue
             begun = self.conn.requests_sent
             try:
@@ -411,9 +420,10 @@ class SharePointListSink:
                 shared = 0  # the shared requests are counted once, with the first list
                 if done:
                     self._done(w.spec, w.report, requests)
-                results.append(True)
             except (M365Error, PartialWriteError, OSError) as exc:
-                results.append(exc)
+                result(exc)
+            else:
+                result(True)
         return results
 
     def _prepare_known(self, w: KnownWrite) -> _Lane | None:

@@ -148,9 +148,17 @@ def test_changed_rows_of_two_lists_go_in_one_batch_each_with_its_own_outcomes(
         asked.append(server.stats.count("POST"))
         assert has(effective_permissions(hub), WRITE)
 
-    outcomes = sink.write_known([a, b], rights=True, before_write=rights)
+    order: list[tuple[int, object, int]] = []
+
+    def settled(i: int, outcome: object) -> None:
+        order.append((i, outcome, b.report.conflicts))
+
+    outcomes = sink.write_known([a, b], rights=True, before_write=rights, settled=settled)
 
     assert outcomes == [True, True]
+    # each list handed back as soon as it is settled: the first recorded before the second's
+    # 412 is re-read (a run killed then keeps the first's writes in the write log)
+    assert order == [(0, True, 0), (1, True, 1)]
     assert asked == [1]  # the rights were asked after the one read $batch, before any write
     assert server.stats.count("GET", "web_permissions") == 0  # read in the $batch
     assert server.stats.count("GET", "web_permissions", in_batch=True) == 1

@@ -171,20 +171,45 @@ def _wrote(ctx: RunContext, watch: HubWatch, report: WriteReport, total: int) ->
 
 def _flush(ctx: RunContext, watch: HubWatch, queue: _Queue) -> None:
     """Sends the queued lists' writes together, after the run's rights are asked (once per
-    run: a missing right stops it before any write). Every list's outcome is recorded before
-    the first failure is raised (their writes shared the batches); then a list whose copy
-    proved in doubt (the hub's time zone moved) is planned in full."""
+    run: a missing right stops it before any write). Each list's outcome is recorded as soon
+    as it is settled, before the next list settles (their writes shared the batches, so a run
+    killed meanwhile keeps every settled list's writes in the write log); every failure is
+    logged and the first raised once all are recorded; then a list whose copy proved in doubt
+    (the hub's time zone moved) is planned in full."""
     if not queue.lists:
         return
     queued, queue.lists = queue.lists, []
     sending = [q for q in queued if _sends(q)]
-    outcomes: dict[int, Any] = {}
+    for q in queued:
+        if not _sends(q):
+            if q.same:
+                watch.partly(q.hub.spec.title, q.total, same=True)
+                _record(ctx, q.write)
+            else:
+                _wrote(ctx, watch, q.write, q.total)
+    failed: list[tuple[str, Exception]] = []
+    in_doubt: list[_Queued] = []
+
+    def settled(i: int, outcome: bool | Exception | None) -> None:
+        q = sending[i]
+        title = q.hub.spec.title
+        if isinstance(outcome, Exception):
+            if isinstance(outcome, PartialWriteError):  # what was done before failing
+                _record(ctx, outcome.report)
+            logger.error("%s: writes failed: %s", title, outcome)
+            failed.append((title, outcome))
+        elif outcome:
+            _wrote(ctx, watch, q.write.report, q.total)
+        else:
+            in_doubt.append(q)
+
     if sending:
         try:
-            sent = ctx.ports.list_sink.write_known(  # type: ignore[attr-defined]
+            ctx.ports.list_sink.write_known(  # type: ignore[attr-defined]
                 [q.write for q in sending],
                 rights=not ctx.rights_asked and ctx.ports.check_rights is not None,
                 before_write=ctx.before_hub_write,
+                settled=settled,
             )
         except RunLevelError:  # a right missing: said as such (before_hub_write)
             raise
@@ -193,31 +218,13 @@ def _flush(ctx: RunContext, watch: HubWatch, queue: _Queue) -> None:
             if run_level is not None:
                 raise run_level from exc
             raise
-        outcomes = {id(q): outcome for q, outcome in zip(sending, sent, strict=True)}
-    failed: tuple[str, Exception] | None = None
-    in_doubt: list[_Queued] = []
-    for q in queued:
-        title, outcome = q.hub.spec.title, outcomes.get(id(q))
-        if not _sends(q):
-            if q.same:
-                watch.partly(title, q.total, same=True)
-                _record(ctx, q.write)
-            else:
-                _wrote(ctx, watch, q.write, q.total)
-        elif isinstance(outcome, Exception):
-            if isinstance(outcome, PartialWriteError):  # what was done before failing
-                _record(ctx, outcome.report)
-            failed = failed or (title, outcome)
-        elif outcome:
-            _wrote(ctx, watch, q.write.report, q.total)
-        else:
-            in_doubt.append(q)
-    if failed is not None:
-        title, error = failed
-        run_level = hub_unreachable(error, title)
-        if run_level is not None:
-            raise run_level from error
-        raise error
+    if failed:
+        # The hub out of reach is the run's failure whichever list met it first.
+        for title, error in failed:
+            run_level = hub_unreachable(error, title)
+            if run_level is not None:
+                raise run_level from error
+        raise failed[0][1]
     for q in in_doubt:  # once every write sent is recorded
         logger.info("%s: stored copy in doubt; planning every row", q.hub.spec.title)
         _write_full(ctx, watch, q.hub, q.basis)
