@@ -148,7 +148,9 @@ class SharePointListSink:
         # one digest per row: the column digests are taken only of the rows that differ
         sums = {k: row_digest(owned, r) for k, r in planned.items()} if ledger is not None else {}
         if ledger is not None and copy is not None and copy.columns == columns_signature(owned):
-            if self._upsert_known(spec, owned, planned, sums, marks, copy, ledger, report):
+            known = self._compare_known(spec, owned, planned, sums, marks, copy, ledger, report)
+            # upsert finishes the report itself: done=False
+            if known is None or self._write_one(known, done=False):
                 return self._done(spec, report, self.conn.requests_sent - start)
             logger.info("%s/%s: stored copy in doubt; reading the list", self.conn.site_path,
                         spec.title)  # fmt: skip
@@ -185,10 +187,14 @@ class SharePointListSink:
         planned = self.plan_changed(spec, rows, total=total, ledger=ledger)
         if not isinstance(planned, KnownWrite):
             return planned
-        (outcome,) = self.write_known([planned])
+        return planned.report if self._write_one(planned) else None
+
+    def _write_one(self, known: KnownWrite, *, done: bool = True) -> bool:
+        """``write_known`` for one list; False: its copy proved in doubt, nothing was sent."""
+        (outcome,) = self.write_known([known], done=done)
         if isinstance(outcome, Exception):
             raise outcome
-        return planned.report if outcome else None
+        return outcome is not None
 
     def plan_changed(
         self,
@@ -260,27 +266,6 @@ class SharePointListSink:
         return report
 
     # ---- the stored copy: diff without reading the list -------------------------------------
-
-    def _upsert_known(
-        self,
-        spec: ListSpec,
-        owned: dict[str, ColumnSpec],
-        planned: dict[str, dict[str, Any]],
-        sums: dict[str, str],
-        marks: dict[str, Any],
-        copy: ListCopy,
-        ledger: RowLedger,
-        report: SharePointWriteReport,
-    ) -> bool:
-        """Sends the rows whose digests differ from the stored copy; False: in doubt, nothing
-        sent (the hub's time zone is not the one the copy's dates were written in)."""
-        known = self._compare_known(spec, owned, planned, sums, marks, copy, ledger, report)
-        if known is None:
-            return True
-        (outcome,) = self.write_known([known], done=False)  # upsert finishes the report
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome is not None
 
     def _compare_known(
         self,

@@ -297,27 +297,15 @@ class RowXml:
         if types == {str}:
             cells = _text_cells(values, letter, nums, attrs, keep_empty)
         elif types <= {int, float} and all(math.isfinite(v) for v in values if type(v) is float):
-            cells = [
-                f'<c r="{letter}{n}"{a} t="n"><v>{format(v, ".16g")}</v></c>'
-                if v is not None
-                else f'<c r="{letter}{n}"{a} t="n"></c>'
-                if keep_empty and a
-                else ""
-                for v, n, a in zip(values, nums, attrs, strict=True)
-            ]
+            numbers = [None if v is None else format(v, ".16g") for v in values]
+            cells = _number_cells(numbers, letter, nums, attrs, keep_empty)
         elif col.dates and types <= {date, datetime}:
             serials = self._serials  # each day's serial, made once per sheet
             new = set(values) - serials.keys() - {None}
             # an aware datetime has none: openpyxl's path raises
             if all(self._serial(v) is not None for v in new):
-                cells = [
-                    f'<c r="{letter}{n}"{a} t="n"><v>{serials[v]}</v></c>'
-                    if v is not None
-                    else f'<c r="{letter}{n}"{a} t="n"></c>'
-                    if keep_empty and a
-                    else ""
-                    for v, n, a in zip(values, nums, attrs, strict=True)
-                ]
+                days = [None if v is None else serials[v] for v in values]
+                cells = _number_cells(days, letter, nums, attrs, keep_empty)
         if cells is None:  # cell by cell
             tails = [
                 ("" if not keep_empty else self._tail(None, s, False))
@@ -368,6 +356,20 @@ def _any_quoted(values: Sequence[Any]) -> bool:
         joined = "\0" + "\0".join(filter(None, values))
         return _QUOTED.search(joined) is not None
     return any(v.startswith(FORMULA_PREFIXES) for v in values if isinstance(v, str))
+
+
+def _number_cells(
+    numbers: list[str | None], letter: str, nums: list[str], attrs: Iterable[str], keep_empty: bool
+) -> list[str | None]:
+    """A number or date column's cells from each value's ``<v>`` text (None: no value)."""
+    return [
+        f'<c r="{letter}{n}"{a} t="n"><v>{v}</v></c>'
+        if v is not None
+        else f'<c r="{letter}{n}"{a} t="n"></c>'
+        if keep_empty and a
+        else ""
+        for v, n, a in zip(numbers, nums, attrs, strict=True)
+    ]
 
 
 def _text_cells(
